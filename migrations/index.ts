@@ -1,0 +1,5 @@
+import { InitialSchema1764172800000 } from './1764172800000-InitialSchema';
+import { SeedSanLuisPotosiCatalog1764172800100 } from './1764172800100-SeedSanLuisPotosiCatalog';
+
+/** Every migration, in order. A new migration file must be added here (see CONTRIBUTING.md). */
+export const MIGRATIONS = [InitialSchema1764172800000, SeedSanLuisPotosiCatalog1764172800100];

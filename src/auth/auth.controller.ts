@@ -1,0 +1,33 @@
+import { Body, Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ThrottlerGuard } from '@nestjs/throttler';
+import { ALL_ROLES } from '../users/user-role';
+import { UsersService } from '../users/users.service';
+import { AuthService } from './auth.service';
+import { AuthenticatedUser, CurrentUser } from './authenticated-user';
+import { LoginDto } from './dto/login.dto';
+import { Public, Roles } from './roles.decorator';
+
+@ApiTags('auth')
+@Controller('auth')
+export class AuthController {
+  constructor(
+    private readonly auth: AuthService,
+    private readonly users: UsersService,
+  ) {}
+
+  @Post('login')
+  @Public()
+  @HttpCode(200)
+  @UseGuards(ThrottlerGuard)
+  login(@Body() dto: LoginDto) {
+    return this.auth.login(dto.email, dto.password);
+  }
+
+  @Get('me')
+  @Roles(...ALL_ROLES)
+  @ApiBearerAuth()
+  me(@CurrentUser() user: AuthenticatedUser) {
+    return this.users.get(user.id);
+  }
+}

@@ -1,0 +1,61 @@
+import { CanActivate, ExecutionContext, Injectable, Logger } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { JwtService } from '@nestjs/jwt';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { DomainError } from '../common/domain-error';
+import { User } from '../users/user.entity';
+import type { UserRole } from '../users/user-role';
+import { PUBLIC_KEY, ROLES_KEY } from './roles.decorator';
+
+export interface TokenPayload {
+  sub: string;
+  role: UserRole;
+}
+
+/**
+ * Global guard. Fails closed: an endpoint without @Public() or @Roles(...) is refused.
+ * The token is checked (HS256 only, expiry) and the user reloaded so a deactivated
+ * account or a changed role takes effect at once.
+ */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  private readonly logger = new Logger(AuthGuard.name);
+
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly jwt: JwtService,
+    @InjectRepository(User) private readonly users: Repository<User>,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (context.getType() !== 'http') return true;
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
+    const roles = this.reflector.getAllAndOverride<UserRole[] | undefined>(ROLES_KEY, targets);
+    if (!roles || roles.length === 0) {
+      this.logger.error(`endpoint ${context.getClass().name}.${context.getHandler().name} declares no roles`);
+      throw new DomainError('FORBIDDEN', 'This endpoint is not available');
+    }
+    const req = context.switchToHttp().getRequest();
+    const header: unknown = req.headers?.authorization;
+    const token = typeof header === 'string' && /^Bearer [\w-]+\.[\w-]+\.[\w-]*$/.test(header) ? header.slice(7) : null;
+    if (!token) throw new DomainError('UNAUTHORIZED', 'A bearer token is required');
+    let payload: TokenPayload;
+    try {
+      payload = await this.jwt.verifyAsync<TokenPayload>(token, { algorithms: ['HS256'] });
+    } catch {
+      throw new DomainError('UNAUTHORIZED', 'Invalid or expired token');
+    }
+    if (typeof payload.sub !== 'string' || !/^[0-9a-f-]{36}$/i.test(payload.sub)) {
+      throw new DomainError('UNAUTHORIZED', 'Invalid or expired token');
+    }
+    const user = await this.users.findOne({ where: { id: payload.sub }, select: { id: true, role: true, name: true, active: true } });
+    if (!user || !user.active) throw new DomainError('UNAUTHORIZED', 'Invalid or expired token');
+    req.user = { id: user.id, role: user.role, name: user.name };
+    if (!roles.includes(user.role)) {
+      throw new DomainError('FORBIDDEN', `Role ${user.role} may not call this endpoint`);
+    }
+    return true;
+  }
+}

@@ -1,0 +1,85 @@
+import 'reflect-metadata';
+import { INestApplication, RequestMethod } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import helmet from 'helmet';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+import { buildValidationPipe } from './common/validation.pipe';
+import { AppConfig } from './config/app-config';
+import { EmbeddedPostgres } from './database/embedded-postgres';
+import { runMigrations } from './database/migrate';
+import { UsersService } from './users/users.service';
+
+export interface RunningApp {
+  app: INestApplication;
+  config: AppConfig;
+  databaseUrl: string;
+  embedded: EmbeddedPostgres | null;
+  close(): Promise<void>;
+}
+
+/** Everything `npm start` does, minus listening: the e2e tests use the same path. */
+export async function createApp(config: AppConfig): Promise<RunningApp> {
+  let embedded: EmbeddedPostgres | null = null;
+  let databaseUrl = config.databaseUrl;
+  const notes: string[] = [];
+  if (!databaseUrl) {
+    embedded = await EmbeddedPostgres.start(config.dataDir);
+    databaseUrl = embedded.url;
+    notes.push(`DATABASE_URL is not set: using the embedded PostgreSQL (PGlite) persisted in ${config.dataDir}`);
+  }
+  try {
+    const applied = await runMigrations(databaseUrl, { lock: !embedded });
+    if (applied.length) notes.push(`applied migrations: ${applied.join(', ')}`);
+
+    const app = await NestFactory.create<NestExpressApplication>(
+      AppModule.forRoot({ config, databaseUrl, poolSize: embedded ? 1 : 10 }),
+      { bufferLogs: true, rawBody: true },
+    );
+    const logger = app.get(Logger);
+    app.useLogger(logger);
+    for (const note of notes) logger.log(note, 'Bootstrap');
+    if (config.jwtSecretGenerated) {
+      logger.warn('JWT_SECRET is not set: a random secret was generated; sessions end when the service restarts', 'Bootstrap');
+    }
+    app.set('trust proxy', 'loopback');
+    app.use(helmet());
+    app.enableCors(config.corsOrigins.length ? { origin: config.corsOrigins } : { origin: false });
+    app.useBodyParser('json', { limit: '1mb' });
+    app.useBodyParser('urlencoded', { limit: '1mb', extended: false });
+    app.setGlobalPrefix('api/v1', {
+      exclude: [
+        { path: 'health/live', method: RequestMethod.GET },
+        { path: 'health/ready', method: RequestMethod.GET },
+      ],
+    });
+    app.useGlobalPipes(buildValidationPipe());
+    app.enableShutdownHooks();
+    const doc = new DocumentBuilder()
+      .setTitle('Enlace Ciudadano API')
+      .setDescription('Citizen reports of San Luis Potosí: tickets, citizens, catalog, users')
+      .setVersion('1')
+      .addBearerAuth()
+      .build();
+    SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, doc));
+    await app.init();
+    await app.get(UsersService).ensureFirstAdmin(config.adminEmail, config.adminPassword).catch((err: { code?: string }) => {
+      if (err.code !== '23505') throw err; // another instance created it first
+    });
+    return {
+      app,
+      config,
+      databaseUrl,
+      embedded,
+      async close() {
+        await app.close();
+        if (embedded) await embedded.stop();
+      },
+    };
+  } catch (err) {
+    if (embedded) await embedded.stop().catch(() => undefined);
+    throw err;
+  }
+}

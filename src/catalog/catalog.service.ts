@@ -1,0 +1,64 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { DomainError, notFound } from '../common/domain-error';
+import { Area } from './area.entity';
+import { Category } from './category.entity';
+import { CreateAreaDto, CreateCategoryDto, UpdateAreaDto, UpdateCategoryDto } from './dto/catalog.dto';
+
+@Injectable()
+export class CatalogService {
+  constructor(
+    @InjectRepository(Area) private readonly areas: Repository<Area>,
+    @InjectRepository(Category) private readonly categories: Repository<Category>,
+  ) {}
+
+  listAreas() {
+    return this.areas.find({ order: { name: 'ASC' } });
+  }
+
+  async getArea(id: string) {
+    const area = await this.areas.findOne({ where: { id } });
+    if (!area) throw notFound('Area');
+    return area;
+  }
+
+  async createArea(dto: CreateAreaDto) {
+    if (await this.areas.exists({ where: { code: dto.code } })) throw new DomainError('CONFLICT', `Area code ${dto.code} already exists`);
+    return this.areas.save(this.areas.create({ ...dto, supervisorEmail: dto.supervisorEmail ?? null }));
+  }
+
+  async updateArea(id: string, dto: UpdateAreaDto) {
+    const area = await this.getArea(id);
+    if (dto.code && dto.code !== area.code && (await this.areas.exists({ where: { code: dto.code } })))
+      throw new DomainError('CONFLICT', `Area code ${dto.code} already exists`);
+    Object.assign(area, dto);
+    return this.areas.save(area);
+  }
+
+  listCategories() {
+    return this.categories.find({ order: { name: 'ASC' } });
+  }
+
+  async getCategory(id: string) {
+    const category = await this.categories.findOne({ where: { id } });
+    if (!category) throw notFound('Category');
+    return category;
+  }
+
+  async createCategory(dto: CreateCategoryDto) {
+    if (await this.categories.exists({ where: { code: dto.code } }))
+      throw new DomainError('CONFLICT', `Category code ${dto.code} already exists`);
+    if (dto.areaId) await this.getArea(dto.areaId);
+    return this.categories.save(this.categories.create({ ...dto, areaId: dto.areaId ?? null }));
+  }
+
+  async updateCategory(id: string, dto: UpdateCategoryDto) {
+    const category = await this.getCategory(id);
+    if (dto.areaId) await this.getArea(dto.areaId);
+    if (dto.code && dto.code !== category.code && (await this.categories.exists({ where: { code: dto.code } })))
+      throw new DomainError('CONFLICT', `Category code ${dto.code} already exists`);
+    Object.assign(category, dto);
+    return this.categories.save(category);
+  }
+}

@@ -1,0 +1,33 @@
+import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { Roles } from '../auth/roles.decorator';
+import { STAFF_ROLES } from '../users/user-role';
+import { CitizensService } from './citizens.service';
+import { ListCitizensQuery, MergeCitizenDto, UpdateCitizenDto } from './dto/citizen.dto';
+
+@ApiTags('citizens')
+@ApiBearerAuth()
+@Controller('citizens')
+export class CitizensController {
+  constructor(private readonly citizens: CitizensService) {}
+
+  @Get() @Roles(...STAFF_ROLES)
+  list(@Query() query: ListCitizensQuery) {
+    return this.citizens.list(query);
+  }
+
+  @Get(':id') @Roles(...STAFF_ROLES)
+  get(@Param('id', new ParseUUIDPipe()) id: string) {
+    return this.citizens.get(id);
+  }
+
+  @Patch(':id') @Roles(...STAFF_ROLES)
+  update(@Param('id', new ParseUUIDPipe()) id: string, @Body() dto: UpdateCitizenDto) {
+    return this.citizens.update(id, dto);
+  }
+
+  @Post(':id/merge') @Roles(...STAFF_ROLES)
+  merge(@Param('id', new ParseUUIDPipe()) id: string, @Body() dto: MergeCitizenDto) {
+    return this.citizens.merge(id, dto.intoCitizenId);
+  }
+}

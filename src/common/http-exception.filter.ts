@@ -1,0 +1,115 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { DomainError, DomainErrorCode } from './domain-error';
+
+const STATUS_BY_CODE: Record<DomainErrorCode, number> = {
+  NOT_FOUND: HttpStatus.NOT_FOUND,
+  CONFLICT: HttpStatus.CONFLICT,
+  INVALID_TRANSITION: HttpStatus.CONFLICT,
+  VERSION_CONFLICT: HttpStatus.CONFLICT,
+  VALIDATION: HttpStatus.BAD_REQUEST,
+  FORBIDDEN: HttpStatus.FORBIDDEN,
+  UNAUTHORIZED: HttpStatus.UNAUTHORIZED,
+  TOO_MANY_REQUESTS: HttpStatus.TOO_MANY_REQUESTS,
+};
+
+const REASON: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Entity',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+export interface ErrorBody {
+  statusCode: number;
+  error: string;
+  message: string;
+  code?: string;
+  details?: unknown;
+  requestId?: string;
+}
+
+/**
+ * The one exception filter: `{ statusCode, error, message, details? }` (SPEC §5).
+ * Unknown errors become a 500 whose request id is also in the log; internals never leak.
+ */
+@Catch()
+export class HttpExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpExceptionFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    const res = ctx.getResponse<Response>();
+    const req = ctx.getRequest<Request & { id?: string }>();
+    const requestId = req?.id !== undefined ? String(req.id) : undefined;
+    const body = this.toBody(exception, requestId);
+    if (body.statusCode >= 500) {
+      this.logger.error(
+        { err: exception, requestId, method: req?.method, route: req?.route?.path },
+        `unhandled error, request ${requestId}`,
+      );
+    }
+    if (res.headersSent) return;
+    res.status(body.statusCode).json(body);
+  }
+
+  private toBody(exception: unknown, requestId?: string): ErrorBody {
+    if (exception instanceof DomainError) {
+      const statusCode = STATUS_BY_CODE[exception.code];
+      return {
+        statusCode,
+        error: REASON[statusCode] ?? 'Error',
+        code: exception.code,
+        message: exception.message,
+        ...(exception.details !== undefined ? { details: exception.details } : {}),
+        requestId,
+      };
+    }
+    if (exception instanceof HttpException) {
+      const statusCode = exception.getStatus();
+      const response = exception.getResponse();
+      let message = exception.message;
+      let details: unknown;
+      if (typeof response === 'object' && response !== null) {
+        const r = response as Record<string, unknown>;
+        if (Array.isArray(r.details)) details = r.details;
+        if (typeof r.message === 'string') message = r.message;
+        else if (Array.isArray(r.message)) message = r.message.join('; ');
+      }
+      if (statusCode >= 500) message = 'Internal server error';
+      return {
+        statusCode,
+        error: REASON[statusCode] ?? 'Error',
+        message,
+        ...(details !== undefined ? { details } : {}),
+        requestId,
+      };
+    }
+    const maybe = exception as { type?: string; status?: number; statusCode?: number } | null;
+    // body-parser errors (malformed JSON, body too large) carry their own status
+    const parserStatus = maybe?.statusCode ?? maybe?.status;
+    if (typeof parserStatus === 'number' && parserStatus >= 400 && parserStatus < 500) {
+      const message =
+        maybe?.type === 'entity.too.large'
+          ? 'Request body too large'
+          : maybe?.type === 'entity.parse.failed'
+            ? 'Malformed JSON body'
+            : 'Bad request';
+      return { statusCode: parserStatus, error: REASON[parserStatus] ?? 'Error', message, requestId };
+    }
+    return {
+      statusCode: 500,
+      error: REASON[500],
+      message: `Internal server error (request id ${requestId ?? 'unknown'})`,
+      requestId,
+    };
+  }
+}

@@ -1,0 +1,47 @@
+import { loadAppConfig } from './app-config';
+import { EnvironmentError } from './env.validation';
+
+describe('environment validation', () => {
+  it('accepts an empty environment with defaults', () => {
+    const cfg = loadAppConfig({});
+    expect(cfg.port).toBe(3000);
+    expect(cfg.folioPrefix).toBe('SLP');
+    expect(cfg.cityTimeZone).toBe('America/Mexico_City');
+    expect(cfg.reopenWindowDays).toBe(30);
+    expect(cfg.autoCloseDays).toBe(7);
+    expect(cfg.jwtSecretGenerated).toBe(true);
+    expect(cfg.jwtSecret.length).toBeGreaterThanOrEqual(32);
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['DATABASE_URL', 'mysql://x'],
+    ['JWT_SECRET', 'short'],
+    ['FOLIO_PREFIX', 'slp-1'],
+    ['TZ_CITY', 'Mars/Olympus'],
+    ['REOPEN_WINDOW_DAYS', '-1'],
+    ['AUTO_CLOSE_DAYS', 'x'],
+    ['ATTACHMENT_MAX_BYTES', '12'],
+    ['ADMIN_EMAIL', 'not-an-email'],
+    ['PUBLIC_BASE_URL', 'ftp//nope'],
+  ])('rejects %s=%s naming the variable', (name, value) => {
+    expect(() => loadAppConfig({ [name]: value })).toThrow(EnvironmentError);
+    expect(() => loadAppConfig({ [name]: value })).toThrow(new RegExp(name));
+  });
+
+  it('reads typed values', () => {
+    const cfg = loadAppConfig({
+      PORT: '8080',
+      FOLIO_PREFIX: 'SLPX',
+      JWT_SECRET: 'x'.repeat(40),
+      PUBLIC_BASE_URL: 'https://enlace.sanluis.gob.mx/',
+      CORS_ORIGINS: 'https://a.example, https://b.example',
+    });
+    expect(cfg.port).toBe(8080);
+    expect(cfg.folioPrefix).toBe('SLPX');
+    expect(cfg.jwtSecretGenerated).toBe(false);
+    expect(cfg.publicBaseUrl).toBe('https://enlace.sanluis.gob.mx');
+    expect(cfg.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
+  });
+});

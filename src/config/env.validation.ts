@@ -1,0 +1,114 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsEmail,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
+
+const toInt = ({ value }: { value: unknown }) =>
+  value === undefined || value === '' ? undefined : Number(value);
+const toBool = ({ value }: { value: unknown }) => {
+  if (value === undefined || value === '') return undefined;
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0') return false;
+  return value;
+};
+const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
+
+/** Every environment variable the service reads, validated once at boot (SPEC §8). */
+export class EnvironmentVariables {
+  @Transform(toInt) @IsOptional() @IsInt() @Min(0) @Max(65535)
+  PORT?: number;
+
+  @Transform(emptyToUndefined) @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/.+/, { message: 'DATABASE_URL must be a postgres:// URL' })
+  DATABASE_URL?: string;
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  DATA_DIR?: string;
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters long' })
+  JWT_SECRET?: string;
+
+  @Transform(emptyToUndefined) @IsOptional() @Matches(/^\d+[smhd]$/, { message: 'JWT_EXPIRES_IN must look like 8h, 30m or 1d' })
+  JWT_EXPIRES_IN?: string;
+
+  @Transform(emptyToUndefined) @IsOptional()
+  @IsUrl({ require_tld: false, require_protocol: true }, { message: 'PUBLIC_BASE_URL must be an http(s) URL' })
+  PUBLIC_BASE_URL?: string;
+
+  @Transform(emptyToUndefined) @IsOptional()
+  @Matches(/^[A-Z]{2,6}$/, { message: 'FOLIO_PREFIX must be 2 to 6 capital letters' })
+  FOLIO_PREFIX?: string;
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  TZ_CITY?: string;
+
+  @Transform(toInt) @IsOptional() @IsInt() @Min(0) @Max(3650)
+  REOPEN_WINDOW_DAYS?: number;
+
+  @Transform(toInt) @IsOptional() @IsInt() @Min(1) @Max(365)
+  AUTO_CLOSE_DAYS?: number;
+
+  @Transform(toInt) @IsOptional() @IsInt() @Min(1024) @Max(100 * 1024 * 1024)
+  ATTACHMENT_MAX_BYTES?: number;
+
+  @Transform(toInt) @IsOptional() @IsInt() @Min(1) @Max(36500)
+  RETENTION_DAYS?: number;
+
+  @Transform(emptyToUndefined) @IsOptional() @IsEmail({}, { message: 'ADMIN_EMAIL must be an email address' })
+  ADMIN_EMAIL?: string;
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  @MinLength(10, { message: 'ADMIN_PASSWORD must be at least 10 characters long' })
+  ADMIN_PASSWORD?: string;
+
+  @Transform(emptyToUndefined) @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL?: string;
+
+  @Transform(toBool) @IsOptional() @IsBoolean()
+  LOG_PRETTY?: boolean;
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  CORS_ORIGINS?: string;
+
+  @Transform(toInt) @IsOptional() @IsInt() @Min(1) @Max(10000)
+  LOGIN_RATE_LIMIT?: number;
+}
+
+export class EnvironmentError extends Error {}
+
+export function validateEnvironment(raw: Record<string, string | undefined>): EnvironmentVariables {
+  const env = plainToInstance(EnvironmentVariables, raw, { excludeExtraneousValues: false });
+  const errors = validateSync(env, { skipMissingProperties: false, forbidUnknownValues: false });
+  if (errors.length > 0) {
+    const lines = errors.map((e) => {
+      const constraints = Object.values(e.constraints ?? {}).join('; ');
+      return `  ${e.property}: ${constraints}`;
+    });
+    throw new EnvironmentError(`Invalid environment configuration:\n${lines.join('\n')}`);
+  }
+  if (env.TZ_CITY && !isValidTimeZone(env.TZ_CITY)) {
+    throw new EnvironmentError(`Invalid environment configuration:\n  TZ_CITY: unknown time zone "${env.TZ_CITY}"`);
+  }
+  return env;
+}
+
+function isValidTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}

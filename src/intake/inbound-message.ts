@@ -1,0 +1,58 @@
+import type { ContactInput } from '../citizens/citizens.service';
+import type { TicketChannel, TicketPriority } from '../tickets/ticket-channel';
+
+export interface InboundAttachment {
+  filename: string;
+  contentType: string;
+  size: number;
+  /** null when omitted (over the size limit, failed download) */
+  content: Buffer | null;
+  omittedReason?: string | null;
+  inline?: boolean;
+}
+
+/**
+ * The one shape every channel normalises into before calling IntakeService.receive().
+ * `externalId` is unique per channel (Message-ID, mid, wamid, update_id, capture key).
+ */
+export interface InboundMessage {
+  channel: TicketChannel;
+  externalId: string;
+  receivedAt?: Date;
+  sender: ContactInput;
+  subject?: string | null;
+  text: string;
+  /** already sanitised HTML */
+  html?: string | null;
+  /** the new text without quoted history */
+  textNew?: string | null;
+  attachments?: InboundAttachment[];
+  /** the channel adapter's threading verdict: append to this ticket (by internal id) */
+  threadTicketId?: string | null;
+  /** the citizen did not write it themselves (auto-reply, bulk): never acknowledged */
+  automated?: boolean;
+  /** ticket fields when a new ticket is made (staff capture, press forwarding) */
+  ticket?: {
+    priority?: TicketPriority;
+    categoryId?: string;
+    areaId?: string;
+    address?: string;
+    colonia?: string;
+    latitude?: number;
+    longitude?: number;
+    poleId?: string;
+    tags?: string[];
+  };
+  createdById?: string | null;
+  forwardedById?: string | null;
+  meta?: Record<string, unknown>;
+}
+
+export type IntakeOutcome = 'created' | 'appended' | 'created_linked' | 'duplicate';
+
+export interface IntakeResult {
+  outcome: IntakeOutcome;
+  ticketId: string;
+  folio: string;
+  messageId: string;
+}

@@ -1,0 +1,199 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { createHash } from 'node:crypto';
+import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
+import type { AuthenticatedUser } from '../auth/authenticated-user';
+import { CitizensService, ContactIdentity } from '../citizens/citizens.service';
+import { AppConfig } from '../config/app-config';
+import { Attachment } from '../tickets/attachment.entity';
+import { CreateTicketDto } from '../tickets/dto/ticket.dto';
+import { Message } from '../tickets/message.entity';
+import { TicketEvent } from '../tickets/ticket-event.entity';
+import { TicketHooks } from '../tickets/ticket-hooks';
+import { TicketWorkflowService } from '../tickets/ticket-workflow.service';
+import { Ticket } from '../tickets/ticket.entity';
+import { TicketsService } from '../tickets/tickets.service';
+import type { InboundMessage, IntakeResult } from './inbound-message';
+import { decideThreading } from './thread-decision';
+
+const MAX_BODY_CHARS = 200_000;
+const stripNul = (s: string) => s.replace(/\u0000/g, '');
+
+/**
+ * The single entry point of every channel: decides new ticket, new message on an existing
+ * ticket, or nothing (duplicate). Idempotent on (channel, externalId).
+ */
+@Injectable()
+export class IntakeService {
+  private readonly logger = new Logger(IntakeService.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly config: AppConfig,
+    private readonly citizens: CitizensService,
+    private readonly tickets: TicketsService,
+    private readonly workflow: TicketWorkflowService,
+    private readonly hooks: TicketHooks,
+  ) {}
+
+  async receive(inbound: InboundMessage): Promise<IntakeResult> {
+    try {
+      return await this.dataSource.transaction((manager) => this.receiveIn(manager, inbound));
+    } catch (err) {
+      // a concurrent delivery of the same message won the race: report it as the duplicate it is
+      if (err instanceof QueryFailedError && (err as QueryFailedError & { code?: string }).code === '23505' && /uq_messages_channel_external_id/.test(String((err as { constraint?: string }).constraint ?? err.message))) {
+        const existing = await this.findExisting(this.dataSource.manager, inbound.channel, inbound.externalId);
+        if (existing) return existing;
+      }
+      throw err;
+    }
+  }
+
+  /** Same as receive() but inside a transaction the caller owns (e.g. with an intake-log row). */
+  async receiveIn(manager: EntityManager, inbound: InboundMessage): Promise<IntakeResult> {
+    const externalId = inbound.externalId.slice(0, 998);
+    // serialise concurrent deliveries of the same external id
+    await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`${inbound.channel}:${externalId}`]);
+    const existing = await this.findExisting(manager, inbound.channel, externalId);
+    if (existing) {
+      this.logger.log({ channel: inbound.channel, ticketId: existing.ticketId, messageId: existing.messageId }, 'intake duplicate ignored');
+      return existing;
+    }
+    const citizen = await this.citizens.resolveContact(manager, inbound.sender);
+    const text = stripNul(inbound.text ?? '').slice(0, MAX_BODY_CHARS);
+    const now = inbound.receivedAt ?? new Date();
+
+    let ticket: Ticket | null = null;
+    let outcome: IntakeResult['outcome'] = 'created';
+    let linkedTicketId: string | null = null;
+    if (inbound.threadTicketId) {
+      ticket = await manager.findOne(Ticket, { where: { id: inbound.threadTicketId }, lock: { mode: 'pessimistic_write' } });
+      for (let hops = 0; ticket?.mergedIntoId && hops < 10; hops++) {
+        ticket = await manager.findOne(Ticket, { where: { id: ticket.mergedIntoId }, lock: { mode: 'pessimistic_write' } });
+      }
+      if (ticket) {
+        const decision = decideThreading(ticket.status, ticket.closedAt, now, this.config.reopenWindowDays);
+        if (decision === 'new_linked') {
+          linkedTicketId = ticket.id;
+          ticket = null;
+        } else {
+          outcome = 'appended';
+          if (decision === 'resume' || decision === 'reopen') {
+            await this.workflow.changeStatus(manager, ticket, {
+              to: 'in_progress',
+              actor: 'citizen',
+              actorUserId: null,
+              reason: decision === 'reopen' ? 'respuesta del ciudadano a un reporte cerrado' : 'respuesta del ciudadano',
+              notifyCitizen: false,
+            });
+          }
+        }
+      }
+    }
+    const isNew = !ticket;
+    if (!ticket) {
+      const subject = stripNul(inbound.subject?.trim() || this.subjectFromText(text));
+      ticket = await this.tickets.createTicket(
+        manager,
+        {
+          subject,
+          description: stripNul(inbound.textNew ?? text).slice(0, MAX_BODY_CHARS),
+          channel: inbound.channel,
+          citizenId: citizen?.id ?? null,
+          ...inbound.ticket,
+          createdById: inbound.createdById ?? null,
+          forwardedById: inbound.forwardedById ?? null,
+          linkedTicketId,
+        },
+        inbound.createdById ?? null,
+      );
+      if (linkedTicketId) {
+        outcome = 'created_linked';
+        await manager.insert(TicketEvent, { ticketId: linkedTicketId, type: 'linked', actorKind: 'citizen', data: { newFolio: ticket.folio } });
+      }
+    }
+
+    const message = await manager.save(
+      Message,
+      manager.create(Message, {
+        ticketId: ticket.id,
+        direction: 'inbound',
+        channel: inbound.channel,
+        authorCitizenId: citizen?.id ?? null,
+        authorUserId: inbound.createdById ?? inbound.forwardedById ?? null,
+        authorName: citizen?.name ?? inbound.sender.name ?? null,
+        subject: inbound.subject ? stripNul(inbound.subject).slice(0, 500) : null,
+        bodyText: text,
+        bodyHtml: inbound.html ? stripNul(inbound.html).slice(0, MAX_BODY_CHARS) : null,
+        bodyNew: inbound.textNew ? stripNul(inbound.textNew).slice(0, MAX_BODY_CHARS) : null,
+        externalId,
+        public: true,
+        meta: { ...(inbound.meta ?? {}), ...(inbound.automated ? { automated: true } : {}) },
+        createdAt: now,
+      }),
+    );
+    for (const a of inbound.attachments ?? []) {
+      await manager.insert(Attachment, {
+        messageId: message.id,
+        filename: stripNul(a.filename || 'adjunto').slice(0, 255),
+        contentType: a.contentType.slice(0, 127),
+        sizeBytes: String(a.size),
+        sha256: a.content ? createHash('sha256').update(a.content).digest('hex') : null,
+        content: a.content,
+        omitted: a.content === null,
+        omittedReason: a.content === null ? (a.omittedReason ?? 'omitido') : null,
+        inline: a.inline ?? false,
+      });
+    }
+    if (!isNew) {
+      await manager.insert(TicketEvent, { ticketId: ticket.id, type: 'message_received', actorKind: 'citizen', data: { messageId: message.id, channel: inbound.channel } });
+      await this.hooks.emit(manager, { type: 'citizen_message', ticket, message, automated: inbound.automated ?? false });
+    } else {
+      await this.hooks.emit(manager, { type: 'created', ticket, message, automated: inbound.automated ?? false });
+    }
+    this.logger.log({ channel: inbound.channel, ticketId: ticket.id, messageId: message.id, outcome }, 'intake');
+    return { outcome, ticketId: ticket.id, folio: ticket.folio, messageId: message.id };
+  }
+
+  /** Agent capture (phone, walk-in, counter). */
+  captureByStaff(dto: CreateTicketDto, user: AuthenticatedUser, idempotencyKey: string): Promise<IntakeResult> {
+    const identities: ContactIdentity[] = [];
+    if (dto.citizen?.email) identities.push({ kind: 'email', value: dto.citizen.email });
+    if (dto.citizen?.phone) identities.push({ kind: 'phone', value: dto.citizen.phone });
+    return this.receive({
+      channel: dto.channel,
+      externalId: `capture:${idempotencyKey}`,
+      sender: { name: dto.citizen?.name ?? null, identities },
+      subject: dto.subject,
+      text: dto.description,
+      ticket: {
+        priority: dto.priority,
+        categoryId: dto.categoryId,
+        areaId: dto.areaId,
+        address: dto.address,
+        colonia: dto.colonia,
+        latitude: dto.latitude,
+        longitude: dto.longitude,
+        poleId: dto.poleId,
+        tags: dto.tags,
+      },
+      createdById: user.id,
+    });
+  }
+
+  private async findExisting(manager: EntityManager, channel: string, externalId: string): Promise<IntakeResult | null> {
+    const rows: Array<{ id: string; ticket_id: string; folio: string }> = await manager.query(
+      `SELECT m.id, m.ticket_id, t.folio FROM messages m JOIN tickets t ON t.id = m.ticket_id
+       WHERE m.channel = $1 AND m.external_id = $2`,
+      [channel, externalId.slice(0, 998)],
+    );
+    if (!rows.length) return null;
+    return { outcome: 'duplicate', ticketId: String(rows[0].ticket_id), folio: rows[0].folio, messageId: String(rows[0].id) };
+  }
+
+  private subjectFromText(text: string): string {
+    const line = text.split(/\r?\n/).find((l) => l.trim()) ?? '';
+    const s = line.trim().slice(0, 120);
+    return s || 'Reporte sin asunto';
+  }
+}

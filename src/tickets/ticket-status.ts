@@ -1,0 +1,88 @@
+/**
+ * The ticket status workflow (SPEC §2). Pure module: the single source of truth for which
+ * status may follow which, checked on every change.
+ */
+export const TICKET_STATUSES = [
+  'new',
+  'assigned',
+  'in_progress',
+  'waiting_citizen',
+  'resolved',
+  'closed',
+  'rejected',
+] as const;
+export type TicketStatus = (typeof TICKET_STATUSES)[number];
+
+export const STATUS_LABELS: Record<TicketStatus, string> = {
+  new: 'Recibido',
+  assigned: 'Turnado',
+  in_progress: 'En atención',
+  waiting_citizen: 'En espera de información',
+  resolved: 'Atendido',
+  closed: 'Cerrado',
+  rejected: 'No procede',
+};
+
+export const STATUS_MEANINGS: Record<TicketStatus, string> = {
+  new: 'Su reporte llegó y está por ser revisado.',
+  assigned: 'Su reporte fue turnado al área responsable.',
+  in_progress: 'El área responsable está atendiendo su reporte.',
+  waiting_citizen: 'Necesitamos información adicional de usted para continuar.',
+  resolved: 'El área responsable dio solución a su reporte.',
+  closed: 'El reporte está cerrado.',
+  rejected: 'El reporte no procede (fuera de la competencia municipal, duplicado o improcedente).',
+};
+
+const TRANSITIONS: Record<TicketStatus, readonly TicketStatus[]> = {
+  new: ['assigned', 'in_progress', 'waiting_citizen', 'resolved', 'rejected'],
+  assigned: ['assigned', 'in_progress', 'waiting_citizen', 'resolved', 'rejected'],
+  in_progress: ['assigned', 'waiting_citizen', 'resolved', 'rejected'],
+  waiting_citizen: ['in_progress', 'resolved', 'closed', 'rejected'],
+  resolved: ['in_progress', 'closed'],
+  closed: ['in_progress'],
+  rejected: ['new'],
+};
+
+/** Open = still needs work from the office. */
+export const OPEN_STATUSES: readonly TicketStatus[] = ['new', 'assigned', 'in_progress', 'waiting_citizen'];
+
+export function isTicketStatus(value: unknown): value is TicketStatus {
+  return typeof value === 'string' && (TICKET_STATUSES as readonly string[]).includes(value);
+}
+
+export function allowedTransitions(from: TicketStatus): readonly TicketStatus[] {
+  return TRANSITIONS[from];
+}
+
+export function canTransition(from: TicketStatus, to: TicketStatus): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+export type TransitionActor = 'staff' | 'supervisor' | 'citizen' | 'system';
+
+export type TransitionCheck =
+  | { ok: true }
+  | { ok: false; reason: 'not_allowed'; allowed: readonly TicketStatus[] }
+  | { ok: false; reason: 'supervisor_only' }
+  | { ok: false; reason: 'reason_required' };
+
+/**
+ * Full check of a requested change: the table, who may do it, and whether a reason is needed.
+ * - `closed → in_progress` is a reopen: a citizen reply (within the window, decided by the
+ *   caller) or a supervisor.
+ * - `rejected → new` only by a supervisor.
+ * - moving to `rejected` needs a reason.
+ */
+export function checkTransition(
+  from: TicketStatus,
+  to: TicketStatus,
+  actor: TransitionActor,
+  reason?: string | null,
+): TransitionCheck {
+  if (!canTransition(from, to)) return { ok: false, reason: 'not_allowed', allowed: allowedTransitions(from) };
+  if (from === 'closed' && to === 'in_progress' && actor === 'staff') return { ok: false, reason: 'supervisor_only' };
+  if (from === 'rejected' && to === 'new' && actor !== 'supervisor' && actor !== 'system')
+    return { ok: false, reason: 'supervisor_only' };
+  if (to === 'rejected' && !(reason && reason.trim())) return { ok: false, reason: 'reason_required' };
+  return { ok: true };
+}

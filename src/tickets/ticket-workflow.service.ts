@@ -1,0 +1,272 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import type { AuthenticatedUser } from '../auth/authenticated-user';
+import { Area } from '../catalog/area.entity';
+import { Category } from '../catalog/category.entity';
+import { DomainError } from '../common/domain-error';
+import { User } from '../users/user.entity';
+import { SUPERVISOR_ROLES } from '../users/user-role';
+import { computeDueDates } from './due-dates';
+import { AssignDto, MergeTicketDto, TransitionDto, UpdateTicketDto } from './dto/ticket.dto';
+import { Message } from './message.entity';
+import { TicketEvent } from './ticket-event.entity';
+import { TicketHooks } from './ticket-hooks';
+import { checkTransition, STATUS_LABELS, type TicketStatus, type TransitionActor } from './ticket-status';
+import { Ticket } from './ticket.entity';
+import { TicketsService } from './tickets.service';
+
+export interface StatusChangeOptions {
+  to: TicketStatus;
+  actor: TransitionActor;
+  actorUserId: string | null;
+  reason?: string | null;
+  publicMessage?: string | null;
+  notifyCitizen?: boolean;
+}
+
+/** Every change to an existing ticket: one transaction, the row locked, an event written. */
+@Injectable()
+export class TicketWorkflowService {
+  private readonly logger = new Logger(TicketWorkflowService.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly tickets: TicketsService,
+    private readonly hooks: TicketHooks,
+  ) {}
+
+  private checkVersion(ticket: Ticket, expected?: number) {
+    if (expected !== undefined && expected !== ticket.version) {
+      throw new DomainError('VERSION_CONFLICT', `Ticket ${ticket.folio} changed since version ${expected} (now ${ticket.version}); reload it`, {
+        currentVersion: ticket.version,
+      });
+    }
+  }
+
+  async update(folio: string, dto: UpdateTicketDto, user: AuthenticatedUser) {
+    await this.dataSource.transaction(async (manager) => {
+      const ticket = await this.tickets.lockByFolio(manager, folio);
+      this.checkVersion(ticket, dto.expectedVersion);
+      const changes: Record<string, { from: unknown; to: unknown }> = {};
+      const set = <K extends keyof Ticket>(key: K, value: Ticket[K] | undefined) => {
+        if (value === undefined) return;
+        const before = ticket[key];
+        if (JSON.stringify(before) === JSON.stringify(value)) return;
+        changes[key as string] = { from: before, to: value };
+        ticket[key] = value;
+      };
+      if (dto.categoryId !== undefined && dto.categoryId !== ticket.categoryId) {
+        const category = await manager.findOne(Category, { where: { id: dto.categoryId } });
+        if (!category) throw new DomainError('VALIDATION', 'Unknown category', [{ field: 'categoryId', errors: ['unknown category'] }]);
+        set('categoryId', category.id);
+        if (dto.areaId === undefined && category.areaId) set('areaId', category.areaId);
+        const due = computeDueDates(ticket.createdAt, category);
+        set('firstResponseDueAt', due.firstResponseDueAt);
+        set('resolutionDueAt', due.resolutionDueAt);
+      }
+      if (dto.areaId !== undefined && !(await manager.exists(Area, { where: { id: dto.areaId } }))) {
+        throw new DomainError('VALIDATION', 'Unknown area', [{ field: 'areaId', errors: ['unknown area'] }]);
+      }
+      set('areaId', dto.areaId);
+      set('subject', dto.subject);
+      set('description', dto.description);
+      set('priority', dto.priority);
+      set('address', dto.address);
+      set('colonia', dto.colonia);
+      set('latitude', dto.latitude);
+      set('longitude', dto.longitude);
+      set('poleId', dto.poleId);
+      set('tags', dto.tags);
+      if (Object.keys(changes).length === 0) return;
+      await manager.save(Ticket, ticket);
+      await manager.insert(TicketEvent, {
+        ticketId: ticket.id,
+        type: 'updated',
+        actorUserId: user.id,
+        data: { fields: Object.keys(changes), ...(changes.categoryId ? { categoryId: changes.categoryId } : {}), ...(changes.areaId ? { areaId: changes.areaId } : {}) },
+      });
+    });
+    return this.tickets.detail(folio, user);
+  }
+
+  async transition(folio: string, dto: TransitionDto, user: AuthenticatedUser) {
+    await this.dataSource.transaction(async (manager) => {
+      const ticket = await this.tickets.lockByFolio(manager, folio);
+      this.checkVersion(ticket, dto.expectedVersion);
+      await this.changeStatus(manager, ticket, {
+        to: dto.to,
+        actor: SUPERVISOR_ROLES.includes(user.role) ? 'supervisor' : 'staff',
+        actorUserId: user.id,
+        reason: dto.reason ?? null,
+        publicMessage: dto.message ?? null,
+        notifyCitizen: dto.notifyCitizen ?? true,
+      });
+    });
+    return this.tickets.detail(folio, user);
+  }
+
+  /** The one place a status changes. Checks the table, stamps dates, writes the event, emits. */
+  async changeStatus(manager: EntityManager, ticket: Ticket, opts: StatusChangeOptions): Promise<void> {
+    const from = ticket.status;
+    const check = checkTransition(from, opts.to, opts.actor, opts.reason);
+    if (!check.ok) {
+      if (check.reason === 'not_allowed') {
+        throw new DomainError(
+          'INVALID_TRANSITION',
+          `Cannot move ${ticket.folio} from ${from} to ${opts.to}; allowed: ${check.allowed.join(', ') || 'none'}`,
+          { from, to: opts.to, allowed: check.allowed },
+        );
+      }
+      if (check.reason === 'supervisor_only') {
+        throw new DomainError('FORBIDDEN', `Only a supervisor may move a ticket from ${from} to ${opts.to}`);
+      }
+      throw new DomainError('VALIDATION', 'A reason is required to reject a ticket', [{ field: 'reason', errors: ['required when rejecting'] }]);
+    }
+    if ((opts.to === 'waiting_citizen' || opts.to === 'resolved') && opts.actor !== 'system' && opts.actor !== 'citizen' && !opts.publicMessage) {
+      throw new DomainError('VALIDATION', `Moving to ${opts.to} needs a message for the citizen`, [
+        { field: 'message', errors: [opts.to === 'waiting_citizen' ? 'the question for the citizen is required' : 'the answer for the citizen is required'] },
+      ]);
+    }
+    const now = new Date();
+    ticket.status = opts.to;
+    ticket.statusChangedAt = now;
+    if (from === 'new' && !ticket.firstRespondedAt && opts.actor !== 'citizen') ticket.firstRespondedAt = now;
+    if (opts.to === 'resolved') ticket.resolvedAt = now;
+    if (opts.to === 'closed') ticket.closedAt = now;
+    if (opts.to === 'rejected') ticket.rejectionReason = opts.reason?.slice(0, 500) ?? null;
+    if (opts.to === 'new') ticket.rejectionReason = null;
+    if (from === 'closed' || (from === 'resolved' && opts.to === 'in_progress')) {
+      ticket.reopenedCount += 1;
+      ticket.closedAt = null;
+    }
+    await manager.save(Ticket, ticket);
+
+    let publicMessage: Message | null = null;
+    if (opts.publicMessage) {
+      publicMessage = await manager.save(
+        Message,
+        manager.create(Message, {
+          ticketId: ticket.id,
+          direction: 'outbound',
+          channel: ticket.channel,
+          authorUserId: opts.actorUserId,
+          bodyText: opts.publicMessage,
+          public: true,
+          meta: { statusChange: opts.to },
+        }),
+      );
+    }
+    await manager.insert(TicketEvent, {
+      ticketId: ticket.id,
+      type: from === 'closed' || from === 'resolved' ? (opts.to === 'in_progress' ? 'reopened' : 'status_changed') : 'status_changed',
+      actorUserId: opts.actorUserId,
+      actorKind: opts.actorUserId ? 'user' : opts.actor === 'citizen' ? 'citizen' : 'system',
+      fromStatus: from,
+      toStatus: opts.to,
+      reason: opts.reason ?? null,
+      data: { label: STATUS_LABELS[opts.to], ...(publicMessage ? { messageId: publicMessage.id } : {}) },
+    });
+    await this.hooks.emit(manager, {
+      type: 'status_changed',
+      ticket,
+      from,
+      to: opts.to,
+      reason: opts.reason ?? null,
+      publicMessage,
+      notifyCitizen: opts.notifyCitizen ?? true,
+      actorUserId: opts.actorUserId,
+    });
+    this.logger.log({ ticketId: ticket.id, from, to: opts.to }, 'ticket status changed');
+  }
+
+  async addNote(folio: string, body: string, user: AuthenticatedUser) {
+    const message = await this.dataSource.transaction(async (manager) => {
+      const ticket = await this.tickets.lockByFolio(manager, folio);
+      const note = await manager.save(
+        Message,
+        manager.create(Message, { ticketId: ticket.id, direction: 'note', channel: 'staff', authorUserId: user.id, bodyText: body, public: false }),
+      );
+      await manager.insert(TicketEvent, { ticketId: ticket.id, type: 'note_added', actorUserId: user.id, data: { messageId: note.id } });
+      return note;
+    });
+    return { id: message.id, direction: message.direction, bodyText: message.bodyText, public: false, createdAt: message.createdAt };
+  }
+
+  /** Turn over to an area and/or a person. Agents may only take a ticket for themselves. */
+  async assign(folio: string, dto: AssignDto, user: AuthenticatedUser) {
+    if (dto.assigneeId === undefined && dto.areaId === undefined) {
+      throw new DomainError('VALIDATION', 'Give an assignee, an area, or both', [{ field: 'assigneeId', errors: ['assigneeId or areaId required'] }]);
+    }
+    const isSupervisor = SUPERVISOR_ROLES.includes(user.role);
+    if (!isSupervisor && dto.assigneeId !== undefined && dto.assigneeId !== user.id) {
+      throw new DomainError('FORBIDDEN', 'Agents may only take tickets for themselves; a supervisor assigns to others');
+    }
+    await this.dataSource.transaction(async (manager) => {
+      const ticket = await this.tickets.lockByFolio(manager, folio);
+      if (dto.assigneeId) {
+        const assignee = await manager.findOne(User, { where: { id: dto.assigneeId } });
+        if (!assignee || !assignee.active || assignee.role === 'press') {
+          throw new DomainError('VALIDATION', 'Unknown or inactive assignee', [{ field: 'assigneeId', errors: ['not an active staff user'] }]);
+        }
+      }
+      if (dto.areaId && !(await manager.exists(Area, { where: { id: dto.areaId } }))) {
+        throw new DomainError('VALIDATION', 'Unknown area', [{ field: 'areaId', errors: ['unknown area'] }]);
+      }
+      const before = { assigneeId: ticket.assigneeId, areaId: ticket.areaId };
+      if (dto.assigneeId !== undefined) ticket.assigneeId = dto.assigneeId;
+      if (dto.areaId !== undefined) ticket.areaId = dto.areaId;
+      await manager.save(Ticket, ticket);
+      await manager.insert(TicketEvent, {
+        ticketId: ticket.id,
+        type: 'assigned',
+        actorUserId: user.id,
+        reason: dto.reason ?? null,
+        data: { from: before, to: { assigneeId: ticket.assigneeId, areaId: ticket.areaId } },
+      });
+      // Turning over a new ticket (or re-assigning one already turned over) is the `assigned` status.
+      if (ticket.status === 'new' || (ticket.status === 'assigned' && (before.areaId !== ticket.areaId || before.assigneeId !== ticket.assigneeId))) {
+        await this.changeStatus(manager, ticket, {
+          to: 'assigned',
+          actor: isSupervisor ? 'supervisor' : 'staff',
+          actorUserId: user.id,
+          reason: dto.reason ?? null,
+          notifyCitizen: ticket.status === 'new',
+        });
+      }
+    });
+    return this.tickets.detail(folio, user);
+  }
+
+  /** A duplicate: rejected with "duplicado de <folio>", its thread shown from the survivor. */
+  async merge(folio: string, dto: MergeTicketDto, user: AuthenticatedUser) {
+    if (folio.toUpperCase() === dto.intoFolio.toUpperCase()) {
+      throw new DomainError('VALIDATION', 'A ticket cannot be merged into itself', [{ field: 'intoFolio', errors: ['same ticket'] }]);
+    }
+    await this.dataSource.transaction(async (manager) => {
+      // lock both rows in a fixed order so two opposite merges cannot deadlock
+      const [first, second] = [folio.toUpperCase(), dto.intoFolio.toUpperCase()].sort();
+      const a = await this.tickets.lockByFolio(manager, first);
+      const b = await this.tickets.lockByFolio(manager, second);
+      const source = a.folio === folio.toUpperCase() ? a : b;
+      const target = source === a ? b : a;
+      if (source.mergedIntoId) throw new DomainError('CONFLICT', `${source.folio} was already merged`);
+      if (target.mergedIntoId || target.status === 'rejected') {
+        throw new DomainError('CONFLICT', `${target.folio} cannot absorb duplicates (it is rejected or merged)`);
+      }
+      const reason = `duplicado de ${target.folio}`;
+      await this.changeStatus(manager, source, {
+        to: 'rejected',
+        actor: 'supervisor',
+        actorUserId: user.id,
+        reason,
+        notifyCitizen: true,
+      });
+      source.mergedIntoId = target.id;
+      await manager.save(Ticket, source);
+      await manager.insert(TicketEvent, { ticketId: source.id, type: 'merged', actorUserId: user.id, reason, data: { intoFolio: target.folio } });
+      await manager.insert(TicketEvent, { ticketId: target.id, type: 'merged_from', actorUserId: user.id, data: { fromFolio: source.folio } });
+    });
+    return this.tickets.detail(dto.intoFolio, user);
+  }
+}

@@ -1,0 +1,70 @@
+import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
+import { randomUUID } from 'node:crypto';
+import { AuthenticatedUser, CurrentUser } from '../auth/authenticated-user';
+import { Roles } from '../auth/roles.decorator';
+import { DomainError } from '../common/domain-error';
+import { IntakeService } from '../intake/intake.service';
+import { ALL_ROLES, STAFF_ROLES, SUPERVISOR_ROLES } from '../users/user-role';
+import { AssignDto, CreateTicketDto, ListTicketsQuery, MergeTicketDto, NoteDto, TransitionDto, UpdateTicketDto } from './dto/ticket.dto';
+import { TicketListService } from './ticket-list.service';
+import { TicketWorkflowService } from './ticket-workflow.service';
+import { TicketsService } from './tickets.service';
+
+@ApiTags('tickets')
+@ApiBearerAuth()
+@Controller('tickets')
+export class TicketsController {
+  constructor(
+    private readonly tickets: TicketsService,
+    private readonly list: TicketListService,
+    private readonly workflow: TicketWorkflowService,
+    private readonly intake: IntakeService,
+  ) {}
+
+  @Get() @Roles(...ALL_ROLES)
+  find(@Query() query: ListTicketsQuery, @CurrentUser() user: AuthenticatedUser) {
+    return this.list.list(query, user);
+  }
+
+  /** Staff capture (phone, walk-in). `Idempotency-Key` makes a retried POST return the same ticket. */
+  @Post() @Roles(...STAFF_ROLES)
+  @ApiHeader({ name: 'Idempotency-Key', required: false })
+  async create(@Body() dto: CreateTicketDto, @CurrentUser() user: AuthenticatedUser, @Headers('idempotency-key') key?: string) {
+    if (key !== undefined && !/^[\w.:-]{8,128}$/.test(key)) {
+      throw new DomainError('VALIDATION', 'Invalid Idempotency-Key', [{ field: 'Idempotency-Key', errors: ['8–128 characters: letters, digits, . : _ -'] }]);
+    }
+    const result = await this.intake.captureByStaff(dto, user, key ? `${user.id}:${key}` : randomUUID());
+    return this.tickets.detail(result.folio, user);
+  }
+
+  @Get(':folio') @Roles(...ALL_ROLES)
+  get(@Param('folio') folio: string, @CurrentUser() user: AuthenticatedUser) {
+    return this.tickets.detail(folio, user);
+  }
+
+  @Patch(':folio') @Roles(...STAFF_ROLES)
+  update(@Param('folio') folio: string, @Body() dto: UpdateTicketDto, @CurrentUser() user: AuthenticatedUser) {
+    return this.workflow.update(folio, dto, user);
+  }
+
+  @Post(':folio/transitions') @Roles(...STAFF_ROLES) @HttpCode(200)
+  transition(@Param('folio') folio: string, @Body() dto: TransitionDto, @CurrentUser() user: AuthenticatedUser) {
+    return this.workflow.transition(folio, dto, user);
+  }
+
+  @Post(':folio/notes') @Roles(...STAFF_ROLES)
+  note(@Param('folio') folio: string, @Body() dto: NoteDto, @CurrentUser() user: AuthenticatedUser) {
+    return this.workflow.addNote(folio, dto.body, user);
+  }
+
+  @Post(':folio/assign') @Roles(...STAFF_ROLES) @HttpCode(200)
+  assign(@Param('folio') folio: string, @Body() dto: AssignDto, @CurrentUser() user: AuthenticatedUser) {
+    return this.workflow.assign(folio, dto, user);
+  }
+
+  @Post(':folio/merge') @Roles(...SUPERVISOR_ROLES) @HttpCode(200)
+  merge(@Param('folio') folio: string, @Body() dto: MergeTicketDto, @CurrentUser() user: AuthenticatedUser) {
+    return this.workflow.merge(folio, dto, user);
+  }
+}

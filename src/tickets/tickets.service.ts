@@ -1,0 +1,254 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { randomBytes } from 'node:crypto';
+import { DataSource, EntityManager, In } from 'typeorm';
+import type { AuthenticatedUser } from '../auth/authenticated-user';
+import { Area } from '../catalog/area.entity';
+import { Category } from '../catalog/category.entity';
+import { Citizen } from '../citizens/citizen.entity';
+import { DomainError, notFound } from '../common/domain-error';
+import { AppConfig } from '../config/app-config';
+import { User } from '../users/user.entity';
+import { Attachment } from './attachment.entity';
+import { computeDueDates } from './due-dates';
+import { folioYear, formatFolio, parseFolio } from './folio';
+import { Message } from './message.entity';
+import { canReadTicket, canSeeMessage } from './ticket-access';
+import type { TicketChannel, TicketPriority } from './ticket-channel';
+import { TicketEvent } from './ticket-event.entity';
+import { allowedTransitions, OPEN_STATUSES, STATUS_LABELS } from './ticket-status';
+import { Ticket } from './ticket.entity';
+
+export interface NewTicketInput {
+  subject: string;
+  description: string;
+  channel: TicketChannel;
+  citizenId: string | null;
+  priority?: TicketPriority;
+  categoryId?: string | null;
+  areaId?: string | null;
+  address?: string | null;
+  colonia?: string | null;
+  latitude?: number | null;
+  longitude?: number | null;
+  poleId?: string | null;
+  tags?: string[];
+  createdById?: string | null;
+  forwardedById?: string | null;
+  linkedTicketId?: string | null;
+}
+
+export function isOverdue(t: Pick<Ticket, 'status' | 'resolutionDueAt' | 'firstResponseDueAt' | 'firstRespondedAt'>, now = new Date()) {
+  if (!OPEN_STATUSES.includes(t.status)) return false;
+  if (t.resolutionDueAt && t.resolutionDueAt < now) return true;
+  return Boolean(!t.firstRespondedAt && t.firstResponseDueAt && t.firstResponseDueAt < now);
+}
+
+/** Creating tickets, reading them (detail) and locking them for a change. */
+@Injectable()
+export class TicketsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** Next folio of the year in the city's time zone. The counter row is locked until commit. */
+  async allocateFolio(manager: EntityManager, at: Date = new Date()): Promise<string> {
+    const prefix = this.config.folioPrefix;
+    const year = folioYear(at, this.config.cityTimeZone);
+    const rows: Array<{ last_value: number }> = await manager.query(
+      `INSERT INTO folio_counters (prefix, year, last_value) VALUES ($1, $2, 1)
+       ON CONFLICT (prefix, year) DO UPDATE SET last_value = folio_counters.last_value + 1
+       RETURNING last_value`,
+      [prefix, year],
+    );
+    return formatFolio(prefix, year, Number(rows[0].last_value));
+  }
+
+  async createTicket(manager: EntityManager, input: NewTicketInput, actorUserId: string | null): Promise<Ticket> {
+    const now = new Date();
+    let category: Category | null = null;
+    if (input.categoryId) {
+      category = await manager.findOne(Category, { where: { id: input.categoryId } });
+      if (!category) throw new DomainError('VALIDATION', 'Unknown category', [{ field: 'categoryId', errors: ['unknown category'] }]);
+    }
+    const areaId = input.areaId ?? category?.areaId ?? null;
+    if (input.areaId && !(await manager.exists(Area, { where: { id: input.areaId } }))) {
+      throw new DomainError('VALIDATION', 'Unknown area', [{ field: 'areaId', errors: ['unknown area'] }]);
+    }
+    const folio = await this.allocateFolio(manager, now);
+    const ticket = manager.create(Ticket, {
+      folio,
+      subject: input.subject.slice(0, 300),
+      description: input.description,
+      status: 'new',
+      priority: input.priority ?? 'normal',
+      channel: input.channel,
+      categoryId: category?.id ?? null,
+      areaId,
+      citizenId: input.citizenId,
+      address: input.address ?? null,
+      colonia: input.colonia ?? null,
+      latitude: input.latitude ?? null,
+      longitude: input.longitude ?? null,
+      poleId: input.poleId ?? null,
+      tags: input.tags ?? [],
+      createdById: input.createdById ?? null,
+      forwardedById: input.forwardedById ?? null,
+      linkedTicketId: input.linkedTicketId ?? null,
+      publicToken: randomBytes(32).toString('base64url'),
+      statusChangedAt: now,
+      createdAt: now,
+      ...computeDueDates(now, category),
+    });
+    const saved = await manager.save(Ticket, ticket);
+    await manager.insert(TicketEvent, {
+      ticketId: saved.id,
+      type: 'created',
+      actorUserId,
+      actorKind: actorUserId ? 'user' : 'citizen',
+      toStatus: 'new',
+      data: { channel: input.channel, ...(input.linkedTicketId ? { linkedTicketId: input.linkedTicketId } : {}) },
+    });
+    return saved;
+  }
+
+  /** Loads a ticket by folio with a row lock for the rest of the transaction. */
+  async lockByFolio(manager: EntityManager, folio: string): Promise<Ticket> {
+    if (!parseFolio(folio)) throw notFound(`Ticket ${folio}`);
+    const ticket = await manager.findOne(Ticket, { where: { folio: folio.toUpperCase() }, lock: { mode: 'pessimistic_write' } });
+    if (!ticket) throw notFound(`Ticket ${folio}`);
+    return ticket;
+  }
+
+  async findByFolio(folio: string): Promise<Ticket> {
+    if (!parseFolio(folio)) throw notFound(`Ticket ${folio}`);
+    const ticket = await this.dataSource.getRepository(Ticket).findOne({ where: { folio: folio.toUpperCase() } });
+    if (!ticket) throw notFound(`Ticket ${folio}`);
+    return ticket;
+  }
+
+  /** Ticket detail: fields, citizen, thread (incl. merged duplicates), events, allowed transitions. */
+  async detail(folio: string, user: AuthenticatedUser) {
+    const repo = this.dataSource.getRepository(Ticket);
+    const ticket = await repo
+      .createQueryBuilder('t')
+      .addSelect('t.publicToken')
+      .leftJoinAndSelect('t.category', 'category')
+      .leftJoinAndSelect('t.area', 'area')
+      .leftJoinAndSelect('t.assignee', 'assignee')
+      .leftJoinAndSelect('t.citizen', 'citizen')
+      .leftJoinAndSelect('citizen.identities', 'identity')
+      .where('t.folio = :folio', { folio: parseFolio(folio) ? folio.toUpperCase() : '' })
+      .getOne();
+    if (!ticket || !canReadTicket(user, ticket)) throw notFound(`Ticket ${folio}`);
+
+    const merged = await repo.find({ where: { mergedIntoId: ticket.id }, select: { id: true, folio: true, citizenId: true, subject: true } });
+    const threadTicketIds = [ticket.id, ...merged.map((m) => m.id)];
+    const folioById = new Map([[ticket.id, ticket.folio], ...merged.map((m) => [m.id, m.folio] as [string, string])]);
+    const messages = await this.dataSource.getRepository(Message).find({
+      where: { ticketId: In(threadTicketIds) },
+      order: { createdAt: 'ASC', id: 'ASC' },
+      take: 1000,
+    });
+    const visible = messages.filter((m) => canSeeMessage(user, m));
+    const attachments = visible.length
+      ? await this.dataSource.getRepository(Attachment).find({ where: { messageId: In(visible.map((m) => m.id)) }, order: { createdAt: 'ASC' } })
+      : [];
+    const events = await this.dataSource.getRepository(TicketEvent).find({
+      where: { ticketId: ticket.id },
+      order: { createdAt: 'ASC', id: 'ASC' },
+      take: 1000,
+    });
+    const userIds = [...new Set([...events.map((e) => e.actorUserId), ...visible.map((m) => m.authorUserId)].filter((x): x is string => !!x))];
+    const users = userIds.length ? await this.dataSource.getRepository(User).find({ where: { id: In(userIds) }, select: { id: true, name: true } }) : [];
+    const userName = new Map(users.map((u) => [u.id, u.name]));
+    const mergedCitizens = merged.length
+      ? await this.dataSource.getRepository(Citizen).find({ where: { id: In(merged.map((m) => m.citizenId).filter((x): x is string => !!x)) } })
+      : [];
+    const isPress = user.role === 'press';
+
+    return {
+      folio: ticket.folio,
+      subject: ticket.subject,
+      description: ticket.description,
+      status: ticket.status,
+      statusLabel: STATUS_LABELS[ticket.status],
+      allowedTransitions: isPress ? [] : allowedTransitions(ticket.status),
+      priority: ticket.priority,
+      channel: ticket.channel,
+      category: ticket.category ? { id: ticket.category.id, code: ticket.category.code, name: ticket.category.name } : null,
+      area: ticket.area ? { id: ticket.area.id, code: ticket.area.code, name: ticket.area.name } : null,
+      assignee: ticket.assignee ? { id: ticket.assignee.id, name: ticket.assignee.name } : null,
+      citizen: ticket.citizen
+        ? {
+            id: ticket.citizen.id,
+            name: ticket.citizen.name,
+            ...(isPress
+              ? {}
+              : {
+                  identities: (ticket.citizen.identities ?? []).map((i) => ({
+                    kind: i.kind,
+                    value: i.value,
+                    handle: i.handle,
+                    undeliverable: i.undeliverable,
+                  })),
+                }),
+          }
+        : null,
+      location: {
+        address: ticket.address,
+        colonia: ticket.colonia,
+        latitude: ticket.latitude,
+        longitude: ticket.longitude,
+        poleId: ticket.poleId,
+      },
+      tags: ticket.tags,
+      dueDates: { firstResponse: ticket.firstResponseDueAt, resolution: ticket.resolutionDueAt },
+      overdue: isOverdue(ticket),
+      firstRespondedAt: ticket.firstRespondedAt,
+      resolvedAt: ticket.resolvedAt,
+      closedAt: ticket.closedAt,
+      rejectionReason: ticket.rejectionReason,
+      reopenedCount: ticket.reopenedCount,
+      mergedInto: ticket.mergedIntoId ? ((await repo.findOne({ where: { id: ticket.mergedIntoId }, select: { folio: true } }))?.folio ?? null) : null,
+      linkedTo: ticket.linkedTicketId ? ((await repo.findOne({ where: { id: ticket.linkedTicketId }, select: { folio: true } }))?.folio ?? null) : null,
+      mergedTickets: merged.map((m) => ({
+        folio: m.folio,
+        subject: m.subject,
+        citizen: mergedCitizens.find((c) => c.id === m.citizenId)?.name ?? null,
+      })),
+      forwardedById: ticket.forwardedById,
+      publicStatusToken: isPress ? undefined : ticket.publicToken,
+      version: ticket.version,
+      createdAt: ticket.createdAt,
+      updatedAt: ticket.updatedAt,
+      thread: visible.map((m) => ({
+        id: m.id,
+        folio: folioById.get(m.ticketId),
+        direction: m.direction,
+        channel: m.channel,
+        public: m.public,
+        author: m.authorUserId ? { kind: 'user', id: m.authorUserId, name: userName.get(m.authorUserId) ?? null } : { kind: 'citizen', name: m.authorName },
+        subject: m.subject,
+        bodyText: m.bodyText,
+        bodyHtml: m.bodyHtml,
+        bodyNew: m.bodyNew,
+        delivery: m.deliveryState ? { state: m.deliveryState, attempts: m.deliveryAttempts, lastError: m.deliveryError } : null,
+        attachments: attachments
+          .filter((a) => a.messageId === m.id)
+          .map((a) => ({ id: a.id, filename: a.filename, contentType: a.contentType, sizeBytes: Number(a.sizeBytes), omitted: a.omitted, omittedReason: a.omittedReason })),
+        createdAt: m.createdAt,
+      })),
+      events: (isPress ? events.filter((e) => e.type === 'created' || e.type === 'status_changed') : events).map((e) => ({
+        type: e.type,
+        actor: e.actorUserId ? { kind: 'user', id: e.actorUserId, name: userName.get(e.actorUserId) ?? null } : { kind: e.actorKind },
+        fromStatus: e.fromStatus,
+        toStatus: e.toStatus,
+        reason: isPress ? null : e.reason,
+        data: isPress ? {} : e.data,
+        createdAt: e.createdAt,
+      })),
+    };
+  }
+}

@@ -1,0 +1,97 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { randomBytes } from 'node:crypto';
+import { Repository } from 'typeorm';
+import { hashPassword } from '../auth/password-hasher';
+import { DomainError, notFound } from '../common/domain-error';
+import { CreateUserDto, UpdateUserDto } from './dto/user.dto';
+import { User } from './user.entity';
+
+const PUBLIC_FIELDS = { id: true, email: true, name: true, role: true, active: true, areaId: true, lastLoginAt: true, createdAt: true, updatedAt: true } as const;
+
+@Injectable()
+export class UsersService {
+  private readonly logger = new Logger(UsersService.name);
+
+  constructor(@InjectRepository(User) private readonly users: Repository<User>) {}
+
+  list() {
+    return this.users.find({ select: PUBLIC_FIELDS, order: { name: 'ASC' } });
+  }
+
+  async get(id: string) {
+    const user = await this.users.findOne({ where: { id }, select: PUBLIC_FIELDS });
+    if (!user) throw notFound('User');
+    return user;
+  }
+
+  async create(dto: CreateUserDto) {
+    const email = dto.email.trim().toLowerCase();
+    if (await this.users.exists({ where: { email } })) {
+      throw new DomainError('CONFLICT', 'A user with this email already exists', [{ field: 'email', errors: ['already in use'] }]);
+    }
+    const saved = await this.users.save(
+      this.users.create({
+        email,
+        name: dto.name.trim(),
+        role: dto.role,
+        areaId: dto.areaId ?? null,
+        passwordHash: await hashPassword(dto.password),
+      }),
+    );
+    this.logger.log({ userId: saved.id, role: saved.role }, 'user created');
+    return this.get(saved.id);
+  }
+
+  async update(id: string, dto: UpdateUserDto) {
+    const user = await this.users.findOne({ where: { id } });
+    if (!user) throw notFound('User');
+    if (dto.email !== undefined) {
+      const email = dto.email.trim().toLowerCase();
+      const other = await this.users.findOne({ where: { email } });
+      if (other && other.id !== id) throw new DomainError('CONFLICT', 'A user with this email already exists');
+      user.email = email;
+    }
+    if (dto.name !== undefined) user.name = dto.name.trim();
+    if (dto.role !== undefined) user.role = dto.role;
+    if (dto.areaId !== undefined) user.areaId = dto.areaId;
+    if (dto.active !== undefined) user.active = dto.active;
+    const patch: Partial<User> = {
+      email: user.email,
+      name: user.name,
+      role: user.role,
+      areaId: user.areaId,
+      active: user.active,
+    };
+    if (dto.password !== undefined) patch.passwordHash = await hashPassword(dto.password);
+    await this.users.update(id, patch);
+    this.logger.log({ userId: id }, 'user updated');
+    return this.get(id);
+  }
+
+  /**
+   * First start: make sure an admin exists. Uses ADMIN_EMAIL/ADMIN_PASSWORD when given, otherwise
+   * generates a password and prints it once to the console (not to the structured log).
+   */
+  async ensureFirstAdmin(email?: string, password?: string): Promise<void> {
+    const admins = await this.users.count({ where: { role: 'admin' } });
+    if (admins > 0) return;
+    const adminEmail = email ?? 'admin@enlace.local';
+    const generated = !password;
+    const adminPassword = password ?? randomBytes(12).toString('base64url');
+    await this.users.save(
+      this.users.create({
+        email: adminEmail,
+        name: 'Administrador',
+        role: 'admin',
+        passwordHash: await hashPassword(adminPassword),
+      }),
+    );
+    if (generated) {
+      process.stdout.write(
+        `\n  First administrator created: ${adminEmail}\n  Generated password (shown only once): ${adminPassword}\n\n`,
+      );
+    }
+    this.logger.log('first administrator created');
+  }
+}
