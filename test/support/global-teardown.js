@@ -1,0 +1,2 @@
+/* eslint-disable */
+module.exports = async function globalTeardown() {};

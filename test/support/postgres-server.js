@@ -1,0 +1,105 @@
+/* eslint-disable */
+// Finds or starts the PostgreSQL server the tests run against, and says what it did.
+// Order: TEST_DATABASE_URL / DATABASE_URL → a server on 127.0.0.1:5432 → a throw-away cluster of
+// our own (initdb into .test-services/pg, started as the `postgres` user) → apt-get install
+// postgresql when running as root on Debian/Ubuntu → a clear message of what is missing.
+const { execFileSync, spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+const { Client } = require('pg');
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const OWN_DIR = path.join(ROOT, '.test-services', 'pg');
+const OWN_PORT = 54329;
+
+async function canConnect(url) {
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+function log(msg) {
+  process.stderr.write(`[test-services] ${msg}\n`);
+}
+
+function pgBinDir() {
+  const base = '/usr/lib/postgresql';
+  if (!fs.existsSync(base)) return null;
+  const versions = fs.readdirSync(base).filter((v) => fs.existsSync(path.join(base, v, 'bin', 'initdb'))).sort((a, b) => Number(b) - Number(a));
+  return versions.length ? path.join(base, versions[0], 'bin') : null;
+}
+
+function installPostgres() {
+  if (process.getuid && process.getuid() !== 0) return false;
+  if (spawnSync('which', ['apt-get']).status !== 0) return false;
+  log('no PostgreSQL found: installing it with apt-get (postgresql postgresql-contrib)…');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  let r = spawnSync('apt-get', ['install', '-y', '-q', 'postgresql', 'postgresql-contrib'], { stdio: 'ignore', env });
+  if (r.status !== 0) {
+    spawnSync('apt-get', ['update', '-q'], { stdio: 'ignore', env });
+    r = spawnSync('apt-get', ['install', '-y', '-q', 'postgresql', 'postgresql-contrib'], { stdio: 'ignore', env });
+  }
+  return r.status === 0;
+}
+
+function asPostgresUser(cmd, args) {
+  const isRoot = process.getuid && process.getuid() === 0;
+  if (!isRoot) return spawnSync(cmd, args, { stdio: 'ignore' });
+  // run as the postgres system user (the server refuses to run as root)
+  return spawnSync('runuser', ['-u', 'postgres', '--', cmd, ...args], { stdio: 'ignore' });
+}
+
+async function startOwnCluster(bin) {
+  const url = `postgres://postgres@127.0.0.1:${OWN_PORT}/postgres`;
+  if (await canConnect(url)) return url;
+  fs.mkdirSync(path.dirname(OWN_DIR), { recursive: true });
+  const isRoot = process.getuid && process.getuid() === 0;
+  if (!fs.existsSync(path.join(OWN_DIR, 'PG_VERSION'))) {
+    fs.mkdirSync(OWN_DIR, { recursive: true });
+    if (isRoot) execFileSync('chown', ['-R', 'postgres:postgres', OWN_DIR]);
+    const r = asPostgresUser(path.join(bin, 'initdb'), ['-D', OWN_DIR, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C.UTF-8']);
+    if (r.status !== 0) throw new Error(`initdb failed in ${OWN_DIR}`);
+  }
+  // the server daemonises: no pipes to us (see STACK.md)
+  const r = asPostgresUser(path.join(bin, 'pg_ctl'), [
+    '-D', OWN_DIR, '-l', path.join(OWN_DIR, 'server.log'), '-w', '-t', '30',
+    '-o', `-p ${OWN_PORT} -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300`, 'start',
+  ]);
+  if (r.status !== 0 && !(await canConnect(url))) throw new Error(`could not start PostgreSQL in ${OWN_DIR} (see server.log there)`);
+  return url;
+}
+
+/** Returns a URL of a server where we may CREATE DATABASE. */
+async function ensurePostgres() {
+  const given = process.env.TEST_DATABASE_URL || process.env.DATABASE_URL;
+  if (given) {
+    if (!(await canConnect(given))) throw new Error(`TEST_DATABASE_URL/DATABASE_URL is set but does not answer: ${given.replace(/:[^:@/]*@/, ':***@')}`);
+    log('using the PostgreSQL server given in TEST_DATABASE_URL/DATABASE_URL');
+    return given;
+  }
+  for (const url of ['postgres://postgres@127.0.0.1:5432/postgres', `postgres://postgres@127.0.0.1:${OWN_PORT}/postgres`]) {
+    if (await canConnect(url)) {
+      log(`using the PostgreSQL server already running at ${url}`);
+      return url;
+    }
+  }
+  let bin = pgBinDir();
+  if (!bin && installPostgres()) bin = pgBinDir();
+  if (!bin) {
+    throw new Error(
+      'No PostgreSQL server for the tests. Either set TEST_DATABASE_URL=postgres://user@host:port/db (a role allowed to CREATE DATABASE), ' +
+        'run a server on 127.0.0.1:5432 with trust auth for 127.0.0.1, or install PostgreSQL (Debian/Ubuntu: apt-get install postgresql postgresql-contrib) so the tests can start their own.',
+    );
+  }
+  log(`starting a throw-away PostgreSQL cluster in ${OWN_DIR} on port ${OWN_PORT}`);
+  return startOwnCluster(bin);
+}
+
+module.exports = { ensurePostgres, canConnect };
