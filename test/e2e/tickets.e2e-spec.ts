@@ -1,0 +1,272 @@
+import { startTestApp, TestApp } from '../support/test-app';
+
+describe('tickets API (real PostgreSQL)', () => {
+  let t: TestApp;
+  let agent: Record<string, string>;
+  let supervisor: Record<string, string>;
+  let agentId: string;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    const a = await t.user('agent');
+    agent = a.auth;
+    agentId = a.user.id;
+    supervisor = (await t.user('supervisor')).auth;
+  });
+  afterAll(() => t.close());
+
+  const capture = (body: Record<string, unknown>, auth = agent) =>
+    t
+      .http()
+      .post('/api/v1/tickets')
+      .set(auth)
+      .send({ subject: 'Bache en la avenida', description: 'Hay un bache enorme frente al mercado', channel: 'phone', ...body });
+
+  async function categoryId(code: string): Promise<string> {
+    const rows = await t.db.query(`SELECT id FROM categories WHERE code = $1`, [code]);
+    return rows[0].id;
+  }
+
+  it('captures a ticket by phone with a folio, the citizen and a created event', async () => {
+    const res = await capture({
+      subject: 'Luminaria apagada',
+      description: 'No hay luz en la calle Álvaro Obregón desde el lunes',
+      citizen: { name: 'María López', phone: '444 123 4567', email: 'Maria.Lopez@Correo.mx' },
+      categoryId: await categoryId('luminaria-apagada'),
+      colonia: 'Tequisquiapan',
+      poleId: 'AP-10231',
+    }).expect(201);
+    expect(res.body.folio).toMatch(/^SLP-\d{4}-\d{6}$/);
+    expect(res.body.status).toBe('new');
+    expect(res.body.statusLabel).toBe('Recibido');
+    expect(res.body.area.name).toBe('Alumbrado Público');
+    expect(res.body.category.name).toBe('Luminaria apagada');
+    expect(res.body.location.poleId).toBe('AP-10231');
+    expect(res.body.citizen.name).toBe('María López');
+    expect(res.body.citizen.identities).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ kind: 'phone', value: '+524441234567' }),
+        expect.objectContaining({ kind: 'email', value: 'maria.lopez@correo.mx' }),
+      ]),
+    );
+    expect(res.body.thread).toHaveLength(1);
+    expect(res.body.thread[0].direction).toBe('inbound');
+    expect(res.body.events.map((e: { type: string }) => e.type)).toEqual(['created']);
+    const due = new Date(res.body.dueDates.resolution).getTime() - new Date(res.body.createdAt).getTime();
+    expect(Math.round(due / 86_400_000)).toBe(40);
+  });
+
+  it('recognises the same citizen by phone on a second report', async () => {
+    const a = await capture({ citizen: { name: 'Juan', phone: '+52 1 444 765 4321' } }).expect(201);
+    const b = await capture({ citizen: { phone: '(444) 765-4321' } }).expect(201);
+    expect(b.body.citizen.id).toBe(a.body.citizen.id);
+  });
+
+  it('returns the same ticket for a retried capture with the same Idempotency-Key', async () => {
+    const key = 'retry-key-0001';
+    const a = await capture({}).set('Idempotency-Key', key).expect(201);
+    const b = await capture({}).set('Idempotency-Key', key).expect(201);
+    expect(b.body.folio).toBe(a.body.folio);
+    const [{ count }] = await t.db.query(`SELECT count(*)::int AS count FROM tickets WHERE folio = $1`, [a.body.folio]);
+    expect(count).toBe(1);
+  });
+
+  it('answers 400 naming each invalid field and stores nothing', async () => {
+    const before = await t.db.query(`SELECT count(*)::int AS n FROM tickets`);
+    const res = await t
+      .http()
+      .post('/api/v1/tickets')
+      .set(agent)
+      .send({ subject: 'x', channel: 'fax', latitude: 200, unknownField: 1 })
+      .expect(400);
+    expect(res.body.statusCode).toBe(400);
+    expect(res.body.error).toBe('Bad Request');
+    const fields = res.body.details.map((d: { field: string }) => d.field);
+    expect(fields).toEqual(expect.arrayContaining(['subject', 'description', 'channel', 'latitude', 'unknownField']));
+    const after = await t.db.query(`SELECT count(*)::int AS n FROM tickets`);
+    expect(after[0].n).toBe(before[0].n);
+  });
+
+  it('answers 404 for an unknown or malformed folio', async () => {
+    await t.http().get('/api/v1/tickets/SLP-2026-999999').set(agent).expect(404);
+    const res = await t.http().get("/api/v1/tickets/SLP-2026-0001' OR '1'='1").set(agent).expect(404);
+    expect(res.body).toMatchObject({ statusCode: 404, error: 'Not Found' });
+  });
+
+  it('walks the workflow, refusing forbidden transitions with 409 and the allowed list', async () => {
+    const { body } = await capture({}).expect(201);
+    const folio = body.folio;
+    const tr = (to: string, extra: Record<string, unknown> = {}, auth = agent) =>
+      t.http().post(`/api/v1/tickets/${folio}/transitions`).set(auth).send({ to, ...extra });
+
+    const bad = await tr('closed').expect(409);
+    expect(bad.body.details.allowed).toEqual(['assigned', 'in_progress', 'waiting_citizen', 'resolved', 'rejected']);
+    expect(bad.body.message).toMatch(/allowed: assigned, in_progress/);
+    await tr('in_progress').expect(200);
+    const w = await tr('waiting_citizen').expect(400);
+    expect(w.body.details[0].field).toBe('message');
+    await tr('waiting_citizen', { message: '¿Podría indicarnos el número exterior?' }).expect(200);
+    await tr('resolved', { message: 'Se reparó el bache el 20 de noviembre.' }).expect(200);
+    await tr('closed').expect(200);
+    const reopenByAgent = await tr('in_progress').expect(403);
+    expect(reopenByAgent.body.message).toMatch(/supervisor/);
+    const reopened = await tr('in_progress', {}, supervisor).expect(200);
+    expect(reopened.body.status).toBe('in_progress');
+    expect(reopened.body.reopenedCount).toBe(1);
+    const rej = await tr('rejected').expect(400);
+    expect(rej.body.details[0].field).toBe('reason');
+    const done = await tr('rejected', { reason: 'fuera de la competencia municipal' }).expect(200);
+    expect(done.body.statusLabel).toBe('No procede');
+    expect(done.body.rejectionReason).toBe('fuera de la competencia municipal');
+    const events = done.body.events.filter((e: { type: string }) => e.type !== 'created');
+    expect(events.map((e: { fromStatus: string; toStatus: string }) => `${e.fromStatus}>${e.toStatus}`)).toEqual([
+      'new>in_progress',
+      'in_progress>waiting_citizen',
+      'waiting_citizen>resolved',
+      'resolved>closed',
+      'closed>in_progress',
+      'in_progress>rejected',
+    ]);
+    const publicMessages = done.body.thread.filter((m: { direction: string }) => m.direction === 'outbound');
+    expect(publicMessages.map((m: { bodyText: string }) => m.bodyText)).toEqual([
+      '¿Podría indicarnos el número exterior?',
+      'Se reparó el bache el 20 de noviembre.',
+    ]);
+  });
+
+  it('adds internal notes and assigns; agents may only take tickets for themselves', async () => {
+    const { body } = await capture({}).expect(201);
+    const note = await t.http().post(`/api/v1/tickets/${body.folio}/notes`).set(agent).send({ body: 'Llamar al vecino' }).expect(201);
+    expect(note.body.public).toBe(false);
+    const other = await t.user('agent');
+    await t.http().post(`/api/v1/tickets/${body.folio}/assign`).set(agent).send({ assigneeId: other.user.id }).expect(403);
+    const taken = await t.http().post(`/api/v1/tickets/${body.folio}/assign`).set(agent).send({ assigneeId: agentId }).expect(200);
+    expect(taken.body.assignee.id).toBe(agentId);
+    expect(taken.body.status).toBe('assigned');
+    const areas = await t.db.query(`SELECT id FROM areas WHERE code = 'interapas'`);
+    const turned = await t.http().post(`/api/v1/tickets/${body.folio}/assign`).set(supervisor).send({ assigneeId: other.user.id, areaId: areas[0].id }).expect(200);
+    expect(turned.body.area.name).toBe('Interapas (agua)');
+    expect(turned.body.assignee.id).toBe(other.user.id);
+    const mine = await t.http().get(`/api/v1/tickets?assignee=${other.user.id}`).set(agent).expect(200);
+    expect(mine.body.items.map((i: { folio: string }) => i.folio)).toContain(body.folio);
+  });
+
+  it('merges a duplicate: rejected "duplicado de", thread visible from the survivor', async () => {
+    const a = await capture({ citizen: { name: 'Ana', email: 'ana@correo.mx' } }).expect(201);
+    const b = await capture({ citizen: { name: 'Beto', email: 'beto@correo.mx' }, description: 'El mismo bache, sigue ahí' }).expect(201);
+    await t.http().post(`/api/v1/tickets/${b.body.folio}/merge`).set(agent).send({ intoFolio: a.body.folio }).expect(403);
+    const merged = await t.http().post(`/api/v1/tickets/${b.body.folio}/merge`).set(supervisor).send({ intoFolio: a.body.folio }).expect(200);
+    expect(merged.body.folio).toBe(a.body.folio);
+    expect(merged.body.mergedTickets).toEqual([expect.objectContaining({ folio: b.body.folio, citizen: 'Beto' })]);
+    expect(merged.body.thread.map((m: { bodyText: string }) => m.bodyText)).toContain('El mismo bache, sigue ahí');
+    const dup = await t.http().get(`/api/v1/tickets/${b.body.folio}`).set(agent).expect(200);
+    expect(dup.body.status).toBe('rejected');
+    expect(dup.body.rejectionReason).toBe(`duplicado de ${a.body.folio}`);
+    expect(dup.body.mergedInto).toBe(a.body.folio);
+    await t.http().post(`/api/v1/tickets/${a.body.folio}/merge`).set(supervisor).send({ intoFolio: b.body.folio }).expect(409);
+  });
+
+  it('updates fields, recomputing area and due dates when the category changes', async () => {
+    const { body } = await capture({}).expect(201);
+    const res = await t
+      .http()
+      .patch(`/api/v1/tickets/${body.folio}`)
+      .set(agent)
+      .send({ categoryId: await categoryId('fuga-de-agua'), priority: 'high', colonia: 'Himno Nacional' })
+      .expect(200);
+    expect(res.body.area.name).toBe('Interapas (agua)');
+    expect(res.body.priority).toBe('high');
+    expect(res.body.version).toBe(body.version + 1);
+    const stale = await t.http().patch(`/api/v1/tickets/${body.folio}`).set(agent).send({ priority: 'low', expectedVersion: body.version }).expect(409);
+    expect(stale.body.code).toBe('VERSION_CONFLICT');
+    const ev = res.body.events.find((e: { type: string }) => e.type === 'updated');
+    expect(ev.data.fields).toEqual(expect.arrayContaining(['categoryId', 'areaId', 'priority', 'colonia']));
+  });
+
+  it('never loses one of two concurrent updates of the same ticket', async () => {
+    const { body } = await capture({}).expect(201);
+    await Promise.all([
+      t.http().patch(`/api/v1/tickets/${body.folio}`).set(agent).send({ colonia: 'Centro' }).expect(200),
+      t.http().patch(`/api/v1/tickets/${body.folio}`).set(agent).send({ priority: 'urgent' }).expect(200),
+      t.http().post(`/api/v1/tickets/${body.folio}/notes`).set(agent).send({ body: 'nota concurrente' }).expect(201),
+    ]);
+    const res = await t.http().get(`/api/v1/tickets/${body.folio}`).set(agent).expect(200);
+    expect(res.body.location.colonia).toBe('Centro');
+    expect(res.body.priority).toBe('urgent');
+    expect(res.body.version).toBe(body.version + 2);
+  });
+
+  it('gives 50 parallel creations 50 distinct, consecutive folios', async () => {
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => capture({ subject: `Reporte paralelo ${i}` })));
+    for (const r of results) expect(r.status).toBe(201);
+    const seq = results.map((r) => Number(r.body.folio.split('-')[2])).sort((a, b) => a - b);
+    expect(new Set(seq).size).toBe(50);
+    expect(seq[49] - seq[0]).toBe(49);
+  });
+
+  describe('list', () => {
+    let folios: string[];
+    beforeAll(async () => {
+      folios = [];
+      for (const [i, text] of ['Fuga de agua en la colonia Tequisquiapan', 'Árbol caído en el jardín', 'Ruido excesivo en fiesta'].entries()) {
+        const r = await capture({ subject: `Lista ${i}`, description: text, channel: i === 2 ? 'walk_in' : 'phone' }).expect(201);
+        folios.push(r.body.folio);
+      }
+    });
+
+    it('pages newest first with a keyset cursor, without gaps or repeats', async () => {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const res = await t.http().get('/api/v1/tickets').query({ limit: 7, ...(cursor ? { cursor } : {}) }).set(agent).expect(200);
+        expect(res.body.items.length).toBeLessThanOrEqual(7);
+        seen.push(...res.body.items.map((i: { folio: string }) => i.folio));
+        cursor = res.body.nextCursor;
+      } while (cursor);
+      const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM tickets`);
+      expect(seen).toHaveLength(n);
+      expect(new Set(seen).size).toBe(n);
+      const ordered = await t.db.query(`SELECT folio FROM tickets ORDER BY created_at DESC, id DESC`);
+      expect(seen).toEqual(ordered.map((r: { folio: string }) => r.folio));
+    });
+
+    it('rejects a forged cursor with 400', async () => {
+      const res = await t.http().get('/api/v1/tickets').query({ cursor: 'bm9wZQ' }).set(agent).expect(400);
+      expect(res.body.details[0].field).toBe('cursor');
+    });
+
+    it('searches Spanish text accent- and case-insensitively, with stemming', async () => {
+      const q = async (text: string) =>
+        (await t.http().get('/api/v1/tickets').query({ q: text }).set(agent).expect(200)).body.items.map((i: { folio: string }) => i.folio);
+      expect(await q('tequisquiapan')).toContain(folios[0]);
+      expect(await q('TEQUISQUIAPAN')).toContain(folios[0]);
+      expect(await q('arbol caido')).toContain(folios[1]);
+      expect(await q('árboles')).toContain(folios[1]);
+      expect(await q('fugas')).toContain(folios[0]);
+      expect(await q(folios[2])).toEqual([folios[2]]);
+      expect(await q('inexistentepalabra')).toEqual([]);
+      expect(await q("'; DROP TABLE tickets; --")).toEqual([]);
+      const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM tickets`);
+      expect(n).toBeGreaterThan(0);
+    });
+
+    it('filters by status, channel, category, date range and overdue', async () => {
+      const walkIn = await t.http().get('/api/v1/tickets').query({ channel: 'walk_in' }).set(agent).expect(200);
+      expect(walkIn.body.items.map((i: { folio: string }) => i.folio)).toEqual([folios[2]]);
+      const rejected = await t.http().get('/api/v1/tickets').query({ status: 'rejected' }).set(agent).expect(200);
+      expect(rejected.body.items.every((i: { status: string }) => i.status === 'rejected')).toBe(true);
+      expect(rejected.body.items.length).toBeGreaterThan(0);
+      const future = await t.http().get('/api/v1/tickets').query({ from: '2999-01-01T00:00:00Z' }).set(agent).expect(200);
+      expect(future.body.items).toEqual([]);
+      const luz = await categoryId('luminaria-apagada');
+      const byCat = await t.http().get('/api/v1/tickets').query({ categoryId: luz }).set(agent).expect(200);
+      expect(byCat.body.items.length).toBeGreaterThan(0);
+      expect(byCat.body.items.every((i: { category: { id: string } }) => i.category.id === luz)).toBe(true);
+      await t.db.query(`UPDATE tickets SET resolution_due_at = now() - interval '1 day' WHERE folio = $1`, [folios[0]]);
+      const overdue = await t.http().get('/api/v1/tickets').query({ overdue: 'true' }).set(agent).expect(200);
+      expect(overdue.body.items.map((i: { folio: string }) => i.folio)).toEqual([folios[0]]);
+      expect(overdue.body.items[0].overdue).toBe(true);
+      await t.http().get('/api/v1/tickets').query({ status: 'bogus' }).set(agent).expect(400);
+    });
+  });
+});
