@@ -12,6 +12,7 @@ import { ConfigModule } from './config/config.module';
 import { buildDataSourceOptions } from './database/data-source';
 import { HealthModule } from './health/health.module';
 import { IntakeModule } from './intake/intake.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { TicketsModule } from './tickets/tickets.module';
 import { UsersModule } from './users/users.module';
 
@@ -51,6 +52,7 @@ export class AppModule {
         }),
         TypeOrmModule.forRoot({ ...buildDataSourceOptions(opts.databaseUrl, { poolSize: opts.poolSize }), migrationsRun: false }),
         HealthModule,
+        MetricsModule,
         AuthModule,
         UsersModule,
         CatalogModule,

@@ -53,6 +53,7 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
       exclude: [
         { path: 'health/live', method: RequestMethod.GET },
         { path: 'health/ready', method: RequestMethod.GET },
+        { path: 'metrics', method: RequestMethod.GET },
       ],
     });
     app.useGlobalPipes(buildValidationPipe());

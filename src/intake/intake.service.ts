@@ -5,6 +5,7 @@ import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { CitizensService, ContactIdentity } from '../citizens/citizens.service';
 import { AppConfig } from '../config/app-config';
+import { MetricsService } from '../metrics/metrics.service';
 import { Attachment } from '../tickets/attachment.entity';
 import { CreateTicketDto } from '../tickets/dto/ticket.dto';
 import { Message } from '../tickets/message.entity';
@@ -17,7 +18,7 @@ import type { InboundMessage, IntakeResult } from './inbound-message';
 import { decideThreading } from './thread-decision';
 
 const MAX_BODY_CHARS = 200_000;
-const stripNul = (s: string) => s.replace(/\u0000/g, '');
+const stripNul = (s: string) => s.split(String.fromCharCode(0)).join('');
 
 /**
  * The single entry point of every channel: decides new ticket, new message on an existing
@@ -26,6 +27,7 @@ const stripNul = (s: string) => s.replace(/\u0000/g, '');
 @Injectable()
 export class IntakeService {
   private readonly logger = new Logger(IntakeService.name);
+  private readonly intakeCounter;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -34,9 +36,23 @@ export class IntakeService {
     private readonly tickets: TicketsService,
     private readonly workflow: TicketWorkflowService,
     private readonly hooks: TicketHooks,
-  ) {}
+    metrics: MetricsService,
+  ) {
+    this.intakeCounter = metrics.counter('enlace_intake_messages_total', 'Inbound messages by channel and outcome', ['channel', 'outcome']);
+  }
 
   async receive(inbound: InboundMessage): Promise<IntakeResult> {
+    const result = await this.receiveOnce(inbound);
+    this.count(inbound.channel, result);
+    return result;
+  }
+
+  /** Call after the caller's own transaction (receiveIn) has committed. */
+  count(channel: string, result: IntakeResult): void {
+    this.intakeCounter.inc({ channel, outcome: result.outcome });
+  }
+
+  private async receiveOnce(inbound: InboundMessage): Promise<IntakeResult> {
     try {
       return await this.dataSource.transaction((manager) => this.receiveIn(manager, inbound));
     } catch (err) {

@@ -4,7 +4,7 @@ import { SOCIAL_CHANNELS, type TicketChannel } from './ticket-channel';
 /** Press users read tickets that came from social channels or that they forwarded (SPEC §1). */
 export function canReadTicket(
   user: AuthenticatedUser,
-  ticket: { channel: TicketChannel | string; forwardedById: string | null },
+  ticket: { channel: string; forwardedById: string | null },
 ): boolean {
   if (user.role !== 'press') return true;
   return SOCIAL_CHANNELS.includes(ticket.channel as TicketChannel) || ticket.forwardedById === user.id;

@@ -1,5 +1,6 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
+/** Known event types; modules may add their own. */
 export type TicketEventType =
   | 'created'
   | 'status_changed'
@@ -17,7 +18,7 @@ export type TicketEventType =
 export class TicketEvent {
   @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' }) id: string;
   @Column({ name: 'ticket_id', type: 'bigint' }) ticketId: string;
-  @Column({ type: 'varchar', length: 40 }) type: TicketEventType | string;
+  @Column({ type: 'varchar', length: 40 }) type: string;
   @Column({ name: 'actor_user_id', type: 'uuid', nullable: true }) actorUserId: string | null;
   @Column({ name: 'actor_kind', type: 'varchar', length: 10, default: 'user' }) actorKind: 'user' | 'citizen' | 'system';
   @Column({ name: 'from_status', type: 'varchar', length: 20, nullable: true }) fromStatus: string | null;

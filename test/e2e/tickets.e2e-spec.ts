@@ -218,7 +218,7 @@ describe('tickets API (real PostgreSQL)', () => {
       const seen: string[] = [];
       let cursor: string | null = null;
       do {
-        const res = await t.http().get('/api/v1/tickets').query({ limit: 7, ...(cursor ? { cursor } : {}) }).set(agent).expect(200);
+        const res: { body: { items: Array<{ folio: string }>; nextCursor: string | null } } = await t.http().get('/api/v1/tickets').query({ limit: 7, ...(cursor ? { cursor } : {}) }).set(agent).expect(200);
         expect(res.body.items.length).toBeLessThanOrEqual(7);
         seen.push(...res.body.items.map((i: { folio: string }) => i.folio));
         cursor = res.body.nextCursor;
