@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../auth/roles.decorator';
 import { STAFF_ROLES } from '../users/user-role';
@@ -26,7 +26,7 @@ export class CitizensController {
     return this.citizens.update(id, dto);
   }
 
-  @Post(':id/merge') @Roles(...STAFF_ROLES)
+  @Post(':id/merge') @Roles(...STAFF_ROLES) @HttpCode(200)
   merge(@Param('id', new ParseUUIDPipe()) id: string, @Body() dto: MergeCitizenDto) {
     return this.citizens.merge(id, dto.intoCitizenId);
   }
