@@ -250,6 +250,17 @@ describe('tickets API (real PostgreSQL)', () => {
       expect(n).toBeGreaterThan(0);
     });
 
+    it('finds a ticket by the text of its thread, but never by internal notes', async () => {
+      const folio = folios[1];
+      await t.http().post(`/api/v1/tickets/${folio}/transitions`).set(agent).send({ to: 'waiting_citizen', message: '¿Nos comparte la ubicación del hidrante?' }).expect(200);
+      await t.http().post(`/api/v1/tickets/${folio}/notes`).set(agent).send({ body: 'zarzamora confidencial' }).expect(201);
+      const q = async (text: string) =>
+        (await t.http().get('/api/v1/tickets').query({ q: text }).set(agent).expect(200)).body.items.map((i: { folio: string }) => i.folio);
+      expect(await q('hidrantes')).toEqual([folio]);
+      expect(await q('ubicacion')).toContain(folio);
+      expect(await q('zarzamora')).toEqual([]);
+    });
+
     it('filters by status, channel, category, date range and overdue', async () => {
       const walkIn = await t.http().get('/api/v1/tickets').query({ channel: 'walk_in' }).set(agent).expect(200);
       expect(walkIn.body.items.map((i: { folio: string }) => i.folio)).toEqual([folios[2]]);
