@@ -50,9 +50,12 @@ export class SearchAndQueueIndexes1764700000000 implements MigrationInterface {
     const open = `status IN ('new','assigned','in_progress','waiting_citizen')`;
     await q.query(`CREATE INDEX ix_tickets_open_area_created ON tickets (area_id, created_at DESC, id DESC) WHERE ${open}`);
     await q.query(`CREATE INDEX ix_tickets_open_created ON tickets (created_at DESC, id DESC) WHERE ${open}`);
+    // the detail page lists the duplicates merged into a ticket
+    await q.query(`CREATE INDEX ix_tickets_merged_into ON tickets (merged_into_id) WHERE merged_into_id IS NOT NULL`);
   }
 
   public async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP INDEX IF EXISTS ix_tickets_merged_into`);
     await q.query(`DROP INDEX IF EXISTS ix_tickets_open_created`);
     await q.query(`DROP INDEX IF EXISTS ix_tickets_open_area_created`);
     await q.query(`CREATE INDEX IF NOT EXISTS ix_messages_search ON messages USING gin (search_vector)`);

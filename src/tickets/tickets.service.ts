@@ -143,29 +143,33 @@ export class TicketsService {
       .getOne();
     if (!ticket || !canReadTicket(user, ticket)) throw notFound(`Ticket ${folio}`);
 
-    const merged = await repo.find({ where: { mergedIntoId: ticket.id }, select: { id: true, folio: true, citizenId: true, subject: true } });
-    const threadTicketIds = [ticket.id, ...merged.map((m) => m.id)];
+    // independent reads run side by side (several pool connections; serialised on the embedded database)
+    const [merged, messages, events, mergedInto, linkedTo] = await Promise.all([
+      repo.find({ where: { mergedIntoId: ticket.id }, select: { id: true, folio: true, citizenId: true, subject: true } }),
+      this.dataSource
+        .getRepository(Message)
+        .createQueryBuilder('m')
+        .where('m.ticket_id = :id OR m.ticket_id IN (SELECT d.id FROM tickets d WHERE d.merged_into_id = :id)', { id: ticket.id })
+        .orderBy('m.created_at', 'ASC')
+        .addOrderBy('m.id', 'ASC')
+        .take(1000)
+        .getMany(),
+      this.dataSource.getRepository(TicketEvent).find({ where: { ticketId: ticket.id }, order: { createdAt: 'ASC', id: 'ASC' }, take: 1000 }),
+      ticket.mergedIntoId ? repo.findOne({ where: { id: ticket.mergedIntoId }, select: { folio: true } }) : null,
+      ticket.linkedTicketId ? repo.findOne({ where: { id: ticket.linkedTicketId }, select: { folio: true } }) : null,
+    ]);
     const folioById = new Map([[ticket.id, ticket.folio], ...merged.map((m) => [m.id, m.folio] as [string, string])]);
-    const messages = await this.dataSource.getRepository(Message).find({
-      where: { ticketId: In(threadTicketIds) },
-      order: { createdAt: 'ASC', id: 'ASC' },
-      take: 1000,
-    });
     const visible = messages.filter((m) => canSeeMessage(user, m));
-    const attachments = visible.length
-      ? await this.dataSource.getRepository(Attachment).find({ where: { messageId: In(visible.map((m) => m.id)) }, order: { createdAt: 'ASC' } })
-      : [];
-    const events = await this.dataSource.getRepository(TicketEvent).find({
-      where: { ticketId: ticket.id },
-      order: { createdAt: 'ASC', id: 'ASC' },
-      take: 1000,
-    });
     const userIds = [...new Set([...events.map((e) => e.actorUserId), ...visible.map((m) => m.authorUserId)].filter((x): x is string => !!x))];
-    const users = userIds.length ? await this.dataSource.getRepository(User).find({ where: { id: In(userIds) }, select: { id: true, name: true } }) : [];
+    const mergedCitizenIds = merged.map((m) => m.citizenId).filter((x): x is string => !!x);
+    const [attachments, users, mergedCitizens] = await Promise.all([
+      visible.length
+        ? this.dataSource.getRepository(Attachment).find({ where: { messageId: In(visible.map((m) => m.id)) }, order: { createdAt: 'ASC' } })
+        : [],
+      userIds.length ? this.dataSource.getRepository(User).find({ where: { id: In(userIds) }, select: { id: true, name: true } }) : [],
+      mergedCitizenIds.length ? this.dataSource.getRepository(Citizen).find({ where: { id: In(mergedCitizenIds) } }) : [],
+    ]);
     const userName = new Map(users.map((u) => [u.id, u.name]));
-    const mergedCitizens = merged.length
-      ? await this.dataSource.getRepository(Citizen).find({ where: { id: In(merged.map((m) => m.citizenId).filter((x): x is string => !!x)) } })
-      : [];
     const isPress = user.role === 'press';
 
     return {
@@ -211,8 +215,8 @@ export class TicketsService {
       closedAt: ticket.closedAt,
       rejectionReason: ticket.rejectionReason,
       reopenedCount: ticket.reopenedCount,
-      mergedInto: ticket.mergedIntoId ? ((await repo.findOne({ where: { id: ticket.mergedIntoId }, select: { folio: true } }))?.folio ?? null) : null,
-      linkedTo: ticket.linkedTicketId ? ((await repo.findOne({ where: { id: ticket.linkedTicketId }, select: { folio: true } }))?.folio ?? null) : null,
+      mergedInto: mergedInto?.folio ?? null,
+      linkedTo: linkedTo?.folio ?? null,
       mergedTickets: merged.map((m) => ({
         folio: m.folio,
         subject: m.subject,
