@@ -105,6 +105,9 @@ export class HttpExceptionFilter implements ExceptionFilter {
             : 'Bad request';
       return { statusCode: parserStatus, error: REASON[parserStatus] ?? 'Error', message, requestId };
     }
+    if (isDatabaseUnavailable(exception)) {
+      return { statusCode: 503, error: REASON[503], message: 'Database temporarily unavailable; try again shortly', requestId };
+    }
     return {
       statusCode: 500,
       error: REASON[500],
@@ -112,4 +115,16 @@ export class HttpExceptionFilter implements ExceptionFilter {
       requestId,
     };
   }
+}
+
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
+
+/** The database is down or restarting (connection refused, terminated, shutting down). */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const e = err as { code?: string; driverError?: { code?: string; message?: string }; message?: string } | null;
+  if (!e) return false;
+  const code = e.code ?? e.driverError?.code;
+  if (code && UNAVAILABLE_CODES.has(code)) return true;
+  const message = `${e.message ?? ''} ${e.driverError?.message ?? ''}`;
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|the database system is (starting up|shutting down)/i.test(message);
 }
