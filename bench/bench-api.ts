@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { encodeCursor } from '../src/common/keyset-cursor';
 import type { ListTicketsQuery } from '../src/tickets/dto/ticket.dto';
-import { buildTicketListQuery } from '../src/tickets/ticket-list-query';
+import { buildTicketListQuery, fetchTicketPage, SEARCH_CANDIDATE_CAP, SqlRunner } from '../src/tickets/ticket-list-query';
 import { OPEN_STATUSES } from '../src/tickets/ticket-status';
 import { argValue, benchDatabaseUrl } from './bench-database';
 
@@ -21,7 +21,10 @@ const ADMIN = { email: 'bench@enlace.local', password: 'Bench-Password-2026' };
 interface Scenario {
   name: string;
   api: string;
+  /** the statements the floor runs, for EXPLAIN */
   sql: Array<{ sql: string; params: unknown[] }>;
+  /** the floor: the same work through pg directly */
+  floor?: () => Promise<unknown>;
 }
 
 function freePort(): Promise<number> {
@@ -114,10 +117,25 @@ async function main() {
     const longThread = (await one(`SELECT t.id, t.folio FROM tickets t JOIN messages m ON m.ticket_id = t.id GROUP BY t.id ORDER BY count(*) DESC LIMIT 1`)) as { id: string; folio: string };
     const year = new Date().getUTCFullYear() - 2;
 
+    const runner: SqlRunner = { query: async (sql, params) => (await db.query(sql, params as unknown[])).rows };
+    const tx = async <T>(fn: (r: SqlRunner) => Promise<T>): Promise<T> => {
+      await db.query('BEGIN');
+      try {
+        const out = await fn(runner);
+        await db.query('COMMIT');
+        return out;
+      } catch (err) {
+        await db.query('ROLLBACK');
+        throw err;
+      }
+    };
     const list = (name: string, q: ListTicketsQuery): Scenario => {
       const qs = new URLSearchParams();
       for (const [k, v] of Object.entries(q)) qs.set(k, Array.isArray(v) ? v.join(',') : String(v));
-      return { name, api: `/api/v1/tickets?${qs.toString()}`, sql: [buildTicketListQuery(q, viewer)] };
+      const statements = q.q
+        ? [buildTicketListQuery(q, viewer, { candidates: SEARCH_CANDIDATE_CAP }), buildTicketListQuery(q, viewer)]
+        : [buildTicketListQuery(q, viewer)];
+      return { name, api: `/api/v1/tickets?${qs.toString()}`, sql: statements, floor: () => fetchTicketPage(runner, tx, q, viewer) };
     };
     const scenarios: Scenario[] = [
       list('queue: open tickets of an area', { areaId: alumbrado, status: [...OPEN_STATUSES] }),
@@ -141,7 +159,10 @@ async function main() {
             params: [longThread.folio],
           },
           { sql: `SELECT id, folio, citizen_id, subject FROM tickets WHERE merged_into_id = $1`, params: [longThread.id] },
-          { sql: `SELECT * FROM messages WHERE ticket_id = ANY($1::bigint[]) ORDER BY created_at, id LIMIT 1000`, params: [[longThread.id]] },
+          {
+            sql: `SELECT * FROM messages WHERE ticket_id = ANY(ARRAY(SELECT d.id FROM tickets d WHERE d.merged_into_id = $1) || $1::bigint) ORDER BY created_at, id LIMIT 1000`,
+            params: [longThread.id],
+          },
           { sql: `SELECT a.id, a.filename FROM attachments a JOIN messages m ON m.id = a.message_id WHERE m.ticket_id = $1`, params: [longThread.id] },
           { sql: `SELECT * FROM ticket_events WHERE ticket_id = $1 ORDER BY created_at, id LIMIT 1000`, params: [longThread.id] },
         ],
@@ -156,7 +177,13 @@ async function main() {
       // plan check
       const nodes: Array<{ type: string; relation?: string; index?: string }> = [];
       for (const q of s.sql) {
+        // the search statements run with the planner settings fetchTicketPage uses
+        const isCandidates = /LIMIT \d+$/.test(q.sql.trim()) && !/ORDER BY/.test(q.sql);
+        await db.query('BEGIN');
+        if (s.floor && isCandidates) await db.query('SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off');
+        else if (s.floor && s.sql.length > 1) await db.query('SET LOCAL enable_bitmapscan = off');
         const plan = (await db.query(`EXPLAIN (FORMAT JSON) ${q.sql}`, q.params)).rows[0]['QUERY PLAN'][0].Plan;
+        await db.query('COMMIT');
         nodes.push(...planNodes(plan));
       }
       const bad = nodes.filter((n) => n.type === 'Seq Scan' && (n.relation === 'tickets' || n.relation === 'messages'));
@@ -172,7 +199,8 @@ async function main() {
         if (!r.ok) throw new Error(`${s.name}: HTTP ${r.status}`);
         const apiMs = Number(process.hrtime.bigint() - t) / 1e6;
         t = process.hrtime.bigint();
-        for (const q of s.sql) await db.query(q.sql, q.params);
+        if (s.floor) await s.floor();
+        else for (const q of s.sql) await db.query(q.sql, q.params);
         const sqlMs = Number(process.hrtime.bigint() - t) / 1e6;
         if (i >= 5) {
           api.push(apiMs);

@@ -22,7 +22,11 @@ export class InvalidCursorError extends Error {}
  * Status values are checked against the fixed list and written as literals, so the planner can
  * prove partial-index predicates (e.g. "open tickets"); everything else is a bound parameter.
  */
-export function buildTicketListQuery(query: ListTicketsQuery, viewer: ListViewer): { sql: string; params: unknown[]; limit: number } {
+export function buildTicketListQuery(
+  query: ListTicketsQuery,
+  viewer: ListViewer,
+  opts: { candidates?: number; ids?: string[] } = {},
+): { sql: string; params: unknown[]; limit: number } {
   const where: string[] = [];
   const params: unknown[] = [];
   const p = (v: unknown) => {
@@ -60,6 +64,13 @@ export function buildTicketListQuery(query: ListTicketsQuery, viewer: ListViewer
     where.push(`(t.created_at, t.id) < (${p(pos.createdAt)}::timestamptz, ${p(pos.id)}::bigint)`);
   }
   const limit = query.limit ?? 25;
+  if (opts.ids) where.push(`t.id = ANY(${p(opts.ids)}::bigint[])`);
+  if (opts.candidates) {
+    // phase 1 of a text search: every match up to a cap, in no particular order (see fetchTicketPage)
+    const sql = `SELECT t.id::text AS id, to_char(t.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_ts
+      FROM tickets t WHERE ${where.join(' AND ')} LIMIT ${opts.candidates + 1}`;
+    return { sql, params, limit };
+  }
   const sql = `
       SELECT t.id, t.folio, t.subject, t.status, t.priority, t.channel, t.colonia,
              t.category_id, c.name AS category_name, t.area_id, a.name AS area_name,
@@ -74,4 +85,47 @@ export function buildTicketListQuery(query: ListTicketsQuery, viewer: ListViewer
       ORDER BY t.created_at DESC, t.id DESC
       LIMIT ${limit + 1}`;
   return { sql, params, limit };
+}
+
+export interface SqlRunner {
+  query(sql: string, params?: unknown[]): Promise<unknown>;
+}
+export type InTransaction = <T>(fn: (runner: SqlRunner) => Promise<T>) => Promise<T>;
+
+/** Above this many matches a word is "common" and the newest-first index walk finds a page fast. */
+export const SEARCH_CANDIDATE_CAP = 2000;
+
+/**
+ * One page of the queue. Plain filters are one query. A text search picks its plan from the data
+ * instead of the planner's guess (which, for a word it has no statistics for, walks the whole
+ * newest-first index): phase 1 collects the matches through the GIN indexes only, capped; if they
+ * fit under the cap the page is the newest of them, else the word is common and the newest-first
+ * index walk with the text as a filter is fast. Both steps are bounded; neither scans the table.
+ */
+export async function fetchTicketPage<Row>(run: SqlRunner, tx: InTransaction, query: ListTicketsQuery, viewer: ListViewer) {
+  const textSearch = Boolean(query.q && !parseFolio(query.q));
+  if (!textSearch) {
+    const built = buildTicketListQuery(query, viewer);
+    return { rows: (await run.query(built.sql, built.params)) as Row[], limit: built.limit };
+  }
+  const phase1 = buildTicketListQuery(query, viewer, { candidates: SEARCH_CANDIDATE_CAP });
+  const candidates = (await tx(async (r) => {
+    await r.query('SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off');
+    return r.query(phase1.sql, phase1.params);
+  })) as Array<{ id: string; cursor_ts: string }>;
+  if (candidates.length <= SEARCH_CANDIDATE_CAP) {
+    const newest = candidates
+      .sort((a, b) => (a.cursor_ts === b.cursor_ts ? (BigInt(b.id) > BigInt(a.id) ? 1 : -1) : a.cursor_ts < b.cursor_ts ? 1 : -1))
+      .slice(0, phase1.limit + 1)
+      .map((c) => c.id);
+    if (newest.length === 0) return { rows: [] as Row[], limit: phase1.limit };
+    const page = buildTicketListQuery(query, viewer, { ids: newest });
+    return { rows: (await run.query(page.sql, page.params)) as Row[], limit: page.limit };
+  }
+  const page = buildTicketListQuery(query, viewer);
+  const rows = (await tx(async (r) => {
+    await r.query('SET LOCAL enable_bitmapscan = off');
+    return r.query(page.sql, page.params);
+  })) as Row[];
+  return { rows, limit: page.limit };
 }

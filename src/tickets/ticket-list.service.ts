@@ -5,7 +5,7 @@ import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { DomainError } from '../common/domain-error';
 import { encodeCursor } from '../common/keyset-cursor';
 import { ListTicketsQuery } from './dto/ticket.dto';
-import { buildTicketListQuery, InvalidCursorError } from './ticket-list-query';
+import { fetchTicketPage, InvalidCursorError } from './ticket-list-query';
 import { STATUS_LABELS, type TicketStatus } from './ticket-status';
 
 interface Row {
@@ -39,15 +39,19 @@ export class TicketListService {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   async list(query: ListTicketsQuery, user: AuthenticatedUser) {
-    let built: ReturnType<typeof buildTicketListQuery>;
+    let result: { rows: Row[]; limit: number };
     try {
-      built = buildTicketListQuery(query, user);
+      result = await fetchTicketPage<Row>(
+        this.dataSource,
+        (fn) => this.dataSource.transaction((manager) => fn(manager)),
+        query,
+        user,
+      );
     } catch (err) {
       if (err instanceof InvalidCursorError) throw new DomainError('VALIDATION', 'Invalid cursor', [{ field: 'cursor', errors: ['invalid cursor'] }]);
       throw err;
     }
-    const { sql, params, limit } = built;
-    const rows: Row[] = await this.dataSource.query(sql, params);
+    const { rows, limit } = result;
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {

@@ -149,7 +149,7 @@ export class TicketsService {
       this.dataSource
         .getRepository(Message)
         .createQueryBuilder('m')
-        .where('m.ticket_id = :id OR m.ticket_id IN (SELECT d.id FROM tickets d WHERE d.merged_into_id = :id)', { id: ticket.id })
+        .where('m.ticket_id = ANY(ARRAY(SELECT d.id FROM tickets d WHERE d.merged_into_id = :id) || CAST(:id AS bigint))', { id: ticket.id })
         .orderBy('m.created_at', 'ASC')
         .addOrderBy('m.id', 'ASC')
         .take(1000)
