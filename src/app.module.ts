@@ -15,6 +15,8 @@ import { buildDataSourceOptions } from './database/data-source';
 import { HealthModule } from './health/health.module';
 import { IntakeModule } from './intake/intake.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { PersonalDataModule } from './personal-data/personal-data.module';
+import { PrivacyNoticeModule } from './privacy-notice/privacy-notice.module';
 import { TicketsModule } from './tickets/tickets.module';
 import { UsersModule } from './users/users.module';
 
@@ -65,6 +67,8 @@ export class AppModule {
         CitizensModule,
         TicketsModule,
         IntakeModule,
+        PersonalDataModule,
+        PrivacyNoticeModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],
     };

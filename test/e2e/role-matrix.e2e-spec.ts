@@ -31,7 +31,7 @@ describe('role matrix: every endpoint × every role', () => {
     const [method, template] = route.split(' ');
     const path = samplePath(template);
     const call = (headers: Record<string, string>) => {
-      const req = t.http()[method.toLowerCase() as 'get' | 'post' | 'patch'](path).set(headers);
+      const req = t.http()[method.toLowerCase() as 'get' | 'post' | 'patch' | 'put'](path).set(headers);
       return method === 'GET' ? req : req.send({});
     };
     if (allowed === 'public') {

@@ -10,7 +10,7 @@ export class LogCapture {
       this.chunks.push(chunk.toString());
       done();
     },
-  }) as unknown as DestinationStream;
+  });
 
   text(): string {
     return this.chunks.join('');

@@ -37,6 +37,14 @@ export const ROLE_MATRIX: Record<string, Allowed> = {
   'POST /api/v1/tickets/{folio}/notes': STAFF,
   'POST /api/v1/tickets/{folio}/assign': STAFF,
   'POST /api/v1/tickets/{folio}/merge': SUP,
+  'GET /api/v1/citizens/{id}/export': SUP,
+  'POST /api/v1/citizens/{id}/anonymise': SUP,
+  'GET /api/v1/personal-data/access-log': ADMIN,
+  'GET /api/v1/personal-data/retention': ADMIN,
+  'POST /api/v1/personal-data/retention/run': ADMIN,
+  'GET /api/v1/privacy-notice': 'public',
+  'PUT /api/v1/privacy-notice/{kind}': ADMIN,
+  'GET /aviso-de-privacidad': 'public',
   'GET /health/live': 'public',
   'GET /health/ready': 'public',
 };
@@ -44,6 +52,7 @@ export const ROLE_MATRIX: Record<string, Allowed> = {
 export const SAMPLE: Record<string, string> = {
   id: '00000000-0000-4000-8000-000000000000',
   folio: 'SLP-2000-000001',
+  kind: 'simplificado',
 };
 
 /** A concrete path for a matrix route, with sample ids filled in. */
