@@ -2,7 +2,7 @@ import { buildRedactor, PLACEHOLDERS } from './redact-identifiers';
 
 const r = buildRedactor({
   names: ['María José López'],
-  emails: ['maria.lopez@correo.mx'],
+  emails: ['maria.lopez@correo.mx', 'otra-cuenta/x@dominio-mx.com'],
   phones: ['+524441234567'],
   handles: ['mariajl_slp'],
   platformIds: ['1234567890123'],
@@ -12,6 +12,7 @@ describe('buildRedactor', () => {
   it.each([
     ['Escribir a Maria.Lopez@Correo.MX por favor', `Escribir a ${PLACEHOLDERS.email} por favor`],
     ['<a href="mailto:maria.lopez@correo.mx">x</a>', `<a href="mailto:${PLACEHOLDERS.email}">x</a>`],
+    ['y otra-cuenta/x@dominio-mx.com', `y ${PLACEHOLDERS.email}`],
     ['Tel. 444 123 4567.', `Tel. ${PLACEHOLDERS.phone}.`],
     ['Tel. (444) 123-4567', `Tel. ${PLACEHOLDERS.phone}`],
     ['llamar al +52 1 444 123 4567', `llamar al ${PLACEHOLDERS.phone}`],

@@ -23,7 +23,8 @@ export const PLACEHOLDERS = {
   platformId: '[identificador eliminado]',
 } as const;
 
-const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+// (no escaping of - or /: unicode-mode patterns refuse needless escapes)
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const BEFORE = '(?<![\\p{L}\\p{N}_])';
 const AFTER = '(?![\\p{L}\\p{N}_])';
 const ACCENTS: Record<string, string> = {
