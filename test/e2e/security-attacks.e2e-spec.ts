@@ -1,6 +1,9 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { startTestApp, TEST_JWT_SECRET, TestApp, USER_PASSWORD } from '../support/test-app';
 import { ROLE_MATRIX, samplePath } from '../support/role-matrix';
+import { ModulesContainer } from '@nestjs/core';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { PUBLIC_KEY, ROLES_KEY } from '../../src/auth/roles.decorator';
 import { loadAppConfig } from '../../src/config/app-config';
 import type { UserRole } from '../../src/users/user-role';
 
@@ -74,6 +77,26 @@ describe('attack suite: tokens, roles, IDOR, injection, XSS, body size, headers,
         expect(res.status).toBe(403);
       },
     );
+  });
+
+  it('every route of every controller (also those hidden from OpenAPI) declares @Roles or @Public; the guard refuses the rest', () => {
+    const undeclared: string[] = [];
+    let routes = 0;
+    for (const module of t.app.get(ModulesContainer).values()) {
+      for (const wrapper of module.controllers.values()) {
+        const cls = wrapper.metatype as (new (...args: never[]) => unknown) | null;
+        if (!cls) continue;
+        for (const name of Object.getOwnPropertyNames(cls.prototype)) {
+          const handler = (cls.prototype as Record<string, unknown>)[name];
+          if (name === 'constructor' || typeof handler !== 'function' || Reflect.getMetadata(PATH_METADATA, handler) === undefined) continue;
+          routes += 1;
+          const declared = [handler, cls].some((target) => Reflect.getMetadata(PUBLIC_KEY, target) === true || (Reflect.getMetadata(ROLES_KEY, target) ?? []).length > 0);
+          if (!declared) undeclared.push(`${cls.name}.${name} (${String(Reflect.getMetadata(METHOD_METADATA, handler))})`);
+        }
+      }
+    }
+    expect(routes).toBeGreaterThanOrEqual(Object.keys(ROLE_MATRIX).length);
+    expect(undeclared).toEqual([]);
   });
 
   describe('IDOR', () => {
