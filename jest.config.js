@@ -19,6 +19,7 @@ const common = {
   testEnvironment: 'node',
 };
 module.exports = {
+  // testTimeout is a global option in Jest 30 (ignored inside `projects`): e2e hooks start an app
   testTimeout: 60000,
   globalSetup: '<rootDir>/test/support/global-setup.js',
   globalTeardown: '<rootDir>/test/support/global-teardown.js',

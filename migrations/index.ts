@@ -1,10 +1,12 @@
 import { InitialSchema1764172800000 } from './1764172800000-InitialSchema';
 import { SeedSanLuisPotosiCatalog1764172800100 } from './1764172800100-SeedSanLuisPotosiCatalog';
+import { PersonalData1764600000000 } from './1764600000000-PersonalData';
 import { SearchAndQueueIndexes1764700000000 } from './1764700000000-SearchAndQueueIndexes';
 
 /** Every migration, in order. A new migration file must be added here (see CONTRIBUTING.md). */
 export const MIGRATIONS = [
   InitialSchema1764172800000,
   SeedSanLuisPotosiCatalog1764172800100,
+  PersonalData1764600000000,
   SearchAndQueueIndexes1764700000000,
 ];

@@ -28,6 +28,18 @@ const REASON: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
+/** character_not_in_repertoire, untranslatable_character */
+const UNSTORABLE_TEXT = ['22021', '22P05'];
+
+function bodyParserMessage(cause: unknown): string | undefined {
+  const c = cause as { type?: string } | undefined;
+  if (!c) return undefined;
+  if (c.type === 'entity.too.large') return 'Request body too large';
+  if (c.type === 'entity.parse.failed' || cause instanceof SyntaxError) return 'Malformed JSON body';
+  if (cause instanceof URIError) return 'Malformed URL encoding';
+  return undefined;
+}
+
 export interface ErrorBody {
   statusCode: number;
   error: string;
@@ -84,6 +96,8 @@ export class HttpExceptionFilter implements ExceptionFilter {
         if (typeof r.message === 'string') message = r.message;
         else if (Array.isArray(r.message)) message = r.message.join('; ');
       }
+      // body-parser errors arrive wrapped by the Express adapter: answer them in our words
+      message = bodyParserMessage(exception.cause) ?? message;
       if (statusCode >= 500) message = 'Internal server error';
       return {
         statusCode,
@@ -107,6 +121,11 @@ export class HttpExceptionFilter implements ExceptionFilter {
     }
     if (isDatabaseUnavailable(exception)) {
       return { statusCode: 503, error: REASON[503], message: 'Database temporarily unavailable; try again shortly', requestId };
+    }
+    // text PostgreSQL cannot store (a NUL byte from a query string or JSON "\u0000"): the client's fault
+    const sqlState = (exception as { driverError?: { code?: string }; code?: string } | null)?.driverError?.code;
+    if (sqlState && UNSTORABLE_TEXT.includes(sqlState)) {
+      return { statusCode: 400, error: REASON[400], message: 'The request contains characters that cannot be stored (e.g. NUL)', requestId };
     }
     return {
       statusCode: 500,

@@ -23,6 +23,10 @@ export class AppConfig {
   logPretty!: boolean;
   corsOrigins!: string[];
   loginRateLimit!: number;
+  /** requests per minute per client address on public pages (status page, privacy notice) */
+  publicRateLimit!: number;
+  /** requests per minute per client address on webhook endpoints */
+  webhookRateLimit!: number;
 }
 
 export function buildAppConfig(env: EnvironmentVariables): AppConfig {
@@ -50,6 +54,8 @@ export function buildAppConfig(env: EnvironmentVariables): AppConfig {
     .map((s) => s.trim())
     .filter(Boolean);
   cfg.loginRateLimit = env.LOGIN_RATE_LIMIT ?? 10;
+  cfg.publicRateLimit = env.PUBLIC_RATE_LIMIT ?? 60;
+  cfg.webhookRateLimit = env.WEBHOOK_RATE_LIMIT ?? 600;
   return cfg;
 }
 

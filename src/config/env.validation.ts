@@ -84,6 +84,12 @@ export class EnvironmentVariables {
 
   @Transform(toInt) @IsOptional() @IsInt() @Min(1) @Max(10000)
   LOGIN_RATE_LIMIT?: number;
+
+  @Transform(toInt) @IsOptional() @IsInt() @Min(1) @Max(100000)
+  PUBLIC_RATE_LIMIT?: number;
+
+  @Transform(toInt) @IsOptional() @IsInt() @Min(1) @Max(100000)
+  WEBHOOK_RATE_LIMIT?: number;
 }
 
 export class EnvironmentError extends Error {}

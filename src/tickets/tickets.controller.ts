@@ -5,6 +5,7 @@ import { AuthenticatedUser, CurrentUser } from '../auth/authenticated-user';
 import { Roles } from '../auth/roles.decorator';
 import { DomainError } from '../common/domain-error';
 import { IntakeService } from '../intake/intake.service';
+import { citizenOfTicket, RecordPersonalDataAccess } from '../personal-data/record-personal-data-access';
 import { ALL_ROLES, STAFF_ROLES, SUPERVISOR_ROLES } from '../users/user-role';
 import { AssignDto, CreateTicketDto, ListTicketsQuery, MergeTicketDto, NoteDto, TransitionDto, UpdateTicketDto } from './dto/ticket.dto';
 import { TicketListService } from './ticket-list.service';
@@ -39,6 +40,7 @@ export class TicketsController {
   }
 
   @Get(':folio') @Roles(...ALL_ROLES)
+  @RecordPersonalDataAccess('ticket_detail', citizenOfTicket)
   get(@Param('folio') folio: string, @CurrentUser() user: AuthenticatedUser) {
     return this.tickets.detail(folio, user);
   }
