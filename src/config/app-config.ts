@@ -23,6 +23,7 @@ export class AppConfig {
   logPretty!: boolean;
   corsOrigins!: string[];
   loginRateLimit!: number;
+  slaJobsIntervalSeconds!: number;
 }
 
 export function buildAppConfig(env: EnvironmentVariables): AppConfig {
@@ -50,6 +51,7 @@ export function buildAppConfig(env: EnvironmentVariables): AppConfig {
     .map((s) => s.trim())
     .filter(Boolean);
   cfg.loginRateLimit = env.LOGIN_RATE_LIMIT ?? 10;
+  cfg.slaJobsIntervalSeconds = env.SLA_JOBS_INTERVAL_SECONDS ?? 300;
   return cfg;
 }
 
