@@ -51,7 +51,7 @@ export class TicketRoutingListener implements TicketChangeListener, OnModuleInit
         data: { matched: suggestion.transparencyMatched, areaCode: TRANSPARENCY_AREA_CODE },
       });
       this.logger.log({ ticketId: ticket.id }, 'transparency request flagged');
-    } else if (category) {
+    } else if (category && category.id !== ticket.categoryId) {
       const apply = !ticket.categoryId;
       if (apply) {
         ticket.categoryId = category.id;

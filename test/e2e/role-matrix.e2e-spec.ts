@@ -39,6 +39,11 @@ export const ROLE_MATRIX: Record<string, Allowed> = {
   'POST /api/v1/tickets/{folio}/notes': STAFF,
   'POST /api/v1/tickets/{folio}/assign': STAFF,
   'POST /api/v1/tickets/{folio}/merge': SUP,
+  'GET /api/v1/tickets/{folio}/duplicates': STAFF,
+  'GET /api/v1/routing-rules': SUP,
+  'POST /api/v1/routing-rules': ADMIN,
+  'PATCH /api/v1/routing-rules/{id}': ADMIN,
+  'POST /api/v1/routing-rules/try': SUP,
   'GET /health/live': 'public',
   'GET /health/ready': 'public',
 };
