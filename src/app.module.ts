@@ -14,6 +14,7 @@ import { buildDataSourceOptions } from './database/data-source';
 import { HealthModule } from './health/health.module';
 import { IntakeModule } from './intake/intake.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { ReportsModule } from './reports/reports.module';
 import { RoutingModule } from './routing/routing.module';
 import { SlaModule } from './sla/sla.module';
 import { TicketsModule } from './tickets/tickets.module';
@@ -65,6 +66,7 @@ export class AppModule {
         ClockModule,
         RoutingModule,
         SlaModule,
+        ReportsModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],
     };

@@ -168,6 +168,7 @@ export class TicketWorkflowService {
       toStatus: opts.to,
       reason: opts.reason ?? null,
       data: { label: STATUS_LABELS[opts.to], ...(publicMessage ? { messageId: publicMessage.id } : {}) },
+      createdAt: now,
     });
     await this.hooks.emit(manager, {
       type: 'status_changed',

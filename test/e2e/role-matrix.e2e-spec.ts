@@ -44,6 +44,7 @@ export const ROLE_MATRIX: Record<string, Allowed> = {
   'POST /api/v1/routing-rules': ADMIN,
   'PATCH /api/v1/routing-rules/{id}': ADMIN,
   'POST /api/v1/routing-rules/try': SUP,
+  'GET /api/v1/reports/monthly': ['admin', 'supervisor', 'press'],
   'GET /health/live': 'public',
   'GET /health/ready': 'public',
 };
