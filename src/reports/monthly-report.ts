@@ -141,6 +141,8 @@ function countBy(items: string[], labelOf: (key: string) => string = (k) => k): 
     .sort((a, b) => b.count - a.count || a.label.localeCompare(b.label, 'es'));
 }
 
+const capitalised = (s: string) => (/^\p{Lu}/u.test(s) ? 1 : 0);
+
 export const NO_CATEGORY = 'Sin categoría';
 export const NO_AREA = 'Sin área';
 const TOP_COLONIAS = 5;
@@ -187,8 +189,8 @@ export function buildMonthlyReport(input: {
     spelling.set(key, forms);
   }
   const displayColonia = (key: string) =>
-    // ties: the spelling seen first (sort is stable)
-    [...(spelling.get(key) ?? new Map<string, number>()).entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? key;
+    // ties: a capitalised spelling, then the one seen first (sort is stable)
+    [...(spelling.get(key) ?? new Map<string, number>()).entries()].sort((a, b) => b[1] - a[1] || capitalised(b[0]) - capitalised(a[0]))[0]?.[0] ?? key;
 
   const report: Omit<MonthlyReport, 'summary'> = {
     month: input.month,

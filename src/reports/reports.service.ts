@@ -48,7 +48,8 @@ export class ReportsService {
        FROM tickets t
        LEFT JOIN categories c ON c.id = t.category_id
        LEFT JOIN areas a ON a.id = t.area_id
-       WHERE t.created_at >= $1 AND t.created_at < $2`,
+       WHERE t.created_at >= $1 AND t.created_at < $2
+       ORDER BY t.created_at, t.id`,
       [start, end],
     );
     const reopenedRows: Array<{ channel: string; forwarded: boolean }> = await this.dataSource.query(
