@@ -4,9 +4,6 @@ import { Clock } from '../../src/common/clock';
 import { IntakeService } from '../../src/intake/intake.service';
 import type { TicketChannel } from '../../src/tickets/ticket-channel';
 
-// jest 30 ignores testTimeout inside a project config: set it here
-jest.setTimeout(60_000);
-
 /** Mexico City wall-clock time in 2021–2022 outside daylight-saving time (UTC−6). */
 const local = (s: string) => new Date(`${s.replace(' ', 'T')}:00-06:00`);
 

@@ -4,9 +4,6 @@ import { Clock } from '../../src/common/clock';
 import { SlaJobsService } from '../../src/sla/sla-jobs.service';
 import { OverdueNotice, SupervisorNotifier } from '../../src/sla/supervisor-notifier';
 
-// jest 30 ignores testTimeout inside a project config: set it here
-jest.setTimeout(60_000);
-
 const DAY = 86_400_000;
 
 describe('routing, service levels and duplicates (real PostgreSQL)', () => {
