@@ -242,4 +242,41 @@ describe('routing, service levels and duplicates (real PostgreSQL)', () => {
       await t.http().get('/api/v1/tickets/SLP-2026-999999/duplicates').set(agent).expect(404);
     });
   });
+  describe('metrics', () => {
+    const value = (text: string, series: string) => {
+      const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+      return line === undefined ? undefined : Number(line.slice(series.length + 1));
+    };
+
+    it('exposes tickets by channel, open by status, overdue, intake and outbox lag — with and without an outbox table', async () => {
+      const [{ n: phone }] = await t.db.query(`SELECT count(*)::int AS n FROM tickets WHERE channel = 'phone'`);
+      const [{ n: fresh }] = await t.db.query(`SELECT count(*)::int AS n FROM tickets WHERE status = 'new'`);
+      const [{ n: overdue }] = await t.db.query(
+        `SELECT count(*)::int AS n FROM tickets WHERE status IN ('new','assigned','in_progress','waiting_citizen')
+           AND (resolution_due_at < now() OR (first_responded_at IS NULL AND first_response_due_at < now()))`,
+      );
+      let res = await t.http().get('/metrics').expect(200);
+      expect(value(res.text, 'enlace_tickets_total{channel="phone"}')).toBe(phone);
+      expect(value(res.text, 'enlace_tickets_open{status="new"}')).toBe(fresh);
+      expect(value(res.text, 'enlace_tickets_open{status="waiting_citizen"}')).toBe(0);
+      expect(value(res.text, 'enlace_tickets_overdue')).toBe(overdue);
+      expect(value(res.text, 'enlace_intake_lag_seconds')).toBeGreaterThanOrEqual(0);
+      expect(value(res.text, 'enlace_outbox_pending')).toBe(0);
+      expect(value(res.text, 'enlace_outbox_lag_seconds')).toBe(0);
+
+      await t.db.query(`UPDATE tickets SET resolution_due_at = now() - interval '1 hour' WHERE id = (SELECT min(id) FROM tickets WHERE status = 'new')`);
+      await t.db.query(`INSERT INTO messages (ticket_id, direction, channel, body_text, created_at) SELECT min(id), 'inbound', 'email', 'x', now() - interval '10 minutes' FROM tickets`);
+      await t.db.query(`UPDATE messages SET created_at = now() - interval '10 minutes' WHERE direction = 'inbound'`);
+      // the outbound engineer's outbox table, as it may look after the merge
+      await t.db.query(`CREATE TABLE outbox (id serial PRIMARY KEY, status varchar(20) NOT NULL, created_at timestamptz NOT NULL, sent_at timestamptz)`);
+      await t.db.query(`INSERT INTO outbox (status, created_at) VALUES ('pending', now() - interval '120 seconds'), ('sent', now() - interval '1 day')`);
+      await t.db.query(`UPDATE outbox SET sent_at = now() WHERE status = 'sent'`);
+      res = await t.http().get('/metrics').expect(200);
+      expect(value(res.text, 'enlace_tickets_overdue')).toBeGreaterThan(overdue);
+      expect(value(res.text, 'enlace_intake_lag_seconds')).toBeGreaterThanOrEqual(600);
+      expect(value(res.text, 'enlace_outbox_pending')).toBe(1);
+      expect(value(res.text, 'enlace_outbox_lag_seconds')).toBeGreaterThanOrEqual(120);
+      expect(value(res.text, 'enlace_outbox_lag_seconds')).toBeLessThan(3600);
+    });
+  });
 });
