@@ -68,6 +68,11 @@ function table(caption: string, head: [string, string], rows: Array<[string, str
   return `<table><caption>${escapeHtml(caption)}</caption><thead><tr><th scope="col">${escapeHtml(head[0])}</th><th scope="col">${escapeHtml(head[1])}</th></tr></thead><tbody>${body}</tbody></table>`;
 }
 
+const lastDay = (month: string) => {
+  const [y, m] = month.split('-').map(Number);
+  return new Date(Date.UTC(y, m, 0)).getUTCDate();
+};
+
 const countRows = (prefix: string, list: CountRow[]): Array<[string, string, string]> => list.map((c) => [`${prefix}.${c.key}`, c.label, n(c.count)]);
 
 const STYLE = `
@@ -97,7 +102,7 @@ export function reportToHtml(r: MonthlyReport): string {
   const count = (key: string) => r.statusAtMonthEnd.find((s) => s.key === key)?.count ?? 0;
   const share = (s: TargetShare) => (s.share === null ? '—' : percent(s.share));
   const sections = [
-    `<section class="page" id="resumen"><header class="doc"><h1>${escapeHtml(title)}</h1><p>Dirección de Atención Ciudadana · Municipio de San Luis Potosí · ${escapeHtml(SCOPE_LABEL[r.scope])}</p></header>
+    `<section class="page" id="resumen"><header class="doc"><h1>${escapeHtml(title)}</h1><p>Atención Ciudadana · Municipio de San Luis Potosí · ${escapeHtml(SCOPE_LABEL[r.scope])}</p></header>
       <h2>Resumen</h2><p class="summary">${escapeHtml(r.summary)}</p>
       ${table('Cifras principales', ['Concepto', 'Valor'], [
         ['received.total', 'Reportes recibidos', n(r.received.total)],
@@ -133,7 +138,7 @@ export function reportToHtml(r: MonthlyReport): string {
       ])}</section>`,
     `<section class="page" id="colonias"><h2>Colonias con más reportes</h2>
       ${table('Colonias', ['Colonia', 'Reportes'], countRows('colonia', r.topColonias))}
-      <footer>Periodo: del 1 de ${escapeHtml(monthName(r.month))} al último día del mes, hora de ${escapeHtml(r.timeZone)}. Cifras de los reportes recibidos en el mes, medidas al cierre del mes.</footer></section>`,
+      <footer>Periodo: del 1 al ${lastDay(r.month)} de ${escapeHtml(monthName(r.month))}, hora local (${escapeHtml(r.timeZone)}). Cifras de los reportes recibidos en el mes, medidas al cierre del mes.</footer></section>`,
   ];
   return `<!DOCTYPE html>
 <html lang="es-MX"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head>

@@ -238,6 +238,7 @@ describe('monthly report (real PostgreSQL, seeded month)', () => {
     expect(html).not.toMatch(/<(link|img|script|iframe)\b|url\(|@import|src=|https?:\/\//i);
     expect(html.match(/<section class="page"/g)).toHaveLength(6);
     expect(html).toContain('page-break-after: always');
+    expect(html).toContain('Periodo: del 1 al 30 de noviembre de 2021, hora local (America/Mexico_City).');
     const figures = Object.fromEntries([...html.matchAll(/data-figure="([^"]+)">([^<]*)</g)].map((m) => [m[1], m[2]]));
     expect(figures).toEqual({
       'received.total': '7',
