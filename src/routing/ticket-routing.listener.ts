@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { Clock } from '../common/clock';
 import { computeDueDates } from '../tickets/due-dates';
 import { TicketEvent } from '../tickets/ticket-event.entity';
 import { TicketChange, TicketChangeListener, TicketHooks } from '../tickets/ticket-hooks';
@@ -10,6 +11,7 @@ import { RoutingRulesService } from './routing-rules.service';
 export const TRANSPARENCY_TAG = 'transparencia';
 export const TRANSPARENCY_AREA_CODE = 'unidad-de-transparencia';
 const LUMINARIA_CODE = 'luminaria-apagada';
+const MAX_ROUTING_TEXT = 5000;
 
 /**
  * On every new ticket, inside its creation transaction:
@@ -28,6 +30,7 @@ export class TicketRoutingListener implements TicketChangeListener, OnModuleInit
     private readonly hooks: TicketHooks,
     private readonly rules: RoutingRulesService,
     private readonly duplicates: DuplicateFinderService,
+    private readonly clock: Clock,
   ) {}
 
   onModuleInit() {
@@ -37,7 +40,8 @@ export class TicketRoutingListener implements TicketChangeListener, OnModuleInit
   async onTicketChange(manager: EntityManager, change: TicketChange): Promise<void> {
     if (change.type !== 'created') return;
     const ticket = change.ticket;
-    const text = `${ticket.subject}\n${ticket.description}`;
+    // the topic is in the subject and the first lines; a capped text keeps matching cheap on huge mails
+    const text = `${ticket.subject}\n${ticket.description.slice(0, MAX_ROUTING_TEXT)}`;
     const { suggestion, category } = await this.rules.suggest(manager, text);
 
     if (suggestion.transparency) {
@@ -47,6 +51,7 @@ export class TicketRoutingListener implements TicketChangeListener, OnModuleInit
         ticketId: ticket.id,
         type: 'transparency_flagged',
         actorKind: 'system',
+        createdAt: this.clock.now(), // after the `created` event, which is stamped with the same clock
         reason: 'Solicitud de información pública: canalizar a la Unidad de Transparencia',
         data: { matched: suggestion.transparencyMatched, areaCode: TRANSPARENCY_AREA_CODE },
       });
@@ -67,6 +72,7 @@ export class TicketRoutingListener implements TicketChangeListener, OnModuleInit
         ticketId: ticket.id,
         type: 'routing_suggested',
         actorKind: 'system',
+        createdAt: this.clock.now(), // after the `created` event, which is stamped with the same clock
         data: {
           categoryId: category.id,
           categoryCode: category.code,
@@ -84,6 +90,7 @@ export class TicketRoutingListener implements TicketChangeListener, OnModuleInit
         ticketId: ticket.id,
         type: 'duplicates_suggested',
         actorKind: 'system',
+        createdAt: this.clock.now(), // after the `created` event, which is stamped with the same clock
         data: { candidates: candidates.map((c) => ({ folio: c.folio, similarity: c.similarity })) },
       });
     }

@@ -94,6 +94,7 @@ export class SlaJobsService implements OnApplicationBootstrap, OnModuleDestroy {
           actorKind: 'system',
           reason: r.target === 'first_response' ? 'Venció el plazo de primera respuesta' : 'Venció el plazo de atención',
           data: { target: r.target, dueAt: r.due_at, areaId: r.area_id ?? undefined, supervisorNotified: r.supervisor_email !== null },
+          createdAt: now,
         });
         await this.notifier.notifyOverdue(manager, {
           ticketId: String(r.id),

@@ -50,6 +50,7 @@ describe('routing, service levels and duplicates (real PostgreSQL)', () => {
       const res = await capture({ subject, description }).expect(201);
       expect(res.body.category.code).toBe(category);
       expect(res.body.area.code).toBe(area);
+      expect(res.body.events.map((e: { type: string }) => e.type).slice(0, 2)).toEqual(['created', 'routing_suggested']);
       const ev = res.body.events.find((e: { type: string }) => e.type === 'routing_suggested');
       expect(ev.actor).toEqual({ kind: 'system' });
       expect(ev.data).toMatchObject({ categoryCode: category, applied: true });
