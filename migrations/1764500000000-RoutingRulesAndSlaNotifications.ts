@@ -71,7 +71,7 @@ export class RoutingRulesAndSlaNotifications1764500000000 implements MigrationIn
     await q.query(`
       CREATE TABLE sla_notifications (
         ticket_id bigint NOT NULL REFERENCES tickets(id),
-        target varchar(20) NOT NULL CHECK (target IN ('first_response','resolution')),
+        target varchar(20) NOT NULL CHECK (target IN ('accept','first_response','resolution')),
         area_id uuid REFERENCES areas(id),
         recipient varchar(254),
         due_at timestamptz NOT NULL,

@@ -10,10 +10,16 @@ import { Ticket } from '../tickets/ticket.entity';
 import { SlaTarget, SupervisorNotifier } from './supervisor-notifier';
 
 const DAY_MS = 86_400_000;
+const TARGET_REASONS: Record<SlaTarget, string> = {
+  accept: 'Venció el plazo para aceptar el reporte',
+  first_response: 'Venció el plazo de primera respuesta',
+  resolution: 'Venció el plazo de atención',
+};
 const BATCH = 200;
 
 /**
- * The two service-level jobs. Both are safe with several app instances:
+ * The two service-level jobs. Targets: *accept* (still `Recibido` after the category's accept_days),
+ * *first response* and *resolution* (the ticket's due dates). Both are safe with several app instances:
  * - overdue notices run under a transaction-scoped advisory lock (one instance at a time) and
  *   `sla_notifications` has one row per ticket and target, so a notice is never sent twice;
  * - auto-close locks each ticket with `FOR UPDATE SKIP LOCKED` and re-checks it, so two
@@ -68,7 +74,12 @@ export class SlaJobsService implements OnApplicationBootstrap, OnModuleDestroy {
       const rows: Array<{ id: string; folio: string; area_id: string | null; supervisor_email: string | null; target: SlaTarget; due_at: Date }> =
         await manager.query(
           `SELECT * FROM (
-             SELECT t.id, t.folio, t.area_id, a.supervisor_email, 'first_response' AS target, t.first_response_due_at AS due_at
+             SELECT t.id, t.folio, t.area_id, a.supervisor_email, 'accept' AS target, t.created_at + c.accept_days * interval '1 day' AS due_at
+             FROM tickets t JOIN categories c ON c.id = t.category_id LEFT JOIN areas a ON a.id = t.area_id
+             WHERE t.status = 'new' AND t.created_at + c.accept_days * interval '1 day' < $2
+               AND NOT EXISTS (SELECT 1 FROM sla_notifications n WHERE n.ticket_id = t.id AND n.target = 'accept')
+             UNION ALL
+             SELECT t.id, t.folio, t.area_id, a.supervisor_email, 'first_response', t.first_response_due_at
              FROM tickets t LEFT JOIN areas a ON a.id = t.area_id
              WHERE t.status = ANY($1) AND t.first_responded_at IS NULL AND t.first_response_due_at < $2
                AND NOT EXISTS (SELECT 1 FROM sla_notifications n WHERE n.ticket_id = t.id AND n.target = 'first_response')
@@ -92,7 +103,7 @@ export class SlaJobsService implements OnApplicationBootstrap, OnModuleDestroy {
           ticketId: String(r.id),
           type: 'sla_overdue',
           actorKind: 'system',
-          reason: r.target === 'first_response' ? 'Venció el plazo de primera respuesta' : 'Venció el plazo de atención',
+          reason: TARGET_REASONS[r.target],
           data: { target: r.target, dueAt: r.due_at, areaId: r.area_id ?? undefined, supervisorNotified: r.supervisor_email !== null },
           createdAt: now,
         });

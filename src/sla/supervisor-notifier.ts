@@ -1,7 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 
-export type SlaTarget = 'first_response' | 'resolution';
+/** accept: still `new` after the category's accept_days; first response; resolution */
+export type SlaTarget = 'accept' | 'first_response' | 'resolution';
 
 /** A missed service-level target of one ticket, to tell the area's supervisor about. */
 export interface OverdueNotice {

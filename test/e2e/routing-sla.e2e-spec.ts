@@ -144,26 +144,38 @@ describe('routing, service levels and duplicates (real PostgreSQL)', () => {
       notices.length = 0;
       await t.db.query(`DELETE FROM sla_notifications`); // earlier tests' tickets are not this test's business
       await t.db.query(`UPDATE tickets SET first_responded_at = now() WHERE folio <> $1`, [a.body.folio]);
-      await t.db.query(`UPDATE tickets SET resolution_due_at = NULL WHERE folio <> $1`, [a.body.folio]);
+      await t.db.query(`UPDATE tickets SET resolution_due_at = NULL, status = CASE WHEN status = 'new' THEN 'assigned' ELSE status END WHERE folio <> $1`, [a.body.folio]);
 
+      now = new Date(start.getTime() + DAY - 60_000);
+      expect(await jobs.notifyOverdue()).toBe(0);
+      now = new Date(start.getTime() + DAY + 60_000); // accept target: 1 day still "Recibido"
+      expect(await jobs.notifyOverdue()).toBe(1);
+      expect(notices.map((x) => x.target)).toEqual(['accept']);
       now = new Date(start.getTime() + 4 * DAY);
       expect(await jobs.notifyOverdue()).toBe(0);
       now = new Date(start.getTime() + 5 * DAY + 60_000);
       const counts = await Promise.all([jobs.notifyOverdue(), jobs.notifyOverdue()]);
       expect(counts.reduce((x, y) => x + y, 0)).toBe(1);
-      expect(notices).toEqual([
+      expect(notices[1]).toEqual(
         expect.objectContaining({ folio: a.body.folio, target: 'first_response', recipient: 'obras@slp.gob.mx', areaId: await areaId('obras-publicas') }),
-      ]);
+      );
       expect(await jobs.notifyOverdue()).toBe(0);
 
       now = new Date(start.getTime() + 41 * DAY);
       expect(await jobs.notifyOverdue()).toBe(1);
-      expect(notices.map((n) => n.target)).toEqual(['first_response', 'resolution']);
+      expect(notices.map((n) => n.target)).toEqual(['accept', 'first_response', 'resolution']);
       const events = await eventsOf(a.body.folio, 'sla_overdue');
-      expect(events.map((e: { data: { target: string } }) => e.data.target)).toEqual(['first_response', 'resolution']);
+      expect(events.map((e: { data: { target: string } }) => e.data.target)).toEqual(['accept', 'first_response', 'resolution']);
+      expect(events.map((e: { reason: string }) => e.reason)).toEqual([
+        'Venció el plazo para aceptar el reporte',
+        'Venció el plazo de primera respuesta',
+        'Venció el plazo de atención',
+      ]);
       expect(events[0].actor_kind).toBe('system');
       expect(await jobs.notifyOverdue()).toBe(0);
-      expect(notices).toHaveLength(2);
+      expect(notices).toHaveLength(3);
+      const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM sla_notifications s JOIN tickets t ON t.id = s.ticket_id WHERE t.folio = $1`, [a.body.folio]);
+      expect(n).toBe(3);
     });
 
     it('closes a resolved ticket after AUTO_CLOSE_DAYS without a reply, as the system, exactly once', async () => {
