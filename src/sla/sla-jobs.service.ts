@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock';
 import { AppConfig } from '../config/app-config';
+import { HealthContributors } from '../health/health-contributors';
 import { TicketEvent } from '../tickets/ticket-event.entity';
 import { OPEN_STATUSES } from '../tickets/ticket-status';
 import { TicketWorkflowService } from '../tickets/ticket-workflow.service';
@@ -31,6 +32,8 @@ export class SlaJobsService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(SlaJobsService.name);
   private timer: NodeJS.Timeout | null = null;
   private running = false;
+  private lastRun: { at: string; notices: number; closed: number } | null = null;
+  private lastError: { at: string; code: string } | null = null;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -38,7 +41,13 @@ export class SlaJobsService implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly clock: Clock,
     private readonly workflow: TicketWorkflowService,
     private readonly notifier: SupervisorNotifier,
-  ) {}
+    health: HealthContributors,
+  ) {
+    // a detail in /health/ready; a failing job does not make the instance unready
+    health.register(() => ({
+      slaJobs: { status: 'up', intervalSeconds: this.config.slaJobsIntervalSeconds, lastRun: this.lastRun, lastError: this.lastError },
+    }));
+  }
 
   onApplicationBootstrap() {
     const seconds = this.config.slaJobsIntervalSeconds;
@@ -56,10 +65,14 @@ export class SlaJobsService implements OnApplicationBootstrap, OnModuleDestroy {
     if (this.running) return;
     this.running = true;
     try {
-      await this.notifyOverdue();
-      await this.autoClose();
+      const notices = await this.notifyOverdue();
+      const closed = await this.autoClose();
+      this.lastRun = { at: this.clock.now().toISOString(), notices, closed };
     } catch (err) {
-      this.logger.error({ err: (err as Error).message }, 'service-level jobs failed');
+      // no message: a database error can quote row values (e.g. an address), and /health/ready is public
+      const code = (err as { code?: string }).code ?? (err as Error).name;
+      this.lastError = { at: this.clock.now().toISOString(), code };
+      this.logger.error({ code }, 'service-level jobs failed');
     } finally {
       this.running = false;
     }

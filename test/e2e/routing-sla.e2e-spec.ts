@@ -198,6 +198,8 @@ describe('routing, service levels and duplicates (real PostgreSQL)', () => {
       expect(ev.actor).toEqual({ kind: 'system' });
       expect(ev.reason).toBe('Cierre automático: sin respuesta del ciudadano en 7 días');
       expect(await jobs.autoClose()).toBe(0);
+      const ready = await t.http().get('/health/ready').expect(200);
+      expect(ready.body.details.slaJobs).toMatchObject({ status: 'up', intervalSeconds: 0 });
     });
 
     it('does not close a resolved ticket the citizen answered after the resolution', async () => {
