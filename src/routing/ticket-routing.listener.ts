@@ -1,6 +1,5 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { Clock } from '../common/clock';
 import { computeDueDates } from '../tickets/due-dates';
 import { TicketEvent } from '../tickets/ticket-event.entity';
 import { TicketChange, TicketChangeListener, TicketHooks } from '../tickets/ticket-hooks';
@@ -30,7 +29,6 @@ export class TicketRoutingListener implements TicketChangeListener, OnModuleInit
     private readonly hooks: TicketHooks,
     private readonly rules: RoutingRulesService,
     private readonly duplicates: DuplicateFinderService,
-    private readonly clock: Clock,
   ) {}
 
   onModuleInit() {
@@ -51,7 +49,6 @@ export class TicketRoutingListener implements TicketChangeListener, OnModuleInit
         ticketId: ticket.id,
         type: 'transparency_flagged',
         actorKind: 'system',
-        createdAt: this.clock.now(), // after the `created` event, which is stamped with the same clock
         reason: 'Solicitud de información pública: canalizar a la Unidad de Transparencia',
         data: { matched: suggestion.transparencyMatched, areaCode: TRANSPARENCY_AREA_CODE },
       });
@@ -72,7 +69,6 @@ export class TicketRoutingListener implements TicketChangeListener, OnModuleInit
         ticketId: ticket.id,
         type: 'routing_suggested',
         actorKind: 'system',
-        createdAt: this.clock.now(), // after the `created` event, which is stamped with the same clock
         data: {
           categoryId: category.id,
           categoryCode: category.code,
@@ -90,7 +86,6 @@ export class TicketRoutingListener implements TicketChangeListener, OnModuleInit
         ticketId: ticket.id,
         type: 'duplicates_suggested',
         actorKind: 'system',
-        createdAt: this.clock.now(), // after the `created` event, which is stamped with the same clock
         data: { candidates: candidates.map((c) => ({ folio: c.folio, similarity: c.similarity })) },
       });
     }

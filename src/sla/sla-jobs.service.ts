@@ -118,7 +118,6 @@ export class SlaJobsService implements OnApplicationBootstrap, OnModuleDestroy {
           actorKind: 'system',
           reason: TARGET_REASONS[r.target],
           data: { target: r.target, dueAt: r.due_at, areaId: r.area_id ?? undefined, supervisorNotified: r.supervisor_email !== null },
-          createdAt: now,
         });
         await this.notifier.notifyOverdue(manager, {
           ticketId: String(r.id),

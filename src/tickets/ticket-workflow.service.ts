@@ -168,7 +168,6 @@ export class TicketWorkflowService {
       toStatus: opts.to,
       reason: opts.reason ?? null,
       data: { label: STATUS_LABELS[opts.to], ...(publicMessage ? { messageId: publicMessage.id } : {}) },
-      createdAt: now,
     });
     await this.hooks.emit(manager, {
       type: 'status_changed',

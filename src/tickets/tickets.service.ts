@@ -111,7 +111,6 @@ export class TicketsService {
       actorKind: actorUserId ? 'user' : 'citizen',
       toStatus: 'new',
       data: { channel: input.channel, ...(input.linkedTicketId ? { linkedTicketId: input.linkedTicketId } : {}) },
-      createdAt: now,
     });
     return saved;
   }

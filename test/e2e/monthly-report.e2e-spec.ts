@@ -23,6 +23,11 @@ describe('monthly report (real PostgreSQL, seeded month)', () => {
   const at = (s: string) => {
     now = local(s);
   };
+  /**
+   * Tickets and their status stamps follow the Clock; the audit events take the database's time.
+   * Move the events written by the last step to the step's moment (everything seeded is in 2021).
+   */
+  const stampEvents = () => t.db.query(`UPDATE ticket_events SET created_at = $1 WHERE created_at > '2025-01-01'`, [now]);
   const intake = async (when: string, channel: TicketChannel, subject: string, colonia: string | null, extra: { forwardedById?: string } = {}) => {
     at(when);
     const r = await t.app.get(IntakeService).receive({
@@ -34,16 +39,19 @@ describe('monthly report (real PostgreSQL, seeded month)', () => {
       ticket: colonia ? { colonia } : {},
       ...extra,
     });
+    await stampEvents();
     return r.folio;
   };
   const capture = async (when: string, channel: 'phone' | 'walk_in', subject: string, description: string, colonia?: string) => {
     at(when);
     const res = await t.http().post('/api/v1/tickets').set(agent).send({ channel, subject, description, ...(colonia ? { colonia } : {}) }).expect(201);
+    await stampEvents();
     return res.body.folio as string;
   };
   const move = async (folio: string, when: string, to: string, extra: Record<string, unknown> = {}, auth = agent) => {
     at(when);
     await t.http().post(`/api/v1/tickets/${folio}/transitions`).set(auth).send({ to, ...extra }).expect(200);
+    await stampEvents();
   };
 
   beforeAll(async () => {
@@ -65,6 +73,7 @@ describe('monthly report (real PostgreSQL, seeded month)', () => {
     at('2021-11-06 08:00');
     const alumbrado = (await t.db.query(`SELECT id FROM areas WHERE code = 'alumbrado-publico'`))[0].id;
     await t.http().post(`/api/v1/tickets/${t2}/assign`).set(supervisor).send({ areaId: alumbrado }).expect(200);
+    await stampEvents();
     const t3 = await intake('2021-11-10 09:00', 'messenger', 'Fuga de agua en la calle Zaragoza', 'Centro');
     await move(t3, '2021-11-20 09:00', 'in_progress');
     await move(t3, '2021-11-25 09:00', 'resolved', { message: 'Interapas reparó la fuga.' });
