@@ -7,6 +7,7 @@ import type { DestinationStream } from 'pino';
 import { AuthModule } from './auth/auth.module';
 import { CatalogModule } from './catalog/catalog.module';
 import { CitizensModule } from './citizens/citizens.module';
+import { ClockModule } from './common/clock.module';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { safeErrorSerializer, withLogDestination } from './common/safe-log';
 import { AppConfig } from './config/app-config';
@@ -17,6 +18,9 @@ import { IntakeModule } from './intake/intake.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { PersonalDataModule } from './personal-data/personal-data.module';
 import { PrivacyNoticeModule } from './privacy-notice/privacy-notice.module';
+import { ReportsModule } from './reports/reports.module';
+import { RoutingModule } from './routing/routing.module';
+import { SlaModule } from './sla/sla.module';
 import { TicketsModule } from './tickets/tickets.module';
 import { UsersModule } from './users/users.module';
 
@@ -69,6 +73,10 @@ export class AppModule {
         IntakeModule,
         PersonalDataModule,
         PrivacyNoticeModule,
+        ClockModule,
+        RoutingModule,
+        SlaModule,
+        ReportsModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],
     };

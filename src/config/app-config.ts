@@ -27,6 +27,7 @@ export class AppConfig {
   publicRateLimit!: number;
   /** requests per minute per client address on webhook endpoints */
   webhookRateLimit!: number;
+  slaJobsIntervalSeconds!: number;
 }
 
 export function buildAppConfig(env: EnvironmentVariables): AppConfig {
@@ -56,6 +57,7 @@ export function buildAppConfig(env: EnvironmentVariables): AppConfig {
   cfg.loginRateLimit = env.LOGIN_RATE_LIMIT ?? 10;
   cfg.publicRateLimit = env.PUBLIC_RATE_LIMIT ?? 60;
   cfg.webhookRateLimit = env.WEBHOOK_RATE_LIMIT ?? 600;
+  cfg.slaJobsIntervalSeconds = env.SLA_JOBS_INTERVAL_SECONDS ?? 300;
   return cfg;
 }
 

@@ -90,6 +90,10 @@ export class EnvironmentVariables {
 
   @Transform(toInt) @IsOptional() @IsInt() @Min(1) @Max(100000)
   WEBHOOK_RATE_LIMIT?: number;
+
+  /** how often the overdue-notice and auto-close jobs run; 0 = never (tests run them by hand) */
+  @Transform(toInt) @IsOptional() @IsInt() @Min(0) @Max(86400)
+  SLA_JOBS_INTERVAL_SECONDS?: number;
 }
 
 export class EnvironmentError extends Error {}

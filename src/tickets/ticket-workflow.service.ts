@@ -4,6 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { Area } from '../catalog/area.entity';
 import { Category } from '../catalog/category.entity';
+import { Clock } from '../common/clock';
 import { DomainError } from '../common/domain-error';
 import { User } from '../users/user.entity';
 import { SUPERVISOR_ROLES } from '../users/user-role';
@@ -34,6 +35,7 @@ export class TicketWorkflowService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly tickets: TicketsService,
     private readonly hooks: TicketHooks,
+    private readonly clock: Clock,
   ) {}
 
   private checkVersion(ticket: Ticket, expected?: number) {
@@ -128,7 +130,7 @@ export class TicketWorkflowService {
         { field: 'message', errors: [opts.to === 'waiting_citizen' ? 'the question for the citizen is required' : 'the answer for the citizen is required'] },
       ]);
     }
-    const now = new Date();
+    const now = this.clock.now();
     ticket.status = opts.to;
     ticket.statusChangedAt = now;
     if (from === 'new' && !ticket.firstRespondedAt && opts.actor !== 'citizen') ticket.firstRespondedAt = now;

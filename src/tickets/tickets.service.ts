@@ -6,6 +6,7 @@ import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { Area } from '../catalog/area.entity';
 import { Category } from '../catalog/category.entity';
 import { Citizen } from '../citizens/citizen.entity';
+import { Clock } from '../common/clock';
 import { DomainError, notFound } from '../common/domain-error';
 import { AppConfig } from '../config/app-config';
 import { User } from '../users/user.entity';
@@ -50,6 +51,7 @@ export class TicketsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly config: AppConfig,
+    private readonly clock: Clock,
   ) {}
 
   /** Next folio of the year in the city's time zone. The counter row is locked until commit. */
@@ -66,7 +68,7 @@ export class TicketsService {
   }
 
   async createTicket(manager: EntityManager, input: NewTicketInput, actorUserId: string | null): Promise<Ticket> {
-    const now = new Date();
+    const now = this.clock.now();
     let category: Category | null = null;
     if (input.categoryId) {
       category = await manager.findOne(Category, { where: { id: input.categoryId } });

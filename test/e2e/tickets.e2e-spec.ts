@@ -118,7 +118,7 @@ describe('tickets API (real PostgreSQL)', () => {
     const done = await tr('rejected', { reason: 'fuera de la competencia municipal' }).expect(200);
     expect(done.body.statusLabel).toBe('No procede');
     expect(done.body.rejectionReason).toBe('fuera de la competencia municipal');
-    const events = done.body.events.filter((e: { type: string }) => e.type !== 'created');
+    const events = done.body.events.filter((e: { type: string }) => e.type === 'status_changed' || e.type === 'reopened');
     expect(events.map((e: { fromStatus: string; toStatus: string }) => `${e.fromStatus}>${e.toStatus}`)).toEqual([
       'new>in_progress',
       'in_progress>waiting_citizen',
