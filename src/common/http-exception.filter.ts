@@ -63,7 +63,9 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const req = ctx.getRequest<Request & { id?: string }>();
     const requestId = req?.id !== undefined ? String(req.id) : undefined;
     const body = this.toBody(exception, requestId);
-    if (body.statusCode >= 500) {
+    if (body.statusCode === 503) {
+      this.logger.warn({ requestId, method: req?.method, route: req?.route?.path }, `service unavailable, request ${requestId}`);
+    } else if (body.statusCode >= 500) {
       this.logger.error(
         { err: exception, requestId, method: req?.method, route: req?.route?.path },
         `unhandled error, request ${requestId}`,
@@ -136,14 +138,17 @@ export class HttpExceptionFilter implements ExceptionFilter {
   }
 }
 
-const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
+const UNAVAILABLE_MESSAGE =
+  /Connection terminated|connection error|not queryable|terminating connection|server closed the connection|connection timeout|timeout exceeded when trying to connect|the database system is (starting up|shutting down|in recovery mode)|ECONNREFUSED|ECONNRESET/i;
 
 /** The database is down or restarting (connection refused, terminated, shutting down). */
-export function isDatabaseUnavailable(err: unknown): boolean {
-  const e = err as { code?: string; driverError?: { code?: string; message?: string }; message?: string } | null;
-  if (!e) return false;
-  const code = e.code ?? e.driverError?.code;
-  if (code && UNAVAILABLE_CODES.has(code)) return true;
-  const message = `${e.message ?? ''} ${e.driverError?.message ?? ''}`;
-  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|the database system is (starting up|shutting down)/i.test(message);
+export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
+  const e = err as { code?: string; driverError?: unknown; cause?: unknown; message?: string } | null;
+  if (!e || typeof e !== 'object' || depth > 3) return false;
+  const code = typeof e.code === 'string' ? e.code : undefined;
+  // SQLSTATE class 08 (connection exception) and 57P (operator intervention: shutdown, restart)
+  if (code && (UNAVAILABLE_CODES.has(code) || /^08...$/.test(code) || /^57P0[1-4]$/.test(code))) return true;
+  if (typeof e.message === 'string' && UNAVAILABLE_MESSAGE.test(e.message)) return true;
+  return isDatabaseUnavailable(e.driverError, depth + 1) || isDatabaseUnavailable(e.cause, depth + 1);
 }

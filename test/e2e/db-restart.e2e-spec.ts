@@ -42,7 +42,7 @@ describe('database restart under load', () => {
         JWT_SECRET: 'restart-test-secret-0123456789-abcdefghij',
         ADMIN_EMAIL: 'admin@reinicio.mx',
         ADMIN_PASSWORD: 'Reinicio-2026',
-        LOG_LEVEL: 'silent',
+        LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
       }),
     );
     await running.app.listen(0, '127.0.0.1');
@@ -63,7 +63,7 @@ describe('database restart under load', () => {
     const login = await request(server).post('/api/v1/auth/login').send({ email: 'admin@reinicio.mx', password: 'Reinicio-2026' }).expect(200);
     const auth = { Authorization: `Bearer ${login.body.accessToken}` };
 
-    const results: Array<{ kind: string; status: number; ms: number; folio?: string }> = [];
+    const results: Array<{ kind: string; status: number; ms: number; folio?: string; message?: string }> = [];
     let stop = false;
     let n = 0;
     const load = (async () => {
@@ -80,8 +80,8 @@ describe('database restart under load', () => {
           request(server).get('/api/v1/tickets?limit=5').set(auth).timeout(30_000).then((r) => r, () => ({ status: 0, body: {} })),
         ]);
         const ms = Date.now() - started;
-        results.push({ kind: 'create', status: create.status, ms, folio: create.body?.folio });
-        results.push({ kind: 'list', status: list.status, ms });
+        results.push({ kind: 'create', status: create.status, ms, folio: create.body?.folio, message: create.body?.message });
+        results.push({ kind: 'list', status: list.status, ms, message: (list.body as { message?: string })?.message });
         await sleep(100);
       }
     })();
@@ -118,7 +118,7 @@ describe('database restart under load', () => {
     expect(Math.max(...results.map((r) => r.ms))).toBeLessThan(30_000);
     const failed = results.filter((r) => r.status >= 500);
     expect(failed.length).toBeGreaterThan(0);
-    expect(failed.every((r) => r.status === 503)).toBe(true);
+    expect(failed.filter((r) => r.status !== 503)).toEqual([]);
     // the service works again after the restart
     const after = results.slice(-4);
     expect(after.every((r) => r.status === 200 || r.status === 201)).toBe(true);

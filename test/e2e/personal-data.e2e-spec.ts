@@ -71,7 +71,7 @@ describe('personal data: privacy notice, ARCO export and anonymisation, access t
     // the Messenger identity made a second citizen record; staff merge it into the first
     const other = await t.db.query(`SELECT citizen_id FROM citizen_identities WHERE kind = 'messenger' AND value = $1`, [p.messengerId]);
     if (other[0].citizen_id !== citizenId) {
-      await t.http().post(`/api/v1/citizens/${other[0].citizen_id}/merge`).set(agent.auth).send({ intoCitizenId: citizenId }).expect(201);
+      await t.http().post(`/api/v1/citizens/${other[0].citizen_id}/merge`).set(agent.auth).send({ intoCitizenId: citizenId }).expect(200);
     }
     return { folio, citizenId, ticketId };
   }
