@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { LoggerModule } from 'nestjs-pino';
 import { AuthModule } from './auth/auth.module';
 import { CatalogModule } from './catalog/catalog.module';
+import { CitizenStatusModule } from './citizen-status/citizen-status.module';
 import { CitizensModule } from './citizens/citizens.module';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { AppConfig } from './config/app-config';
@@ -61,6 +62,7 @@ export class AppModule {
         TicketsModule,
         IntakeModule,
         NotificationsModule,
+        CitizenStatusModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],
     };

@@ -54,6 +54,7 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
         { path: 'health/live', method: RequestMethod.GET },
         { path: 'health/ready', method: RequestMethod.GET },
         { path: 'metrics', method: RequestMethod.GET },
+        { path: 'seguimiento/:folio', method: RequestMethod.GET },
       ],
     });
     app.useGlobalPipes(buildValidationPipe());

@@ -54,6 +54,7 @@ function toRow(r: RawOutboxRow): OutboxRow {
 }
 
 const MAX_ERROR_CHARS = 1000;
+// (UPDATE … RETURNING is wrapped in a CTE: TypeORM returns [rows, count] for a bare UPDATE)
 
 /**
  * The outbox table: enqueue inside the caller's transaction; claim, complete, retry or fail from
@@ -112,10 +113,13 @@ export class OutboxService {
          LIMIT $2
          FOR UPDATE SKIP LOCKED
        )
-       UPDATE outbox o
-       SET locked_by = $3, locked_until = now() + make_interval(secs => $4), attempts = o.attempts + 1, updated_at = now()
-       FROM due WHERE o.id = due.id
-       RETURNING o.id, o.channel, o.kind, o.ticket_id, o.message_id, o.recipient, o.external_id, o.payload, o.attempts, o.created_at`,
+       , claimed AS (
+         UPDATE outbox o
+         SET locked_by = $3, locked_until = now() + make_interval(secs => $4), attempts = o.attempts + 1, updated_at = now()
+         FROM due WHERE o.id = due.id
+         RETURNING o.id, o.channel, o.kind, o.ticket_id, o.message_id, o.recipient, o.external_id, o.payload, o.attempts, o.created_at
+       )
+       SELECT * FROM claimed`,
       [channels, limit, claimToken, leaseSeconds],
     );
     return rows.map(toRow).sort((a, b) => Number(a.id) - Number(b.id));
@@ -126,10 +130,13 @@ export class OutboxService {
     return this.dataSource.transaction(async (manager) => {
       const updated: Array<{ message_id: string | null; external_id: string | null }> =
         await manager.query(
-          `UPDATE outbox SET state = 'sent', sent_at = now(), locked_by = NULL, locked_until = NULL, updated_at = now(),
-                external_id = COALESCE(external_id, $3)
-         WHERE id = $1 AND locked_by = $2 AND state = 'queued'
-         RETURNING message_id, external_id`,
+          `WITH done AS (
+           UPDATE outbox SET state = 'sent', sent_at = now(), locked_by = NULL, locked_until = NULL, updated_at = now(),
+                  external_id = COALESCE(external_id, $3)
+           WHERE id = $1 AND locked_by = $2 AND state = 'queued'
+           RETURNING message_id, external_id
+         )
+         SELECT * FROM done`,
           [row.id, claimToken, externalId ?? null],
         );
       if (!updated.length) return false;
@@ -174,10 +181,13 @@ export class OutboxService {
     const message = error.slice(0, MAX_ERROR_CHARS);
     return this.dataSource.transaction(async (manager) => {
       const updated: Array<{ message_id: string | null }> = await manager.query(
-        `UPDATE outbox SET state = $3, last_error = $4, locked_by = NULL, locked_until = NULL, updated_at = now(),
-                next_attempt_at = now() + make_interval(secs => $5)
-         WHERE id = $1 AND locked_by = $2 AND state = 'queued'
-         RETURNING message_id`,
+        `WITH done AS (
+           UPDATE outbox SET state = $3, last_error = $4, locked_by = NULL, locked_until = NULL, updated_at = now(),
+                  next_attempt_at = now() + make_interval(secs => $5)
+           WHERE id = $1 AND locked_by = $2 AND state = 'queued'
+           RETURNING message_id
+         )
+         SELECT * FROM done`,
         [row.id, claimToken, state, message, delayMs / 1000],
       );
       if (!updated.length) return false;

@@ -39,6 +39,8 @@ export const ROLE_MATRIX: Record<string, Allowed> = {
   'POST /api/v1/tickets/{folio}/notes': STAFF,
   'POST /api/v1/tickets/{folio}/assign': STAFF,
   'POST /api/v1/tickets/{folio}/merge': SUP,
+  'POST /api/v1/tickets/{folio}/replies': STAFF,
+  'GET /api/v1/public/tickets/{folio}': 'public',
   'GET /health/live': 'public',
   'GET /health/ready': 'public',
 };

@@ -134,7 +134,7 @@ export class EmailNotifier implements TicketChangeListener, OnModuleInit {
     );
     const thread = await manager.query<Array<{ direction: string; external_id: string }>>(
       `SELECT direction, external_id FROM messages
-       WHERE ticket_id = $1 AND channel = 'email' AND external_id IS NOT NULL ORDER BY created_at, id`,
+       WHERE ticket_id = $1 AND channel = 'email' AND external_id IS NOT NULL ORDER BY id`,
       [ticket.id],
     );
     const { inReplyTo, references } = threadHeaders(

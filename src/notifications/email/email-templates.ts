@@ -49,15 +49,18 @@ export interface RenderedEmail {
 
 type Compiled = (ctx: EmailTemplateContext) => string;
 
-/** Finds `templates/email` above this file (works from src/ under jest and from dist/ in production). */
-export function findTemplatesDir(start: string = __dirname): string {
+/** Finds `templates/<kind>` above this file (works from src/ under jest and from dist/ in production). */
+export function findTemplatesDir(
+  kind: 'email' | 'pages' = 'email',
+  start: string = __dirname,
+): string {
   let dir = resolve(start);
   for (let i = 0; i < 6; i++) {
-    const candidate = join(dir, 'templates', 'email');
+    const candidate = join(dir, 'templates', kind);
     if (existsSync(candidate)) return candidate;
     dir = dirname(dir);
   }
-  throw new Error(`templates/email not found above ${start}`);
+  throw new Error(`templates/${kind} not found above ${start}`);
 }
 
 /**
@@ -108,6 +111,16 @@ export class EmailTemplates {
     return new EmailTemplates(compiled);
   }
 
+  private safeUrl(url: string): Handlebars.SafeString {
+    const escaped = url
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/"/g, '&quot;')
+      .replace(/'/g, '&#39;');
+    return new Handlebars.SafeString(escaped);
+  }
+
   render(kind: EmailTemplateKind, ctx: EmailTemplateContext): RenderedEmail {
     const t = this.compiled.get(kind);
     if (!t) throw new Error(`unknown email template ${kind}`);
@@ -120,7 +133,13 @@ export class EmailTemplates {
           .replace(/\r\n/g, '\n')
           .replace(/\n{3,}/g, '\n\n')
           .trim() + '\n',
-      html: t.html(ctx),
+      // links go into href attributes as they are (escaped for HTML, but without Handlebars'
+      // `=` → `&#x3D;`, which some mail clients show literally)
+      html: t.html({
+        ...ctx,
+        statusUrl: this.safeUrl(ctx.statusUrl),
+        privacyUrl: this.safeUrl(ctx.privacyUrl),
+      } as unknown as EmailTemplateContext),
     };
   }
 }
