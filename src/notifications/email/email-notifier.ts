@@ -160,7 +160,21 @@ export class EmailNotifier implements TicketChangeListener, OnModuleInit {
       receivedAt: formatDateEs(info.created_at, this.config.cityTimeZone) ?? '',
       automatic: notice.automatic,
     };
-    const rendered = this.templates.render(notice.template, context);
+    let rendered;
+    try {
+      rendered = this.templates.render(notice.template, context);
+    } catch (err) {
+      // templates are checked at start-up; should one still fail, the ticket change must not
+      this.logger.error(
+        {
+          ticketId: ticket.id,
+          template: notice.template,
+          err: err instanceof Error ? err.name : 'unknown',
+        },
+        'email template failed',
+      );
+      return this.skip(notice.template, 'template_error', ticket);
+    }
     const messageId = generateMessageId(this.domain);
 
     // the thread keeps what was sent, without the status-page token (press users read some threads)

@@ -1,4 +1,12 @@
-import { EMAIL_TEMPLATE_KINDS, EmailTemplateContext, EmailTemplates } from './email-templates';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  EMAIL_TEMPLATE_KINDS,
+  EmailTemplateContext,
+  EmailTemplates,
+  findTemplatesDir,
+} from './email-templates';
 
 /** Renders every template from the real files in templates/email and checks its Spanish content and links. */
 describe('email templates (templates/email)', () => {
@@ -143,5 +151,24 @@ describe('email templates (templates/email)', () => {
   it('keeps a subject on one line even when the ticket subject has line breaks', () => {
     const r = templates.render('acknowledgement', { ...ctx, subject: 'Bache\r\nBcc: x@y.mx' });
     expect(r.subject).toBe('[SLP-2026-000123] Recibimos su reporte: Bache Bcc: x@y.mx');
+  });
+
+  it('refuses to load a template with a misspelt variable or broken syntax, naming it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'enlace-templates-'));
+    try {
+      cpSync(findTemplatesDir('email'), dir, { recursive: true });
+      writeFileSync(join(dir, 'status-closed.text.hbs'), 'Hola {{#if message}}{{mesage}}{{/if}}');
+      expect(() => EmailTemplates.load(dir)).toThrow(/status-closed.*mesage/);
+      writeFileSync(join(dir, 'status-closed.text.hbs'), 'Hola {{#if message}}');
+      expect(() => EmailTemplates.load(dir)).toThrow(/status-closed/);
+      cpSync(
+        join(findTemplatesDir('email'), 'status-closed.text.hbs'),
+        join(dir, 'status-closed.text.hbs'),
+      );
+      rmSync(join(dir, 'reply.html.hbs'));
+      expect(() => EmailTemplates.load(dir)).toThrow(/reply\.html\.hbs/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

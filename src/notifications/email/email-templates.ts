@@ -108,7 +108,54 @@ export class EmailTemplates {
         html: hb.compile(read('html'), { strict: true }),
       });
     }
-    return new EmailTemplates(compiled);
+    const templates = new EmailTemplates(compiled);
+    templates.selfCheck();
+    return templates;
+  }
+
+  /**
+   * Renders every template with a full and an empty sample at start-up, so an edit that breaks a
+   * template (syntax, a misspelt variable) stops the start with the file's name instead of
+   * failing the ticket change that would have sent the mail.
+   */
+  private selfCheck(): void {
+    const full: EmailTemplateContext = {
+      city: 'San Luis Potosí',
+      office: 'Atención Ciudadana',
+      institution: 'H. Ayuntamiento de San Luis Potosí',
+      folio: 'SLP-2026-000001',
+      subject: 'Asunto',
+      citizenName: 'Nombre',
+      statusLabel: 'Recibido',
+      statusMeaning: 'Significado',
+      areaName: 'Área',
+      statusUrl: 'https://example.invalid/seguimiento/SLP-2026-000001?token=x',
+      privacyUrl: 'https://example.invalid/aviso-de-privacidad',
+      message: 'Mensaje',
+      reason: 'Motivo',
+      receivedAt: 'hoy',
+      automatic: true,
+    };
+    const empty: EmailTemplateContext = {
+      ...full,
+      citizenName: null,
+      areaName: null,
+      message: null,
+      reason: null,
+      automatic: false,
+    };
+    for (const kind of EMAIL_TEMPLATE_KINDS) {
+      for (const ctx of [full, empty]) {
+        try {
+          this.render(kind, ctx);
+        } catch (err) {
+          throw new Error(
+            `email template "${kind}" does not render: ${err instanceof Error ? err.message : String(err)}`,
+            { cause: err },
+          );
+        }
+      }
+    }
   }
 
   private safeUrl(url: string): Handlebars.SafeString {
