@@ -2,6 +2,12 @@
 import { startTestApp, TestApp } from '../support/test-app';
 import { IntakeService } from '../../src/intake/intake.service';
 import type { InboundMessage } from '../../src/intake/inbound-message';
+import { OutboxService } from '../../src/notifications/outbox.service';
+import {
+  OutboxPermanentError,
+  OutboxRow,
+  OutboxTransports,
+} from '../../src/notifications/outbox-transports';
 import { SmtpSink, waitFor } from '../support/smtp-sink';
 
 const MAILBOX = 'atencionciudadana@sanluis.gob.mx';
@@ -419,5 +425,69 @@ describe('outbound email to citizens', () => {
     const ready = (await t.http().get('/health/ready').expect(200)).body;
     expect(ready.details.outbox).toMatchObject({ status: 'up', smtp: 'configured', failed: 1 });
     sink.hooks.onRcpt = undefined;
+  });
+
+  it('sends other channels through the transport registered for them (the contract social channels use)', async () => {
+    const calls: OutboxRow[] = [];
+    t.app.get(OutboxTransports).register('telegram', {
+      async send(row) {
+        calls.push(row);
+        if (row.payload.mode === 'flaky' && row.attempts === 1)
+          throw new Error('HTTP 502 from the platform');
+        if (row.payload.mode === 'refused')
+          throw new OutboxPermanentError('403: the user blocked the bot');
+        return { externalId: `tg-${row.id}` };
+      },
+    });
+    const r = await intake.receive({
+      channel: 'telegram',
+      externalId: `upd-${Date.now()}`,
+      sender: { name: 'Luis', identities: [{ kind: 'telegram', value: '777' }] },
+      text: 'Fuga de agua',
+    });
+    const outbox = t.app.get(OutboxService);
+    const enqueue = (mode: string) =>
+      t.db.transaction(async (manager) => {
+        const [m] = await manager.query(
+          `INSERT INTO messages (ticket_id, direction, channel, body_text, public) VALUES ($1, 'outbound', 'telegram', $2, true) RETURNING id`,
+          [r.ticketId, `respuesta ${mode}`],
+        );
+        await outbox.enqueue(manager, {
+          channel: 'telegram',
+          kind: 'reply',
+          recipient: '777',
+          payload: { mode },
+          ticketId: r.ticketId,
+          messageId: String(m.id),
+        });
+        return String(m.id);
+      });
+    const flaky = await enqueue('flaky');
+    const refused = await enqueue('refused');
+    const state = async (id: string) =>
+      (
+        await t.db.query(
+          `SELECT delivery_state, delivery_attempts, delivery_error, external_id FROM messages WHERE id = $1`,
+          [id],
+        )
+      )[0];
+    const sent = await waitFor('flaky one sent', async () =>
+      (await state(flaky)).delivery_state === 'sent' ? state(flaky) : null,
+    );
+    expect(sent).toMatchObject({
+      delivery_attempts: 2,
+      delivery_error: 'HTTP 502 from the platform',
+    }); // the last error stays visible
+    expect(sent.external_id).toMatch(/^tg-\d+$/);
+    const failed = await waitFor('refused one failed', async () =>
+      (await state(refused)).delivery_state === 'failed' ? state(refused) : null,
+    );
+    expect(failed).toMatchObject({
+      delivery_attempts: 1,
+      delivery_error: '403: the user blocked the bot',
+      external_id: null,
+    });
+    expect(calls.filter((c) => c.payload.mode === 'refused')).toHaveLength(1);
+    expect(calls.filter((c) => c.payload.mode === 'flaky')).toHaveLength(2);
   });
 });
