@@ -192,8 +192,12 @@ export class EmailNotifier implements TicketChangeListener, OnModuleInit {
       );
     } else {
       const [row] = await manager.query<Array<{ id: string }>>(
-        `INSERT INTO messages (ticket_id, direction, channel, subject, body_text, public, meta)
-         VALUES ($1, 'outbound', 'email', $2, $3, true, $4) RETURNING id`,
+        // after everything already on the thread (now() is the transaction's start, earlier than
+        // the message that caused this mail)
+        `INSERT INTO messages (ticket_id, direction, channel, subject, body_text, public, meta, created_at)
+         VALUES ($1, 'outbound', 'email', $2, $3, true, $4,
+                 GREATEST(clock_timestamp(), (SELECT max(created_at) FROM messages WHERE ticket_id = $1)))
+         RETURNING id`,
         [
           ticket.id,
           rendered.subject.slice(0, 500),
