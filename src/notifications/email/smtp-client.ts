@@ -1,11 +1,11 @@
-import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import nodemailer from 'nodemailer';
 import type { SendMailOptions, Transporter } from 'nodemailer';
 import { AppConfig } from '../../config/app-config';
 
 /** The one door to the SMTP server (nodemailer, pooled). Disabled when SMTP_HOST is unset. */
 @Injectable()
-export class SmtpClient implements OnModuleDestroy {
+export class SmtpClient implements OnApplicationShutdown {
   private readonly transporter: Transporter | null;
 
   constructor(config: AppConfig) {
@@ -37,7 +37,8 @@ export class SmtpClient implements OnModuleDestroy {
     await this.transporter.sendMail({ ...mail, disableFileAccess: true, disableUrlAccess: true });
   }
 
-  onModuleDestroy(): void {
+  /** After the outbox worker has finished its sends (it stops in onModuleDestroy). */
+  onApplicationShutdown(): void {
     this.transporter?.close();
   }
 }
