@@ -19,10 +19,7 @@ export interface TestApp {
   db: DataSource;
   http: () => ReturnType<typeof request>;
   /** create a user of that role and return it with a bearer token */
-  user(
-    role: UserRole,
-    overrides?: Partial<User>,
-  ): Promise<{ user: User; token: string; auth: Record<string, string> }>;
+  user(role: UserRole, overrides?: Partial<User>): Promise<{ user: User; token: string; auth: Record<string, string> }>;
   close(): Promise<void>;
 }
 

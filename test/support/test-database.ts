@@ -15,11 +15,7 @@ function withDatabase(url: string, db: string): string {
 }
 
 /** A fresh, empty database for one test file; dropped by `drop()`. */
-export async function createTestDatabase(): Promise<{
-  url: string;
-  name: string;
-  drop(): Promise<void>;
-}> {
+export async function createTestDatabase(): Promise<{ url: string; name: string; drop(): Promise<void> }> {
   const name = `enlace_t_${process.pid}_${randomBytes(4).toString('hex')}`;
   const admin = new Client({ connectionString: adminUrl() });
   await admin.connect();
