@@ -6,6 +6,7 @@ import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { AuthModule } from './auth/auth.module';
 import { CatalogModule } from './catalog/catalog.module';
+import { CitizenStatusModule } from './citizen-status/citizen-status.module';
 import { CitizensModule } from './citizens/citizens.module';
 import { ClockModule } from './common/clock.module';
 import { HttpExceptionFilter } from './common/http-exception.filter';
@@ -21,6 +22,7 @@ import { PrivacyNoticeModule } from './privacy-notice/privacy-notice.module';
 import { ReportsModule } from './reports/reports.module';
 import { RoutingModule } from './routing/routing.module';
 import { SlaModule } from './sla/sla.module';
+import { NotificationsModule } from './notifications/notifications.module';
 import { TicketsModule } from './tickets/tickets.module';
 import { UsersModule } from './users/users.module';
 
@@ -77,6 +79,8 @@ export class AppModule {
         RoutingModule,
         SlaModule,
         ReportsModule,
+        NotificationsModule,
+        CitizenStatusModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],
     };

@@ -61,6 +61,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
         { path: 'health/ready', method: RequestMethod.GET },
         { path: 'metrics', method: RequestMethod.GET },
         { path: 'aviso-de-privacidad', method: RequestMethod.GET },
+        { path: 'seguimiento/:folio', method: RequestMethod.GET },
       ],
     });
     app.useGlobalPipes(buildValidationPipe());

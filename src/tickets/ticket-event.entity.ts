@@ -11,7 +11,8 @@ export type TicketEventType =
   | 'merged'
   | 'merged_from'
   | 'reopened'
-  | 'linked';
+  | 'linked'
+  | 'replied';
 
 /** The audit trail: who did what to a ticket, when, from what to what, and why. Append-only. */
 @Entity('ticket_events')

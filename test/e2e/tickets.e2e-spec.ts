@@ -49,8 +49,11 @@ describe('tickets API (real PostgreSQL)', () => {
         expect.objectContaining({ kind: 'email', value: 'maria.lopez@correo.mx' }),
       ]),
     );
-    expect(res.body.thread).toHaveLength(1);
-    expect(res.body.thread[0].direction).toBe('inbound');
+    // the report, then the acknowledgement queued for the citizen's email (issue #4)
+    expect(res.body.thread.map((m: { direction: string; channel: string }) => [m.direction, m.channel])).toEqual([
+      ['inbound', 'phone'],
+      ['outbound', 'email'],
+    ]);
     expect(res.body.events.map((e: { type: string }) => e.type)).toEqual(['created']);
     const due = new Date(res.body.dueDates.resolution).getTime() - new Date(res.body.createdAt).getTime();
     expect(Math.round(due / 86_400_000)).toBe(40);

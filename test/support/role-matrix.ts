@@ -38,6 +38,8 @@ export const ROLE_MATRIX: Record<string, Allowed> = {
   'POST /api/v1/tickets/{folio}/assign': STAFF,
   'POST /api/v1/tickets/{folio}/merge': SUP,
   'GET /api/v1/tickets/{folio}/duplicates': STAFF,
+  'POST /api/v1/tickets/{folio}/replies': STAFF,
+  'GET /api/v1/public/tickets/{folio}': 'public',
   'GET /api/v1/routing-rules': SUP,
   'POST /api/v1/routing-rules': ADMIN,
   'PATCH /api/v1/routing-rules/{id}': ADMIN,

@@ -1,20 +1,22 @@
 /* eslint-disable */
-// Lets a child process run the TypeScript sources directly (`node -r ./test/support/ts-register.js src/main.ts`),
-// compiled on the fly by @swc/core with the same settings as jest — for tests that need the app in
-// a separate process (kill it, run two instances) without a build step.
+// Lets a plain `node -r ./test/support/ts-register.js file.ts` child process run the TypeScript
+// sources (as jest does, with @swc/core: decorators + metadata, CommonJS). Used by tests that need
+// the app in a process of its own, e.g. to SIGKILL it mid-send.
 const fs = require('node:fs');
-const swc = require('@swc/core');
+const { transformSync } = require('@swc/core');
+
+const options = (filename) => ({
+  filename,
+  sourceMaps: 'inline',
+  jsc: {
+    parser: { syntax: 'typescript', decorators: true },
+    transform: { legacyDecorator: true, decoratorMetadata: true },
+    target: 'es2022',
+  },
+  module: { type: 'commonjs' },
+});
 
 require.extensions['.ts'] = function compileTs(module, filename) {
-  const { code } = swc.transformSync(fs.readFileSync(filename, 'utf8'), {
-    filename,
-    sourceMaps: 'inline',
-    jsc: {
-      parser: { syntax: 'typescript', decorators: true },
-      transform: { legacyDecorator: true, decoratorMetadata: true },
-      target: 'es2022',
-    },
-    module: { type: 'commonjs' },
-  });
+  const { code } = transformSync(fs.readFileSync(filename, 'utf8'), options(filename));
   module._compile(code, filename);
 };
