@@ -58,29 +58,11 @@ export class TicketMetricsService implements OnModuleInit {
     this.outboxLag.set(outbound.lag);
   }
 
-  /**
-   * Outbound mail waits in `messages` (delivery_state 'queued') and, once the outbound branch is
-   * merged, in its `outbox` table. The outbox's columns are read through to_jsonb so this works
-   * before that table exists and whatever its status column is called.
-   */
+  /** Everything outbound (email and platform replies) waits in the outbox until sent. */
   private async pendingOutbound(): Promise<{ pending: number; lag: number }> {
-    const [queued] = await this.dataSource.query(
-      `SELECT count(*)::int AS n, EXTRACT(EPOCH FROM now() - min(created_at))::float8 AS lag
-       FROM messages WHERE direction = 'outbound' AND delivery_state = 'queued'`,
+    const [o] = await this.dataSource.query(
+      `SELECT count(*)::int AS n, EXTRACT(EPOCH FROM now() - min(created_at))::float8 AS lag FROM outbox WHERE state = 'queued'`,
     );
-    let pending = queued.n as number;
-    let lag = queued.lag === null ? 0 : Number(queued.lag);
-    const [{ present }] = await this.dataSource.query(`SELECT to_regclass('outbox') IS NOT NULL AS present`);
-    if (present) {
-      const [o] = await this.dataSource.query(
-        `SELECT count(*)::int AS n, EXTRACT(EPOCH FROM now() - min((to_jsonb(o)->>'created_at')::timestamptz))::float8 AS lag
-         FROM outbox o
-         WHERE (to_jsonb(o)->>'sent_at') IS NULL
-           AND lower(COALESCE(to_jsonb(o)->>'status', to_jsonb(o)->>'state', 'pending')) IN ('pending', 'queued', 'retry', 'retrying', 'sending')`,
-      );
-      pending += o.n as number;
-      if (o.lag !== null) lag = Math.max(lag, Number(o.lag));
-    }
-    return { pending, lag: Math.max(0, lag) };
+    return { pending: o.n as number, lag: o.lag === null ? 0 : Math.max(0, Number(o.lag)) };
   }
 }

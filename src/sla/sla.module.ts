@@ -2,15 +2,17 @@ import { Module } from '@nestjs/common';
 import { PersonalDataRegistry } from '../personal-data/personal-data-registry';
 import { TicketsModule } from '../tickets/tickets.module';
 import { SlaJobsService } from './sla-jobs.service';
-import { LoggingSupervisorNotifier, SupervisorNotifier } from './supervisor-notifier';
+import { NotificationsModule } from '../notifications/notifications.module';
+import { OutboxSupervisorNotifier } from './outbox-supervisor-notifier';
+import { SupervisorNotifier } from './supervisor-notifier';
 
 /**
  * Service levels: overdue notices to area supervisors and auto-close of resolved tickets.
- * At merge, provide `SupervisorNotifier` with an implementation that enqueues the email in the outbox.
+ * Overdue notices go to the area supervisor by email through the outbox (OutboxSupervisorNotifier).
  */
 @Module({
-  imports: [TicketsModule],
-  providers: [SlaJobsService, { provide: SupervisorNotifier, useClass: LoggingSupervisorNotifier }],
+  imports: [TicketsModule, NotificationsModule],
+  providers: [SlaJobsService, { provide: SupervisorNotifier, useClass: OutboxSupervisorNotifier }],
   exports: [SlaJobsService, SupervisorNotifier],
 })
 export class SlaModule {

@@ -173,6 +173,14 @@ describe('routing, service levels and duplicates (real PostgreSQL)', () => {
       ]);
       expect(events[0].actor_kind).toBe('system');
       expect(await jobs.notifyOverdue()).toBe(0);
+      // each notice is one email to the area supervisor in the outbox, in Spanish, with the folio
+      const mails = await t.db.query(
+        `SELECT o.recipient, o.payload FROM outbox o JOIN tickets t ON t.id = o.ticket_id WHERE o.kind = 'sla_overdue' AND t.folio = $1 ORDER BY o.id`,
+        [a.body.folio],
+      );
+      expect(mails.map((m: { recipient: string }) => m.recipient)).toEqual(['obras@slp.gob.mx', 'obras@slp.gob.mx', 'obras@slp.gob.mx']);
+      expect(mails[1].payload.subject).toBe(`[${a.body.folio}] Meta de primera respuesta vencida`);
+      expect(mails[2].payload.text).toContain('superó la meta de resolución');
       expect(notices).toHaveLength(3);
       const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM sla_notifications s JOIN tickets t ON t.id = s.ticket_id WHERE t.folio = $1`, [a.body.folio]);
       expect(n).toBe(3);
@@ -263,7 +271,7 @@ describe('routing, service levels and duplicates (real PostgreSQL)', () => {
       return line === undefined ? undefined : Number(line.slice(series.length + 1));
     };
 
-    it('exposes tickets by channel, open by status, overdue, intake and outbox lag — with and without an outbox table', async () => {
+    it('exposes tickets by channel, open by status, overdue, intake and outbox lag', async () => {
       const [{ n: phone }] = await t.db.query(`SELECT count(*)::int AS n FROM tickets WHERE channel = 'phone'`);
       const [{ n: fresh }] = await t.db.query(`SELECT count(*)::int AS n FROM tickets WHERE status = 'new'`);
       const [{ n: overdue }] = await t.db.query(
@@ -276,16 +284,17 @@ describe('routing, service levels and duplicates (real PostgreSQL)', () => {
       expect(value(res.text, 'enlace_tickets_open{status="waiting_citizen"}')).toBe(0);
       expect(value(res.text, 'enlace_tickets_overdue')).toBe(overdue);
       expect(value(res.text, 'enlace_intake_lag_seconds')).toBeGreaterThanOrEqual(0);
-      expect(value(res.text, 'enlace_outbox_pending')).toBe(0);
-      expect(value(res.text, 'enlace_outbox_lag_seconds')).toBe(0);
+      const [{ n: queued }] = await t.db.query(`SELECT count(*)::int AS n FROM outbox WHERE state = 'queued'`);
+      expect(value(res.text, 'enlace_outbox_pending')).toBe(queued);
 
       await t.db.query(`UPDATE tickets SET resolution_due_at = now() - interval '1 hour' WHERE id = (SELECT min(id) FROM tickets WHERE status = 'new')`);
       await t.db.query(`INSERT INTO messages (ticket_id, direction, channel, body_text, created_at) SELECT min(id), 'inbound', 'email', 'x', now() - interval '10 minutes' FROM tickets`);
       await t.db.query(`UPDATE messages SET created_at = now() - interval '10 minutes' WHERE direction = 'inbound'`);
-      // the outbound engineer's outbox table, as it may look after the merge
-      await t.db.query(`CREATE TABLE outbox (id serial PRIMARY KEY, status varchar(20) NOT NULL, created_at timestamptz NOT NULL, sent_at timestamptz)`);
-      await t.db.query(`INSERT INTO outbox (status, created_at) VALUES ('pending', now() - interval '120 seconds'), ('sent', now() - interval '1 day')`);
-      await t.db.query(`UPDATE outbox SET sent_at = now() WHERE status = 'sent'`);
+      await t.db.query(`UPDATE outbox SET state = 'sent', sent_at = now() WHERE state = 'queued'`);
+      await t.db.query(
+        `INSERT INTO outbox (channel, kind, recipient, state, created_at) VALUES ('email', 'test', 'x@pruebas.mx', 'queued', now() - interval '120 seconds'),
+                ('email', 'test', 'y@pruebas.mx', 'sent', now() - interval '1 day')`,
+      );
       res = await t.http().get('/metrics').expect(200);
       expect(value(res.text, 'enlace_tickets_overdue')).toBeGreaterThan(overdue);
       expect(value(res.text, 'enlace_intake_lag_seconds')).toBeGreaterThanOrEqual(600);
