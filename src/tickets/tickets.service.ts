@@ -235,7 +235,11 @@ export class TicketsService {
         direction: m.direction,
         channel: m.channel,
         public: m.public,
-        author: m.authorUserId ? { kind: 'user', id: m.authorUserId, name: userName.get(m.authorUserId) ?? null } : { kind: 'citizen', name: m.authorName },
+        author: m.authorUserId
+          ? { kind: 'user', id: m.authorUserId, name: userName.get(m.authorUserId) ?? null }
+          : m.direction === 'inbound'
+            ? { kind: 'citizen', name: m.authorName }
+            : { kind: 'system' },
         subject: m.subject,
         bodyText: m.bodyText,
         bodyHtml: m.bodyHtml,

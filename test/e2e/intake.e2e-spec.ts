@@ -34,7 +34,9 @@ describe('IntakeService (real PostgreSQL)', () => {
     expect(ticket.channel).toBe('email');
     expect(ticket.subject).toBe('Basura sin recoger');
     expect(ticket.citizen.name).toBe('Rosa Martínez');
-    expect(ticket.thread).toHaveLength(1);
+    expect(ticket.thread.map((m: { direction: string }) => m.direction)).toEqual(['inbound', 'outbound']);
+    expect(ticket.thread[1].author).toEqual({ kind: 'system' });
+    expect(ticket.thread[1].subject).toBe(`[${r.folio}] Recibimos su reporte: Basura sin recoger`);
   });
 
   it('is idempotent on channel + external id, also under concurrent deliveries', async () => {

@@ -133,8 +133,8 @@ describe('personal data: privacy notice, ARCO export and anonymisation, access t
       expect(res.body.tickets).toHaveLength(1);
       const ticket = res.body.tickets[0];
       expect(ticket.folio).toBe(folio);
-      expect(ticket.messages.map((m: { direction: string }) => m.direction)).toEqual(['inbound', 'note', 'outbound', 'inbound']);
-      const photo = ticket.messages[3].attachments[0];
+      expect(ticket.messages.map((m: { direction: string }) => m.direction)).toEqual(['inbound', 'outbound', 'note', 'outbound', 'inbound']);
+      const photo = ticket.messages[4].attachments[0];
       expect(photo).toMatchObject({ contentType: 'image/png', sizeBytes: PNG.length, omitted: false });
       expect(photo.content).toBeUndefined();
       expect(ticket.events.map((e: { type: string }) => e.type)).toEqual(expect.arrayContaining(['created', 'note_added', 'status_changed', 'message_received']));
@@ -198,10 +198,12 @@ describe('personal data: privacy notice, ARCO export and anonymisation, access t
         `SELECT direction, author_name, subject, body_text, body_html, body_new, meta FROM messages WHERE ticket_id = $1 ORDER BY id`,
         [subject.ticketId],
       );
-      expect(messages).toHaveLength(4);
-      expect(messages[1].body_text).toBe(`Llamé a ${PLACEHOLDERS.name} al ${PLACEHOLDERS.phone}, confirma ${PLACEHOLDERS.email}`);
-      expect(messages[2].body_text).toBe(`Estimada ${PLACEHOLDERS.name}, ¿nos envía una foto?`);
-      const photoMsg = messages[3];
+      // the inbound report, the acknowledgement email, a note, the question, the reply with the photo
+      expect(messages.map((m: { direction: string }) => m.direction)).toEqual(['inbound', 'outbound', 'note', 'outbound', 'inbound']);
+      expect(messages[1].body_text).toContain(`Estimado(a) ${PLACEHOLDERS.name}:`);
+      expect(messages[2].body_text).toBe(`Llamé a ${PLACEHOLDERS.name} al ${PLACEHOLDERS.phone}, confirma ${PLACEHOLDERS.email}`);
+      expect(messages[3].body_text).toBe(`Estimada ${PLACEHOLDERS.name}, ¿nos envía una foto?`);
+      const photoMsg = messages[4];
       expect(photoMsg.author_name).toBe(PLACEHOLDERS.name);
       expect(photoMsg.body_text).toBe(`Aquí la foto. Escríbanme a ${PLACEHOLDERS.email} o al ${PLACEHOLDERS.phone}. ${PLACEHOLDERS.handle}`);
       expect(photoMsg.body_html).toBe(
