@@ -19,6 +19,8 @@ const common = {
   testEnvironment: 'node',
 };
 module.exports = {
+  // e2e files mostly wait on PostgreSQL, IMAP and SMTP: more workers than cores keeps CI short
+  maxWorkers: 3,
   // testTimeout is a global option in Jest 30 (ignored inside `projects`): e2e hooks start an app
   testTimeout: 60000,
   globalSetup: '<rootDir>/test/support/global-setup.js',
