@@ -23,6 +23,22 @@ export class AppConfig {
   logPretty!: boolean;
   corsOrigins!: string[];
   loginRateLimit!: number;
+  /** IMAP intake; undefined when IMAP_HOST is unset (intake off) */
+  imap?: ImapConfig;
+  mailFrom?: string;
+  emailAckLimitPerHour!: number;
+}
+
+export interface ImapConfig {
+  host: string;
+  port: number;
+  secure: boolean;
+  user: string;
+  password: string;
+  mailbox: string;
+  processedMailbox?: string;
+  failedMailbox?: string;
+  reconcileSeconds: number;
 }
 
 export function buildAppConfig(env: EnvironmentVariables): AppConfig {
@@ -50,6 +66,22 @@ export function buildAppConfig(env: EnvironmentVariables): AppConfig {
     .map((s) => s.trim())
     .filter(Boolean);
   cfg.loginRateLimit = env.LOGIN_RATE_LIMIT ?? 10;
+  cfg.mailFrom = env.MAIL_FROM;
+  cfg.emailAckLimitPerHour = env.EMAIL_ACK_LIMIT_PER_HOUR ?? 5;
+  if (env.IMAP_HOST) {
+    const secure = env.IMAP_SECURE ?? (env.IMAP_PORT ?? 993) === 993;
+    cfg.imap = {
+      host: env.IMAP_HOST,
+      port: env.IMAP_PORT ?? (secure ? 993 : 143),
+      secure,
+      user: env.IMAP_USER ?? '',
+      password: env.IMAP_PASSWORD ?? '',
+      mailbox: env.IMAP_MAILBOX ?? 'INBOX',
+      processedMailbox: env.IMAP_PROCESSED_MAILBOX,
+      failedMailbox: env.IMAP_FAILED_MAILBOX,
+      reconcileSeconds: env.IMAP_RECONCILE_SECONDS ?? 60,
+    };
+  }
   return cfg;
 }
 
