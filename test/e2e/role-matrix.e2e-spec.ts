@@ -39,6 +39,10 @@ export const ROLE_MATRIX: Record<string, Allowed> = {
   'POST /api/v1/tickets/{folio}/notes': STAFF,
   'POST /api/v1/tickets/{folio}/assign': STAFF,
   'POST /api/v1/tickets/{folio}/merge': SUP,
+  'GET /api/v1/tickets/{folio}/attachments/{id}': ALL,
+  'GET /api/v1/intake/failures': ADMIN,
+  'POST /api/v1/intake/failures/{id}/retry': ADMIN,
+  'GET /api/v1/intake/log': ADMIN,
   'GET /health/live': 'public',
   'GET /health/ready': 'public',
 };

@@ -188,18 +188,23 @@ export class MailboxReader implements OnApplicationBootstrap, OnApplicationShutd
     client.on('exists', () => this.wake());
     try {
       await client.connect();
+      this.logger.debug('imap connected');
       this.status.connection = 'connected';
       this.metrics.connected.set(1);
       for (const box of [imap.processedMailbox, imap.failedMailbox]) {
         if (box) await client.mailboxCreate(box).catch(() => undefined);
       }
       const mailboxLock = await client.getMailboxLock(imap.mailbox);
+      this.logger.debug('mailbox selected');
       try {
         while (!this.stopping && !closed) {
           if (lock && !(await lock.check())) break;
           await this.drain(client, imap);
           this.status.lastSyncAt = new Date().toISOString();
           this.status.lastError = null;
+          // IDLE inside our mailbox lock (auto-IDLE never starts while a lock is held): the server's
+          // EXISTS wakes us at once; the next command (NOOP in drain) ends the IDLE
+          if (!this.stopping && !closed) void client.idle().catch(() => undefined);
           await this.sleep(imap.reconcileSeconds * 1000);
         }
       } finally {
@@ -215,12 +220,15 @@ export class MailboxReader implements OnApplicationBootstrap, OnApplicationShutd
 
   /** Processes everything waiting in the mailbox, oldest first, in bounded batches. */
   private async drain(client: ImapFlow, imap: ImapConfig): Promise<void> {
+    // NOOP lets the server report new messages (EXISTS) even when IDLE has not started yet
+    await client.noop();
     const box = client.mailbox;
     if (!box) throw new Error('mailbox not selected');
     const uidValidity = String(box.uidValidity);
     const lastUid = await this.loadCursor(imap.mailbox, uidValidity);
     this.status.uidValidity = uidValidity;
     this.status.lastUid = lastUid;
+    this.logger.debug({ exists: box.exists, lastUid }, 'drain');
     if (box.exists === 0) return;
     // with a processed folder everything still in the inbox is pending (incl. committed but not yet
     // moved after a crash: a dedupe and a move); without one, only UIDs past the cursor
