@@ -158,7 +158,8 @@ describe('email intake over IMAP (real Dovecot, real PostgreSQL)', () => {
     expect(m.meta.automated).toBe(true);
 
     const before = await t.db.query(`SELECT count(*)::int AS n FROM tickets`);
-    for (const headers of [{ 'X-Autoreply': 'yes' }, { Precedence: 'auto_reply' }, { 'Auto-Submitted': 'auto-generated' }]) {
+    const markers: Array<Record<string, string>> = [{ 'X-Autoreply': 'yes' }, { Precedence: 'auto_reply' }, { 'Auto-Submitted': 'auto-generated' }];
+    for (const headers of markers) {
       const r = await send({ from: 'robot@correo.example.mx', subject: 'Aviso', headers, text: 'Mensaje automático' });
       expect(r.log.decision).toBe('automatic_unmatched');
       expect(r.log.ticket_id).toBeNull();

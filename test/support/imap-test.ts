@@ -52,7 +52,7 @@ export class TestMailbox {
   async count(mailbox: string): Promise<number> {
     const client = await this.connect();
     const status = await client.status(mailbox, { messages: true });
-    return status.messages ?? 0;
+    return status ? (status.messages ?? 0) : 0;
   }
 
   async folders(): Promise<{ inbox: number; processed: number; failed: number }> {
