@@ -17,7 +17,8 @@ describe('classifyEmail', () => {
   it.each([
     [{ 'Content-Type': 'multipart/report; report-type=delivery-status; boundary="x"' }, null],
     [{}, 'MAILER-DAEMON@mx.correo.mx'],
-    [{}, 'postmaster@correo.mx'],
+    [{ From: 'MAILER-DAEMON <>' }, null],
+    [{}, 'postmaster@correo.mx', 'Undeliverable Mail'],
     [{ 'X-Failed-Recipients': 'maria@correo.mx' }, null],
     [{ 'Return-Path': '<>' }, null, 'Undelivered Mail Returned to Sender'],
   ])('bounce: %j from %s', (headers, from, subject = 'x') => {
@@ -34,6 +35,12 @@ describe('classifyEmail', () => {
     [{ 'Return-Path': '<>' }],
   ])('auto-reply: %j', (headers) => {
     expect(classifyEmail(base({ headers })).kind).toBe('auto_reply');
+  });
+
+  it('no-reply senders are automatic; postmaster alone is not a bounce', () => {
+    expect(classifyEmail(base({ fromAddress: 'no-reply@sns.amazonaws.com' })).kind).toBe('auto_reply');
+    expect(classifyEmail(base({ fromAddress: 'noreply@banco.mx' })).kind).toBe('auto_reply');
+    expect(classifyEmail(base({ fromAddress: 'postmaster@correo.mx' })).kind).toBe('human');
   });
 
   it.each(['Respuesta automática: Su reporte', 'Automatic reply: Your report', 'Out of Office: hasta el lunes', 'Fuera de la oficina'])('auto-reply subject %s', (subject) => {

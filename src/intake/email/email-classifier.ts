@@ -23,9 +23,10 @@ export interface ClassifierInput {
 
 const AUTO_SUBJECT =
   /^\s*(auto(matic)?\s*(reply|response)|respuesta\s+autom[aá]tica|out\s+of\s+(the\s+)?office|fuera\s+de\s+(la\s+)?oficina|ausencia|vacaciones|r[ée]ponse\s+automatique|abwesenheit)\b/i;
-const BOUNCE_SENDER = /^(mailer-daemon|postmaster|mail-daemon|mail\.delivery\.subsystem|mailer_daemon)@/i;
+const BOUNCE_SENDER = /^(mailer-daemon|mail-daemon|mailer_daemon)@/i;
+const NO_REPLY_SENDER = /^(no-?reply|do-?not-?reply|noresponder|no-?responder)[@+.-]/i;
 const BOUNCE_SUBJECT =
-  /(undeliver|undelivered mail|delivery status notification|returned mail|delivery (has )?failed|failure notice|mail delivery failed|non.?delivery|no se pudo entregar|notificaci[oó]n de estado de entrega|message not delivered)/i;
+  /(undeliver|undelivered mail|delivery status notification|returned mail|delivery (has )?failed|failure notice|mail delivery failed|non.?delivery|no se pudo entregar|notificaci[oó]n de estado de entrega|message not delivered|could not be delivered)/i;
 
 function first(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
@@ -44,10 +45,10 @@ export function classifyEmail(input: ClassifierInput): EmailClassification {
   if (from && input.ownAddresses.some((a) => a.toLowerCase() === from)) return { kind: 'own', reason: 'from our own address' };
 
   const contentType = (header(input, 'content-type') ?? '').toLowerCase();
-  if (/multipart\/report/.test(contentType) && /report-type\s*=\s*"?(delivery-status|disposition-notification)/.test(contentType)) {
-    return { kind: 'bounce', reason: 'multipart/report (DSN)' };
-  }
-  if (from && BOUNCE_SENDER.test(from)) return { kind: 'bounce', reason: 'sent by a mailer daemon' };
+  // DSN (delivery-status), and the other machine reports (read receipts, ARF abuse feedback)
+  if (/multipart\/report/.test(contentType)) return { kind: 'bounce', reason: 'multipart/report (DSN)' };
+  if ((from && BOUNCE_SENDER.test(from)) || /\bmailer-daemon\b/i.test(header(input, 'from') ?? '')) return { kind: 'bounce', reason: 'sent by a mailer daemon' };
+  if (from && /^postmaster@/.test(from) && BOUNCE_SUBJECT.test(input.subject ?? '')) return { kind: 'bounce', reason: 'postmaster with a delivery-failure subject' };
   const returnPath = header(input, 'return-path');
   if (returnPath !== undefined && /^<\s*>$/.test(returnPath) && BOUNCE_SUBJECT.test(input.subject ?? '')) {
     return { kind: 'bounce', reason: 'empty Return-Path and a delivery-failure subject' };
@@ -63,6 +64,7 @@ export function classifyEmail(input: ClassifierInput): EmailClassification {
   if (precedence === 'auto_reply') return { kind: 'auto_reply', reason: 'Precedence: auto_reply' };
   if (returnPath !== undefined && /^<\s*>$/.test(returnPath)) return { kind: 'auto_reply', reason: 'empty Return-Path' };
   if (AUTO_SUBJECT.test(input.subject ?? '')) return { kind: 'auto_reply', reason: 'automatic-reply subject' };
+  if (from && NO_REPLY_SENDER.test(from)) return { kind: 'auto_reply', reason: 'sent from a no-reply address' };
   if (['bulk', 'junk', 'list'].includes(precedence)) return { kind: 'bulk', reason: `Precedence: ${precedence}` };
   if (header(input, 'list-id') !== undefined) return { kind: 'bulk', reason: 'List-Id' };
   if (header(input, 'list-unsubscribe') !== undefined) return { kind: 'bulk', reason: 'List-Unsubscribe' };
