@@ -55,7 +55,6 @@ export class EmailIntakeService {
 
   async process(manager: EntityManager, mail: ParsedInboundEmail, source: MailSource | null): Promise<EmailIntakeResult> {
     const externalId = mail.externalId.slice(0, 998);
-    await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`email:${externalId}`]);
     const result = await this.decide(manager, mail, externalId);
     await manager.query(
       `INSERT INTO intake_log (channel, mailbox, uidvalidity, uid, external_id, from_address, subject, kind, decision, reason, ticket_id, message_id, acknowledged)
@@ -81,6 +80,8 @@ export class EmailIntakeService {
 
   private async decide(manager: EntityManager, mail: ParsedInboundEmail, externalId: string): Promise<EmailIntakeResult> {
     const none = { ticketId: null, messageId: null, folio: null, acknowledged: false, intake: null };
+    // serialise deliveries of this id (a separate statement: the read below needs a snapshot taken after the lock)
+    await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`email:${externalId}`]);
     const seen: Array<{ ticket_id: string | null; message_id: string | null; decision: string }> = await manager.query(
       `SELECT ticket_id, message_id, decision FROM intake_log
        WHERE channel = 'email' AND external_id = $1 AND decision NOT IN ('duplicate', 'failed') ORDER BY id LIMIT 1`,

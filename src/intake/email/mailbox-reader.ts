@@ -7,7 +7,7 @@ import { AppConfig, ImapConfig } from '../../config/app-config';
 import { HealthContributors } from '../../health/health-contributors';
 import { MetricsService } from '../../metrics/metrics.service';
 import { IntakeService } from '../intake.service';
-import { EmailIntakeService, type MailSource } from './email-intake.service';
+import { EmailIntakeService, type EmailIntakeResult, type MailSource } from './email-intake.service';
 import { ImapClientFactory } from './imap-client';
 import { parseInboundEmail, type ParsedInboundEmail } from './parse-inbound-email';
 import { ReaderLock } from './reader-lock';
@@ -15,7 +15,13 @@ import { uidSet } from './uid-set';
 
 const STANDBY_RETRY_MS = 5000;
 const BATCH_MESSAGES = 50;
-const BATCH_BYTES = 32 * 1024 * 1024;
+const BATCH_BYTES = 16 * 1024 * 1024;
+
+interface BatchItem {
+  source: MailSource;
+  raw: Buffer | null;
+  parsed: Promise<ParsedInboundEmail | Error>;
+}
 
 export type ReaderRole = 'off' | 'starting' | 'standby' | 'reader';
 export type ConnectionState = 'disconnected' | 'connecting' | 'connected';
@@ -70,7 +76,7 @@ export class MailboxReader implements OnApplicationBootstrap, OnApplicationShutd
       reader: metrics.gauge('enlace_imap_reader_active', '1 while this instance is the one reading the mailbox'),
       reconnects: metrics.counter('enlace_imap_reconnects_total', 'IMAP sessions that ended with an error'),
       decisions: metrics.counter('enlace_email_intake_total', 'Processed mails by decision', ['decision']),
-      seconds: metrics.histogram('enlace_email_processing_seconds', 'Time to parse and commit one mail', [], [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]),
+      batchSeconds: metrics.histogram('enlace_email_batch_seconds', 'Time to parse and commit one batch of mails (one transaction)', [], [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]),
       pendingFailures: metrics.gauge('enlace_intake_failures_pending', 'Quarantined mails waiting for an admin'),
     };
     metrics.onCollect(async () => {
@@ -251,17 +257,19 @@ export class MailboxReader implements OnApplicationBootstrap, OnApplicationShutd
           if (msg.source) sources.set(msg.uid, msg.source);
         }
       }
-      const done: number[] = [];
-      const failed: number[] = [];
-      for (const m of batch) {
-        const source: MailSource = { mailbox: imap.mailbox, uidvalidity: uidValidity, uid: m.uid };
-        const raw = sources.get(m.uid);
-        const outcome = raw
-          ? await this.processOne(raw, source)
-          : await this.quarantine(source, null, null, new Error((m.size ?? 0) > maxRaw ? `message too large (${m.size} bytes)` : 'message vanished before it was fetched'));
-        (outcome === 'ok' ? done : failed).push(m.uid);
-        this.status.lastUid = Math.max(this.status.lastUid ?? 0, m.uid);
-      }
+      const items: BatchItem[] = batch.map((m) => {
+        const raw = sources.get(m.uid) ?? null;
+        return {
+          source: { mailbox: imap.mailbox, uidvalidity: uidValidity, uid: m.uid },
+          raw,
+          // parsing starts at once for the whole batch and overlaps the database round trips
+          parsed: raw ? this.parse(raw) : Promise.resolve(new Error((m.size ?? 0) > maxRaw ? `message too large (${m.size} bytes)` : 'message vanished before it was fetched')),
+        };
+      });
+      const outcomes = await this.processBatch(items);
+      const done = items.filter((_, k) => outcomes[k] === 'ok').map((it) => it.source.uid);
+      const failed = items.filter((_, k) => outcomes[k] === 'failed').map((it) => it.source.uid);
+      this.status.lastUid = Math.max(this.status.lastUid ?? 0, ...items.map((it) => it.source.uid));
       await this.file(client, done, imap.processedMailbox);
       await this.file(client, failed, imap.failedMailbox);
     }
@@ -274,47 +282,71 @@ export class MailboxReader implements OnApplicationBootstrap, OnApplicationShutd
     if (destination) await client.messageMove(set, destination, { uid: true });
   }
 
-  /** Parse + one transaction (decision, intake-log row, cursor). Transient DB errors propagate (retry later). */
-  async processOne(raw: Buffer, source: MailSource | null): Promise<'ok' | 'failed'> {
-    const stop = this.metrics.seconds.startTimer();
-    let parsed: ParsedInboundEmail | null = null;
-    try {
-      parsed = await parseInboundEmail(raw, { attachmentMaxBytes: this.config.attachmentMaxBytes, ownAddresses: this.emailIntake.ownAddresses });
-      const mail = parsed;
-      const result = await this.transaction(async (manager) => {
-        const r = await this.emailIntake.process(manager, mail, source);
-        if (source) await this.advanceCursor(manager, source);
-        return r;
-      });
-      if (result.intake) this.intake.count('email', result.intake);
-      this.metrics.decisions.inc({ decision: result.decision });
-      return 'ok';
-    } catch (err) {
-      if (isTransientError(err)) throw err;
-      return this.quarantine(source, raw, parsed, err);
-    } finally {
-      stop();
-    }
+  private parse(raw: Buffer): Promise<ParsedInboundEmail | Error> {
+    return parseInboundEmail(raw, { attachmentMaxBytes: this.config.attachmentMaxBytes, ownAddresses: this.emailIntake.ownAddresses }).catch((err: unknown) =>
+      err instanceof Error ? err : new Error(String(err)),
+    );
   }
 
-  private async quarantine(source: MailSource | null, raw: Buffer | null, parsed: ParsedInboundEmail | null, err: unknown): Promise<'failed'> {
+  /**
+   * One transaction per batch (one commit, i.e. one WAL flush, instead of one per mail) and a
+   * savepoint per mail: a mail that fails is rolled back alone and quarantined (failure row +
+   * intake-log row) while the others commit. A transient database error aborts the whole batch;
+   * nothing of it is filed and it is read again on the next pass.
+   */
+  private async processBatch(items: BatchItem[]): Promise<Array<'ok' | 'failed'>> {
+    const stop = this.metrics.batchSeconds.startTimer();
+    let outcomes: Array<'ok' | 'failed'> = [];
+    let decisions: Array<{ decision: string; intake: EmailIntakeResult['intake'] }> = [];
+    await this.transaction(async (manager) => {
+      outcomes = [];
+      decisions = [];
+      for (const item of items) {
+        const parsed = await item.parsed;
+        if (parsed instanceof Error) {
+          await this.recordFailure(manager, item.source, item.raw, null, parsed);
+          outcomes.push('failed');
+          decisions.push({ decision: 'failed', intake: null });
+          continue;
+        }
+        await manager.query('SAVEPOINT mail');
+        try {
+          const r = await this.emailIntake.process(manager, parsed, item.source);
+          await manager.query('RELEASE SAVEPOINT mail');
+          outcomes.push('ok');
+          decisions.push({ decision: r.decision, intake: r.intake });
+        } catch (err) {
+          if (isTransientError(err)) throw err;
+          await manager.query('ROLLBACK TO SAVEPOINT mail');
+          await this.recordFailure(manager, item.source, item.raw, parsed, err);
+          outcomes.push('failed');
+          decisions.push({ decision: 'failed', intake: null });
+        }
+      }
+      const source = items[0]?.source;
+      if (source) await this.advanceCursor(manager, { ...source, uid: Math.max(...items.map((it) => it.source.uid)) });
+    });
+    stop();
+    for (const d of decisions) {
+      if (d.intake) this.intake.count('email', d.intake);
+      this.metrics.decisions.inc({ decision: d.decision });
+    }
+    return outcomes;
+  }
+
+  private async recordFailure(manager: EntityManager, source: MailSource | null, raw: Buffer | null, parsed: ParsedInboundEmail | null, err: unknown): Promise<void> {
     const error = describe(err);
     this.logger.warn({ uid: source?.uid ?? null, err: error }, 'mail quarantined');
-    await this.transaction(async (manager) => {
-      await manager.query(
-        `INSERT INTO intake_failures (channel, mailbox, uidvalidity, uid, external_id, from_address, subject, error, raw, raw_size)
-         VALUES ('email', $1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-        [source?.mailbox ?? null, source?.uidvalidity ?? null, source?.uid ?? null, parsed?.externalId.slice(0, 998) ?? null, parsed?.fromAddress ?? null, parsed?.subject ?? null, error.slice(0, 2000), raw, raw?.length ?? 0],
-      );
-      await manager.query(
-        `INSERT INTO intake_log (channel, mailbox, uidvalidity, uid, external_id, from_address, subject, kind, decision, reason)
-         VALUES ('email', $1, $2, $3, $4, $5, $6, $7, 'failed', $8)`,
-        [source?.mailbox ?? null, source?.uidvalidity ?? null, source?.uid ?? null, parsed?.externalId.slice(0, 998) ?? null, parsed?.fromAddress ?? null, parsed?.subject ?? null, parsed?.classification.kind ?? null, error.slice(0, 500)],
-      );
-      if (source) await this.advanceCursor(manager, source);
-    });
-    this.metrics.decisions.inc({ decision: 'failed' });
-    return 'failed';
+    await manager.query(
+      `INSERT INTO intake_failures (channel, mailbox, uidvalidity, uid, external_id, from_address, subject, error, raw, raw_size)
+       VALUES ('email', $1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [source?.mailbox ?? null, source?.uidvalidity ?? null, source?.uid ?? null, parsed?.externalId.slice(0, 998) ?? null, parsed?.fromAddress ?? null, parsed?.subject ?? null, error.slice(0, 2000), raw, raw?.length ?? 0],
+    );
+    await manager.query(
+      `INSERT INTO intake_log (channel, mailbox, uidvalidity, uid, external_id, from_address, subject, kind, decision, reason)
+       VALUES ('email', $1, $2, $3, $4, $5, $6, $7, 'failed', $8)`,
+      [source?.mailbox ?? null, source?.uidvalidity ?? null, source?.uid ?? null, parsed?.externalId.slice(0, 998) ?? null, parsed?.fromAddress ?? null, parsed?.subject ?? null, parsed?.classification.kind ?? null, error.slice(0, 500)],
+    );
   }
 
   private async transaction<T>(fn: (manager: EntityManager) => Promise<T>): Promise<T> {
