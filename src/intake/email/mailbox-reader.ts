@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { ImapFlow } from 'imapflow';
 import { DataSource, EntityManager } from 'typeorm';
@@ -51,7 +51,7 @@ export function isTransientError(err: unknown): boolean {
  * failed folder, reconnects with backoff, one reader across instances (advisory lock).
  */
 @Injectable()
-export class MailboxReader implements OnApplicationBootstrap, OnApplicationShutdown {
+export class MailboxReader implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(MailboxReader.name);
   private stopping = false;
   private loop: Promise<void> | null = null;
@@ -100,7 +100,8 @@ export class MailboxReader implements OnApplicationBootstrap, OnApplicationShutd
     this.loop = this.run(imap);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Stops reading before the database connections close (the shutdown hooks run after this). */
+  async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
     this.wake();
     if (this.sleepTimer) clearTimeout(this.sleepTimer);
