@@ -2,10 +2,11 @@
 /* eslint-disable */
 // `npm run bench:intake [-- --count 10000]`: email intake benchmark (issue 3). Not a test.
 // 1. starts Dovecot and finds PostgreSQL (the test set-up's starters), makes a fresh database;
-// 2. APPENDs a backlog of mixed mails (plain, HTML, attachments, replies, auto-replies, bounces);
+// 2. APPENDs a backlog of mixed mails (plain, HTML, ISO-8859-1 replies, photos, auto-replies);
 // 3. baseline: a bare imapflow fetch + mailparser parse of the same backlog (read-only);
 // 4. ours: the app in a child process ingests the backlog (commit, \Seen, MOVE); its peak RSS
-//    is read from /proc/<pid>/status (VmHWM);
+//    is read from /proc/<pid>/status (VmHWM); BENCH_APP_NODE_OPTIONS passes node flags to the app
+//    (e.g. --max-old-space-size=128 to cap the V8 heap);
 // 5. latency under IDLE: single APPENDs, time until the ticket/log row is stored (p50/p95).
 require('../test/support/swc-register');
 const { fork } = require('node:child_process');
@@ -113,7 +114,7 @@ async function main() {
       EMAIL_ACK_LIMIT_PER_HOUR: '0',
     };
     const pg = new Client({ connectionString: dbUrl });
-    child = fork(path.join(__dirname, '..', 'test', 'support', 'reader-process.js'), [], { env, stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv: process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/wt3-prof'] : [] });
+    child = fork(path.join(__dirname, '..', 'test', 'support', 'reader-process.js'), [], { env, stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv: [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/wt3-prof'] : []), ...(process.env.BENCH_APP_NODE_OPTIONS ?? '').split(' ').filter(Boolean)] });
     await new Promise((resolve, reject) => {
       child.once('message', resolve);
       child.once('exit', (code) => reject(new Error(`app exited with ${code}`)));

@@ -7,7 +7,7 @@ import { createTestDatabase } from '../support/test-database';
 import { TEST_JWT_SECRET } from '../support/test-app';
 import { buildMail, imapEnv, newMailboxUser, TestMailbox, uniqueMessageId, waitFor } from '../support/imap-test';
 
-jest.setTimeout(90_000);
+jest.setTimeout(150_000);
 
 /** Restarts, UIDVALIDITY changes and several instances: apps booted by hand on one database. */
 describe('mailbox reader lifecycle (restart, UIDVALIDITY, several instances)', () => {
@@ -49,12 +49,32 @@ describe('mailbox reader lifecycle (restart, UIDVALIDITY, several instances)', (
     await stop(first);
     for (const id of ids.slice(1)) await box.append(buildMail({ messageId: id }));
     const second = await boot(user);
-    await waitFor(async () => (await decisionsOf(second, ids)).length === 4, 'the mails that arrived during the downtime');
+    await waitFor(async () => (await decisionsOf(second, ids)).length === 4, 'the mails that arrived during the downtime', 100_000);
     expect(await decisionsOf(second, ids)).toEqual([[0, 'created'], [1, 'created'], [2, 'created'], [3, 'created']]);
     const [cursor] = await db(second).query(`SELECT uidvalidity, last_uid FROM mail_cursors WHERE mailbox = 'INBOX'`);
     expect(Number(cursor.last_uid)).toBe(4);
     expect(await box.folders()).toEqual({ inbox: 0, processed: 4, failed: 0 });
     await stop(second);
+    await box.close();
+  });
+
+  it('without a processed folder, leaves mail in the inbox flagged \\Seen and reads only past the cursor', async () => {
+    const user = newMailboxUser();
+    const box = new TestMailbox(user);
+    const env = { IMAP_PROCESSED_MAILBOX: '', IMAP_FAILED_MAILBOX: '' };
+    const app = await boot(user, env);
+    const ids = [uniqueMessageId(), uniqueMessageId()];
+    await box.append(buildMail({ messageId: ids[0] }));
+    await waitFor(async () => (await decisionsOf(app, ids)).length === 1, 'the first mail');
+    await stop(app);
+    await box.append(buildMail({ messageId: ids[1] }));
+    const again = await boot(user, env);
+    await waitFor(async () => (await decisionsOf(again, ids)).length === 2, 'the second mail');
+    await waitFor(async () => (await box.flags('INBOX')).every((f) => f.includes('\\Seen')), 'both flagged');
+    // the first mail was not read again (no duplicate entry): the cursor skipped it
+    expect(await decisionsOf(again, ids)).toEqual([[0, 'created'], [1, 'created']]);
+    expect(await box.folders()).toEqual({ inbox: 2, processed: 0, failed: 0 });
+    await stop(again);
     await box.close();
   });
 
