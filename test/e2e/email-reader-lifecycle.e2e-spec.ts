@@ -51,8 +51,9 @@ describe('mailbox reader lifecycle (restart, UIDVALIDITY, several instances)', (
     const second = await boot(user);
     await waitFor(async () => (await decisionsOf(second, ids)).length === 4, 'the mails that arrived during the downtime', 100_000);
     expect(await decisionsOf(second, ids)).toEqual([[0, 'created'], [1, 'created'], [2, 'created'], [3, 'created']]);
-    const [cursor] = await db(second).query(`SELECT uidvalidity, last_uid FROM mail_cursors WHERE mailbox = 'INBOX'`);
+    const [cursor] = await db(second).query(`SELECT uidvalidity, last_uid FROM mail_cursors WHERE mailbox LIKE $1`, [`${user}@%/INBOX`]);
     expect(Number(cursor.last_uid)).toBe(4);
+    await waitFor(async () => (await box.count('INBOX')) === 0, 'all four filed');
     expect(await box.folders()).toEqual({ inbox: 0, processed: 4, failed: 0 });
     await stop(second);
     await box.close();
@@ -88,7 +89,7 @@ describe('mailbox reader lifecycle (restart, UIDVALIDITY, several instances)', (
     const b = uniqueMessageId();
     await box.append(buildMail({ messageId: a }), 'Entrada');
     await waitFor(async () => (await decisionsOf(app, [a])).length === 1, 'mail a');
-    const [before] = await db(app).query(`SELECT uidvalidity FROM mail_cursors WHERE mailbox = 'Entrada'`);
+    const [before] = await db(app).query(`SELECT uidvalidity FROM mail_cursors WHERE mailbox LIKE $1`, [`${user}@%/Entrada`]);
     await stop(app);
     // the folder is rebuilt on the server (new UIDVALIDITY); mail a comes back with it, b is new
     await box.recreate('Entrada');
@@ -97,7 +98,7 @@ describe('mailbox reader lifecycle (restart, UIDVALIDITY, several instances)', (
     const again = await boot(user, env);
     await waitFor(async () => (await decisionsOf(again, [a, b])).length === 3, 'the rebuilt folder');
     expect(await decisionsOf(again, [a, b])).toEqual([[0, 'created'], [0, 'duplicate'], [1, 'created']]);
-    const [after] = await db(again).query(`SELECT uidvalidity, last_uid FROM mail_cursors WHERE mailbox = 'Entrada'`);
+    const [after] = await db(again).query(`SELECT uidvalidity, last_uid FROM mail_cursors WHERE mailbox LIKE $1`, [`${user}@%/Entrada`]);
     expect(after.uidvalidity).not.toBe(before.uidvalidity);
     expect(Number(after.last_uid)).toBe(2);
     const [{ n }] = await db(again).query(`SELECT count(*)::int AS n FROM messages WHERE external_id = $1`, [a]);
@@ -129,6 +130,7 @@ describe('mailbox reader lifecycle (restart, UIDVALIDITY, several instances)', (
     for (const id of ids.slice(4)) await box.append(buildMail({ messageId: id }));
     await waitFor(async () => (await decisionsOf(standby, ids)).length === 6, 'all six mails');
     expect((await decisionsOf(standby, ids)).map(([, d]) => d)).toEqual(Array(6).fill('created'));
+    await waitFor(async () => (await box.count('INBOX')) === 0, 'all six filed');
     expect(await box.folders()).toEqual({ inbox: 0, processed: 6, failed: 0 });
     await stop(standby);
     await box.close();

@@ -19,6 +19,8 @@ export class ImapClientFactory {
       connectionTimeout: 15_000,
       greetingTimeout: 10_000,
       socketTimeout: 5 * 60_000,
+      // IDLE starts as soon as the reader is between passes, so new mail is noticed at once
+      autoIdleDelay: 300,
       // IDLE is restarted every few minutes so broken connections are noticed
       maxIdleTime: 4 * 60_000,
     });

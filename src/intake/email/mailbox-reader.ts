@@ -201,21 +201,19 @@ export class MailboxReader implements OnApplicationBootstrap, BeforeApplicationS
       for (const box of [imap.processedMailbox, imap.failedMailbox]) {
         if (box) await client.mailboxCreate(box).catch(() => undefined);
       }
-      const mailboxLock = await client.getMailboxLock(imap.mailbox);
-      this.logger.debug('mailbox selected');
-      try {
-        while (!this.stopping && !closed) {
-          if (lock && !(await lock.check())) break;
+      while (!this.stopping && !closed) {
+        if (lock && !(await lock.check())) break;
+        // the mailbox lock is held only while draining: between passes the connection is free,
+        // so imapflow IDLEs by itself (autoIdleDelay) and the server's EXISTS wakes us at once
+        const mailboxLock = await this.step(client, client.getMailboxLock(imap.mailbox), 'select');
+        try {
           await this.drain(client, imap);
-          this.status.lastSyncAt = new Date().toISOString();
-          this.status.lastError = null;
-          // IDLE inside our mailbox lock (auto-IDLE never starts while a lock is held): the server's
-          // EXISTS wakes us at once; the next command (NOOP in drain) ends the IDLE
-          if (!this.stopping && !closed) void client.idle().catch(() => undefined);
-          await this.sleep(imap.reconcileSeconds * 1000);
+        } finally {
+          mailboxLock.release();
         }
-      } finally {
-        mailboxLock.release();
+        this.status.lastSyncAt = new Date().toISOString();
+        this.status.lastError = null;
+        await this.sleep(imap.reconcileSeconds * 1000);
       }
       if (closed && !this.stopping) throw new Error('IMAP connection closed');
       return true;
@@ -225,14 +223,34 @@ export class MailboxReader implements OnApplicationBootstrap, BeforeApplicationS
     }
   }
 
+  /**
+   * Watchdog for one IMAP step: a server or connection that stops answering must not stall the
+   * reader; the connection is dropped and the session starts again (with backoff).
+   */
+  private async step<T>(client: ImapFlow, work: Promise<T>, what: string, ms = 30_000): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        client.close();
+        reject(new Error(`IMAP ${what} did not answer within ${ms / 1000} s`));
+      }, ms);
+    });
+    try {
+      return await Promise.race([work, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /** Processes everything waiting in the mailbox, oldest first, in bounded batches. */
   private async drain(client: ImapFlow, imap: ImapConfig): Promise<void> {
     // NOOP lets the server report new messages (EXISTS) even when IDLE has not started yet
-    await client.noop();
+    await this.step(client, client.noop(), 'noop');
     const box = client.mailbox;
     if (!box) throw new Error('mailbox not selected');
     const uidValidity = String(box.uidValidity);
-    const lastUid = await this.loadCursor(imap.mailbox, uidValidity);
+    const cursorKey = mailboxKey(imap);
+    const lastUid = await this.loadCursor(cursorKey, uidValidity);
     this.status.uidValidity = uidValidity;
     this.status.lastUid = lastUid;
     this.logger.debug({ exists: box.exists, lastUid }, 'drain');
@@ -240,7 +258,7 @@ export class MailboxReader implements OnApplicationBootstrap, BeforeApplicationS
     // with a processed folder everything still in the inbox is pending (incl. committed but not yet
     // moved after a crash: a dedupe and a move); without one, only UIDs past the cursor
     const range = imap.processedMailbox ? '1:*' : `${lastUid + 1}:*`;
-    const sizes = await client.fetchAll(range, { uid: true, size: true }, { uid: true });
+    const sizes = await this.step(client, client.fetchAll(range, { uid: true, size: true }, { uid: true }), 'fetch sizes', 120_000);
     const pending = sizes.filter((m) => imap.processedMailbox || m.uid > lastUid).sort((a, b) => a.uid - b.uid);
     const maxRaw = Math.max(25 * 1024 * 1024, Math.ceil(this.config.attachmentMaxBytes * 1.4) + 1024 * 1024);
     let i = 0;
@@ -254,7 +272,7 @@ export class MailboxReader implements OnApplicationBootstrap, BeforeApplicationS
       const fetchable = batch.filter((m) => (m.size ?? 0) <= maxRaw).map((m) => m.uid);
       const sources = new Map<number, Buffer>();
       if (fetchable.length) {
-        for (const msg of await client.fetchAll(uidSet(fetchable), { uid: true, source: true }, { uid: true })) {
+        for (const msg of await this.step(client, client.fetchAll(uidSet(fetchable), { uid: true, source: true }, { uid: true }), 'fetch sources', 120_000)) {
           if (msg.source) sources.set(msg.uid, msg.source);
         }
       }
@@ -267,7 +285,7 @@ export class MailboxReader implements OnApplicationBootstrap, BeforeApplicationS
           parsed: raw ? this.parse(raw) : Promise.resolve(new Error((m.size ?? 0) > maxRaw ? `message too large (${m.size} bytes)` : 'message vanished before it was fetched')),
         };
       });
-      const outcomes = await this.processBatch(items);
+      const outcomes = await this.processBatch(items, cursorKey);
       const done = items.filter((_, k) => outcomes[k] === 'ok').map((it) => it.source.uid);
       const failed = items.filter((_, k) => outcomes[k] === 'failed').map((it) => it.source.uid);
       this.status.lastUid = Math.max(this.status.lastUid ?? 0, ...items.map((it) => it.source.uid));
@@ -279,8 +297,8 @@ export class MailboxReader implements OnApplicationBootstrap, BeforeApplicationS
   private async file(client: ImapFlow, uids: number[], destination: string | undefined): Promise<void> {
     if (!uids.length) return;
     const set = uidSet(uids);
-    await client.messageFlagsAdd(set, ['\\Seen'], { uid: true });
-    if (destination) await client.messageMove(set, destination, { uid: true });
+    await this.step(client, client.messageFlagsAdd(set, ['\\Seen'], { uid: true }), 'flag');
+    if (destination) await this.step(client, client.messageMove(set, destination, { uid: true }), 'move');
   }
 
   private parse(raw: Buffer): Promise<ParsedInboundEmail | Error> {
@@ -295,7 +313,7 @@ export class MailboxReader implements OnApplicationBootstrap, BeforeApplicationS
    * intake-log row) while the others commit. A transient database error aborts the whole batch;
    * nothing of it is filed and it is read again on the next pass.
    */
-  private async processBatch(items: BatchItem[]): Promise<Array<'ok' | 'failed'>> {
+  private async processBatch(items: BatchItem[], cursorKey: string): Promise<Array<'ok' | 'failed'>> {
     const stop = this.metrics.batchSeconds.startTimer();
     let outcomes: Array<'ok' | 'failed'> = [];
     let decisions: Array<{ decision: string; intake: EmailIntakeResult['intake'] }> = [];
@@ -325,7 +343,7 @@ export class MailboxReader implements OnApplicationBootstrap, BeforeApplicationS
         }
       }
       const source = items[0]?.source;
-      if (source) await this.advanceCursor(manager, { ...source, uid: Math.max(...items.map((it) => it.source.uid)) });
+      if (source) await this.advanceCursor(manager, cursorKey, source.uidvalidity, Math.max(...items.map((it) => it.source.uid)));
     });
     stop();
     for (const d of decisions) {
@@ -375,12 +393,17 @@ export class MailboxReader implements OnApplicationBootstrap, BeforeApplicationS
     return 0;
   }
 
-  private async advanceCursor(manager: EntityManager, source: MailSource): Promise<void> {
+  private async advanceCursor(manager: EntityManager, cursorKey: string, uidvalidity: string, uid: number): Promise<void> {
     await manager.query(
       `UPDATE mail_cursors SET last_uid = GREATEST(last_uid, $3), updated_at = now() WHERE mailbox = $1 AND uidvalidity = $2`,
-      [source.mailbox, source.uidvalidity, source.uid],
+      [cursorKey, uidvalidity, uid],
     );
   }
+}
+
+/** The cursor belongs to one folder of one account on one server (a change of any is another mailbox). */
+export function mailboxKey(imap: Pick<ImapConfig, 'user' | 'host' | 'port' | 'mailbox'>): string {
+  return `${imap.user.toLowerCase()}@${imap.host.toLowerCase()}:${imap.port}/${imap.mailbox}`.slice(0, 300);
 }
 
 function describe(err: unknown): string {
