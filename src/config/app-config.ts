@@ -37,6 +37,10 @@ export class AppConfig {
   /** Acknowledgements per recipient address per hour (0 = none). */
   mailAckRateLimit!: number;
   outbox!: OutboxConfig;
+  /** IMAP intake; undefined when IMAP_HOST is unset (intake off) */
+  imap?: ImapConfig;
+  /** acknowledgements per sender per hour, as seen by the mail reader (same setting as mailAckRateLimit) */
+  emailAckLimitPerHour!: number;
 }
 
 export interface SmtpConfig {
@@ -60,6 +64,18 @@ export interface OutboxConfig {
   retryMaxMs: number;
   /** temporary message-level failures give up after this many attempts (server unreachable never does) */
   maxAttempts: number;
+}
+
+export interface ImapConfig {
+  host: string;
+  port: number;
+  secure: boolean;
+  user: string;
+  password: string;
+  mailbox: string;
+  processedMailbox?: string;
+  failedMailbox?: string;
+  reconcileSeconds: number;
 }
 
 export function buildAppConfig(env: EnvironmentVariables): AppConfig {
@@ -114,6 +130,21 @@ export function buildAppConfig(env: EnvironmentVariables): AppConfig {
     retryMaxMs: env.OUTBOX_RETRY_MAX_MS ?? 3600000,
     maxAttempts: env.OUTBOX_MAX_ATTEMPTS ?? 48,
   };
+  cfg.emailAckLimitPerHour = cfg.mailAckRateLimit;
+  if (env.IMAP_HOST) {
+    const secure = env.IMAP_SECURE ?? (env.IMAP_PORT ?? 993) === 993;
+    cfg.imap = {
+      host: env.IMAP_HOST,
+      port: env.IMAP_PORT ?? (secure ? 993 : 143),
+      secure,
+      user: env.IMAP_USER ?? '',
+      password: env.IMAP_PASSWORD ?? '',
+      mailbox: env.IMAP_MAILBOX ?? 'INBOX',
+      processedMailbox: env.IMAP_PROCESSED_MAILBOX,
+      failedMailbox: env.IMAP_FAILED_MAILBOX,
+      reconcileSeconds: env.IMAP_RECONCILE_SECONDS ?? 60,
+    };
+  }
   return cfg;
 }
 

@@ -150,6 +150,34 @@ export class EnvironmentVariables {
 
   @Transform(toInt) @IsOptional() @IsInt() @Min(1) @Max(10000)
   OUTBOX_MAX_ATTEMPTS?: number;
+
+  // Email intake over IMAP (SPEC §3.1); off when IMAP_HOST is unset
+  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  IMAP_HOST?: string;
+
+  @Transform(toInt) @IsOptional() @IsInt() @Min(1) @Max(65535)
+  IMAP_PORT?: number;
+
+  @Transform(toBool) @IsOptional() @IsBoolean()
+  IMAP_SECURE?: boolean;
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  IMAP_USER?: string;
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  IMAP_PASSWORD?: string;
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  IMAP_MAILBOX?: string;
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  IMAP_PROCESSED_MAILBOX?: string;
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  IMAP_FAILED_MAILBOX?: string;
+
+  @Transform(toInt) @IsOptional() @IsInt() @Min(5) @Max(86400)
+  IMAP_RECONCILE_SECONDS?: number;
 }
 
 export class EnvironmentError extends Error {}
@@ -163,6 +191,9 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
       return `  ${e.property}: ${constraints}`;
     });
     throw new EnvironmentError(`Invalid environment configuration:\n${lines.join('\n')}`);
+  }
+  if (env.IMAP_HOST && (!env.IMAP_USER || !env.IMAP_PASSWORD)) {
+    throw new EnvironmentError(`Invalid environment configuration:\n  IMAP_USER/IMAP_PASSWORD: required when IMAP_HOST is set`);
   }
   if (env.TZ_CITY && !isValidTimeZone(env.TZ_CITY)) {
     throw new EnvironmentError(`Invalid environment configuration:\n  TZ_CITY: unknown time zone "${env.TZ_CITY}"`);

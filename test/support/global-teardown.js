@@ -1,2 +1,4 @@
 /* eslint-disable */
-module.exports = async function globalTeardown() {};
+module.exports = async function globalTeardown() {
+  if (globalThis.__enlaceDovecot) globalThis.__enlaceDovecot.stop();
+};

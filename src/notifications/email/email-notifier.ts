@@ -53,7 +53,7 @@ export class EmailNotifier implements TicketChangeListener, OnModuleInit {
     const from = parseMailbox(config.mailFrom).address;
     this.domain = domainOf(from);
     // IMAP_USER comes with the mailbox reader (issue #3); read it when that config exists
-    const imapUser = (config as AppConfig & { imapUser?: string }).imapUser;
+    const imapUser = config.imap?.user;
     this.ownAddresses = [from, config.mailReplyTo, imapUser]
       .filter((a): a is string => typeof a === 'string' && a.includes('@'))
       .map((a) => a.toLowerCase());

@@ -1,0 +1,40 @@
+import { loadAppConfig } from './app-config';
+import { EnvironmentError } from './env.validation';
+
+describe('IMAP configuration', () => {
+  it('is off without IMAP_HOST', () => {
+    expect(loadAppConfig({}).imap).toBeUndefined();
+    expect(loadAppConfig({}).emailAckLimitPerHour).toBe(5);
+  });
+
+  it('defaults to TLS on 993 and the INBOX', () => {
+    expect(loadAppConfig({ IMAP_HOST: 'imap.sanluis.gob.mx', IMAP_USER: 'atencion@sanluis.gob.mx', IMAP_PASSWORD: 'x' }).imap).toEqual({
+      host: 'imap.sanluis.gob.mx',
+      port: 993,
+      secure: true,
+      user: 'atencion@sanluis.gob.mx',
+      password: 'x',
+      mailbox: 'INBOX',
+      processedMailbox: undefined,
+      failedMailbox: undefined,
+      reconcileSeconds: 60,
+    });
+  });
+
+  it('reads plain IMAP on 143 with folders', () => {
+    const imap = loadAppConfig({ IMAP_HOST: 'h', IMAP_PORT: '143', IMAP_SECURE: 'false', IMAP_USER: 'u', IMAP_PASSWORD: 'p', IMAP_PROCESSED_MAILBOX: 'Procesados', IMAP_FAILED_MAILBOX: 'Fallidos' }).imap;
+    expect(imap).toMatchObject({ port: 143, secure: false, processedMailbox: 'Procesados', failedMailbox: 'Fallidos' });
+  });
+
+  it.each([
+    [{ IMAP_HOST: 'h' }, /IMAP_USER/],
+    [{ IMAP_HOST: 'h', IMAP_USER: 'u', IMAP_PASSWORD: 'p', IMAP_PORT: '0' }, /IMAP_PORT/],
+    [{ IMAP_SECURE: 'maybe' }, /IMAP_SECURE/],
+    [{ MAIL_FROM: 'not-an-email' }, /MAIL_FROM/],
+    [{ IMAP_RECONCILE_SECONDS: '1' }, /IMAP_RECONCILE_SECONDS/],
+    [{ EMAIL_ACK_LIMIT_PER_HOUR: '-1' }, /EMAIL_ACK_LIMIT_PER_HOUR/],
+  ])('rejects %j naming the variable', (env, name) => {
+    expect(() => loadAppConfig(env)).toThrow(EnvironmentError);
+    expect(() => loadAppConfig(env)).toThrow(name);
+  });
+});

@@ -1,0 +1,15 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+
+export class ListFailuresQuery {
+  @ApiPropertyOptional({ enum: ['pending', 'resolved', 'all'] }) @IsOptional() @IsIn(['pending', 'resolved', 'all']) status?: 'pending' | 'resolved' | 'all';
+  @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
+}
+
+export class ListIntakeLogQuery {
+  @ApiPropertyOptional({ description: 'e.g. created, appended, duplicate, bounce_recorded, bounce_unmatched, automatic_unmatched, failed' })
+  @IsOptional() @IsString() @MaxLength(30) decision?: string;
+  @ApiPropertyOptional({ description: 'only entries older than this id (paging)' }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) before?: number;
+  @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
+}

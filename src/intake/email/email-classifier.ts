@@ -1,0 +1,72 @@
+/**
+ * Who wrote a mail (SPEC §3.1, loop and noise protection). Pure: headers in, verdict out.
+ * - `bounce`: a delivery status notification (DSN `multipart/report`, MAILER-DAEMON, empty Return-Path)
+ * - `auto_reply`: vacation/out-of-office and other automatic answers
+ * - `bulk`: mailing-list or bulk mail (may hold a real report; never acknowledged)
+ * - `own`: sent from our own address (would loop)
+ * - `human`: everything else
+ */
+export type EmailKind = 'human' | 'auto_reply' | 'bounce' | 'bulk' | 'own';
+
+export interface EmailClassification {
+  kind: EmailKind;
+  reason: string;
+}
+
+export interface ClassifierInput {
+  /** header name (any case) → raw value(s) */
+  headers: Record<string, string | string[] | undefined>;
+  fromAddress: string | null;
+  subject: string | null;
+  ownAddresses: readonly string[];
+}
+
+const AUTO_SUBJECT =
+  /^\s*(auto(matic)?\s*(reply|response)|respuesta\s+autom[aá]tica|out\s+of\s+(the\s+)?office|fuera\s+de\s+(la\s+)?oficina|ausencia|vacaciones|r[ée]ponse\s+automatique|abwesenheit)\b/i;
+const BOUNCE_SENDER = /^(mailer-daemon|mail-daemon|mailer_daemon)@/i;
+const NO_REPLY_SENDER = /^(no-?reply|do-?not-?reply|noresponder|no-?responder)[@+.-]/i;
+const BOUNCE_SUBJECT =
+  /(undeliver|undelivered mail|delivery status notification|returned mail|delivery (has )?failed|failure notice|mail delivery failed|non.?delivery|no se pudo entregar|notificaci[oó]n de estado de entrega|message not delivered|could not be delivered)/i;
+
+function first(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function header(input: ClassifierInput, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [k, v] of Object.entries(input.headers)) {
+    if (k.toLowerCase() === wanted) return first(v)?.trim();
+  }
+  return undefined;
+}
+
+export function classifyEmail(input: ClassifierInput): EmailClassification {
+  const from = input.fromAddress?.trim().toLowerCase() ?? null;
+  if (from && input.ownAddresses.some((a) => a.toLowerCase() === from)) return { kind: 'own', reason: 'from our own address' };
+
+  const contentType = (header(input, 'content-type') ?? '').toLowerCase();
+  // DSN (delivery-status), and the other machine reports (read receipts, ARF abuse feedback)
+  if (/multipart\/report/.test(contentType)) return { kind: 'bounce', reason: 'multipart/report (DSN)' };
+  if ((from && BOUNCE_SENDER.test(from)) || /\bmailer-daemon\b/i.test(header(input, 'from') ?? '')) return { kind: 'bounce', reason: 'sent by a mailer daemon' };
+  if (from && /^postmaster@/.test(from) && BOUNCE_SUBJECT.test(input.subject ?? '')) return { kind: 'bounce', reason: 'postmaster with a delivery-failure subject' };
+  const returnPath = header(input, 'return-path');
+  if (returnPath !== undefined && /^<\s*>$/.test(returnPath) && BOUNCE_SUBJECT.test(input.subject ?? '')) {
+    return { kind: 'bounce', reason: 'empty Return-Path and a delivery-failure subject' };
+  }
+  if (header(input, 'x-failed-recipients')) return { kind: 'bounce', reason: 'X-Failed-Recipients' };
+
+  const autoSubmitted = header(input, 'auto-submitted');
+  if (autoSubmitted && autoSubmitted.toLowerCase() !== 'no') return { kind: 'auto_reply', reason: `Auto-Submitted: ${autoSubmitted.slice(0, 40)}` };
+  if (header(input, 'x-autoreply') !== undefined) return { kind: 'auto_reply', reason: 'X-Autoreply' };
+  if (header(input, 'x-autorespond') !== undefined) return { kind: 'auto_reply', reason: 'X-Autorespond' };
+  if (header(input, 'x-auto-response-suppress') !== undefined) return { kind: 'auto_reply', reason: 'X-Auto-Response-Suppress' };
+  const precedence = (header(input, 'precedence') ?? '').toLowerCase();
+  if (precedence === 'auto_reply') return { kind: 'auto_reply', reason: 'Precedence: auto_reply' };
+  if (returnPath !== undefined && /^<\s*>$/.test(returnPath)) return { kind: 'auto_reply', reason: 'empty Return-Path' };
+  if (AUTO_SUBJECT.test(input.subject ?? '')) return { kind: 'auto_reply', reason: 'automatic-reply subject' };
+  if (from && NO_REPLY_SENDER.test(from)) return { kind: 'auto_reply', reason: 'sent from a no-reply address' };
+  if (['bulk', 'junk', 'list'].includes(precedence)) return { kind: 'bulk', reason: `Precedence: ${precedence}` };
+  if (header(input, 'list-id') !== undefined) return { kind: 'bulk', reason: 'List-Id' };
+  if (header(input, 'list-unsubscribe') !== undefined) return { kind: 'bulk', reason: 'List-Unsubscribe' };
+  return { kind: 'human', reason: 'no automatic-mail marker' };
+}

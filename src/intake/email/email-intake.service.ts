@@ -1,0 +1,220 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { normalizeEmail } from '../../citizens/normalize-contact';
+import { AppConfig } from '../../config/app-config';
+import { findFolioInText } from '../../tickets/folio';
+import { Message } from '../../tickets/message.entity';
+import { TicketEvent } from '../../tickets/ticket-event.entity';
+import type { IntakeResult } from '../inbound-message';
+import { IntakeService } from '../intake.service';
+import type { ParsedInboundEmail } from './parse-inbound-email';
+import { parseMailbox } from '../../notifications/email/mail-address';
+
+/** Where a mail came from in the mailbox (null for an admin retry of a stored failure). */
+export interface MailSource {
+  mailbox: string;
+  uidvalidity: string;
+  uid: number;
+}
+
+export type EmailDecision =
+  | IntakeResult['outcome']
+  | 'bounce_recorded'
+  | 'bounce_unmatched'
+  | 'auto_reply_recorded'
+  | 'automatic_unmatched'
+  | 'ignored_own';
+
+export interface EmailIntakeResult {
+  decision: EmailDecision;
+  reason: string;
+  ticketId: string | null;
+  messageId: string | null;
+  folio: string | null;
+  acknowledged: boolean;
+  /** set when IntakeService made the decision (for its metrics, counted after commit) */
+  intake: IntakeResult | null;
+}
+
+/**
+ * Decides what one parsed mail does (SPEC §3.1), inside the caller's transaction: thread it,
+ * make a ticket through IntakeService, record a bounce/auto-reply on its ticket, or only log it.
+ * Every call writes exactly one intake-log row.
+ */
+@Injectable()
+export class EmailIntakeService {
+  private readonly logger = new Logger(EmailIntakeService.name);
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly intake: IntakeService,
+  ) {}
+
+  get ownAddresses(): string[] {
+    return [this.config.imap?.user, parseMailbox(this.config.mailFrom).address, this.config.mailReplyTo]
+      .filter((a): a is string => !!a && a.includes('@'))
+      .map((a) => a.toLowerCase());
+  }
+
+  async process(manager: EntityManager, mail: ParsedInboundEmail, source: MailSource | null): Promise<EmailIntakeResult> {
+    const externalId = mail.externalId.slice(0, 998);
+    const result = await this.decide(manager, mail, externalId);
+    await manager.query(
+      `INSERT INTO intake_log (channel, mailbox, uidvalidity, uid, external_id, from_address, subject, kind, decision, reason, ticket_id, message_id, acknowledged)
+       VALUES ('email', $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+      [
+        source?.mailbox ?? null,
+        source?.uidvalidity ?? null,
+        source?.uid ?? null,
+        externalId,
+        mail.fromAddress,
+        mail.subject?.slice(0, 500) ?? null,
+        mail.classification.kind,
+        result.decision,
+        result.reason.slice(0, 500),
+        result.ticketId,
+        result.messageId,
+        result.acknowledged,
+      ],
+    );
+    this.logger.log({ ticketId: result.ticketId, messageId: result.messageId, decision: result.decision, uid: source?.uid ?? null }, 'email intake');
+    return result;
+  }
+
+  private async decide(manager: EntityManager, mail: ParsedInboundEmail, externalId: string): Promise<EmailIntakeResult> {
+    const none = { ticketId: null, messageId: null, folio: null, acknowledged: false, intake: null };
+    // serialise deliveries of this id (a separate statement: the read below needs a snapshot taken after the lock)
+    await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`email:${externalId}`]);
+    const seen: Array<{ ticket_id: string | null; message_id: string | null; decision: string }> = await manager.query(
+      `SELECT ticket_id, message_id, decision FROM intake_log
+       WHERE channel = 'email' AND external_id = $1 AND decision NOT IN ('duplicate', 'failed') ORDER BY id LIMIT 1`,
+      [externalId],
+    );
+    if (seen.length) {
+      return { ...none, decision: 'duplicate', reason: `already processed (${seen[0].decision})`, ticketId: seen[0].ticket_id, messageId: seen[0].message_id };
+    }
+    const kind = mail.classification.kind;
+    if (kind === 'own') return { ...none, decision: 'ignored_own', reason: mail.classification.reason };
+
+    if (kind === 'bounce') {
+      const ticketId = await this.ticketByOurMessageIds(manager, [...mail.references, ...(mail.bounce?.referencedIds ?? [])]);
+      if (!ticketId) return { ...none, decision: 'bounce_unmatched', reason: `${mail.classification.reason}; no message of ours referenced` };
+      const messageId = await this.recordAutomatic(manager, ticketId, mail, externalId, 'bounce');
+      const marked = await this.markUndeliverable(manager, ticketId, mail.bounce?.recipients ?? []);
+      await manager.insert(TicketEvent, { ticketId, type: 'email_bounced', actorKind: 'system', data: { messageId, identitiesMarked: marked } });
+      return { ...none, decision: 'bounce_recorded', reason: `${mail.classification.reason}; ${marked} address(es) marked undeliverable`, ticketId, messageId };
+    }
+
+    let threadTicketId = await this.ticketByOurMessageIds(manager, mail.references);
+    let threadReason = threadTicketId ? 'replies to one of our messages' : '';
+    if (!threadTicketId && mail.subject && mail.fromAddress) {
+      threadTicketId = await this.ticketByFolioOfSender(manager, mail.subject, mail.fromAddress);
+      if (threadTicketId) threadReason = 'folio in the subject, sent by its citizen';
+    }
+
+    if (kind === 'auto_reply') {
+      if (!threadTicketId) return { ...none, decision: 'automatic_unmatched', reason: mail.classification.reason };
+      const messageId = await this.recordAutomatic(manager, threadTicketId, mail, externalId, 'auto_reply');
+      await manager.insert(TicketEvent, { ticketId: threadTicketId, type: 'auto_reply_received', actorKind: 'system', data: { messageId } });
+      return { ...none, decision: 'auto_reply_recorded', reason: mail.classification.reason, ticketId: threadTicketId, messageId };
+    }
+
+    let automated = kind === 'bulk';
+    let reason = automated ? `${mail.classification.reason}: not acknowledged` : threadReason || 'new report';
+    if (!automated && !threadTicketId && mail.fromAddress && (await this.ackLimitReached(manager, mail.fromAddress))) {
+      automated = true;
+      reason = 'new report; acknowledgement rate limit reached for this sender';
+    }
+    const result = await this.intake.receiveIn(manager, {
+      channel: 'email',
+      externalId,
+      sender: { name: mail.fromName, identities: mail.fromAddress ? [{ kind: 'email', value: mail.fromAddress }] : [] },
+      subject: mail.subject,
+      text: mail.text,
+      html: mail.html,
+      textNew: mail.textNew,
+      attachments: mail.attachments,
+      threadTicketId,
+      automated,
+      meta: { messageId: mail.messageId, ...(mail.references.length ? { references: mail.references.slice(0, 20) } : {}) },
+    });
+    const acknowledged = (result.outcome === 'created' || result.outcome === 'created_linked') && !automated && !!mail.fromAddress;
+    return { decision: result.outcome, reason, ticketId: result.ticketId, messageId: result.messageId, folio: result.folio, acknowledged, intake: result };
+  }
+
+  private async ticketByOurMessageIds(manager: EntityManager, ids: string[]): Promise<string | null> {
+    const wanted = [...new Set(ids)].filter((id) => id.length <= 998).slice(0, 100);
+    if (!wanted.length) return null;
+    const rows: Array<{ ticket_id: string }> = await manager.query(
+      `SELECT ticket_id FROM messages WHERE channel = 'email' AND direction = 'outbound' AND external_id = ANY($1) ORDER BY id DESC LIMIT 1`,
+      [wanted],
+    );
+    return rows.length ? String(rows[0].ticket_id) : null;
+  }
+
+  /** The folio in the subject counts only when the sender is that ticket's citizen (following citizen merges). */
+  private async ticketByFolioOfSender(manager: EntityManager, subject: string, from: string): Promise<string | null> {
+    const folio = findFolioInText(subject, this.config.folioPrefix);
+    const email = normalizeEmail(from);
+    if (!folio || !email) return null;
+    const rows: Array<{ id: string }> = await manager.query(
+      `WITH RECURSIVE owner(id, depth) AS (
+         SELECT c.id, 0 FROM citizen_identities i JOIN citizens c ON c.id = i.citizen_id WHERE i.kind = 'email' AND i.value = $2
+         UNION ALL
+         SELECT c.merged_into_id, o.depth + 1 FROM owner o JOIN citizens c ON c.id = o.id WHERE c.merged_into_id IS NOT NULL AND o.depth < 10
+       )
+       SELECT t.id FROM tickets t WHERE t.folio = $1 AND t.citizen_id IN (SELECT id FROM owner)`,
+      [folio, email],
+    );
+    return rows.length ? String(rows[0].id) : null;
+  }
+
+  /** A bounce or auto-reply goes on the ticket's thread as an internal entry: no status change, no acknowledgement. */
+  private async recordAutomatic(manager: EntityManager, ticketId: string, mail: ParsedInboundEmail, externalId: string, kind: 'bounce' | 'auto_reply') {
+    const saved = await manager.save(
+      Message,
+      manager.create(Message, {
+        ticketId,
+        direction: 'inbound',
+        channel: 'email',
+        authorName: mail.fromName ?? mail.fromAddress,
+        subject: mail.subject,
+        bodyText: mail.text.slice(0, 20_000),
+        bodyHtml: null,
+        bodyNew: mail.textNew.slice(0, 20_000),
+        externalId,
+        public: false,
+        meta: { automated: true, kind, messageId: mail.messageId, ...(mail.bounce ? { failedRecipients: mail.bounce.recipients.slice(0, 20) } : {}) },
+      }),
+    );
+    return saved.id;
+  }
+
+  private async markUndeliverable(manager: EntityManager, ticketId: string, recipients: string[]): Promise<number> {
+    let addresses = recipients.map((r) => normalizeEmail(r)).filter((r): r is string => !!r);
+    if (!addresses.length) {
+      // the DSN names no recipient: when the ticket's citizen has exactly one address, that is the one
+      const own: Array<{ value: string }> = await manager.query(
+        `SELECT i.value FROM citizen_identities i JOIN tickets t ON t.citizen_id = i.citizen_id WHERE t.id = $1 AND i.kind = 'email'`,
+        [ticketId],
+      );
+      if (own.length === 1) addresses = [own[0].value];
+    }
+    if (!addresses.length) return 0;
+    const rows: unknown[] = await manager.query(
+      `UPDATE citizen_identities SET undeliverable = true WHERE kind = 'email' AND value = ANY($1) RETURNING id`,
+      [addresses],
+    );
+    return rows.length;
+  }
+
+  private async ackLimitReached(manager: EntityManager, from: string): Promise<boolean> {
+    const limit = this.config.emailAckLimitPerHour;
+    if (limit <= 0) return false;
+    const [{ n }]: Array<{ n: number }> = await manager.query(
+      `SELECT count(*)::int AS n FROM intake_log WHERE acknowledged AND from_address = $1 AND created_at > now() - interval '1 hour'`,
+      [from],
+    );
+    return n >= limit;
+  }
+}

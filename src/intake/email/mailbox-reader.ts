@@ -1,0 +1,417 @@
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { ImapFlow } from 'imapflow';
+import { DataSource, EntityManager } from 'typeorm';
+
+import { AppConfig, ImapConfig } from '../../config/app-config';
+import { HealthContributors } from '../../health/health-contributors';
+import { MetricsService } from '../../metrics/metrics.service';
+import { IntakeService } from '../intake.service';
+import { EmailIntakeService, type EmailIntakeResult, type MailSource } from './email-intake.service';
+import { ImapClientFactory } from './imap-client';
+import { parseInboundEmail, type ParsedInboundEmail } from './parse-inbound-email';
+import { ReaderLock } from './reader-lock';
+import { uidSet } from './uid-set';
+
+const STANDBY_RETRY_MS = 5000;
+const BATCH_MESSAGES = 50;
+const BATCH_BYTES = 16 * 1024 * 1024;
+
+interface BatchItem {
+  source: MailSource;
+  raw: Buffer | null;
+  parsed: Promise<ParsedInboundEmail | Error>;
+}
+
+export type ReaderRole = 'off' | 'starting' | 'standby' | 'reader';
+export type ConnectionState = 'disconnected' | 'connecting' | 'connected';
+
+export interface ReaderStatus {
+  role: ReaderRole;
+  connection: ConnectionState;
+  mailbox: string | null;
+  uidValidity: string | null;
+  lastUid: number | null;
+  lastSyncAt: string | null;
+  lastError: string | null;
+  reconnects: number;
+}
+
+/** Postgres errors that mean "try again later", not "this mail is poison". */
+export function isTransientError(err: unknown): boolean {
+  const code = pgCode(err);
+  if (/^(08|53|57P|40)/.test(code)) return true;
+  const message = err instanceof Error ? err.message : String(err);
+  return /ECONNREFUSED|ECONNRESET|Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|DataSource is not initialized|Cannot use a pool after calling end/i.test(message);
+}
+
+/**
+ * Watches the institutional mailbox (SPEC §3.1): IDLE plus a periodic reconcile, a stored cursor
+ * (UIDVALIDITY + last UID), database commit first and only then \Seen + MOVE, poison mail to the
+ * failed folder, reconnects with backoff, one reader across instances (advisory lock).
+ */
+@Injectable()
+export class MailboxReader implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(MailboxReader.name);
+  private stopping = false;
+  private loop: Promise<void> | null = null;
+  private client: ImapFlow | null = null;
+  private wakeUp: (() => void) | null = null;
+  private pendingWake = false;
+  private sleepTimer: NodeJS.Timeout | null = null;
+  private readonly status: ReaderStatus = { role: 'off', connection: 'disconnected', mailbox: null, uidValidity: null, lastUid: null, lastSyncAt: null, lastError: null, reconnects: 0 };
+  private readonly metrics;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly config: AppConfig,
+    private readonly imapFactory: ImapClientFactory,
+    private readonly emailIntake: EmailIntakeService,
+    private readonly intake: IntakeService,
+    metrics: MetricsService,
+    health: HealthContributors,
+  ) {
+    this.metrics = {
+      connected: metrics.gauge('enlace_imap_connected', '1 while the IMAP connection of the mailbox reader is up'),
+      reader: metrics.gauge('enlace_imap_reader_active', '1 while this instance is the one reading the mailbox'),
+      reconnects: metrics.counter('enlace_imap_reconnects_total', 'IMAP sessions that ended with an error'),
+      decisions: metrics.counter('enlace_email_intake_total', 'Processed mails by decision', ['decision']),
+      batchSeconds: metrics.histogram('enlace_email_batch_seconds', 'Time to parse and commit one batch of mails (one transaction)', [], [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]),
+      pendingFailures: metrics.gauge('enlace_intake_failures_pending', 'Quarantined mails waiting for an admin'),
+    };
+    metrics.onCollect(async () => {
+      const [{ n }] = await this.dataSource.query(`SELECT count(*)::int AS n FROM intake_failures WHERE status = 'pending'`);
+      this.metrics.pendingFailures.set(n);
+    });
+    // Readiness does not fail when the mail server is down: the API keeps working and mail waits
+    // safely on the server; the state is reported for monitoring.
+    health.register(() => ({ mailbox: { status: 'up' as const, enabled: !!this.config.imap, ...this.snapshot() } }));
+  }
+
+  snapshot(): ReaderStatus {
+    return { ...this.status };
+  }
+
+  onApplicationBootstrap(): void {
+    const imap = this.config.imap;
+    if (!imap) return;
+    this.status.mailbox = imap.mailbox;
+    this.status.role = 'starting';
+    this.loop = this.run(imap);
+  }
+
+  /** Stops reading before the database connections close (the shutdown hooks run after this). */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    this.wake();
+    if (this.sleepTimer) clearTimeout(this.sleepTimer);
+    const client = this.client;
+    if (client) await client.logout().catch(() => client.close());
+    await this.loop;
+  }
+
+  private wake(): void {
+    this.pendingWake = true;
+    this.wakeUp?.();
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    if (this.pendingWake) {
+      this.pendingWake = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = () => {
+        if (this.sleepTimer) clearTimeout(this.sleepTimer);
+        this.wakeUp = null;
+        this.pendingWake = false;
+        resolve();
+      };
+      this.wakeUp = done;
+      this.sleepTimer = setTimeout(done, ms);
+    });
+  }
+
+  private async run(imap: ImapConfig): Promise<void> {
+    const url = (this.dataSource.options as { url?: string }).url;
+    // embedded PGlite has one backend session: a dedicated lock connection would deadlock there
+    const lock = this.config.databaseUrl && url ? new ReaderLock(url, `enlace:imap:${imap.host}:${imap.user}:${imap.mailbox}`) : null;
+    let failures = 0;
+    while (!this.stopping) {
+      let held = !lock;
+      try {
+        if (lock) {
+          held = await lock.tryAcquire(() => {
+            this.logger.warn('mailbox reader lock connection lost; stopping this session');
+            void this.client?.logout().catch(() => undefined);
+            this.wake();
+          });
+          if (!held) {
+            this.status.role = 'standby';
+            this.metrics.reader.set(0);
+            await this.sleep(STANDBY_RETRY_MS);
+            continue;
+          }
+          this.logger.log({ mailbox: imap.mailbox }, 'mailbox reader lock acquired');
+        }
+        this.status.role = 'reader';
+        this.metrics.reader.set(1);
+        const connected = await this.session(imap, lock);
+        if (connected) failures = 0;
+      } catch (err) {
+        failures += 1;
+        this.status.reconnects += 1;
+        this.metrics.reconnects.inc();
+        this.status.lastError = describe(err);
+        this.logger.warn({ err: describe(err), attempt: failures }, 'mailbox reader session failed; retrying with backoff');
+      } finally {
+        this.status.connection = 'disconnected';
+        this.metrics.connected.set(0);
+        if (lock && held) await lock.release();
+        this.metrics.reader.set(0);
+      }
+      if (!this.stopping && failures > 0) {
+        const delay = Math.min(60_000, 1000 * 2 ** Math.min(failures - 1, 6)) * (0.75 + Math.random() * 0.5);
+        await this.sleep(delay);
+      }
+    }
+    this.status.role = 'off';
+  }
+
+  /** One IMAP connection. Returns true when it connected (a clean end resets the backoff). */
+  private async session(imap: ImapConfig, lock: ReaderLock | null): Promise<boolean> {
+    this.status.connection = 'connecting';
+    const client = this.imapFactory.create();
+    this.client = client;
+    let closed = false;
+    client.on('error', (err: unknown) => {
+      this.status.lastError = describe(err);
+    });
+    client.on('close', () => {
+      closed = true;
+      this.wake();
+    });
+    client.on('exists', () => this.wake());
+    try {
+      await client.connect();
+      this.logger.debug('imap connected');
+      this.status.connection = 'connected';
+      this.metrics.connected.set(1);
+      for (const box of [imap.processedMailbox, imap.failedMailbox]) {
+        if (box) await client.mailboxCreate(box).catch(() => undefined);
+      }
+      while (!this.stopping && !closed) {
+        if (lock && !(await lock.check())) break;
+        // the mailbox lock is held only while draining: between passes the connection is free,
+        // so imapflow IDLEs by itself (autoIdleDelay) and the server's EXISTS wakes us at once
+        const mailboxLock = await this.step(client, client.getMailboxLock(imap.mailbox), 'select');
+        try {
+          await this.drain(client, imap);
+        } finally {
+          mailboxLock.release();
+        }
+        this.status.lastSyncAt = new Date().toISOString();
+        this.status.lastError = null;
+        await this.sleep(imap.reconcileSeconds * 1000);
+      }
+      if (closed && !this.stopping) throw new Error('IMAP connection closed');
+      return true;
+    } finally {
+      this.client = null;
+      if (!closed) await client.logout().catch(() => client.close());
+    }
+  }
+
+  /**
+   * Watchdog for one IMAP step: a server or connection that stops answering must not stall the
+   * reader; the connection is dropped and the session starts again (with backoff).
+   */
+  private async step<T>(client: ImapFlow, work: Promise<T>, what: string, ms = 30_000): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        client.close();
+        reject(new Error(`IMAP ${what} did not answer within ${ms / 1000} s`));
+      }, ms);
+    });
+    try {
+      return await Promise.race([work, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Processes everything waiting in the mailbox, oldest first, in bounded batches. */
+  private async drain(client: ImapFlow, imap: ImapConfig): Promise<void> {
+    // NOOP lets the server report new messages (EXISTS) even when IDLE has not started yet
+    await this.step(client, client.noop(), 'noop');
+    const box = client.mailbox;
+    if (!box) throw new Error('mailbox not selected');
+    const uidValidity = String(box.uidValidity);
+    const cursorKey = mailboxKey(imap);
+    const lastUid = await this.loadCursor(cursorKey, uidValidity);
+    this.status.uidValidity = uidValidity;
+    this.status.lastUid = lastUid;
+    this.logger.debug({ exists: box.exists, lastUid }, 'drain');
+    if (box.exists === 0) return;
+    // with a processed folder everything still in the inbox is pending (incl. committed but not yet
+    // moved after a crash: a dedupe and a move); without one, only UIDs past the cursor
+    const range = imap.processedMailbox ? '1:*' : `${lastUid + 1}:*`;
+    const sizes = await this.step(client, client.fetchAll(range, { uid: true, size: true }, { uid: true }), 'fetch sizes', 120_000);
+    const pending = sizes.filter((m) => imap.processedMailbox || m.uid > lastUid).sort((a, b) => a.uid - b.uid);
+    const maxRaw = Math.max(25 * 1024 * 1024, Math.ceil(this.config.attachmentMaxBytes * 1.4) + 1024 * 1024);
+    let i = 0;
+    while (i < pending.length && !this.stopping) {
+      const batch: typeof pending = [];
+      let bytes = 0;
+      while (i < pending.length && batch.length < BATCH_MESSAGES && (batch.length === 0 || bytes + (pending[i].size ?? 0) <= BATCH_BYTES)) {
+        bytes += pending[i].size ?? 0;
+        batch.push(pending[i++]);
+      }
+      const fetchable = batch.filter((m) => (m.size ?? 0) <= maxRaw).map((m) => m.uid);
+      const sources = new Map<number, Buffer>();
+      if (fetchable.length) {
+        for (const msg of await this.step(client, client.fetchAll(uidSet(fetchable), { uid: true, source: true }, { uid: true }), 'fetch sources', 120_000)) {
+          if (msg.source) sources.set(msg.uid, msg.source);
+        }
+      }
+      const items: BatchItem[] = batch.map((m) => {
+        const raw = sources.get(m.uid) ?? null;
+        return {
+          source: { mailbox: imap.mailbox, uidvalidity: uidValidity, uid: m.uid },
+          raw,
+          // parsing starts at once for the whole batch and overlaps the database round trips
+          parsed: raw ? this.parse(raw) : Promise.resolve(new Error((m.size ?? 0) > maxRaw ? `message too large (${m.size} bytes)` : 'message vanished before it was fetched')),
+        };
+      });
+      const outcomes = await this.processBatch(items, cursorKey);
+      const done = items.filter((_, k) => outcomes[k] === 'ok').map((it) => it.source.uid);
+      const failed = items.filter((_, k) => outcomes[k] === 'failed').map((it) => it.source.uid);
+      this.status.lastUid = Math.max(this.status.lastUid ?? 0, ...items.map((it) => it.source.uid));
+      await this.file(client, done, imap.processedMailbox);
+      await this.file(client, failed, imap.failedMailbox);
+    }
+  }
+
+  private async file(client: ImapFlow, uids: number[], destination: string | undefined): Promise<void> {
+    if (!uids.length) return;
+    const set = uidSet(uids);
+    await this.step(client, client.messageFlagsAdd(set, ['\\Seen'], { uid: true }), 'flag');
+    if (destination) await this.step(client, client.messageMove(set, destination, { uid: true }), 'move');
+  }
+
+  private parse(raw: Buffer): Promise<ParsedInboundEmail | Error> {
+    return parseInboundEmail(raw, { attachmentMaxBytes: this.config.attachmentMaxBytes, ownAddresses: this.emailIntake.ownAddresses }).catch((err: unknown) =>
+      err instanceof Error ? err : new Error(String(err)),
+    );
+  }
+
+  /**
+   * One transaction per batch (one commit, i.e. one WAL flush, instead of one per mail) and a
+   * savepoint per mail: a mail that fails is rolled back alone and quarantined (failure row +
+   * intake-log row) while the others commit. A transient database error aborts the whole batch;
+   * nothing of it is filed and it is read again on the next pass.
+   */
+  private async processBatch(items: BatchItem[], cursorKey: string): Promise<Array<'ok' | 'failed'>> {
+    const stop = this.metrics.batchSeconds.startTimer();
+    let outcomes: Array<'ok' | 'failed'> = [];
+    let decisions: Array<{ decision: string; intake: EmailIntakeResult['intake'] }> = [];
+    await this.transaction(async (manager) => {
+      outcomes = [];
+      decisions = [];
+      for (const item of items) {
+        const parsed = await item.parsed;
+        if (parsed instanceof Error) {
+          await this.recordFailure(manager, item.source, item.raw, null, parsed);
+          outcomes.push('failed');
+          decisions.push({ decision: 'failed', intake: null });
+          continue;
+        }
+        await manager.query('SAVEPOINT mail');
+        try {
+          const r = await this.emailIntake.process(manager, parsed, item.source);
+          await manager.query('RELEASE SAVEPOINT mail');
+          outcomes.push('ok');
+          decisions.push({ decision: r.decision, intake: r.intake });
+        } catch (err) {
+          if (isTransientError(err)) throw err;
+          await manager.query('ROLLBACK TO SAVEPOINT mail');
+          await this.recordFailure(manager, item.source, item.raw, parsed, err);
+          outcomes.push('failed');
+          decisions.push({ decision: 'failed', intake: null });
+        }
+      }
+      const source = items[0]?.source;
+      if (source) await this.advanceCursor(manager, cursorKey, source.uidvalidity, Math.max(...items.map((it) => it.source.uid)));
+    });
+    stop();
+    for (const d of decisions) {
+      if (d.intake) this.intake.count('email', d.intake);
+      this.metrics.decisions.inc({ decision: d.decision });
+    }
+    return outcomes;
+  }
+
+  private async recordFailure(manager: EntityManager, source: MailSource | null, raw: Buffer | null, parsed: ParsedInboundEmail | null, err: unknown): Promise<void> {
+    const error = describe(err);
+    this.logger.warn({ uid: source?.uid ?? null, err: error }, 'mail quarantined');
+    await manager.query(
+      `INSERT INTO intake_failures (channel, mailbox, uidvalidity, uid, external_id, from_address, subject, error, raw, raw_size)
+       VALUES ('email', $1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [source?.mailbox ?? null, source?.uidvalidity ?? null, source?.uid ?? null, parsed?.externalId.slice(0, 998) ?? null, parsed?.fromAddress ?? null, parsed?.subject ?? null, error.slice(0, 2000), raw, raw?.length ?? 0],
+    );
+    await manager.query(
+      `INSERT INTO intake_log (channel, mailbox, uidvalidity, uid, external_id, from_address, subject, kind, decision, reason)
+       VALUES ('email', $1, $2, $3, $4, $5, $6, $7, 'failed', $8)`,
+      [source?.mailbox ?? null, source?.uidvalidity ?? null, source?.uid ?? null, parsed?.externalId.slice(0, 998) ?? null, parsed?.fromAddress ?? null, parsed?.subject ?? null, parsed?.classification.kind ?? null, error.slice(0, 500)],
+    );
+  }
+
+  private async transaction<T>(fn: (manager: EntityManager) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.dataSource.transaction(fn);
+      } catch (err) {
+        const code = pgCode(err);
+        if (attempt < 4 && (code === '40P01' || code === '40001')) continue;
+        throw err;
+      }
+    }
+  }
+
+  /** Reads the cursor; a UIDVALIDITY change restarts it (dedupe by Message-ID keeps that safe). */
+  private async loadCursor(mailbox: string, uidValidity: string): Promise<number> {
+    const rows: Array<{ uidvalidity: string; last_uid: string }> = await this.dataSource.query(`SELECT uidvalidity, last_uid FROM mail_cursors WHERE mailbox = $1`, [mailbox]);
+    if (rows.length && String(rows[0].uidvalidity) === uidValidity) return Number(rows[0].last_uid);
+    if (rows.length) this.logger.warn({ mailbox, from: String(rows[0].uidvalidity), to: uidValidity }, 'UIDVALIDITY changed: rescanning the mailbox');
+    await this.dataSource.query(
+      `INSERT INTO mail_cursors (mailbox, uidvalidity, last_uid) VALUES ($1, $2, 0)
+       ON CONFLICT (mailbox) DO UPDATE SET uidvalidity = EXCLUDED.uidvalidity, last_uid = 0, updated_at = now()`,
+      [mailbox, uidValidity],
+    );
+    return 0;
+  }
+
+  private async advanceCursor(manager: EntityManager, cursorKey: string, uidvalidity: string, uid: number): Promise<void> {
+    await manager.query(
+      `UPDATE mail_cursors SET last_uid = GREATEST(last_uid, $3), updated_at = now() WHERE mailbox = $1 AND uidvalidity = $2`,
+      [cursorKey, uidvalidity, uid],
+    );
+  }
+}
+
+/** The cursor belongs to one folder of one account on one server (a change of any is another mailbox). */
+export function mailboxKey(imap: Pick<ImapConfig, 'user' | 'host' | 'port' | 'mailbox'>): string {
+  return `${imap.user.toLowerCase()}@${imap.host.toLowerCase()}:${imap.port}/${imap.mailbox}`.slice(0, 300);
+}
+
+function describe(err: unknown): string {
+  if (err instanceof Error) return `${err.name}: ${err.message}`.slice(0, 500);
+  return String(err).slice(0, 500);
+}
+
+function pgCode(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : '';
+}

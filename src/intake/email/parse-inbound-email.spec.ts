@@ -1,0 +1,79 @@
+import { messageIdsIn, parseInboundEmail } from './parse-inbound-email';
+
+const opts = { attachmentMaxBytes: 1000, ownAddresses: ['atencion@sanluis.gob.mx'] };
+const crlf = (lines: string[]) => Buffer.from(lines.join('\r\n'), 'latin1');
+
+describe('parseInboundEmail', () => {
+  it('decodes an ISO-8859-1 body and an encoded-word subject, and keeps the Message-ID and references', async () => {
+    const mail = await parseInboundEmail(
+      crlf([
+        'From: =?ISO-8859-1?Q?Jos=E9_Mu=F1oz?= <Jose@Correo.MX>',
+        'Subject: =?ISO-8859-1?Q?Cami=F3n_de_basura?=',
+        'Message-ID: <m1@correo.mx>',
+        'In-Reply-To: <enlace.2@sanluis.gob.mx>',
+        'References: <enlace.1@sanluis.gob.mx> <enlace.2@sanluis.gob.mx>',
+        'Content-Type: text/plain; charset=ISO-8859-1',
+        'Content-Transfer-Encoding: 8bit',
+        '',
+        'No pas\u00f3 el cami\u00f3n.',
+      ]),
+      opts,
+    );
+    expect(mail).toMatchObject({
+      messageId: '<m1@correo.mx>',
+      externalId: '<m1@correo.mx>',
+      fromAddress: 'jose@correo.mx',
+      fromName: 'José Muñoz',
+      subject: 'Camión de basura',
+      references: ['<enlace.2@sanluis.gob.mx>', '<enlace.1@sanluis.gob.mx>'],
+      text: 'No pasó el camión.',
+      textNew: 'No pasó el camión.',
+    });
+    expect(mail.classification.kind).toBe('human');
+  });
+
+  it('hashes the raw message when there is no Message-ID, strips NUL bytes, omits big attachments', async () => {
+    const raw = crlf([
+      'From: a@b.mx',
+      'Subject: con\u0000nulo',
+      'Content-Type: multipart/mixed; boundary="z"',
+      '',
+      '--z',
+      'Content-Type: text/plain',
+      '',
+      'texto\u0000con nulo',
+      '--z',
+      'Content-Type: application/pdf; name="grande.pdf"',
+      'Content-Disposition: attachment; filename="grande.pdf"',
+      'Content-Transfer-Encoding: base64',
+      '',
+      Buffer.alloc(2000, 1).toString('base64'),
+      '--z--',
+    ]);
+    const mail = await parseInboundEmail(raw, opts);
+    expect(mail.externalId).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect((await parseInboundEmail(raw, opts)).externalId).toBe(mail.externalId);
+    expect(mail.subject).toBe('connulo');
+    expect(mail.text).not.toContain('\u0000');
+    expect(mail.attachments).toEqual([expect.objectContaining({ filename: 'grande.pdf', content: null, size: 2000 })]);
+    expect(mail.attachments[0].omittedReason).toMatch(/tamaño máximo/);
+  });
+
+  it('derives plain text from HTML-only mail and sanitises the HTML', async () => {
+    const mail = await parseInboundEmail(
+      crlf(['From: a@b.mx', 'Content-Type: text/html; charset=utf-8', '', '<div>Fuga de <b>agua</b><script>x()</script><img src="http://t.example/p.gif"><img src="cid:foto1"></div>']),
+      opts,
+    );
+    expect(mail.text).toContain('Fuga de agua');
+    expect(mail.html).toContain('<b>agua</b>');
+    expect(mail.html).toContain('cid:foto1');
+    expect(mail.html).not.toMatch(/script|t\.example/);
+  });
+});
+
+describe('messageIdsIn', () => {
+  it('extracts ids from header text', () => {
+    expect(messageIdsIn('<a@b> garbage <c@d>')).toEqual(['<a@b>', '<c@d>']);
+    expect(messageIdsIn(undefined)).toEqual([]);
+  });
+});

@@ -1,0 +1,113 @@
+import { createHash } from 'node:crypto';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import sanitizeHtml from 'sanitize-html';
+import type { InboundAttachment } from '../inbound-message';
+import { extractBounceDetails, type BounceDetails } from './bounce-details';
+import { classifyEmail, type EmailClassification } from './email-classifier';
+import { stripQuotedText } from './quoted-text';
+
+/** Caps so one hostile mail cannot exhaust memory or the database (SPEC §3.1, huge bodies capped). */
+export const MAX_TEXT_CHARS = 200_000;
+export const MAX_HTML_CHARS = 400_000;
+export const MAX_ATTACHMENTS = 50;
+
+export interface ParsedInboundEmail {
+  /** RFC Message-ID as written (`<…>`), null when absent */
+  messageId: string | null;
+  /** Message-ID, or `sha256:<hex>` of the raw message when it has none (stable across redeliveries) */
+  externalId: string;
+  fromAddress: string | null;
+  fromName: string | null;
+  subject: string | null;
+  /** In-Reply-To first, then References (newest last), deduplicated */
+  references: string[];
+  text: string;
+  html: string | null;
+  textNew: string;
+  attachments: InboundAttachment[];
+  classification: EmailClassification;
+  bounce: BounceDetails | null;
+}
+
+export interface ParseOptions {
+  attachmentMaxBytes: number;
+  ownAddresses: readonly string[];
+}
+
+const NUL = String.fromCharCode(0);
+const clean = (s: string) => s.split(NUL).join('');
+
+export function messageIdsIn(value: string | string[] | undefined): string[] {
+  const joined = Array.isArray(value) ? value.join(' ') : (value ?? '');
+  return joined.match(/<[^<>\s]{1,900}>/g) ?? [];
+}
+
+const SANITIZE: sanitizeHtml.IOptions = {
+  allowedTags: [...sanitizeHtml.defaults.allowedTags, 'img', 'span', 'font', 'center'],
+  allowedAttributes: { a: ['href', 'title'], img: ['src', 'alt', 'width', 'height'], td: ['colspan', 'rowspan'], th: ['colspan', 'rowspan'] },
+  allowedSchemes: ['http', 'https', 'mailto', 'tel'],
+  // inline images only by reference to the mail's own parts: no remote trackers
+  allowedSchemesByTag: { img: ['cid'] },
+  disallowedTagsMode: 'discard',
+  transformTags: { a: sanitizeHtml.simpleTransform('a', { rel: 'noopener noreferrer nofollow', target: '_blank' }) },
+};
+
+function rawHeaders(parsed: ParsedMail): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const { key, line } of parsed.headerLines ?? []) {
+    if (out[key] !== undefined) continue;
+    const idx = line.indexOf(':');
+    out[key] = line.slice(idx + 1).replace(/\r?\n[ \t]+/g, ' ').trim();
+  }
+  return out;
+}
+
+export async function parseInboundEmail(raw: Buffer, opts: ParseOptions): Promise<ParsedInboundEmail> {
+  const parsed = await simpleParser(raw, { skipTextToHtml: true, skipImageLinks: true, maxHtmlLengthToParse: MAX_HTML_CHARS });
+  const headers = rawHeaders(parsed);
+  const from = parsed.from?.value?.find((a) => a.address) ?? parsed.from?.value?.[0];
+  const fromAddress = from?.address ? clean(from.address).trim().toLowerCase().slice(0, 320) : null;
+  const subject = parsed.subject ? clean(parsed.subject).replace(/\s+/g, ' ').trim().slice(0, 500) : null;
+  const messageId = messageIdsIn(parsed.messageId)[0] ?? null;
+  const externalId = messageId && messageId.length <= 900 ? messageId : `sha256:${createHash('sha256').update(raw).digest('hex')}`;
+  const references = [...new Set([...messageIdsIn(parsed.inReplyTo), ...messageIdsIn(parsed.references).reverse()])];
+
+  const htmlRaw = typeof parsed.html === 'string' ? parsed.html.slice(0, MAX_HTML_CHARS) : null;
+  const html = htmlRaw ? clean(sanitizeHtml(htmlRaw, SANITIZE)) || null : null;
+  let text = clean(parsed.text ?? '');
+  if (!text.trim() && htmlRaw) text = clean(sanitizeHtml(htmlRaw, { allowedTags: [], allowedAttributes: {} })).replace(/\n{3,}/g, '\n\n');
+  text = text.slice(0, MAX_TEXT_CHARS);
+  const classification = classifyEmail({ headers, fromAddress, subject, ownAddresses: opts.ownAddresses });
+  const bounce = classification.kind === 'bounce' ? extractBounceDetails(raw.toString('latin1'), messageId) : null;
+
+  const attachments: InboundAttachment[] = [];
+  if (classification.kind !== 'bounce') {
+    for (const [i, a] of (parsed.attachments ?? []).entries()) {
+      const size = a.size ?? a.content?.length ?? 0;
+      const omittedReason =
+        i >= MAX_ATTACHMENTS ? 'demasiados adjuntos en un mensaje' : size > opts.attachmentMaxBytes ? 'supera el tamaño máximo permitido' : null;
+      attachments.push({
+        filename: clean(a.filename ?? '').replace(/[\\/\r\n]/g, '_').trim().slice(0, 255) || `adjunto-${i + 1}`,
+        contentType: (a.contentType || 'application/octet-stream').toLowerCase().slice(0, 127),
+        size,
+        content: omittedReason ? null : a.content,
+        omittedReason,
+        inline: a.related === true || a.contentDisposition === 'inline',
+      });
+    }
+  }
+  return {
+    messageId,
+    externalId,
+    fromAddress,
+    fromName: from?.name ? clean(from.name).trim().slice(0, 200) || null : null,
+    subject,
+    references,
+    text,
+    html,
+    textNew: stripQuotedText(text),
+    attachments,
+    classification,
+    bounce,
+  };
+}

@@ -1,0 +1,349 @@
+import { randomBytes } from 'node:crypto';
+import { startTestApp, TestApp } from '../support/test-app';
+import { buildMail, imapEnv, newMailboxUser, TestMailbox, uniqueMessageId, waitFor } from '../support/imap-test';
+
+interface LogRow {
+  decision: string;
+  reason: string;
+  ticket_id: string | null;
+  message_id: string | null;
+  acknowledged: boolean;
+  kind: string;
+}
+
+jest.setTimeout(60_000);
+
+describe('email intake over IMAP (real Dovecot, real PostgreSQL)', () => {
+  let t: TestApp;
+  let box: TestMailbox;
+  let admin: Record<string, string>;
+  const user = newMailboxUser();
+
+  beforeAll(async () => {
+    box = new TestMailbox(user);
+    t = await startTestApp(imapEnv(user, { MAIL_FROM: 'notificaciones@sanluis.gob.mx', ATTACHMENT_MAX_BYTES: '20000', EMAIL_ACK_LIMIT_PER_HOUR: '3' }));
+    admin = (await t.user('admin')).auth;
+  });
+  afterAll(async () => {
+    await box?.close();
+    await t?.close();
+  });
+
+  async function deliver(raw: string | Buffer, externalId: string): Promise<LogRow> {
+    await box.append(raw);
+    return waitFor(async () => {
+      const rows: LogRow[] = await t.db.query(`SELECT * FROM intake_log WHERE external_id = $1 ORDER BY id DESC LIMIT 1`, [externalId]);
+      return rows[0];
+    }, `intake of ${externalId}`);
+  }
+
+  async function send(spec: Parameters<typeof buildMail>[0] = {}): Promise<{ log: LogRow; messageId: string }> {
+    const messageId = spec.messageId ?? uniqueMessageId();
+    const log = await deliver(buildMail({ ...spec, messageId }), messageId);
+    return { log, messageId };
+  }
+
+  async function ticket(id: string | null) {
+    const [row] = await t.db.query(`SELECT * FROM tickets WHERE id = $1`, [id]);
+    return row;
+  }
+
+  /** One of our notification emails on a ticket, as the outbound engineer stores it. */
+  async function ourMessage(ticketId: string): Promise<string> {
+    const messageId = `<enlace.${randomBytes(6).toString('hex')}@sanluis.gob.mx>`;
+    await t.db.query(
+      `INSERT INTO messages (ticket_id, direction, channel, body_text, external_id, public, delivery_state) VALUES ($1, 'outbound', 'email', 'Su reporte fue recibido', $2, true, 'sent')`,
+      [ticketId, messageId],
+    );
+    return messageId;
+  }
+
+  const inboxEmpty = () => waitFor(async () => (await box.count('INBOX')) === 0, 'an empty inbox');
+
+  it('makes a ticket of a new mail, commits first, then flags it \\Seen and moves it to the processed folder', async () => {
+    const before = await box.count('Procesados');
+    const { log } = await send({ from: 'María Pérez <Maria.Perez@Correo.example.mx>', subject: 'Luminaria apagada en Tequisquiapan', text: 'La luminaria de la calle Independencia está apagada desde hace una semana.' });
+    expect(log.decision).toBe('created');
+    expect(log.acknowledged).toBe(true);
+    const tk = await ticket(log.ticket_id);
+    expect(tk.channel).toBe('email');
+    expect(tk.subject).toBe('Luminaria apagada en Tequisquiapan');
+    const [identity] = await t.db.query(`SELECT i.value FROM citizen_identities i WHERE i.citizen_id = $1`, [tk.citizen_id]);
+    expect(identity.value).toBe('maria.perez@correo.example.mx');
+    await inboxEmpty();
+    expect(await box.count('Procesados')).toBe(before + 1);
+    const flags = await box.flags('Procesados');
+    expect(flags.every((f) => f.includes('\\Seen'))).toBe(true);
+    const res = await t.http().get(`/api/v1/tickets/${tk.folio}`).set(admin).expect(200);
+    expect(res.body.thread[0].bodyText).toContain('Independencia');
+  });
+
+  it('never doubles a mail delivered twice with the same Message-ID', async () => {
+    const messageId = uniqueMessageId();
+    const raw = buildMail({ messageId, subject: 'Fuga de agua', text: 'Fuga en la calle Zaragoza' });
+    const first = await deliver(raw, messageId);
+    await box.append(raw);
+    await waitFor(async () => {
+      const rows = await t.db.query(`SELECT decision FROM intake_log WHERE external_id = $1`, [messageId]);
+      return rows.length === 2;
+    }, 'the second delivery');
+    const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM messages WHERE external_id = $1`, [messageId]);
+    expect(n).toBe(1);
+    const decisions = (await t.db.query(`SELECT decision FROM intake_log WHERE external_id = $1 ORDER BY id`, [messageId])).map((r: { decision: string }) => r.decision);
+    expect(decisions).toEqual(['created', 'duplicate']);
+    expect(first.ticket_id).not.toBeNull();
+    await inboxEmpty();
+  });
+
+  it('uses a stable hash of the raw message as its id when it has no Message-ID', async () => {
+    const raw = buildMail({ messageId: null, subject: 'Sin identificador', text: 'Basura sin recoger en la colonia Centro' });
+    await box.append(raw);
+    await box.append(raw);
+    const rows = await waitFor(async () => {
+      const r: Array<{ decision: string; external_id: string }> = await t.db.query(`SELECT decision, external_id FROM intake_log WHERE subject = 'Sin identificador' ORDER BY id`);
+      return r.length === 2 ? r : null;
+    }, 'two deliveries');
+    expect(rows[0].external_id).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(rows[1].external_id).toBe(rows[0].external_id);
+    expect(rows.map((r) => r.decision)).toEqual(['created', 'duplicate']);
+  });
+
+  it('threads a reply to one of our emails (In-Reply-To) and resumes a resolved ticket', async () => {
+    const { log } = await send({ from: 'jose@correo.example.mx', subject: 'Bache', text: 'Bache en Himno Nacional' });
+    await t.db.query(`UPDATE tickets SET status = 'resolved', resolved_at = now() WHERE id = $1`, [log.ticket_id]);
+    const ours = await ourMessage(log.ticket_id!);
+    const reply = await send({ from: 'jose@correo.example.mx', subject: 'Re: Su reporte', inReplyTo: ours, references: ours, text: 'Sigue igual, no lo han tapado.\r\n\r\nEl jue, 20 nov 2025 a las 10:15, Enlace Ciudadano <notificaciones@sanluis.gob.mx> escribió:\r\n> Su reporte fue atendido' });
+    expect(reply.log.decision).toBe('appended');
+    expect(reply.log.ticket_id).toBe(log.ticket_id);
+    expect((await ticket(log.ticket_id)).status).toBe('in_progress');
+    const [m] = await t.db.query(`SELECT body_new FROM messages WHERE id = $1`, [reply.log.message_id]);
+    expect(m.body_new).toBe('Sigue igual, no lo han tapado.');
+  });
+
+  it('threads by the folio in the subject only when the sender is that ticket\'s citizen', async () => {
+    const { log } = await send({ from: 'lucia@correo.example.mx', subject: 'Perro abandonado', text: 'Hay un perro abandonado' });
+    const folio = (await ticket(log.ticket_id)).folio;
+    const same = await send({ from: 'Lucía <LUCIA@correo.example.mx>', subject: `Seguimiento [${folio}]`, text: 'Sigue ahí el perro' });
+    expect(same.log.decision).toBe('appended');
+    expect(same.log.ticket_id).toBe(log.ticket_id);
+    const stranger = await send({ from: 'otro@correo.example.mx', subject: `Sobre [${folio}]`, text: 'Yo también lo vi' });
+    expect(stranger.log.decision).toBe('created');
+    expect(stranger.log.ticket_id).not.toBe(log.ticket_id);
+  });
+
+  it('reopens a closed ticket within the window and opens a linked one after it', async () => {
+    const a = await send({ from: 'ana@correo.example.mx', text: 'Ruido por las noches' });
+    const b = await send({ from: 'ana@correo.example.mx', text: 'Fuga de agua' });
+    await t.db.query(`UPDATE tickets SET status = 'closed', closed_at = now() - interval '3 days' WHERE id = $1`, [a.log.ticket_id]);
+    await t.db.query(`UPDATE tickets SET status = 'closed', closed_at = now() - interval '90 days' WHERE id = $1`, [b.log.ticket_id]);
+    const ra = await send({ from: 'ana@correo.example.mx', inReplyTo: await ourMessage(a.log.ticket_id!), subject: 'Re: cerrado', text: 'Volvió el ruido' });
+    expect(ra.log.decision).toBe('appended');
+    expect((await ticket(a.log.ticket_id)).status).toBe('in_progress');
+    const rb = await send({ from: 'ana@correo.example.mx', inReplyTo: await ourMessage(b.log.ticket_id!), subject: 'Re: cerrado hace mucho', text: 'Otra vez la fuga' });
+    expect(rb.log.decision).toBe('created_linked');
+    expect((await ticket(rb.log.ticket_id)).linked_ticket_id).toBe(b.log.ticket_id);
+    expect((await ticket(b.log.ticket_id)).status).toBe('closed');
+  });
+
+  it('records an auto-reply to our mail on its ticket without a status change, and logs an unmatched one without a ticket', async () => {
+    const { log } = await send({ from: 'pedro@correo.example.mx', text: 'Semáforo descompuesto' });
+    await t.db.query(`UPDATE tickets SET status = 'waiting_citizen' WHERE id = $1`, [log.ticket_id]);
+    const ours = await ourMessage(log.ticket_id!);
+    const auto = await send({ from: 'pedro@correo.example.mx', subject: 'Respuesta automática: Su reporte', inReplyTo: ours, headers: { 'Auto-Submitted': 'auto-replied' }, text: 'Estoy de vacaciones' });
+    expect(auto.log.decision).toBe('auto_reply_recorded');
+    expect(auto.log.ticket_id).toBe(log.ticket_id);
+    expect((await ticket(log.ticket_id)).status).toBe('waiting_citizen');
+    const [m] = await t.db.query(`SELECT public, meta FROM messages WHERE id = $1`, [auto.log.message_id]);
+    expect(m.public).toBe(false);
+    expect(m.meta.automated).toBe(true);
+
+    const before = await t.db.query(`SELECT count(*)::int AS n FROM tickets`);
+    const markers: Array<Record<string, string>> = [{ 'X-Autoreply': 'yes' }, { Precedence: 'auto_reply' }, { 'Auto-Submitted': 'auto-generated' }];
+    for (const headers of markers) {
+      const r = await send({ from: 'robot@correo.example.mx', subject: 'Aviso', headers, text: 'Mensaje automático' });
+      expect(r.log.decision).toBe('automatic_unmatched');
+      expect(r.log.ticket_id).toBeNull();
+    }
+    expect(await t.db.query(`SELECT count(*)::int AS n FROM tickets`)).toEqual(before);
+  });
+
+  it('records a bounce of our mail on its ticket and marks the address undeliverable; an unmatched bounce makes no ticket', async () => {
+    const { log } = await send({ from: 'rebota@correo.example.mx', text: 'Alcantarilla sin tapa' });
+    const ours = await ourMessage(log.ticket_id!);
+    const b = `dsn_${randomBytes(4).toString('hex')}`;
+    const dsn = (origId: string) =>
+      buildMail({
+        from: 'Mail Delivery System <MAILER-DAEMON@mx.correo.example.mx>',
+        subject: 'Undelivered Mail Returned to Sender',
+        contentType: `multipart/report; report-type=delivery-status; boundary="${b}"`,
+        headers: { 'Auto-Submitted': 'auto-replied' },
+        body: [
+          `--${b}`, 'Content-Type: text/plain', '', 'I\'m sorry to have to inform you that your message could not be delivered.', '',
+          `--${b}`, 'Content-Type: message/delivery-status', '', 'Reporting-MTA: dns; mx.correo.example.mx', '', 'Final-Recipient: rfc822; rebota@correo.example.mx', 'Action: failed', 'Status: 5.1.1', '',
+          `--${b}`, 'Content-Type: text/rfc822-headers', '', 'From: notificaciones@sanluis.gob.mx', 'To: rebota@correo.example.mx', `Message-ID: ${origId}`, 'Subject: Su reporte', '',
+          `--${b}--`, '',
+        ].join('\r\n'),
+      });
+    const bounceId = uniqueMessageId();
+    const bounced = await deliver(dsn(ours).replace(/^Message-ID: .*$/m, `Message-ID: ${bounceId}`), bounceId);
+    expect(bounced.decision).toBe('bounce_recorded');
+    expect(bounced.ticket_id).toBe(log.ticket_id);
+    const [identity] = await t.db.query(`SELECT undeliverable FROM citizen_identities WHERE value = 'rebota@correo.example.mx'`);
+    expect(identity.undeliverable).toBe(true);
+    const events = await t.db.query(`SELECT type FROM ticket_events WHERE ticket_id = $1`, [log.ticket_id]);
+    expect(events.map((e: { type: string }) => e.type)).toContain('email_bounced');
+
+    const before = await t.db.query(`SELECT count(*)::int AS n FROM tickets`);
+    const otherId = uniqueMessageId();
+    const unmatched = await deliver(dsn('<desconocido@otro.example>').replace(/^Message-ID: .*$/m, `Message-ID: ${otherId}`), otherId);
+    expect(unmatched.decision).toBe('bounce_unmatched');
+    expect(await t.db.query(`SELECT count(*)::int AS n FROM tickets`)).toEqual(before);
+  });
+
+  it('ignores mail from our own address (no ticket, no loop)', async () => {
+    const r = await send({ from: `Atención <${user}>`, text: 'copia' });
+    expect(r.log.decision).toBe('ignored_own');
+    const r2 = await send({ from: 'notificaciones@sanluis.gob.mx', text: 'copia' });
+    expect(r2.log.decision).toBe('ignored_own');
+    expect(r2.log.ticket_id).toBeNull();
+  });
+
+  it('makes a ticket of list/bulk mail but never acknowledges it', async () => {
+    const r = await send({ from: 'vecinos@lista.example.mx', headers: { 'List-Id': '<vecinos.lista.example.mx>', Precedence: 'list' }, text: 'Reunión vecinal: bache en la esquina' });
+    expect(r.log.decision).toBe('created');
+    expect(r.log.acknowledged).toBe(false);
+    const [m] = await t.db.query(`SELECT meta FROM messages WHERE id = $1`, [r.log.message_id]);
+    expect(m.meta.automated).toBe(true);
+  });
+
+  it('rate-limits acknowledgements to one sender', async () => {
+    const acks: boolean[] = [];
+    for (let i = 0; i < 4; i++) acks.push((await send({ from: 'insistente@correo.example.mx', subject: `Reporte ${i}`, text: `Reporte número ${i}` })).log.acknowledged);
+    expect(acks).toEqual([true, true, true, false]);
+  });
+
+  it('decodes ISO-8859-1, Windows-1252 and encoded-word subjects, and sanitises HTML-only mail', async () => {
+    // 8-bit ISO-8859-1 bytes on the wire (the string's code points are all ≤ 0xFF)
+    const latinId = uniqueMessageId();
+    const latinRaw = buildMail({
+      messageId: latinId,
+      subject: '=?ISO-8859-1?Q?Poste_ca=EDdo_en_la_avenida_Espa=F1a?=',
+      contentType: 'text/plain; charset=ISO-8859-1',
+      body: 'El poste está caído junto a la señal de alto.',
+      headers: { 'Content-Transfer-Encoding': '8bit' },
+    });
+    const latin = { log: await deliver(Buffer.from(latinRaw, 'latin1'), latinId) };
+    const [m1] = await t.db.query(`SELECT subject, body_text FROM messages WHERE id = $1`, [latin.log.message_id]);
+    expect(m1.subject).toBe('Poste caído en la avenida España');
+    expect(m1.body_text).toContain('está caído junto a la señal');
+
+    const cp = await send({
+      subject: '=?windows-1252?B?' + Buffer.from([0x93, 0x52, 0x75, 0x69, 0x64, 0x6f, 0x94, 0x20, 0x96, 0x20, 0x71, 0x75, 0x65, 0x6a, 0x61]).toString('base64') + '?=',
+      contentType: 'text/plain; charset=windows-1252',
+      headers: { 'Content-Transfer-Encoding': 'quoted-printable' },
+      body: '=93M=FAsica a todo volumen=94 =96 vecinos de la colonia Jard=EDn',
+    });
+    const [m2] = await t.db.query(`SELECT subject, body_text FROM messages WHERE id = $1`, [cp.log.message_id]);
+    expect(m2.subject).toBe('“Ruido” – queja');
+    expect(m2.body_text).toContain('“Música a todo volumen” – vecinos de la colonia Jardín');
+
+    const html = await send({ html: '<p>Árbol <b>caído</b> en la calle</p><script>alert(1)</script><img src="https://rastreo.example/p.gif"><a href="javascript:alert(1)" onclick="x()">ver</a>' });
+    const [m3] = await t.db.query(`SELECT body_text, body_html FROM messages WHERE id = $1`, [html.log.message_id]);
+    expect(m3.body_html).toContain('<b>caído</b>');
+    expect(m3.body_html).not.toMatch(/script|onclick|javascript:|rastreo/);
+    expect(m3.body_text).toContain('Árbol');
+    expect(m3.body_text).not.toContain('<p>');
+  });
+
+  it('stores attachments, omits those over the limit, and serves them only to authorised staff with safe headers', async () => {
+    const photo = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), randomBytes(3000)]);
+    const big = randomBytes(30_000);
+    const page = Buffer.from('<html><script>alert(1)</script></html>');
+    const r = await send({
+      text: 'Les mando la foto del bache',
+      attachments: [
+        { filename: 'IMG_2043.jpg', contentType: 'image/jpeg', content: photo },
+        { filename: 'video.mp4', contentType: 'video/mp4', content: big },
+        { filename: 'pagina.html', contentType: 'text/html', content: page },
+      ],
+    });
+    expect(r.log.decision).toBe('created');
+    const folio = (await ticket(r.log.ticket_id)).folio;
+    const detail = await t.http().get(`/api/v1/tickets/${folio}`).set(admin).expect(200);
+    const atts = detail.body.thread[0].attachments as Array<{ id: string; filename: string; omitted: boolean; omittedReason: string | null; sizeBytes: number }>;
+    expect(atts.map((a) => [a.filename, a.omitted])).toEqual([['IMG_2043.jpg', false], ['video.mp4', true], ['pagina.html', false]]);
+    expect(atts[1].omittedReason).toMatch(/tamaño máximo/);
+
+    const agent = (await t.user('agent')).auth;
+    const res = await t.http().get(`/api/v1/tickets/${folio}/attachments/${atts[0].id}`).set(agent).buffer(true).parse((resp, cb) => {
+      const chunks: Buffer[] = [];
+      resp.on('data', (c: Buffer) => chunks.push(c));
+      resp.on('end', () => cb(null, Buffer.concat(chunks)));
+    }).expect(200);
+    expect(Buffer.compare(res.body as Buffer, photo)).toBe(0);
+    expect(res.headers['content-type']).toBe('image/jpeg');
+    expect(res.headers['content-disposition']).toMatch(/^attachment; filename="IMG_2043.jpg"/);
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+
+    const html = await t.http().get(`/api/v1/tickets/${folio}/attachments/${atts[2].id}`).set(agent).expect(200);
+    expect(html.headers['content-type']).toBe('application/octet-stream');
+    await t.http().get(`/api/v1/tickets/${folio}/attachments/${atts[1].id}`).set(agent).expect(409);
+    const press = (await t.user('press')).auth;
+    await t.http().get(`/api/v1/tickets/${folio}/attachments/${atts[0].id}`).set(press).expect(404);
+    await t.http().get(`/api/v1/tickets/${folio}/attachments/${atts[0].id}`).expect(401);
+    const otherFolio = detail.body.folio.replace(/\d{6}$/, '999999');
+    await t.http().get(`/api/v1/tickets/${otherFolio}/attachments/${atts[0].id}`).set(agent).expect(404);
+  });
+
+  it('quarantines a mail it cannot process, keeps going with the ones behind it, and lets an admin retry it', async () => {
+    // a database rule that rejects one subject stands in for a processing bug
+    await t.db.query(`
+      CREATE OR REPLACE FUNCTION reject_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.subject LIKE '%VENENO%' THEN RAISE EXCEPTION 'poison for the test'; END IF; RETURN NEW; END $$`);
+    await t.db.query(`CREATE TRIGGER reject_poison BEFORE INSERT ON tickets FOR EACH ROW EXECUTE FUNCTION reject_poison()`);
+    const failedBefore = await box.count('Fallidos');
+    const poisonId = uniqueMessageId();
+    const nextId = uniqueMessageId();
+    await box.append(buildMail({ messageId: poisonId, subject: 'VENENO', text: 'x' }));
+    await box.append(buildMail({ messageId: nextId, subject: 'Después del veneno', text: 'Luminaria parpadea' }));
+    const next = await waitFor(async () => (await t.db.query(`SELECT * FROM intake_log WHERE external_id = $1`, [nextId]))[0], 'the mail behind the poison');
+    expect(next.decision).toBe('created');
+    const [poisonLog] = await t.db.query(`SELECT decision FROM intake_log WHERE external_id = $1`, [poisonId]);
+    expect(poisonLog.decision).toBe('failed');
+    await inboxEmpty();
+    expect(await box.count('Fallidos')).toBe(failedBefore + 1);
+
+    const list = await t.http().get('/api/v1/intake/failures').set(admin).expect(200);
+    const failure = list.body.find((f: { externalId: string }) => f.externalId === poisonId);
+    expect(failure).toMatchObject({ status: 'pending', retryable: true, subject: 'VENENO' });
+    expect(failure.error).toMatch(/poison for the test/);
+    const still = await t.http().post(`/api/v1/intake/failures/${failure.id}/retry`).set(admin).expect(200);
+    expect(still.body.status).toBe('pending');
+    expect(still.body.attempts).toBe(2);
+
+    await t.db.query(`DROP TRIGGER reject_poison ON tickets`);
+    const fixed = await t.http().post(`/api/v1/intake/failures/${failure.id}/retry`).set(admin).expect(200);
+    expect(fixed.body.status).toBe('resolved');
+    expect(fixed.body.folio).toMatch(/^SLP-/);
+    await t.http().post(`/api/v1/intake/failures/${failure.id}/retry`).set(admin).expect(409);
+    const agent = (await t.user('agent')).auth;
+    await t.http().get('/api/v1/intake/failures').set(agent).expect(403);
+  });
+
+  it('lists the intake log for admins', async () => {
+    const res = await t.http().get('/api/v1/intake/log?decision=bounce_unmatched').set(admin).expect(200);
+    expect(res.body.items.length).toBeGreaterThan(0);
+    expect(res.body.items.every((i: { decision: string }) => i.decision === 'bounce_unmatched')).toBe(true);
+    const supervisor = (await t.user('supervisor')).auth;
+    await t.http().get('/api/v1/intake/log').set(supervisor).expect(403);
+  });
+
+  it('reports the reader in /health/ready and /metrics', async () => {
+    const ready = await t.http().get('/health/ready').expect(200);
+    expect(ready.body.details.mailbox).toMatchObject({ status: 'up', enabled: true, role: 'reader', connection: 'connected', mailbox: 'INBOX' });
+    expect(Number(ready.body.details.mailbox.lastUid)).toBeGreaterThan(0);
+    const metrics = await t.http().get('/metrics').expect(200);
+    expect(metrics.text).toMatch(/^enlace_imap_connected 1$/m);
+    expect(metrics.text).toMatch(/^enlace_email_intake_total\{decision="created"\} \d+$/m);
+  });
+});

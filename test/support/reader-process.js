@@ -1,0 +1,13 @@
+/* eslint-disable */
+// A small process that boots the app with IMAP on (env from the parent) and keeps reading until
+// it is killed. Used by the crash-safety test: the parent SIGKILLs it at random moments.
+require('./swc-register');
+const { createApp } = require('../../src/bootstrap');
+const { loadAppConfig } = require('../../src/config/app-config');
+
+createApp(loadAppConfig(process.env))
+  .then(() => process.send?.('ready'))
+  .catch((err) => {
+    process.stderr.write(`reader-process failed to start: ${err.stack}\n`);
+    process.exit(1);
+  });
