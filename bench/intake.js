@@ -111,7 +111,7 @@ async function main() {
       IMAP_PROCESSED_MAILBOX: 'Procesados',
       IMAP_FAILED_MAILBOX: 'Fallidos',
       IMAP_RECONCILE_SECONDS: '30',
-      EMAIL_ACK_LIMIT_PER_HOUR: '0',
+      MAIL_ACK_RATE_LIMIT: '1000',
     };
     const pg = new Client({ connectionString: dbUrl });
     child = fork(path.join(__dirname, '..', 'test', 'support', 'reader-process.js'), [], { env, stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv: [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/wt3-prof'] : []), ...(process.env.BENCH_APP_NODE_OPTIONS ?? '').split(' ').filter(Boolean)] });

@@ -21,7 +21,7 @@ describe('email intake over IMAP (real Dovecot, real PostgreSQL)', () => {
 
   beforeAll(async () => {
     box = new TestMailbox(user);
-    t = await startTestApp(imapEnv(user, { MAIL_FROM: 'notificaciones@sanluis.gob.mx', ATTACHMENT_MAX_BYTES: '20000', EMAIL_ACK_LIMIT_PER_HOUR: '3' }));
+    t = await startTestApp(imapEnv(user, { MAIL_FROM: 'notificaciones@sanluis.gob.mx', ATTACHMENT_MAX_BYTES: '20000', MAIL_ACK_RATE_LIMIT: '3' }));
     admin = (await t.user('admin')).auth;
   });
   afterAll(async () => {
