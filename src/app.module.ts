@@ -12,6 +12,7 @@ import { ConfigModule } from './config/config.module';
 import { buildDataSourceOptions } from './database/data-source';
 import { HealthModule } from './health/health.module';
 import { IntakeModule } from './intake/intake.module';
+import { SocialIntakeModule } from './intake/social-intake.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { TicketsModule } from './tickets/tickets.module';
 import { UsersModule } from './users/users.module';
@@ -59,6 +60,7 @@ export class AppModule {
         CitizensModule,
         TicketsModule,
         IntakeModule,
+        SocialIntakeModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],
     };
