@@ -40,6 +40,7 @@ export class ForwardMessageDto {
   colonia?: string;
 
   @ApiPropertyOptional({ type: 'array', items: { type: 'string', format: 'binary' }, description: 'up to 5 screenshots (images only)' })
+  @IsOptional() // the files arrive through multer, not in the body; declared for the OpenAPI form
   screenshots?: unknown;
 }
 
