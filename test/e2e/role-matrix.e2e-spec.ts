@@ -6,7 +6,8 @@ const ALL: UserRole[] = ['admin', 'supervisor', 'agent', 'press'];
 const STAFF: UserRole[] = ['admin', 'supervisor', 'agent'];
 const SUP: UserRole[] = ['admin', 'supervisor'];
 const ADMIN: UserRole[] = ['admin'];
-type Allowed = UserRole[] | 'public';
+/** 'signed': public, but authenticated by a platform signature/secret; no staff token opens it */
+type Allowed = UserRole[] | 'public' | 'signed';
 
 /**
  * Every route of the API and who may call it (SPEC §1). A route missing from this table fails
@@ -39,6 +40,13 @@ export const ROLE_MATRIX: Record<string, Allowed> = {
   'POST /api/v1/tickets/{folio}/notes': STAFF,
   'POST /api/v1/tickets/{folio}/assign': STAFF,
   'POST /api/v1/tickets/{folio}/merge': SUP,
+  'GET /api/v1/webhooks/meta': 'signed',
+  'POST /api/v1/webhooks/meta': 'signed',
+  'POST /api/v1/webhooks/telegram': 'signed',
+  'POST /api/v1/intake/forwarded': ['admin', 'press'],
+  'GET /api/v1/intake/forwarded/mine': ['admin', 'press'],
+  'GET /api/v1/intake/manual-replies': ALL,
+  'POST /api/v1/intake/manual-replies/{id}/done': ALL,
   'GET /health/live': 'public',
   'GET /health/ready': 'public',
 };
@@ -77,6 +85,12 @@ describe('role matrix: every endpoint × every role', () => {
       const req = t.http()[method.toLowerCase() as 'get' | 'post' | 'patch'](path).set(headers);
       return method === 'GET' ? req : req.send({});
     };
+    if (allowed === 'signed') {
+      for (const headers of [{}, ...ALL.map((role) => tokens[role])]) {
+        expect([401, 403]).toContain((await call(headers)).status);
+      }
+      return;
+    }
     if (allowed === 'public') {
       const res = await call({});
       expect([401, 403]).not.toContain(res.status);

@@ -1,6 +1,5 @@
 // test-app first: it loads the entities in the order their circular references need
 import { startTestApp, TestApp } from '../support/test-app';
-import { SocialEventQueue } from '../../src/intake/social/social-event-queue.service';
 import { FakePlatforms, JPEG_BYTES, PNG_1PX } from '../support/fake-platforms';
 import {
   META_APP_SECRET,
@@ -12,11 +11,11 @@ import {
   whatsappDelivery,
   whatsappStatuses,
 } from '../support/social-payloads';
+import { settleSocialQueue } from '../support/settle-social-queue';
 
 describe('social webhooks: Meta (Messenger, Instagram, WhatsApp) and Telegram', () => {
   let t: TestApp;
   let fake: FakePlatforms;
-  let queue: SocialEventQueue;
 
   beforeAll(async () => {
     fake = await new FakePlatforms().start();
@@ -29,7 +28,6 @@ describe('social webhooks: Meta (Messenger, Instagram, WhatsApp) and Telegram', 
       TELEGRAM_BOT_TOKEN: fake.botToken,
       TELEGRAM_API_URL: fake.url,
     });
-    queue = t.app.get(SocialEventQueue);
   });
   afterAll(async () => {
     await t.close();
@@ -47,17 +45,7 @@ describe('social webhooks: Meta (Messenger, Instagram, WhatsApp) and Telegram', 
     if (secret !== null) req.set('X-Telegram-Bot-Api-Secret-Token', secret);
     return req.send(JSON.stringify(body));
   };
-  /** Processes the queue until nothing is pending (retries included). */
-  async function settle(timeoutMs = 30_000): Promise<void> {
-    const until = Date.now() + timeoutMs;
-    for (;;) {
-      await queue.drain();
-      const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM social_events WHERE status = 'pending'`);
-      if (n === 0) return;
-      if (Date.now() > until) throw new Error(`${n} social events still pending`);
-      await new Promise((r) => setTimeout(r, 150));
-    }
-  }
+  const settle = (timeoutMs?: number) => settleSocialQueue(t, timeoutMs);
   const count = async (sql: string, params: unknown[] = []) => (await t.db.query(sql, params))[0].n as number;
   const ticketOf = async (channel: string, externalId: string) =>
     (
