@@ -321,6 +321,15 @@ describe('social webhooks: Meta (Messenger, Instagram, WhatsApp) and Telegram', 
       expect((await ticketOf('messenger', 'm_crash_1')).body_text).toBe('Quedó a medias');
     });
 
+    it('identical concurrent redeliveries are stored once and all answered 200', async () => {
+      const body = messengerDelivery('PSID-301', 'Entregado cinco veces', { mid: 'm_five_1' });
+      const statuses = await Promise.all(Array.from({ length: 5 }, () => postMeta(body).then((r) => r.status)));
+      expect(statuses).toEqual([200, 200, 200, 200, 200]);
+      expect(await count(`SELECT count(*)::int AS n FROM social_events WHERE convert_from(body, 'UTF8') LIKE '%m_five_1%'`)).toBe(1);
+      await settle();
+      expect(await count(`SELECT count(*)::int AS n FROM messages WHERE external_id = 'm_five_1'`)).toBe(1);
+    });
+
     it('300 concurrent deliveries with 20 % duplicates give exact ticket and message counts', async () => {
       const tickets0 = await count(`SELECT count(*)::int AS n FROM tickets`);
       const messages0 = await count(`SELECT count(*)::int AS n FROM messages`);
