@@ -98,6 +98,15 @@ describe('social replies: 24 h window, platform send, press-office handover', ()
     expect(call.body).toEqual({ recipient: { id: 'PSID-R1' }, messaging_type: 'RESPONSE', message: { text: 'Recibido, gracias.' } });
   });
 
+  it('Instagram inside the window: sent through /me/messages to the IGSID', async () => {
+    const ticket = await inbound(messengerDelivery('IGSID-R1', 'Bache', { object: 'instagram', page: 'IG-77' }));
+    const reply = await agentReply(ticket, 'Gracias por su reporte.');
+    const payload = queued.find((p) => p.messageId === reply.id)!;
+    await sender.send(payload);
+    const [call] = fake.received(`/${fake.graphVersion}/me/messages`);
+    expect(call.body).toEqual({ recipient: { id: 'IGSID-R1' }, messaging_type: 'RESPONSE', message: { text: 'Gracias por su reporte.' } });
+  });
+
   it('Telegram: sendMessage to the chat, no window', async () => {
     const ticket = await inbound(telegramUpdate(880001, { text: 'Árbol caído' }), 'telegram');
     await t.db.query(`UPDATE messages SET created_at = now() - interval '30 days' WHERE ticket_id = $1`, [ticket.id]);

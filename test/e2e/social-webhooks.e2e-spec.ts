@@ -136,6 +136,29 @@ describe('social webhooks: Meta (Messenger, Instagram, WhatsApp) and Telegram', 
       expect(Buffer.compare(att[0].content, PNG_1PX)).toBe(0);
     });
 
+    it('follows a redirect only to Meta hosts: elsewhere the file is omitted, never fetched', async () => {
+      const good = `${fake.url}/redirect?to=${encodeURIComponent(`${fake.url}/cdn/foto-bache.png`)}`;
+      const evil = `${fake.url}/redirect?to=${encodeURIComponent('http://169.254.169.254/latest/meta-data')}`;
+      await postMeta(
+        messengerDelivery('PSID-105', 'Dos fotos', {
+          mid: 'm_redir_1',
+          attachments: [
+            { type: 'image', payload: { url: good } },
+            { type: 'image', payload: { url: evil } },
+            { type: 'image', payload: { url: 'http://10.0.0.1/interno.png' } },
+          ],
+        }),
+      ).expect(200);
+      await settle();
+      const row = await ticketOf('messenger', 'm_redir_1');
+      const atts = await t.db.query(`SELECT omitted, content_type FROM attachments WHERE message_id = $1 ORDER BY filename`, [row.message_id]);
+      expect(atts).toEqual([
+        { omitted: false, content_type: 'image/png' },
+        { omitted: true, content_type: 'application/octet-stream' },
+        { omitted: true, content_type: 'application/octet-stream' },
+      ]);
+    });
+
     it('a second message from the same person threads into their open ticket', async () => {
       await postMeta(messengerDelivery('PSID-102', 'Primer mensaje', { mid: 'm_thr_1' })).expect(200);
       await settle();
@@ -328,6 +351,11 @@ describe('social webhooks: Meta (Messenger, Instagram, WhatsApp) and Telegram', 
       expect(await count(`SELECT count(*)::int AS n FROM social_events WHERE convert_from(body, 'UTF8') LIKE '%m_five_1%'`)).toBe(1);
       await settle();
       expect(await count(`SELECT count(*)::int AS n FROM messages WHERE external_id = 'm_five_1'`)).toBe(1);
+    });
+
+    it('readiness reports the queue', async () => {
+      const res = await t.http().get('/health/ready').expect(200);
+      expect(JSON.stringify(res.body)).toContain('socialEvents');
     });
 
     it('300 concurrent deliveries with 20 % duplicates give exact ticket and message counts', async () => {

@@ -99,6 +99,12 @@ export class FakePlatforms {
       if (!bearerOk) return json(401, { error: { message: 'token required', code: 190 } });
       return this.serveFile(res, decodeURIComponent(u.pathname.slice('/whatsapp-media/'.length)));
     }
+    // a CDN hop: 302 to ?to=
+    if (req.method === 'GET' && u.pathname === '/redirect') {
+      res.writeHead(302, { location: u.searchParams.get('to') ?? '/' });
+      res.end();
+      return;
+    }
     // Messenger / Instagram attachment URLs (a CDN in production)
     if (req.method === 'GET' && u.pathname.startsWith('/cdn/')) return this.serveFile(res, decodeURIComponent(u.pathname.slice(5)));
     // Telegram Bot API

@@ -13,12 +13,27 @@ export interface LimitedResponse {
  * as the body passes `maxBytes`, so a hostile or huge file never sits in memory. Network errors
  * and timeouts become retryable PlatformErrors.
  */
-export async function limitedFetch(url: string, init: RequestInit, maxBytes: number): Promise<LimitedResponse> {
+export async function limitedFetch(
+  url: string,
+  init: RequestInit,
+  maxBytes: number,
+  /** redirects are followed (up to 3) only to URLs this accepts; none by default */
+  allowRedirect: (url: string) => boolean = () => false,
+): Promise<LimitedResponse> {
   let res: Response;
-  try {
-    res = await fetch(url, { ...init, redirect: 'error', signal: AbortSignal.timeout(TIMEOUT_MS) });
-  } catch (err) {
-    throw new PlatformError(`request failed: ${(err as Error).name}`, true);
+  let target = url;
+  for (let hops = 0; ; hops++) {
+    try {
+      res = await fetch(target, { ...init, redirect: 'manual', signal: AbortSignal.timeout(TIMEOUT_MS) });
+    } catch (err) {
+      throw new PlatformError(`request failed: ${(err as Error).name}`, true);
+    }
+    const location = res.status >= 300 && res.status < 400 ? res.headers.get('location') : null;
+    if (!location) break;
+    await res.body?.cancel().catch(() => undefined);
+    const next = new URL(location, target).toString();
+    if (hops >= 3 || !allowRedirect(next)) throw new PlatformError(`redirect not followed (HTTP ${res.status})`, false, res.status);
+    target = next;
   }
   const declared = Number(res.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > maxBytes) {

@@ -57,13 +57,13 @@ export class MetaGraphClient {
       url = source.url;
     }
     if (!this.isAllowedMediaUrl(url)) throw new PlatformError('media url outside Meta hosts', false);
-    const file = await limitedFetch(url, { headers: source.type === 'meta_media' ? this.authHeaders() : {} }, maxBytes);
+    const file = await limitedFetch(url, { headers: source.type === 'meta_media' ? this.authHeaders() : {} }, maxBytes, (next) => this.isAllowedMediaUrl(next));
     if (file.status !== 200) throw errorForStatus(file.status, 'media download');
     return { content: file.body, claimedType: claimedType ?? file.contentType };
   }
 
   /**
-   * Sends a text through the platform. Messenger/Instagram: POST /{page-or-ig-id}/messages with
+   * Sends a text through the platform. Messenger: POST /{page-id}/messages, Instagram: POST /me/messages, with
    * `messaging_type: RESPONSE`; WhatsApp: POST /{phone-number-id}/messages. Returns the
    * platform's message id (`mid` / `wamid`).
    */
@@ -74,8 +74,10 @@ export class MetaGraphClient {
         ? { messaging_product: 'whatsapp', recipient_type: 'individual', to: recipientId, type: 'text', text: { preview_url: false, body: text } }
         : { recipient: { id: recipientId }, messaging_type: 'RESPONSE', message: { text } };
     if (channel === 'whatsapp' && !businessId) throw new PlatformError('WhatsApp phone_number_id unknown', false);
+    // Instagram: /me/messages works with both a Page token (Facebook Login) and an Instagram token
+    const sender = channel === 'instagram' ? 'me' : (businessId ?? 'me');
     const res = await limitedFetch(
-      `${this.base}/${encodeURIComponent(businessId ?? 'me')}/messages`,
+      `${this.base}/${encodeURIComponent(sender)}/messages`,
       { method: 'POST', headers: { ...this.authHeaders(), 'Content-Type': 'application/json' }, body: JSON.stringify(body) },
       JSON_LIMIT,
     );
