@@ -62,6 +62,24 @@ describe('parseMetaDelivery', () => {
     expect(ignored).toEqual({ echo: 1, read: 1 });
   });
 
+  it('also reads messages in the standby channel (handover protocol), skipping echoes there', () => {
+    const { items, ignored } = parseMetaDelivery({
+      object: 'page',
+      entry: [
+        {
+          id: 'PAGE1',
+          time: 1,
+          standby: [
+            { sender: { id: 'PSID9' }, recipient: { id: 'PAGE1' }, timestamp: 1, message: { mid: 'sb1', text: 'por standby' } },
+            { sender: { id: 'PAGE1' }, recipient: { id: 'PSID9' }, timestamp: 1, message: { mid: 'sb2', text: 'eco', is_echo: true } },
+          ],
+        },
+      ],
+    });
+    expect(items.map((i) => i.externalId)).toEqual(['sb1']);
+    expect(ignored).toEqual({ echo: 1 });
+  });
+
   it('reads WhatsApp text with the contact profile name and the phone number id', () => {
     const { items } = parseMetaDelivery(
       waValue({

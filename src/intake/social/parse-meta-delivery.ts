@@ -30,7 +30,8 @@ export function parseMetaDelivery(body: unknown): MetaParseResult {
     const entry = obj(entryRaw);
     if (!entry) continue;
     if (object === 'page' || object === 'instagram') {
-      for (const ev of arr(entry.messaging)) parseMessagingEvent(object === 'page' ? 'messenger' : 'instagram', obj(ev), result.items, skip);
+      // `standby`: the same events while another app (e.g. the Page inbox) holds the conversation
+      for (const ev of [...arr(entry.messaging), ...arr(entry.standby)]) parseMessagingEvent(object === 'page' ? 'messenger' : 'instagram', obj(ev), result.items, skip);
     } else if (object === 'whatsapp_business_account') {
       for (const ch of arr(entry.changes)) parseWhatsAppChange(obj(ch), result.items, skip);
     } else {
