@@ -39,6 +39,7 @@ describe('parseTelegramUpdate', () => {
     expect(parseTelegramUpdate({ update_id: 1, edited_message: {} }).ignored).toBe('edited_message');
     expect(parseTelegramUpdate(update({ text: 'x', from: { id: 9, is_bot: true } })).ignored).toBe('bot');
     expect(parseTelegramUpdate({ message: {} }).ignored).toBe('not_an_update');
+    expect(parseTelegramUpdate(update({ text: 'x', chat: { id: -100, type: 'supergroup' } })).ignored).toBe('not_private_chat');
     expect(parseTelegramUpdate(null).ignored).toBe('not_an_update');
   });
 });

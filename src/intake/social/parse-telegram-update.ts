@@ -9,7 +9,7 @@ export type TelegramParseResult = { item: SocialItem; ignored: null } | { item: 
 
 /**
  * One Telegram Update → one citizen message: text, the largest photo size, captions, documents,
- * voice/audio, location. Edited messages, channel posts, bots and callbacks are ignored.
+ * voice/audio, location. Edited messages, channel posts, group chats, bots and callbacks are ignored.
  */
 export function parseTelegramUpdate(body: unknown): TelegramParseResult {
   const update = obj(body);
@@ -22,6 +22,8 @@ export function parseTelegramUpdate(body: unknown): TelegramParseResult {
   if (!from || !userId) return { item: null, ignored: 'no_sender' };
   if (from.is_bot === true) return { item: null, ignored: 'bot' };
   const chat = obj(message.chat);
+  // only one-to-one chats: a group's messages are not a citizen's report, and a reply must never go to a group
+  if (chat && chat.type !== 'private') return { item: null, ignored: 'not_private_chat' };
   const media: MediaRef[] = [];
   const photos = Array.isArray(message.photo) ? message.photo.map(obj).filter((p): p is Json => !!p && !!str(p.file_id)) : [];
   if (photos.length) {
