@@ -376,4 +376,15 @@ describe('social webhooks: Meta (Messenger, Instagram, WhatsApp) and Telegram', 
       expect(await count(`SELECT count(DISTINCT t.id)::int AS n FROM messages m JOIN tickets t ON t.id = m.ticket_id WHERE m.external_id LIKE 'm_load_%'`)).toBe(120);
     }, 120_000);
   });
+
+  // last: it blocks this client address for the rest of the minute
+  describe('an address that keeps failing authentication', () => {
+    it('gets 429 instead of another signature check', async () => {
+      const statuses: number[] = [];
+      for (let i = 0; i < 35; i++) statuses.push((await postMeta(messengerDelivery('PSID-X', 'x'), `sha256=${'00'.repeat(32)}`)).status);
+      expect(statuses.slice(0, 3)).toEqual([401, 401, 401]);
+      expect(statuses[statuses.length - 1]).toBe(429);
+      expect(new Set(statuses)).toEqual(new Set([401, 429]));
+    });
+  });
 });
