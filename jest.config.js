@@ -21,8 +21,12 @@ const common = {
   moduleNameMapper: { '^file-type$': '<rootDir>/node_modules/file-type/index.js' },
 };
 module.exports = {
+  // testTimeout is a global option in Jest 30 (ignored inside `projects`): e2e hooks start an app
+  testTimeout: 60000,
   globalSetup: '<rootDir>/test/support/global-setup.js',
   globalTeardown: '<rootDir>/test/support/global-teardown.js',
+  // jest 30 ignores testTimeout inside `projects`: the e2e budget has to be set here too
+  testTimeout: 60000,
   projects: [
     { ...common, displayName: 'unit', rootDir: __dirname, testMatch: ['<rootDir>/src/**/*.spec.ts'] },
     {
@@ -30,7 +34,6 @@ module.exports = {
       displayName: 'e2e',
       rootDir: __dirname,
       testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
-      testTimeout: 60000,
     },
   ],
 };

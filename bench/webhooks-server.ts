@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   const databaseUrl = process.env.BENCH_DATABASE_URL;
   if (!databaseUrl) throw new Error('BENCH_DATABASE_URL is required');
   const running = await createApp(
-    loadAppConfig({ DATABASE_URL: databaseUrl, META_APP_SECRET, LOG_LEVEL: 'silent', JWT_SECRET: 'bench-secret-0123456789-abcdefghijklmnop', ADMIN_EMAIL: 'admin@bench.local', ADMIN_PASSWORD: 'Bench-Password-1' }),
+    loadAppConfig({ DATABASE_URL: databaseUrl, META_APP_SECRET, LOG_LEVEL: 'silent', WEBHOOK_RATE_LIMIT: '100000', JWT_SECRET: 'bench-secret-0123456789-abcdefghijklmnop', ADMIN_EMAIL: 'admin@bench.local', ADMIN_PASSWORD: 'Bench-Password-1' }),
   );
   await running.app.listen(0, '127.0.0.1');
   const ours = (running.app.getHttpServer().address() as AddressInfo).port;

@@ -13,7 +13,7 @@ import { createTestDatabase } from '../test/support/test-database';
 import { messengerDelivery, signed } from '../test/support/social-payloads';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { ensurePostgres } = require(join(__dirname, '..', '..', '..', 'test', 'support', 'postgres-server.js')) as { ensurePostgres(): Promise<string> };
+const { ensurePostgres } = require(join(__dirname, '..', '..', 'test', 'support', 'postgres-server.js')) as { ensurePostgres(): Promise<string> };
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);

@@ -5,6 +5,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module';
 import { buildValidationPipe } from './common/validation.pipe';
 import { AppConfig } from './config/app-config';
@@ -20,8 +21,13 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
+export interface CreateAppOptions {
+  /** send logs here instead of stdout (the e2e log-capture harness) */
+  logDestination?: DestinationStream;
+}
+
 /** Everything `npm start` does, minus listening: the e2e tests use the same path. */
-export async function createApp(config: AppConfig): Promise<RunningApp> {
+export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<RunningApp> {
   let embedded: EmbeddedPostgres | null = null;
   let databaseUrl = config.databaseUrl;
   const notes: string[] = [];
@@ -35,7 +41,7 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
     if (applied.length) notes.push(`applied migrations: ${applied.join(', ')}`);
 
     const app = await NestFactory.create<NestExpressApplication>(
-      AppModule.forRoot({ config, databaseUrl, poolSize: embedded ? 1 : 10 }),
+      AppModule.forRoot({ config, databaseUrl, poolSize: embedded ? 1 : 10, logDestination: options.logDestination }),
       { bufferLogs: true, rawBody: true },
     );
     const logger = app.get(Logger);
@@ -54,6 +60,8 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
         { path: 'health/live', method: RequestMethod.GET },
         { path: 'health/ready', method: RequestMethod.GET },
         { path: 'metrics', method: RequestMethod.GET },
+        { path: 'aviso-de-privacidad', method: RequestMethod.GET },
+        { path: 'seguimiento/:folio', method: RequestMethod.GET },
       ],
     });
     app.useGlobalPipes(buildValidationPipe());

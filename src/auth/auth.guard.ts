@@ -7,6 +7,7 @@ import { DomainError } from '../common/domain-error';
 import { User } from '../users/user.entity';
 import type { UserRole } from '../users/user-role';
 import { PUBLIC_KEY, ROLES_KEY } from './roles.decorator';
+import { UserSessionCache } from './user-session-cache';
 
 export interface TokenPayload {
   sub: string;
@@ -26,6 +27,7 @@ export class AuthGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly jwt: JwtService,
     @InjectRepository(User) private readonly users: Repository<User>,
+    private readonly cache: UserSessionCache,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -50,7 +52,11 @@ export class AuthGuard implements CanActivate {
     if (typeof payload.sub !== 'string' || !/^[0-9a-f-]{36}$/i.test(payload.sub)) {
       throw new DomainError('UNAUTHORIZED', 'Invalid or expired token');
     }
-    const user = await this.users.findOne({ where: { id: payload.sub }, select: { id: true, role: true, name: true, active: true } });
+    let user = this.cache.get(payload.sub) ?? null;
+    if (!user) {
+      user = await this.users.findOne({ where: { id: payload.sub }, select: { id: true, role: true, name: true, active: true } });
+      if (user) this.cache.set({ id: user.id, role: user.role, name: user.name, active: user.active });
+    }
     if (!user || !user.active) throw new DomainError('UNAUTHORIZED', 'Invalid or expired token');
     req.user = { id: user.id, role: user.role, name: user.name };
     if (!roles.includes(user.role)) {

@@ -3,6 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { rateLimitThrottlers } from '../common/rate-limit';
 import { AppConfig } from '../config/app-config';
 import { User } from '../users/user.entity';
 import { UsersModule } from '../users/users.module';
@@ -24,7 +25,7 @@ import { AuthService } from './auth.service';
     }),
     ThrottlerModule.forRootAsync({
       inject: [AppConfig],
-      useFactory: (config: AppConfig) => ({ throttlers: [{ name: 'login', ttl: 60_000, limit: config.loginRateLimit }] }),
+      useFactory: (config: AppConfig) => ({ throttlers: rateLimitThrottlers(config) }),
     }),
   ],
   controllers: [AuthController],

@@ -38,10 +38,17 @@ export class AuthService {
     }
     const ok = await verifyPassword(password, user.passwordHash);
     if (!ok || !user.active) {
-      const failed = user.failedLogins + 1;
-      const lock = failed >= MAX_FAILED_LOGINS ? new Date(Date.now() + LOCKOUT_MINUTES * 60_000) : null;
-      await this.users.update(user.id, { failedLogins: lock ? 0 : failed, lockedUntil: lock });
-      this.logger.warn({ userId: user.id, locked: Boolean(lock) }, 'login failed');
+      // One atomic statement: parallel guesses cannot all read the same counter and dodge the lockout.
+      const rows: Array<{ locked: boolean }> = await this.users.query(
+        `UPDATE users SET
+           locked_until = CASE WHEN failed_logins + 1 >= $2 THEN now() + make_interval(mins => $3) ELSE locked_until END,
+           failed_logins = CASE WHEN failed_logins + 1 >= $2 THEN 0 ELSE failed_logins + 1 END
+         WHERE id = $1
+         RETURNING (locked_until IS NOT NULL AND locked_until > now()) AS locked`,
+        [user.id, MAX_FAILED_LOGINS, LOCKOUT_MINUTES],
+      );
+      const locked = rows[0]?.locked === true;
+      this.logger.warn({ userId: user.id, locked }, 'login failed');
       throw invalid;
     }
     await this.users.update(user.id, { failedLogins: 0, lockedUntil: null, lastLoginAt: new Date() });

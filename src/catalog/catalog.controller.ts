@@ -1,5 +1,6 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { AuthenticatedUser, CurrentUser } from '../auth/authenticated-user';
 import { Roles } from '../auth/roles.decorator';
 import { ALL_ROLES } from '../users/user-role';
 import { CatalogService } from './catalog.service';
@@ -55,7 +56,7 @@ export class CategoriesController {
 
   /** Admins edit everything; supervisors adjust service-level targets too (SPEC §1). */
   @Patch(':id') @Roles('admin', 'supervisor')
-  update(@Param('id', new ParseUUIDPipe()) id: string, @Body() dto: UpdateCategoryDto) {
-    return this.catalog.updateCategory(id, dto);
+  update(@Param('id', new ParseUUIDPipe()) id: string, @Body() dto: UpdateCategoryDto, @CurrentUser() user: AuthenticatedUser) {
+    return this.catalog.updateCategory(id, dto, user.role);
   }
 }

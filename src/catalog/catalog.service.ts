@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { DomainError, notFound } from '../common/domain-error';
+import type { UserRole } from '../users/user-role';
 import { Area } from './area.entity';
 import { Category } from './category.entity';
 import { CreateAreaDto, CreateCategoryDto, UpdateAreaDto, UpdateCategoryDto } from './dto/catalog.dto';
@@ -53,7 +54,12 @@ export class CatalogService {
     return this.categories.save(this.categories.create({ ...dto, areaId: dto.areaId ?? null }));
   }
 
-  async updateCategory(id: string, dto: UpdateCategoryDto) {
+  async updateCategory(id: string, dto: UpdateCategoryDto, role: UserRole = 'admin') {
+    const slaFields = ['acceptDays', 'firstResponseDays', 'resolutionDays'];
+    const other = Object.keys(dto).filter((k) => !slaFields.includes(k) && dto[k as keyof UpdateCategoryDto] !== undefined);
+    if (role !== 'admin' && other.length) {
+      throw new DomainError('FORBIDDEN', `Supervisors may only change service-level targets (${slaFields.join(', ')}); not ${other.join(', ')}`);
+    }
     const category = await this.getCategory(id);
     if (dto.areaId) await this.getArea(dto.areaId);
     if (dto.code && dto.code !== category.code && (await this.categories.exists({ where: { code: dto.code } })))

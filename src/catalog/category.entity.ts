@@ -1,4 +1,13 @@
-import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  JoinColumn,
+  ManyToOne,
+  PrimaryGeneratedColumn,
+  UpdateDateColumn,
+  Relation,
+} from 'typeorm';
 import { Area } from './area.entity';
 
 /** A kind of report (Bache, Luminaria apagada…) mapped to its area and service-level targets. */
@@ -8,7 +17,9 @@ export class Category {
   @Column({ type: 'varchar', length: 60, unique: true }) code: string;
   @Column({ type: 'varchar', length: 160 }) name: string;
   @Column({ name: 'area_id', type: 'uuid', nullable: true }) areaId: string | null;
-  @ManyToOne(() => Area, { nullable: true }) @JoinColumn({ name: 'area_id' }) area?: Area | null;
+  @ManyToOne(() => Area, { nullable: true })
+  @JoinColumn({ name: 'area_id' })
+  area?: Relation<Area> | null;
   @Column({ name: 'accept_days', type: 'int', default: 1 }) acceptDays: number;
   @Column({ name: 'first_response_days', type: 'int', default: 5 }) firstResponseDays: number;
   @Column({ name: 'resolution_days', type: 'int', default: 40 }) resolutionDays: number;

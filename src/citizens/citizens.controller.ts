@@ -1,6 +1,7 @@
-import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../auth/roles.decorator';
+import { eachCitizen, RecordPersonalDataAccess, theCitizen } from '../personal-data/record-personal-data-access';
 import { STAFF_ROLES } from '../users/user-role';
 import { CitizensService } from './citizens.service';
 import { ListCitizensQuery, MergeCitizenDto, UpdateCitizenDto } from './dto/citizen.dto';
@@ -12,11 +13,13 @@ export class CitizensController {
   constructor(private readonly citizens: CitizensService) {}
 
   @Get() @Roles(...STAFF_ROLES)
+  @RecordPersonalDataAccess('citizen_list', eachCitizen)
   list(@Query() query: ListCitizensQuery) {
     return this.citizens.list(query);
   }
 
   @Get(':id') @Roles(...STAFF_ROLES)
+  @RecordPersonalDataAccess('citizen_detail', theCitizen)
   get(@Param('id', new ParseUUIDPipe()) id: string) {
     return this.citizens.get(id);
   }
@@ -26,7 +29,7 @@ export class CitizensController {
     return this.citizens.update(id, dto);
   }
 
-  @Post(':id/merge') @Roles(...STAFF_ROLES)
+  @Post(':id/merge') @Roles(...STAFF_ROLES) @HttpCode(200)
   merge(@Param('id', new ParseUUIDPipe()) id: string, @Body() dto: MergeCitizenDto) {
     return this.citizens.merge(id, dto.intoCitizenId);
   }

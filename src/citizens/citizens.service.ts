@@ -51,8 +51,10 @@ export class CitizensService {
     const name = contact.name?.trim().slice(0, 200) || null;
     if (identities.length === 0 && !name) return null;
     let citizen = await this.findByIdentities(manager, identities);
+    let created = false;
     if (!citizen) {
       citizen = await manager.save(Citizen, manager.create(Citizen, { name }));
+      created = true;
     } else if (!citizen.name && name) {
       await manager.update(Citizen, citizen.id, { name });
       citizen.name = name;
@@ -66,6 +68,10 @@ export class CitizensService {
     }
     // Another transaction may have claimed an identity first: follow it so both land on one citizen.
     const owner = await this.findByIdentities(manager, identities);
+    if (owner && created && owner.id !== citizen.id) {
+      await manager.delete(Citizen, { id: citizen.id });
+      return owner;
+    }
     return owner ?? citizen;
   }
 

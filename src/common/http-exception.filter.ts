@@ -28,6 +28,18 @@ const REASON: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
+/** character_not_in_repertoire, untranslatable_character */
+const UNSTORABLE_TEXT = ['22021', '22P05'];
+
+function bodyParserMessage(cause: unknown): string | undefined {
+  const c = cause as { type?: string } | undefined;
+  if (!c) return undefined;
+  if (c.type === 'entity.too.large') return 'Request body too large';
+  if (c.type === 'entity.parse.failed' || cause instanceof SyntaxError) return 'Malformed JSON body';
+  if (cause instanceof URIError) return 'Malformed URL encoding';
+  return undefined;
+}
+
 export interface ErrorBody {
   statusCode: number;
   error: string;
@@ -51,7 +63,9 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const req = ctx.getRequest<Request & { id?: string }>();
     const requestId = req?.id !== undefined ? String(req.id) : undefined;
     const body = this.toBody(exception, requestId);
-    if (body.statusCode >= 500) {
+    if (body.statusCode === 503) {
+      this.logger.warn({ requestId, method: req?.method, route: req?.route?.path }, `service unavailable, request ${requestId}`);
+    } else if (body.statusCode >= 500) {
       this.logger.error(
         { err: exception, requestId, method: req?.method, route: req?.route?.path },
         `unhandled error, request ${requestId}`,
@@ -84,6 +98,8 @@ export class HttpExceptionFilter implements ExceptionFilter {
         if (typeof r.message === 'string') message = r.message;
         else if (Array.isArray(r.message)) message = r.message.join('; ');
       }
+      // body-parser errors arrive wrapped by the Express adapter: answer them in our words
+      message = bodyParserMessage(exception.cause) ?? message;
       if (statusCode >= 500) message = 'Internal server error';
       return {
         statusCode,
@@ -105,6 +121,14 @@ export class HttpExceptionFilter implements ExceptionFilter {
             : 'Bad request';
       return { statusCode: parserStatus, error: REASON[parserStatus] ?? 'Error', message, requestId };
     }
+    if (isDatabaseUnavailable(exception)) {
+      return { statusCode: 503, error: REASON[503], message: 'Database temporarily unavailable; try again shortly', requestId };
+    }
+    // text PostgreSQL cannot store (a NUL byte from a query string or JSON "\u0000"): the client's fault
+    const sqlState = (exception as { driverError?: { code?: string }; code?: string } | null)?.driverError?.code;
+    if (sqlState && UNSTORABLE_TEXT.includes(sqlState)) {
+      return { statusCode: 400, error: REASON[400], message: 'The request contains characters that cannot be stored (e.g. NUL)', requestId };
+    }
     return {
       statusCode: 500,
       error: REASON[500],
@@ -112,4 +136,19 @@ export class HttpExceptionFilter implements ExceptionFilter {
       requestId,
     };
   }
+}
+
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
+const UNAVAILABLE_MESSAGE =
+  /Connection terminated|connection error|not queryable|terminating connection|server closed the connection|connection timeout|timeout exceeded when trying to connect|the database system is (starting up|shutting down|in recovery mode)|ECONNREFUSED|ECONNRESET/i;
+
+/** The database is down or restarting (connection refused, terminated, shutting down). */
+export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
+  const e = err as { code?: string; driverError?: unknown; cause?: unknown; message?: string } | null;
+  if (!e || typeof e !== 'object' || depth > 3) return false;
+  const code = typeof e.code === 'string' ? e.code : undefined;
+  // SQLSTATE class 08 (connection exception) and 57P (operator intervention: shutdown, restart)
+  if (code && (UNAVAILABLE_CODES.has(code) || /^08...$/.test(code) || /^57P0[1-4]$/.test(code))) return true;
+  if (typeof e.message === 'string' && UNAVAILABLE_MESSAGE.test(e.message)) return true;
+  return isDatabaseUnavailable(e.driverError, depth + 1) || isDatabaseUnavailable(e.cause, depth + 1);
 }

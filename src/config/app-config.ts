@@ -25,6 +25,43 @@ export class AppConfig {
   loginRateLimit!: number;
   meta!: { appSecret?: string; verifyToken?: string; accessToken?: string; graphUrl: string };
   telegram!: { secretToken?: string; botToken?: string; apiUrl: string };
+  /** requests per minute per client address on public pages (status page, privacy notice) */
+  publicRateLimit!: number;
+  /** requests per minute per client address on webhook endpoints */
+  webhookRateLimit!: number;
+  slaJobsIntervalSeconds!: number;
+  /** SMTP server for citizen emails; undefined = SMTP off (mails stay queued in the outbox). */
+  smtp?: SmtpConfig;
+  /** From header of citizen emails (its domain names our Message-IDs). */
+  mailFrom!: string;
+  /** Reply-To address (the institutional mailbox); defaults to MAIL_FROM's address. */
+  mailReplyTo?: string;
+  /** Acknowledgements per recipient address per hour (0 = none). */
+  mailAckRateLimit!: number;
+  outbox!: OutboxConfig;
+}
+
+export interface SmtpConfig {
+  host: string;
+  port: number;
+  secure: boolean;
+  user?: string;
+  password?: string;
+  timeoutMs: number;
+}
+
+export interface OutboxConfig {
+  /** this instance sends from the outbox (several instances may) */
+  workerEnabled: boolean;
+  pollMs: number;
+  batchSize: number;
+  concurrency: number;
+  /** a claimed row is re-claimed after this long if its worker died mid-send */
+  leaseSeconds: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** temporary message-level failures give up after this many attempts (server unreachable never does) */
+  maxAttempts: number;
 }
 
 export function buildAppConfig(env: EnvironmentVariables): AppConfig {
@@ -62,6 +99,33 @@ export function buildAppConfig(env: EnvironmentVariables): AppConfig {
     secretToken: env.TELEGRAM_SECRET_TOKEN,
     botToken: env.TELEGRAM_BOT_TOKEN,
     apiUrl: (env.TELEGRAM_API_URL ?? 'https://api.telegram.org').replace(/\/+$/, ''),
+  };
+  cfg.publicRateLimit = env.PUBLIC_RATE_LIMIT ?? 60;
+  cfg.webhookRateLimit = env.WEBHOOK_RATE_LIMIT ?? 600;
+  cfg.slaJobsIntervalSeconds = env.SLA_JOBS_INTERVAL_SECONDS ?? 300;
+  const smtpSecure = env.SMTP_SECURE ?? false;
+  cfg.smtp = env.SMTP_HOST
+    ? {
+        host: env.SMTP_HOST,
+        port: env.SMTP_PORT ?? (smtpSecure ? 465 : 587),
+        secure: smtpSecure,
+        user: env.SMTP_USER,
+        password: env.SMTP_PASSWORD,
+        timeoutMs: env.SMTP_TIMEOUT_MS ?? 30000,
+      }
+    : undefined;
+  cfg.mailFrom = env.MAIL_FROM ?? `Atención Ciudadana <atencionciudadana@${new URL(cfg.publicBaseUrl).hostname || 'localhost'}>`;
+  cfg.mailReplyTo = env.MAIL_REPLY_TO?.toLowerCase();
+  cfg.mailAckRateLimit = env.MAIL_ACK_RATE_LIMIT ?? 5;
+  cfg.outbox = {
+    workerEnabled: env.OUTBOX_WORKER ?? true,
+    pollMs: env.OUTBOX_POLL_MS ?? 1000,
+    batchSize: env.OUTBOX_BATCH_SIZE ?? 20,
+    concurrency: env.OUTBOX_CONCURRENCY ?? 4,
+    leaseSeconds: env.OUTBOX_LEASE_SECONDS ?? 300,
+    retryBaseMs: env.OUTBOX_RETRY_BASE_MS ?? 30000,
+    retryMaxMs: env.OUTBOX_RETRY_MAX_MS ?? 3600000,
+    maxAttempts: env.OUTBOX_MAX_ATTEMPTS ?? 48,
   };
   return cfg;
 }

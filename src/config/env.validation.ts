@@ -85,6 +85,72 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsOptional() @IsInt() @Min(1) @Max(10000)
   LOGIN_RATE_LIMIT?: number;
 
+  @Transform(toInt) @IsOptional() @IsInt() @Min(1) @Max(100000)
+  PUBLIC_RATE_LIMIT?: number;
+
+  @Transform(toInt) @IsOptional() @IsInt() @Min(1) @Max(100000)
+  WEBHOOK_RATE_LIMIT?: number;
+
+  /** how often the overdue-notice and auto-close jobs run; 0 = never (tests run them by hand) */
+  @Transform(toInt) @IsOptional() @IsInt() @Min(0) @Max(86400)
+  SLA_JOBS_INTERVAL_SECONDS?: number;
+
+  // --- outbound email and the outbox (SPEC §4, §8) ---
+  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  @Matches(/^[A-Za-z0-9.:-]+$/, { message: 'SMTP_HOST must be a host name or IP address' })
+  SMTP_HOST?: string;
+
+  @Transform(toInt) @IsOptional() @IsInt() @Min(1) @Max(65535)
+  SMTP_PORT?: number;
+
+  @Transform(toBool) @IsOptional() @IsBoolean()
+  SMTP_SECURE?: boolean;
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  SMTP_USER?: string;
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  SMTP_PASSWORD?: string;
+
+  @Transform(toInt) @IsOptional() @IsInt() @Min(1000) @Max(600000)
+  SMTP_TIMEOUT_MS?: number;
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  @Matches(/^(?:[^<>\r\n]*<[^<>@\s]+@[A-Za-z0-9.-]+>|[^<>@\s]+@[A-Za-z0-9.-]+)$/, {
+    message: 'MAIL_FROM must be an address, optionally with a display name: "Atención Ciudadana <atencion@example.gob.mx>"',
+  })
+  MAIL_FROM?: string;
+
+  @Transform(emptyToUndefined) @IsOptional() @IsEmail({}, { message: 'MAIL_REPLY_TO must be an email address' })
+  MAIL_REPLY_TO?: string;
+
+  @Transform(toInt) @IsOptional() @IsInt() @Min(0) @Max(1000)
+  MAIL_ACK_RATE_LIMIT?: number;
+
+  @Transform(toBool) @IsOptional() @IsBoolean()
+  OUTBOX_WORKER?: boolean;
+
+  @Transform(toInt) @IsOptional() @IsInt() @Min(10) @Max(600000)
+  OUTBOX_POLL_MS?: number;
+
+  @Transform(toInt) @IsOptional() @IsInt() @Min(1) @Max(1000)
+  OUTBOX_BATCH_SIZE?: number;
+
+  @Transform(toInt) @IsOptional() @IsInt() @Min(1) @Max(50)
+  OUTBOX_CONCURRENCY?: number;
+
+  @Transform(toInt) @IsOptional() @IsInt() @Min(1) @Max(86400)
+  OUTBOX_LEASE_SECONDS?: number;
+
+  @Transform(toInt) @IsOptional() @IsInt() @Min(10) @Max(86400000)
+  OUTBOX_RETRY_BASE_MS?: number;
+
+  @Transform(toInt) @IsOptional() @IsInt() @Min(10) @Max(86400000)
+  OUTBOX_RETRY_MAX_MS?: number;
+
+  @Transform(toInt) @IsOptional() @IsInt() @Min(1) @Max(10000)
+  OUTBOX_MAX_ATTEMPTS?: number;
+
   // Social webhooks (SPEC §3.2). Each platform is off until its secret is set.
   @Transform(emptyToUndefined) @IsOptional() @IsString() @MinLength(8, { message: 'META_APP_SECRET must be at least 8 characters long' })
   META_APP_SECRET?: string;
@@ -125,6 +191,12 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
   }
   if (env.TZ_CITY && !isValidTimeZone(env.TZ_CITY)) {
     throw new EnvironmentError(`Invalid environment configuration:\n  TZ_CITY: unknown time zone "${env.TZ_CITY}"`);
+  }
+  if (env.SMTP_HOST && !env.MAIL_FROM) {
+    throw new EnvironmentError('Invalid environment configuration:\n  MAIL_FROM: required when SMTP_HOST is set (the sender of citizen emails)');
+  }
+  if (env.OUTBOX_RETRY_BASE_MS && env.OUTBOX_RETRY_MAX_MS && env.OUTBOX_RETRY_MAX_MS < env.OUTBOX_RETRY_BASE_MS) {
+    throw new EnvironmentError('Invalid environment configuration:\n  OUTBOX_RETRY_MAX_MS: must not be smaller than OUTBOX_RETRY_BASE_MS');
   }
   return env;
 }

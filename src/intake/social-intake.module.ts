@@ -1,6 +1,9 @@
-import { Module } from '@nestjs/common';
+import { Module, OnModuleInit } from '@nestjs/common';
 import { MulterModule } from '@nestjs/platform-express';
 import { AppConfig } from '../config/app-config';
+import { NotificationsModule } from '../notifications/notifications.module';
+import { OutboxService } from '../notifications/outbox.service';
+import { OutboxPermanentError, OutboxTransports } from '../notifications/outbox-transports';
 import { TicketsModule } from '../tickets/tickets.module';
 import { ForwardedIntakeController } from './forwarded/forwarded-intake.controller';
 import { ForwardedIntakeService, MAX_SCREENSHOTS } from './forwarded/forwarded-intake.service';
@@ -8,6 +11,7 @@ import { IntakeModule } from './intake.module';
 import { ManualRepliesController } from './social-replies/manual-replies.controller';
 import { SocialReplySender } from './social-replies/social-reply.sender';
 import { SocialReplyService } from './social-replies/social-reply.service';
+import { createSocialOutboxTransport } from './social-replies/social-outbox.transport';
 import { MetaGraphClient } from './social/meta-graph.client';
 import { SocialEventQueue } from './social/social-event-queue.service';
 import { SocialIntakeProcessor } from './social/social-intake.processor';
@@ -19,6 +23,7 @@ import { TelegramClient } from './social/telegram.client';
   imports: [
     IntakeModule,
     TicketsModule,
+    NotificationsModule,
     MulterModule.registerAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
@@ -38,4 +43,35 @@ import { TelegramClient } from './social/telegram.client';
   ],
   exports: [SocialEventQueue, SocialReplyService, SocialReplySender, MetaGraphClient, TelegramClient],
 })
-export class SocialIntakeModule {}
+export class SocialIntakeModule implements OnModuleInit {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly replies: SocialReplyService,
+    private readonly sender: SocialReplySender,
+    private readonly outbox: OutboxService,
+    private readonly transports: OutboxTransports,
+  ) {}
+
+  /**
+   * Platform replies go through the generic outbox (retries, backoff, delivery state on the
+   * thread message). A platform without credentials gets no transport: its rows stay queued,
+   * visible, until it is configured.
+   */
+  onModuleInit(): void {
+    this.replies.setQueue({
+      enqueue: async (manager, payload) => {
+        await this.outbox.enqueue(manager, {
+          channel: payload.channel,
+          kind: 'reply',
+          recipient: payload.recipientId,
+          payload: { ...payload },
+          ticketId: payload.ticketId,
+          messageId: payload.messageId,
+        });
+      },
+    });
+    const transport = createSocialOutboxTransport(this.sender, (message) => new OutboxPermanentError(message));
+    if (this.config.meta.accessToken) for (const channel of ['messenger', 'instagram', 'whatsapp']) this.transports.register(channel, transport);
+    if (this.config.telegram.botToken) this.transports.register('telegram', transport);
+  }
+}

@@ -4,11 +4,12 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { Area } from '../catalog/area.entity';
 import { Category } from '../catalog/category.entity';
+import { Clock } from '../common/clock';
 import { DomainError } from '../common/domain-error';
 import { User } from '../users/user.entity';
 import { SUPERVISOR_ROLES } from '../users/user-role';
 import { computeDueDates } from './due-dates';
-import { AssignDto, MergeTicketDto, TransitionDto, UpdateTicketDto } from './dto/ticket.dto';
+import { AssignDto, MergeTicketDto, ReplyDto, TransitionDto, UpdateTicketDto } from './dto/ticket.dto';
 import { Message } from './message.entity';
 import { TicketEvent } from './ticket-event.entity';
 import { TicketHooks } from './ticket-hooks';
@@ -34,6 +35,7 @@ export class TicketWorkflowService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly tickets: TicketsService,
     private readonly hooks: TicketHooks,
+    private readonly clock: Clock,
   ) {}
 
   private checkVersion(ticket: Ticket, expected?: number) {
@@ -128,7 +130,7 @@ export class TicketWorkflowService {
         { field: 'message', errors: [opts.to === 'waiting_citizen' ? 'the question for the citizen is required' : 'the answer for the citizen is required'] },
       ]);
     }
-    const now = new Date();
+    const now = this.clock.now();
     ticket.status = opts.to;
     ticket.statusChangedAt = now;
     if (from === 'new' && !ticket.firstRespondedAt && opts.actor !== 'citizen') ticket.firstRespondedAt = now;
@@ -191,6 +193,47 @@ export class TicketWorkflowService {
       return note;
     });
     return { id: message.id, direction: message.direction, bodyText: message.bodyText, public: false, createdAt: message.createdAt };
+  }
+
+  /**
+   * An agent's reply to the citizen: a public outbound message on the thread, then the `reply`
+   * hook (the email notifier or a platform's sender delivers it) in the same transaction.
+   */
+  async reply(folio: string, dto: ReplyDto, user: AuthenticatedUser) {
+    const id = await this.dataSource.transaction(async (manager) => {
+      const ticket = await this.tickets.lockByFolio(manager, folio);
+      const message = await manager.save(
+        Message,
+        manager.create(Message, {
+          ticketId: ticket.id,
+          direction: 'outbound',
+          channel: ticket.channel,
+          authorUserId: user.id,
+          bodyText: dto.body,
+          public: true,
+          meta: { reply: true },
+        }),
+      );
+      if (!ticket.firstRespondedAt) {
+        ticket.firstRespondedAt = new Date();
+        await manager.save(Ticket, ticket);
+      }
+      const notifyCitizen = dto.notifyCitizen ?? true;
+      await manager.insert(TicketEvent, { ticketId: ticket.id, type: 'replied', actorUserId: user.id, data: { messageId: message.id, notifyCitizen } });
+      await this.hooks.emit(manager, { type: 'reply', ticket, message, notifyCitizen });
+      return message.id;
+    });
+    const m = await this.dataSource.getRepository(Message).findOneByOrFail({ id });
+    return {
+      id: m.id,
+      direction: m.direction,
+      channel: m.channel,
+      public: m.public,
+      subject: m.subject,
+      bodyText: m.bodyText,
+      delivery: m.deliveryState ? { state: m.deliveryState, attempts: m.deliveryAttempts, lastError: m.deliveryError } : null,
+      createdAt: m.createdAt,
+    };
   }
 
   /** Turn over to an area and/or a person. Agents may only take a ticket for themselves. */

@@ -5,8 +5,9 @@ import { AuthenticatedUser, CurrentUser } from '../auth/authenticated-user';
 import { Roles } from '../auth/roles.decorator';
 import { DomainError } from '../common/domain-error';
 import { IntakeService } from '../intake/intake.service';
+import { citizenOfTicket, RecordPersonalDataAccess } from '../personal-data/record-personal-data-access';
 import { ALL_ROLES, STAFF_ROLES, SUPERVISOR_ROLES } from '../users/user-role';
-import { AssignDto, CreateTicketDto, ListTicketsQuery, MergeTicketDto, NoteDto, TransitionDto, UpdateTicketDto } from './dto/ticket.dto';
+import { AssignDto, CreateTicketDto, ListTicketsQuery, MergeTicketDto, NoteDto, ReplyDto, TransitionDto, UpdateTicketDto } from './dto/ticket.dto';
 import { TicketListService } from './ticket-list.service';
 import { TicketWorkflowService } from './ticket-workflow.service';
 import { TicketsService } from './tickets.service';
@@ -39,6 +40,7 @@ export class TicketsController {
   }
 
   @Get(':folio') @Roles(...ALL_ROLES)
+  @RecordPersonalDataAccess('ticket_detail', citizenOfTicket)
   get(@Param('folio') folio: string, @CurrentUser() user: AuthenticatedUser) {
     return this.tickets.detail(folio, user);
   }
@@ -56,6 +58,12 @@ export class TicketsController {
   @Post(':folio/notes') @Roles(...STAFF_ROLES)
   note(@Param('folio') folio: string, @Body() dto: NoteDto, @CurrentUser() user: AuthenticatedUser) {
     return this.workflow.addNote(folio, dto.body, user);
+  }
+
+  /** Reply to the citizen (by email, or the platform the report came from); `notifyCitizen: false` only records it. */
+  @Post(':folio/replies') @Roles(...STAFF_ROLES)
+  reply(@Param('folio') folio: string, @Body() dto: ReplyDto, @CurrentUser() user: AuthenticatedUser) {
+    return this.workflow.reply(folio, dto, user);
   }
 
   @Post(':folio/assign') @Roles(...STAFF_ROLES) @HttpCode(200)

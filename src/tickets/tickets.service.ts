@@ -6,6 +6,7 @@ import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { Area } from '../catalog/area.entity';
 import { Category } from '../catalog/category.entity';
 import { Citizen } from '../citizens/citizen.entity';
+import { Clock } from '../common/clock';
 import { DomainError, notFound } from '../common/domain-error';
 import { AppConfig } from '../config/app-config';
 import { User } from '../users/user.entity';
@@ -50,6 +51,7 @@ export class TicketsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly config: AppConfig,
+    private readonly clock: Clock,
   ) {}
 
   /** Next folio of the year in the city's time zone. The counter row is locked until commit. */
@@ -66,7 +68,7 @@ export class TicketsService {
   }
 
   async createTicket(manager: EntityManager, input: NewTicketInput, actorUserId: string | null): Promise<Ticket> {
-    const now = new Date();
+    const now = this.clock.now();
     let category: Category | null = null;
     if (input.categoryId) {
       category = await manager.findOne(Category, { where: { id: input.categoryId } });
@@ -143,29 +145,33 @@ export class TicketsService {
       .getOne();
     if (!ticket || !canReadTicket(user, ticket)) throw notFound(`Ticket ${folio}`);
 
-    const merged = await repo.find({ where: { mergedIntoId: ticket.id }, select: { id: true, folio: true, citizenId: true, subject: true } });
-    const threadTicketIds = [ticket.id, ...merged.map((m) => m.id)];
+    // independent reads run side by side (several pool connections; serialised on the embedded database)
+    const [merged, messages, events, mergedInto, linkedTo] = await Promise.all([
+      repo.find({ where: { mergedIntoId: ticket.id }, select: { id: true, folio: true, citizenId: true, subject: true } }),
+      this.dataSource
+        .getRepository(Message)
+        .createQueryBuilder('m')
+        .where('m.ticket_id = ANY(ARRAY(SELECT d.id FROM tickets d WHERE d.merged_into_id = :id) || CAST(:id AS bigint))', { id: ticket.id })
+        .orderBy('m.created_at', 'ASC')
+        .addOrderBy('m.id', 'ASC')
+        .take(1000)
+        .getMany(),
+      this.dataSource.getRepository(TicketEvent).find({ where: { ticketId: ticket.id }, order: { createdAt: 'ASC', id: 'ASC' }, take: 1000 }),
+      ticket.mergedIntoId ? repo.findOne({ where: { id: ticket.mergedIntoId }, select: { folio: true } }) : null,
+      ticket.linkedTicketId ? repo.findOne({ where: { id: ticket.linkedTicketId }, select: { folio: true } }) : null,
+    ]);
     const folioById = new Map([[ticket.id, ticket.folio], ...merged.map((m) => [m.id, m.folio] as [string, string])]);
-    const messages = await this.dataSource.getRepository(Message).find({
-      where: { ticketId: In(threadTicketIds) },
-      order: { createdAt: 'ASC', id: 'ASC' },
-      take: 1000,
-    });
     const visible = messages.filter((m) => canSeeMessage(user, m));
-    const attachments = visible.length
-      ? await this.dataSource.getRepository(Attachment).find({ where: { messageId: In(visible.map((m) => m.id)) }, order: { createdAt: 'ASC' } })
-      : [];
-    const events = await this.dataSource.getRepository(TicketEvent).find({
-      where: { ticketId: ticket.id },
-      order: { createdAt: 'ASC', id: 'ASC' },
-      take: 1000,
-    });
     const userIds = [...new Set([...events.map((e) => e.actorUserId), ...visible.map((m) => m.authorUserId)].filter((x): x is string => !!x))];
-    const users = userIds.length ? await this.dataSource.getRepository(User).find({ where: { id: In(userIds) }, select: { id: true, name: true } }) : [];
+    const mergedCitizenIds = merged.map((m) => m.citizenId).filter((x): x is string => !!x);
+    const [attachments, users, mergedCitizens] = await Promise.all([
+      visible.length
+        ? this.dataSource.getRepository(Attachment).find({ where: { messageId: In(visible.map((m) => m.id)) }, order: { createdAt: 'ASC' } })
+        : [],
+      userIds.length ? this.dataSource.getRepository(User).find({ where: { id: In(userIds) }, select: { id: true, name: true } }) : [],
+      mergedCitizenIds.length ? this.dataSource.getRepository(Citizen).find({ where: { id: In(mergedCitizenIds) } }) : [],
+    ]);
     const userName = new Map(users.map((u) => [u.id, u.name]));
-    const mergedCitizens = merged.length
-      ? await this.dataSource.getRepository(Citizen).find({ where: { id: In(merged.map((m) => m.citizenId).filter((x): x is string => !!x)) } })
-      : [];
     const isPress = user.role === 'press';
 
     return {
@@ -211,8 +217,8 @@ export class TicketsService {
       closedAt: ticket.closedAt,
       rejectionReason: ticket.rejectionReason,
       reopenedCount: ticket.reopenedCount,
-      mergedInto: ticket.mergedIntoId ? ((await repo.findOne({ where: { id: ticket.mergedIntoId }, select: { folio: true } }))?.folio ?? null) : null,
-      linkedTo: ticket.linkedTicketId ? ((await repo.findOne({ where: { id: ticket.linkedTicketId }, select: { folio: true } }))?.folio ?? null) : null,
+      mergedInto: mergedInto?.folio ?? null,
+      linkedTo: linkedTo?.folio ?? null,
       mergedTickets: merged.map((m) => ({
         folio: m.folio,
         subject: m.subject,

@@ -1,4 +1,10 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  PrimaryGeneratedColumn,
+  UpdateDateColumn,
+} from 'typeorm';
 import type { UserRole } from './user-role';
 
 @Entity('users')
@@ -7,7 +13,8 @@ export class User {
   @Column({ type: 'varchar', length: 254, unique: true }) email: string;
   @Column({ type: 'varchar', length: 160 }) name: string;
   @Column({ type: 'varchar', length: 20 }) role: UserRole;
-  @Column({ name: 'password_hash', type: 'varchar', length: 255, select: false }) passwordHash: string;
+  @Column({ name: 'password_hash', type: 'varchar', length: 255, select: false })
+  passwordHash: string;
   @Column({ type: 'boolean', default: true }) active: boolean;
   @Column({ name: 'area_id', type: 'uuid', nullable: true }) areaId: string | null;
   @Column({ name: 'failed_logins', type: 'int', default: 0 }) failedLogins: number;

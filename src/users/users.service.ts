@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
 import { Repository } from 'typeorm';
 import { hashPassword } from '../auth/password-hasher';
+import { UserSessionCache } from '../auth/user-session-cache';
 import { DomainError, notFound } from '../common/domain-error';
 import { CreateUserDto, UpdateUserDto } from './dto/user.dto';
 import { User } from './user.entity';
@@ -13,7 +14,10 @@ const PUBLIC_FIELDS = { id: true, email: true, name: true, role: true, active: t
 export class UsersService {
   private readonly logger = new Logger(UsersService.name);
 
-  constructor(@InjectRepository(User) private readonly users: Repository<User>) {}
+  constructor(
+    @InjectRepository(User) private readonly users: Repository<User>,
+    private readonly sessions: UserSessionCache,
+  ) {}
 
   list() {
     return this.users.find({ select: PUBLIC_FIELDS, order: { name: 'ASC' } });
@@ -65,6 +69,7 @@ export class UsersService {
     };
     if (dto.password !== undefined) patch.passwordHash = await hashPassword(dto.password);
     await this.users.update(id, patch);
+    this.sessions.evict(id);
     this.logger.log({ userId: id }, 'user updated');
     return this.get(id);
   }

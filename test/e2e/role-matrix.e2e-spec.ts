@@ -1,60 +1,9 @@
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { UserRole } from '../../src/users/user-role';
+import { ALL, ROLE_MATRIX, samplePath } from '../support/role-matrix';
 import { startTestApp, TestApp } from '../support/test-app';
 
-const ALL: UserRole[] = ['admin', 'supervisor', 'agent', 'press'];
-const STAFF: UserRole[] = ['admin', 'supervisor', 'agent'];
-const SUP: UserRole[] = ['admin', 'supervisor'];
-const ADMIN: UserRole[] = ['admin'];
-/** 'signed': public, but authenticated by a platform signature/secret; no staff token opens it */
-type Allowed = UserRole[] | 'public' | 'signed';
-
-/**
- * Every route of the API and who may call it (SPEC §1). A route missing from this table fails
- * the test: add it here when you add an endpoint.
- */
-export const ROLE_MATRIX: Record<string, Allowed> = {
-  'POST /api/v1/auth/login': 'public',
-  'GET /api/v1/auth/me': ALL,
-  'GET /api/v1/users': SUP,
-  'POST /api/v1/users': ADMIN,
-  'GET /api/v1/users/{id}': SUP,
-  'PATCH /api/v1/users/{id}': ADMIN,
-  'GET /api/v1/areas': ALL,
-  'POST /api/v1/areas': ADMIN,
-  'GET /api/v1/areas/{id}': ALL,
-  'PATCH /api/v1/areas/{id}': ADMIN,
-  'GET /api/v1/categories': ALL,
-  'POST /api/v1/categories': ADMIN,
-  'GET /api/v1/categories/{id}': ALL,
-  'PATCH /api/v1/categories/{id}': SUP,
-  'GET /api/v1/citizens': STAFF,
-  'GET /api/v1/citizens/{id}': STAFF,
-  'PATCH /api/v1/citizens/{id}': STAFF,
-  'POST /api/v1/citizens/{id}/merge': STAFF,
-  'GET /api/v1/tickets': ALL,
-  'POST /api/v1/tickets': STAFF,
-  'GET /api/v1/tickets/{folio}': ALL,
-  'PATCH /api/v1/tickets/{folio}': STAFF,
-  'POST /api/v1/tickets/{folio}/transitions': STAFF,
-  'POST /api/v1/tickets/{folio}/notes': STAFF,
-  'POST /api/v1/tickets/{folio}/assign': STAFF,
-  'POST /api/v1/tickets/{folio}/merge': SUP,
-  'GET /api/v1/webhooks/meta': 'signed',
-  'POST /api/v1/webhooks/meta': 'signed',
-  'POST /api/v1/webhooks/telegram': 'signed',
-  'POST /api/v1/intake/forwarded': ['admin', 'press'],
-  'GET /api/v1/intake/forwarded/mine': ['admin', 'press'],
-  'GET /api/v1/intake/manual-replies': ALL,
-  'POST /api/v1/intake/manual-replies/{id}/done': ALL,
-  'GET /health/live': 'public',
-  'GET /health/ready': 'public',
-};
-
-const SAMPLE: Record<string, string> = {
-  id: '00000000-0000-4000-8000-000000000000',
-  folio: 'SLP-2000-000001',
-};
+// The table (ROLE_MATRIX) lives in test/support/role-matrix.ts: the attack suite iterates the same routes.
 
 describe('role matrix: every endpoint × every role', () => {
   let t: TestApp;
@@ -80,9 +29,9 @@ describe('role matrix: every endpoint × every role', () => {
   const routes = Object.entries(ROLE_MATRIX);
   it.each(routes)('%s answers each role as the matrix says', async (route, allowed) => {
     const [method, template] = route.split(' ');
-    const path = template.replace(/\{(\w+)\}/g, (_, name: string) => SAMPLE[name] ?? 'x');
+    const path = samplePath(template);
     const call = (headers: Record<string, string>) => {
-      const req = t.http()[method.toLowerCase() as 'get' | 'post' | 'patch'](path).set(headers);
+      const req = t.http()[method.toLowerCase() as 'get' | 'post' | 'patch' | 'put'](path).set(headers);
       return method === 'GET' ? req : req.send({});
     };
     if (allowed === 'signed') {

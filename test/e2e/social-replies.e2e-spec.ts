@@ -1,7 +1,7 @@
 // test-app first: it loads the entities in the order their circular references need
 import { startTestApp, TestApp } from '../support/test-app';
 import { SocialReplySender } from '../../src/intake/social-replies/social-reply.sender';
-import { SocialReplyService } from '../../src/intake/social-replies/social-reply.service';
+import { OutboxWorker } from '../../src/notifications/outbox-worker';
 import type { SocialReplyPayload } from '../../src/intake/social-replies/social-reply-payload';
 import { PlatformError } from '../../src/intake/social/platform-errors';
 import { Message } from '../../src/tickets/message.entity';
@@ -12,15 +12,13 @@ import { settleSocialQueue } from '../support/settle-social-queue';
 import { META_APP_SECRET, messengerDelivery, signed, TELEGRAM_SECRET, telegramUpdate, whatsappDelivery } from '../support/social-payloads';
 
 /**
- * Agent replies back through the platform. The reply endpoint and the generic outbox belong to
- * the outbound-email work; here the reply is emitted through TicketHooks exactly as that endpoint
- * does, the queue is a stand-in recording what would be enqueued, and the sender is driven as the
- * outbox transport will drive it.
+ * Agent replies back through the platform: the real reply endpoint and outbox (worker run by hand,
+ * OUTBOX_WORKER=false) for the end-to-end case; the window cases emit the `reply` hook as the
+ * endpoint does and drive SocialReplySender with the payload the outbox row holds.
  */
 describe('social replies: 24 h window, platform send, press-office handover', () => {
   let t: TestApp;
   let fake: FakePlatforms;
-  const queued: SocialReplyPayload[] = [];
   let sender: SocialReplySender;
 
   beforeAll(async () => {
@@ -32,8 +30,8 @@ describe('social replies: 24 h window, platform send, press-office handover', ()
       TELEGRAM_SECRET_TOKEN: TELEGRAM_SECRET,
       TELEGRAM_BOT_TOKEN: fake.botToken,
       TELEGRAM_API_URL: fake.url,
+      OUTBOX_WORKER: 'false',
     });
-    t.app.get(SocialReplyService).setQueue({ enqueue: async (_m, p) => void queued.push(p) });
     sender = t.app.get(SocialReplySender);
   });
   afterAll(async () => {
@@ -65,16 +63,32 @@ describe('social replies: 24 h window, platform send, press-office handover', ()
       return message;
     });
   }
+  /** the payload of the outbox row written for this reply, if any */
+  const queuedPayload = async (messageId: string): Promise<SocialReplyPayload | undefined> =>
+    (await t.db.query(`SELECT payload FROM outbox WHERE message_id = $1`, [messageId]))[0]?.payload;
   const messageRow = async (id: string) => (await t.db.query(`SELECT delivery_state, meta FROM messages WHERE id = $1`, [id]))[0];
+
+  it('end to end: POST /tickets/{folio}/replies on a WhatsApp ticket goes out through the outbox to the platform', async () => {
+    const ticket = await inbound(whatsappDelivery('5214441239999', 'Ernesto', { type: 'text', text: { body: 'Coladera tapada' } }, { phoneNumberId: 'PN-E2E' }));
+    const { auth } = await t.user('agent');
+    const res = await t.http().post(`/api/v1/tickets/${ticket.folio}/replies`).set(auth).send({ body: 'Mañana pasa la cuadrilla de Interapas.' }).expect(201);
+    const [row] = await t.db.query(`SELECT channel, kind, recipient FROM outbox WHERE message_id = $1`, [res.body.id]);
+    expect(row).toEqual(expect.objectContaining({ channel: 'whatsapp', kind: 'reply', recipient: '5214441239999' }));
+    await expect(t.app.get(OutboxWorker).runOnce()).resolves.toBeGreaterThanOrEqual(1);
+    const [call] = fake.received(`/${fake.graphVersion}/PN-E2E/messages`);
+    expect(call.body).toEqual(expect.objectContaining({ to: '5214441239999', text: { preview_url: false, body: 'Mañana pasa la cuadrilla de Interapas.' } }));
+    const detail = await t.http().get(`/api/v1/tickets/${ticket.folio}`).set(auth).expect(200);
+    expect(detail.body.thread.find((m: { id: string }) => m.id === res.body.id).delivery.state).toBe('sent');
+  });
 
   it('WhatsApp inside the window: queued, then sent through the Graph API to the wa_id from the phone number id', async () => {
     const ticket = await inbound(whatsappDelivery('5214441230001', 'Carmen', { type: 'text', text: { body: 'Bache en Av. Juárez' } }, { phoneNumberId: 'PN-777' }));
     const reply = await agentReply(ticket, 'Gracias, su reporte fue turnado a Obras Públicas.');
-    const payload = queued.find((p) => p.messageId === reply.id)!;
+    const payload = (await queuedPayload(reply.id))!;
     expect(payload).toEqual(expect.objectContaining({ channel: 'whatsapp', recipientId: '5214441230001', businessId: 'PN-777', ticketId: ticket.id }));
     expect((await messageRow(reply.id)).delivery_state).toBe('queued');
 
-    await expect(sender.send(payload)).resolves.toEqual({ externalId: 'wamid.OUT1' });
+    await expect(sender.send(payload)).resolves.toEqual({ externalId: expect.stringMatching(/^wamid.OUT/) });
     const [call] = fake.received(`/${fake.graphVersion}/PN-777/messages`);
     expect(call.headers.authorization).toBe(`Bearer ${fake.accessToken}`);
     expect(call.body).toEqual({
@@ -86,13 +100,13 @@ describe('social replies: 24 h window, platform send, press-office handover', ()
     });
     const row = await messageRow(reply.id);
     expect(row.delivery_state).toBe('sent');
-    expect(row.meta.platformMessageId).toBe('wamid.OUT1');
+    expect(row.meta.platformMessageId).toMatch(/^wamid.OUT/);
   });
 
   it('Messenger inside the window: sent with messaging_type RESPONSE to the PSID through the Page', async () => {
     const ticket = await inbound(messengerDelivery('PSID-R1', 'Luminaria apagada', { page: 'PAGE-77' }));
     const reply = await agentReply(ticket, 'Recibido, gracias.');
-    const payload = queued.find((p) => p.messageId === reply.id)!;
+    const payload = (await queuedPayload(reply.id))!;
     await expect(sender.send(payload)).resolves.toEqual({ externalId: expect.stringMatching(/^m_OUT/) });
     const [call] = fake.received(`/${fake.graphVersion}/PAGE-77/messages`);
     expect(call.body).toEqual({ recipient: { id: 'PSID-R1' }, messaging_type: 'RESPONSE', message: { text: 'Recibido, gracias.' } });
@@ -101,7 +115,7 @@ describe('social replies: 24 h window, platform send, press-office handover', ()
   it('Instagram inside the window: sent through /me/messages to the IGSID', async () => {
     const ticket = await inbound(messengerDelivery('IGSID-R1', 'Bache', { object: 'instagram', page: 'IG-77' }));
     const reply = await agentReply(ticket, 'Gracias por su reporte.');
-    const payload = queued.find((p) => p.messageId === reply.id)!;
+    const payload = (await queuedPayload(reply.id))!;
     await sender.send(payload);
     const [call] = fake.received(`/${fake.graphVersion}/me/messages`);
     expect(call.body).toEqual({ recipient: { id: 'IGSID-R1' }, messaging_type: 'RESPONSE', message: { text: 'Gracias por su reporte.' } });
@@ -111,7 +125,7 @@ describe('social replies: 24 h window, platform send, press-office handover', ()
     const ticket = await inbound(telegramUpdate(880001, { text: 'Árbol caído' }), 'telegram');
     await t.db.query(`UPDATE messages SET created_at = now() - interval '30 days' WHERE ticket_id = $1`, [ticket.id]);
     const reply = await agentReply(ticket, 'Ya enviamos una cuadrilla.');
-    const payload = queued.find((p) => p.messageId === reply.id)!;
+    const payload = (await queuedPayload(reply.id))!;
     await sender.send(payload);
     const [call] = fake.received(`/bot${fake.botToken}/sendMessage`);
     expect(call.body).toEqual({ chat_id: '880001', text: 'Ya enviamos una cuadrilla.' });
@@ -120,10 +134,9 @@ describe('social replies: 24 h window, platform send, press-office handover', ()
   it('outside the 24 h window: nothing is queued, the press office sees it as "needs manual reply" and marks it done', async () => {
     const ticket = await inbound(messengerDelivery('PSID-R2', 'Fuga de agua', { page: 'PAGE-77' }));
     await t.db.query(`UPDATE messages SET created_at = now() - interval '25 hours' WHERE ticket_id = $1`, [ticket.id]);
-    const before = queued.length;
     const sentBefore = fake.received(`/${fake.graphVersion}/PAGE-77/messages`).length;
     const reply = await agentReply(ticket, 'Disculpe la demora, ¿sigue la fuga?');
-    expect(queued.length).toBe(before);
+    expect(await queuedPayload(reply.id)).toBeUndefined();
     const row = await messageRow(reply.id);
     expect(row.delivery_state).toBeNull();
     expect(row.meta).toEqual(expect.objectContaining({ manualReply: 'pending', manualReplyReason: 'fuera de la ventana de 24 horas de la plataforma' }));
@@ -147,7 +160,7 @@ describe('social replies: 24 h window, platform send, press-office handover', ()
   it('a window the platform says has closed meanwhile: permanent failure and handover to the press office', async () => {
     const ticket = await inbound(messengerDelivery('PSID-R3', 'Ruido', { page: 'PAGE-88' }));
     const reply = await agentReply(ticket, 'Respuesta tardía');
-    const payload = queued.find((p) => p.messageId === reply.id)!;
+    const payload = (await queuedPayload(reply.id))!;
     fake.failNext(`/${fake.graphVersion}/PAGE-88/messages`, 400, {
       error: { message: '(#10) This message is sent outside of allowed window.', type: 'OAuthException', code: 10, error_subcode: 2018278, fbtrace_id: 'x' },
     });
@@ -160,7 +173,7 @@ describe('social replies: 24 h window, platform send, press-office handover', ()
   it('a platform outage is retryable and leaves the reply queued', async () => {
     const ticket = await inbound(messengerDelivery('PSID-R4', 'Baches', { page: 'PAGE-99' }));
     const reply = await agentReply(ticket, 'Seguimos');
-    const payload = queued.find((p) => p.messageId === reply.id)!;
+    const payload = (await queuedPayload(reply.id))!;
     fake.failNext(`/${fake.graphVersion}/PAGE-99/messages`, 503);
     const err = await sender.send(payload).catch((e: unknown) => e);
     expect((err as PlatformError).retryable).toBe(true);

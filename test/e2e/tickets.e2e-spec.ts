@@ -49,8 +49,11 @@ describe('tickets API (real PostgreSQL)', () => {
         expect.objectContaining({ kind: 'email', value: 'maria.lopez@correo.mx' }),
       ]),
     );
-    expect(res.body.thread).toHaveLength(1);
-    expect(res.body.thread[0].direction).toBe('inbound');
+    // the report, then the acknowledgement queued for the citizen's email (issue #4)
+    expect(res.body.thread.map((m: { direction: string; channel: string }) => [m.direction, m.channel])).toEqual([
+      ['inbound', 'phone'],
+      ['outbound', 'email'],
+    ]);
     expect(res.body.events.map((e: { type: string }) => e.type)).toEqual(['created']);
     const due = new Date(res.body.dueDates.resolution).getTime() - new Date(res.body.createdAt).getTime();
     expect(Math.round(due / 86_400_000)).toBe(40);
@@ -118,7 +121,7 @@ describe('tickets API (real PostgreSQL)', () => {
     const done = await tr('rejected', { reason: 'fuera de la competencia municipal' }).expect(200);
     expect(done.body.statusLabel).toBe('No procede');
     expect(done.body.rejectionReason).toBe('fuera de la competencia municipal');
-    const events = done.body.events.filter((e: { type: string }) => e.type !== 'created');
+    const events = done.body.events.filter((e: { type: string }) => e.type === 'status_changed' || e.type === 'reopened');
     expect(events.map((e: { fromStatus: string; toStatus: string }) => `${e.fromStatus}>${e.toStatus}`)).toEqual([
       'new>in_progress',
       'in_progress>waiting_citizen',
@@ -248,6 +251,35 @@ describe('tickets API (real PostgreSQL)', () => {
       expect(await q("'; DROP TABLE tickets; --")).toEqual([]);
       const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM tickets`);
       expect(n).toBeGreaterThan(0);
+    });
+
+    it('finds a ticket by the text of its thread, but never by internal notes', async () => {
+      const folio = folios[1];
+      await t.http().post(`/api/v1/tickets/${folio}/transitions`).set(agent).send({ to: 'waiting_citizen', message: '¿Nos comparte la ubicación del hidrante?' }).expect(200);
+      await t.http().post(`/api/v1/tickets/${folio}/notes`).set(agent).send({ body: 'zarzamora confidencial' }).expect(201);
+      const q = async (text: string) =>
+        (await t.http().get('/api/v1/tickets').query({ q: text }).set(agent).expect(200)).body.items.map((i: { folio: string }) => i.folio);
+      expect(await q('hidrantes')).toEqual([folio]);
+      expect(await q('ubicacion')).toContain(folio);
+      expect(await q('zarzamora')).toEqual([]);
+    });
+
+    it('pages a common word (more matches than the search cap) in the same order as the database', async () => {
+      await t.db.query(
+        `INSERT INTO tickets (folio, subject, description, channel, public_token, created_at)
+         SELECT 'SLP-1999-' || lpad(i::text, 6, '0'), 'Zanja profunda ' || i, 'Una zanja abierta sin señalamiento', 'phone', md5(i::text),
+                now() - interval '400 days' - i * interval '1 minute'
+         FROM generate_series(1, 2100) i`,
+      );
+      const expected = (await t.db.query(
+        `SELECT folio FROM tickets WHERE subject LIKE 'Zanja profunda %' ORDER BY created_at DESC, id DESC LIMIT 50`,
+      )).map((r: { folio: string }) => r.folio);
+      const p1 = await t.http().get('/api/v1/tickets').query({ q: 'zanjas', limit: 25 }).set(agent).expect(200);
+      const p2 = await t.http().get('/api/v1/tickets').query({ q: 'zanjas', limit: 25, cursor: p1.body.nextCursor }).set(agent).expect(200);
+      expect([...p1.body.items, ...p2.body.items].map((i: { folio: string }) => i.folio)).toEqual(expected);
+      // a narrower search over the same rows goes through the capped path and agrees too
+      const narrow = await t.http().get('/api/v1/tickets').query({ q: 'zanja 2099' }).set(agent).expect(200);
+      expect(narrow.body.items.map((i: { folio: string }) => i.folio)).toEqual(['SLP-1999-002099']);
     });
 
     it('filters by status, channel, category, date range and overdue', async () => {

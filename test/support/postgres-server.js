@@ -56,24 +56,34 @@ function asPostgresUser(cmd, args) {
   return spawnSync('runuser', ['-u', 'postgres', '--', cmd, ...args], { stdio: 'ignore' });
 }
 
-async function startOwnCluster(bin) {
-  const url = `postgres://postgres@127.0.0.1:${OWN_PORT}/postgres`;
+/** initdb (once) and start a private cluster in `dir` on `port`; returns its URL. */
+async function startCluster(bin, dir, port) {
+  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   if (await canConnect(url)) return url;
-  fs.mkdirSync(path.dirname(OWN_DIR), { recursive: true });
+  fs.mkdirSync(path.dirname(dir), { recursive: true });
   const isRoot = process.getuid && process.getuid() === 0;
-  if (!fs.existsSync(path.join(OWN_DIR, 'PG_VERSION'))) {
-    fs.mkdirSync(OWN_DIR, { recursive: true });
-    if (isRoot) execFileSync('chown', ['-R', 'postgres:postgres', OWN_DIR]);
-    const r = asPostgresUser(path.join(bin, 'initdb'), ['-D', OWN_DIR, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C.UTF-8']);
-    if (r.status !== 0) throw new Error(`initdb failed in ${OWN_DIR}`);
+  if (!fs.existsSync(path.join(dir, 'PG_VERSION'))) {
+    fs.mkdirSync(dir, { recursive: true });
+    if (isRoot) execFileSync('chown', ['-R', 'postgres:postgres', dir]);
+    const r = asPostgresUser(path.join(bin, 'initdb'), ['-D', dir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C.UTF-8']);
+    if (r.status !== 0) throw new Error(`initdb failed in ${dir}`);
   }
   // the server daemonises: no pipes to us (see STACK.md)
   const r = asPostgresUser(path.join(bin, 'pg_ctl'), [
-    '-D', OWN_DIR, '-l', path.join(OWN_DIR, 'server.log'), '-w', '-t', '30',
-    '-o', `-p ${OWN_PORT} -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300`, 'start',
+    '-D', dir, '-l', path.join(dir, 'server.log'), '-w', '-t', '30',
+    '-o', `-p ${port} -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300`, 'start',
   ]);
-  if (r.status !== 0 && !(await canConnect(url))) throw new Error(`could not start PostgreSQL in ${OWN_DIR} (see server.log there)`);
+  if (r.status !== 0 && !(await canConnect(url))) throw new Error(`could not start PostgreSQL in ${dir} (see server.log there)`);
   return url;
+}
+
+function stopCluster(bin, dir) {
+  const r = asPostgresUser(path.join(bin, 'pg_ctl'), ['-D', dir, '-m', 'fast', '-w', '-t', '30', 'stop']);
+  if (r.status !== 0) throw new Error(`could not stop PostgreSQL in ${dir}`);
+}
+
+function startOwnCluster(bin) {
+  return startCluster(bin, OWN_DIR, OWN_PORT);
 }
 
 /** Returns a URL of a server where we may CREATE DATABASE. */
@@ -102,4 +112,4 @@ async function ensurePostgres() {
   return startOwnCluster(bin);
 }
 
-module.exports = { ensurePostgres, canConnect };
+module.exports = { ensurePostgres, canConnect, pgBinDir, installPostgres, startCluster, stopCluster };

@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { DataSource } from 'typeorm';
 import request from 'supertest';
-import { createApp, RunningApp } from '../../src/bootstrap';
+import { createApp, CreateAppOptions, RunningApp } from '../../src/bootstrap';
 import { loadAppConfig } from '../../src/config/app-config';
 import { User } from '../../src/users/user.entity';
 import type { UserRole } from '../../src/users/user-role';
@@ -25,7 +25,7 @@ export interface TestApp {
 
 export const USER_PASSWORD = 'Contraseña-Segura-1';
 
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(env: Record<string, string> = {}, options: CreateAppOptions = {}): Promise<TestApp> {
   const database = await createTestDatabase();
   const config = loadAppConfig({
     DATABASE_URL: database.url,
@@ -39,7 +39,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   });
   let running: RunningApp;
   try {
-    running = await createApp(config);
+    running = await createApp(config, options);
   } catch (err) {
     await database.drop().catch(() => undefined);
     throw err;

@@ -9,9 +9,8 @@ import { isWebhookChannel, type WebhookChannel } from '../social/social-item';
 import type { SocialReplyPayload } from './social-reply-payload';
 
 /**
- * Where a platform reply is queued. The generic outbox implements this (`OutboxService.enqueue`
- * with `channel` = the platform); until it is wired, `setQueue` is never called and replies that
- * could be sent are left `queued` with their payload in the message's meta.
+ * Where a platform reply is queued: the generic outbox (`OutboxService.enqueue` with `channel` =
+ * the platform), wired in SocialIntakeModule; tests may put a recorder here.
  */
 export interface SocialReplyQueue {
   enqueue(manager: EntityManager, payload: SocialReplyPayload): Promise<void>;

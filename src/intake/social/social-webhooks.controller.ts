@@ -4,6 +4,7 @@ import { ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { Public } from '../../auth/roles.decorator';
 import { DomainError } from '../../common/domain-error';
+import { RateLimit } from '../../common/rate-limit';
 import { AppConfig } from '../../config/app-config';
 import { FailureLimiter } from './failure-limiter';
 import { SocialEventQueue } from './social-event-queue.service';
@@ -19,6 +20,7 @@ const AUTH_FAILURES_PER_MINUTE = 30;
  */
 @ApiTags('webhooks')
 @Controller('webhooks')
+@RateLimit('webhook') // WEBHOOK_RATE_LIMIT per client address per minute
 export class SocialWebhooksController {
   private readonly failures = new FailureLimiter(AUTH_FAILURES_PER_MINUTE);
 

@@ -72,6 +72,13 @@ export class NoteDto {
   @ApiProperty() @Transform(trim) @IsString() @IsNotEmpty() @MaxLength(20000) body: string;
 }
 
+/** A reply to the citizen, sent by email (or the ticket's platform) unless notifyCitizen is false. */
+export class ReplyDto {
+  @ApiProperty() @Transform(trim) @IsString() @IsNotEmpty() @MaxLength(20000) body: string;
+  @ApiPropertyOptional({ default: true, description: 'false: record the reply without sending it (e.g. answered by phone)' })
+  @IsOptional() @IsBoolean() notifyCitizen?: boolean;
+}
+
 export class AssignDto {
   @ApiPropertyOptional({ nullable: true, description: 'User to assign; null to unassign' })
   @IsOptional() @IsUUID() assigneeId?: string | null;

@@ -1,0 +1,64 @@
+import { loadAppConfig } from './app-config';
+import { EnvironmentError } from './env.validation';
+
+describe('outbound email and outbox settings', () => {
+  it('has SMTP off by default, with a From on the public host and safe outbox defaults', () => {
+    const cfg = loadAppConfig({ PUBLIC_BASE_URL: 'https://enlace.sanluis.gob.mx' });
+    expect(cfg.smtp).toBeUndefined();
+    expect(cfg.mailFrom).toBe('Atención Ciudadana <atencionciudadana@enlace.sanluis.gob.mx>');
+    expect(cfg.mailAckRateLimit).toBe(5);
+    expect(cfg.outbox).toEqual({
+      workerEnabled: true,
+      pollMs: 1000,
+      batchSize: 20,
+      concurrency: 4,
+      leaseSeconds: 300,
+      retryBaseMs: 30000,
+      retryMaxMs: 3600000,
+      maxAttempts: 48,
+    });
+  });
+
+  it('reads SMTP settings (587 by default, 465 when SMTP_SECURE)', () => {
+    const cfg = loadAppConfig({
+      SMTP_HOST: 'smtp.sanluis.gob.mx',
+      SMTP_USER: 'enlace',
+      SMTP_PASSWORD: 'secreto',
+      MAIL_FROM: 'Atención Ciudadana <atencionciudadana@sanluis.gob.mx>',
+      MAIL_REPLY_TO: 'AtencionCiudadana@sanluis.gob.mx',
+      OUTBOX_WORKER: 'false',
+      OUTBOX_POLL_MS: '250',
+    });
+    expect(cfg.smtp).toEqual({
+      host: 'smtp.sanluis.gob.mx',
+      port: 587,
+      secure: false,
+      user: 'enlace',
+      password: 'secreto',
+      timeoutMs: 30000,
+    });
+    expect(cfg.mailReplyTo).toBe('atencionciudadana@sanluis.gob.mx');
+    expect(cfg.outbox.workerEnabled).toBe(false);
+    expect(cfg.outbox.pollMs).toBe(250);
+    expect(
+      loadAppConfig({ SMTP_HOST: 'smtp.x.mx', SMTP_SECURE: 'true', MAIL_FROM: 'a@x.mx' }).smtp
+        ?.port,
+    ).toBe(465);
+  });
+
+  it.each([
+    ['SMTP_PORT', { SMTP_PORT: '99999' }],
+    ['SMTP_SECURE', { SMTP_SECURE: 'quizá' }],
+    ['SMTP_HOST', { SMTP_HOST: 'smtp host con espacios', MAIL_FROM: 'a@x.mx' }],
+    ['MAIL_FROM', { MAIL_FROM: 'no es un correo' }],
+    ['MAIL_FROM', { SMTP_HOST: 'smtp.x.mx' }],
+    ['MAIL_REPLY_TO', { MAIL_REPLY_TO: 'nope' }],
+    ['MAIL_ACK_RATE_LIMIT', { MAIL_ACK_RATE_LIMIT: '-1' }],
+    ['OUTBOX_POLL_MS', { OUTBOX_POLL_MS: '1' }],
+    ['OUTBOX_LEASE_SECONDS', { OUTBOX_LEASE_SECONDS: '0' }],
+    ['OUTBOX_RETRY_MAX_MS', { OUTBOX_RETRY_BASE_MS: '5000', OUTBOX_RETRY_MAX_MS: '1000' }],
+  ])('rejects a bad %s naming it', (name, env) => {
+    expect(() => loadAppConfig(env)).toThrow(EnvironmentError);
+    expect(() => loadAppConfig(env)).toThrow(new RegExp(name));
+  });
+});

@@ -1,0 +1,38 @@
+import { classifySmtpError } from './classify-smtp-error';
+
+const err = (props: Record<string, unknown>) => Object.assign(new Error('x'), props);
+
+describe('classifySmtpError', () => {
+  it.each([
+    ['550 on RCPT', { code: 'EENVELOPE', responseCode: 550, command: 'RCPT TO' }, 'permanent'],
+    ['554 on DATA', { code: 'EMESSAGE', responseCode: 554, command: 'DATA' }, 'permanent'],
+    ['552 too big', { code: 'EMESSAGE', responseCode: 552, command: 'DATA' }, 'permanent'],
+    ['503 bad sequence', { code: 'EPROTOCOL', responseCode: 503, command: 'DATA' }, 'temporary'],
+    ['451 greylisting', { code: 'EENVELOPE', responseCode: 451, command: 'RCPT TO' }, 'temporary'],
+    ['452 mailbox full', { code: 'EMESSAGE', responseCode: 452, command: 'DATA' }, 'temporary'],
+    [
+      '421 shutting down',
+      { code: 'EPROTOCOL', responseCode: 421, command: 'MAIL FROM' },
+      'unavailable',
+    ],
+    ['connection refused', { code: 'ESOCKET', command: 'CONN' }, 'unavailable'],
+    ['raw ECONNREFUSED', { code: 'ECONNREFUSED' }, 'unavailable'],
+    ['timeout', { code: 'ETIMEDOUT' }, 'unavailable'],
+    ['connection closed mid-send', { code: 'ECONNECTION', command: 'DATA' }, 'unavailable'],
+    ['DNS', { code: 'EDNS' }, 'unavailable'],
+    [
+      'bad credentials (535)',
+      { code: 'EAUTH', responseCode: 535, command: 'AUTH PLAIN' },
+      'unavailable',
+    ],
+    ['message cannot be built', { code: 'EMESSAGE' }, 'permanent'],
+    ['something unknown', {}, 'temporary'],
+  ])('%s → %s', (_name, props, expected) => {
+    expect(classifySmtpError(err(props))).toBe(expected);
+  });
+
+  it('copes with non-errors', () => {
+    expect(classifySmtpError(undefined)).toBe('temporary');
+    expect(classifySmtpError('boom')).toBe('temporary');
+  });
+});

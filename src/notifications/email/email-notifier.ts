@@ -1,0 +1,268 @@
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { AppConfig } from '../../config/app-config';
+import { MetricsService } from '../../metrics/metrics.service';
+import type { Message } from '../../tickets/message.entity';
+import { TicketChange, TicketChangeListener, TicketHooks } from '../../tickets/ticket-hooks';
+import { STATUS_LABELS, STATUS_MEANINGS } from '../../tickets/ticket-status';
+import type { Ticket } from '../../tickets/ticket.entity';
+import { BRANDING } from '../branding';
+import { formatDateEs } from '../format-date-es';
+import { OutboxService } from '../outbox.service';
+import { EmailTemplateKind, EmailTemplates } from './email-templates';
+import type { EmailPayload } from './email-transport';
+import { domainOf, parseMailbox } from './mail-address';
+import { generateMessageId } from './message-id';
+import { emailAppliesTo, pickRecipient, statusTemplate, threadHeaders } from './notification-plan';
+
+interface Notice {
+  template: EmailTemplateKind;
+  /** outbox kind */
+  kind: 'acknowledgement' | 'status_changed' | 'reply';
+  /** an existing thread message this mail delivers (a reply, a status change's public text) */
+  threadMessage: Message | null;
+  message: string | null;
+  reason: string | null;
+  automatic: boolean;
+}
+
+/**
+ * Turns ticket changes into citizen emails, inside the change's own transaction: the
+ * acknowledgement of a new ticket, status changes, agent replies. Each mail gets a thread message
+ * (outbound, channel email) whose external id is the mail's Message-ID, and an outbox row.
+ */
+@Injectable()
+export class EmailNotifier implements TicketChangeListener, OnModuleInit {
+  private readonly logger = new Logger(EmailNotifier.name);
+  private readonly counter;
+  private readonly ownAddresses: string[];
+  private readonly domain: string;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly hooks: TicketHooks,
+    private readonly outbox: OutboxService,
+    private readonly templates: EmailTemplates,
+    metrics: MetricsService,
+  ) {
+    this.counter = metrics.counter(
+      'enlace_email_notifications_total',
+      'Citizen emails queued or skipped, by template and outcome',
+      ['template', 'outcome'],
+    );
+    const from = parseMailbox(config.mailFrom).address;
+    this.domain = domainOf(from);
+    // IMAP_USER comes with the mailbox reader (issue #3); read it when that config exists
+    const imapUser = (config as AppConfig & { imapUser?: string }).imapUser;
+    this.ownAddresses = [from, config.mailReplyTo, imapUser]
+      .filter((a): a is string => typeof a === 'string' && a.includes('@'))
+      .map((a) => a.toLowerCase());
+  }
+
+  onModuleInit(): void {
+    this.hooks.register(this);
+  }
+
+  async onTicketChange(manager: EntityManager, change: TicketChange): Promise<void> {
+    switch (change.type) {
+      case 'created':
+        if (change.automated) return this.skip('acknowledgement', 'automated', change.ticket);
+        return this.notify(manager, change.ticket, {
+          template: 'acknowledgement',
+          kind: 'acknowledgement',
+          threadMessage: null,
+          message: null,
+          reason: null,
+          automatic: true,
+        });
+      case 'status_changed': {
+        const template = statusTemplate(change.to);
+        if (!template || !change.notifyCitizen) return;
+        return this.notify(manager, change.ticket, {
+          template,
+          kind: 'status_changed',
+          threadMessage: change.publicMessage,
+          message: change.publicMessage?.bodyText ?? null,
+          reason: change.to === 'rejected' ? (change.reason ?? 'No se indicó el motivo.') : null,
+          automatic: true,
+        });
+      }
+      case 'reply':
+        if (!change.notifyCitizen) return;
+        return this.notify(manager, change.ticket, {
+          template: 'reply',
+          kind: 'reply',
+          threadMessage: change.message,
+          message: change.message.bodyText,
+          reason: null,
+          automatic: false,
+        });
+      default:
+        return;
+    }
+  }
+
+  private skip(template: string, reason: string, ticket: Ticket): void {
+    this.counter.inc({ template, outcome: `skipped_${reason}` });
+    this.logger.log({ ticketId: ticket.id, template, reason }, 'citizen email not sent');
+  }
+
+  private async notify(manager: EntityManager, ticket: Ticket, notice: Notice): Promise<void> {
+    if (!emailAppliesTo(ticket.channel)) return;
+    if (!ticket.citizenId) return this.skip(notice.template, 'no_citizen', ticket);
+    const identities = await this.emailIdentities(manager, ticket.citizenId);
+    const choice = pickRecipient(identities, this.ownAddresses);
+    if ('skip' in choice) return this.skip(notice.template, choice.skip, ticket);
+    const recipient = choice.address;
+
+    if (notice.kind === 'acknowledgement' && !(await this.withinAckLimit(manager, recipient))) {
+      return this.skip(notice.template, 'rate_limited', ticket);
+    }
+
+    const [info] = await manager.query<
+      Array<{
+        public_token: string;
+        created_at: Date;
+        citizen_name: string | null;
+        area_name: string | null;
+      }>
+    >(
+      `SELECT t.public_token, t.created_at, c.name AS citizen_name, a.name AS area_name
+       FROM tickets t LEFT JOIN citizens c ON c.id = t.citizen_id LEFT JOIN areas a ON a.id = t.area_id
+       WHERE t.id = $1`,
+      [ticket.id],
+    );
+    const thread = await manager.query<Array<{ direction: string; external_id: string }>>(
+      `SELECT direction, external_id FROM messages
+       WHERE ticket_id = $1 AND channel = 'email' AND external_id IS NOT NULL ORDER BY id`,
+      [ticket.id],
+    );
+    const { inReplyTo, references } = threadHeaders(
+      thread.map((m) => ({ direction: m.direction, externalId: m.external_id })),
+    );
+
+    const base = this.config.publicBaseUrl;
+    const statusPage = `${base}/seguimiento/${encodeURIComponent(ticket.folio)}`;
+    const context = {
+      city: BRANDING.city,
+      office: BRANDING.office,
+      institution: BRANDING.institution,
+      folio: ticket.folio,
+      subject: ticket.subject,
+      citizenName: info.citizen_name,
+      statusLabel: STATUS_LABELS[ticket.status],
+      statusMeaning: STATUS_MEANINGS[ticket.status],
+      areaName: info.area_name,
+      statusUrl: `${statusPage}?token=${encodeURIComponent(info.public_token)}`,
+      privacyUrl: `${base}/aviso-de-privacidad`,
+      message: notice.message,
+      reason: notice.reason,
+      receivedAt: formatDateEs(info.created_at, this.config.cityTimeZone) ?? '',
+      automatic: notice.automatic,
+    };
+    let rendered;
+    try {
+      rendered = this.templates.render(notice.template, context);
+    } catch (err) {
+      // templates are checked at start-up; should one still fail, the ticket change must not
+      this.logger.error(
+        {
+          ticketId: ticket.id,
+          template: notice.template,
+          err: err instanceof Error ? err.name : 'unknown',
+        },
+        'email template failed',
+      );
+      return this.skip(notice.template, 'template_error', ticket);
+    }
+    const messageId = generateMessageId(this.domain);
+
+    // the thread keeps what was sent, without the status-page token (press users read some threads)
+    const redactedText = rendered.text.split(context.statusUrl).join(statusPage);
+    let threadMessageId: string;
+    if (notice.threadMessage) {
+      threadMessageId = notice.threadMessage.id;
+      await manager.query(
+        `UPDATE messages SET channel = 'email', subject = $2, meta = meta || $3::jsonb WHERE id = $1`,
+        [
+          threadMessageId,
+          rendered.subject.slice(0, 500),
+          JSON.stringify({ notification: notice.template }),
+        ],
+      );
+    } else {
+      const [row] = await manager.query<Array<{ id: string }>>(
+        // after everything already on the thread (now() is the transaction's start, earlier than
+        // the message that caused this mail)
+        `INSERT INTO messages (ticket_id, direction, channel, subject, body_text, public, meta, created_at)
+         VALUES ($1, 'outbound', 'email', $2, $3, true, $4,
+                 GREATEST(clock_timestamp(), (SELECT max(created_at) FROM messages WHERE ticket_id = $1)))
+         RETURNING id`,
+        [
+          ticket.id,
+          rendered.subject.slice(0, 500),
+          redactedText,
+          JSON.stringify({ notification: notice.template, automatic: notice.automatic }),
+        ],
+      );
+      threadMessageId = String(row.id);
+    }
+
+    const payload: EmailPayload = {
+      template: notice.template,
+      subject: rendered.subject,
+      text: rendered.text,
+      html: rendered.html,
+      inReplyTo,
+      references,
+      automatic: notice.automatic,
+    };
+    await this.outbox.enqueue(manager, {
+      channel: 'email',
+      kind: notice.kind,
+      recipient,
+      payload: payload as unknown as Record<string, unknown>,
+      ticketId: ticket.id,
+      messageId: threadMessageId,
+      externalId: messageId,
+    });
+    this.counter.inc({ template: notice.template, outcome: 'queued' });
+    this.logger.log(
+      { ticketId: ticket.id, messageId: threadMessageId, template: notice.template },
+      'citizen email queued',
+    );
+  }
+
+  /** The citizen's email identities (following merges), newest first. */
+  private async emailIdentities(
+    manager: EntityManager,
+    citizenId: string,
+  ): Promise<Array<{ value: string; undeliverable: boolean }>> {
+    return manager.query(
+      `WITH RECURSIVE chain(id, depth) AS (
+         SELECT id, 0 FROM citizens WHERE id = $1
+         UNION ALL
+         SELECT c.merged_into_id, chain.depth + 1 FROM citizens c JOIN chain ON c.id = chain.id
+         WHERE c.merged_into_id IS NOT NULL AND chain.depth < 10
+       )
+       SELECT ci.value, ci.undeliverable FROM citizen_identities ci
+       WHERE ci.citizen_id IN (SELECT id FROM chain) AND ci.kind = 'email'
+       ORDER BY ci.created_at DESC, ci.value`,
+      [citizenId],
+    );
+  }
+
+  /** At most MAIL_ACK_RATE_LIMIT acknowledgements per address per hour; concurrent ones take turns. */
+  private async withinAckLimit(manager: EntityManager, recipient: string): Promise<boolean> {
+    const limit = this.config.mailAckRateLimit;
+    if (limit <= 0) return false;
+    await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [
+      `ack-rate:${recipient}`,
+    ]);
+    const [{ n }] = await manager.query<Array<{ n: number }>>(
+      `SELECT count(*)::int AS n FROM outbox WHERE recipient = $1 AND kind = 'acknowledgement' AND created_at > now() - interval '1 hour'`,
+      [recipient],
+    );
+    return n < limit;
+  }
+}

@@ -1,0 +1,70 @@
+import { AppConfig } from '../../config/app-config';
+import {
+  OutboxPermanentError,
+  OutboxRow,
+  OutboxTransport,
+  OutboxUnavailableError,
+} from '../outbox-transports';
+import { classifySmtpError } from './classify-smtp-error';
+import { parseMailbox } from './mail-address';
+import { SmtpClient } from './smtp-client';
+
+/** What the email notifier writes into an outbox row's payload. */
+export interface EmailPayload {
+  template: string;
+  subject: string;
+  text: string;
+  html: string;
+  inReplyTo: string | null;
+  references: string[];
+  /** automatic mail: `Auto-Submitted: auto-replied` so the citizen's auto-responder stays quiet */
+  automatic: boolean;
+}
+
+/** Sends `email` outbox rows over SMTP with our Message-ID, threading headers and UTF-8 bodies. */
+export class EmailTransport implements OutboxTransport {
+  constructor(
+    private readonly smtp: SmtpClient,
+    private readonly config: AppConfig,
+  ) {}
+
+  async send(row: OutboxRow): Promise<{ externalId?: string }> {
+    const p = row.payload as unknown as EmailPayload;
+    if (!row.externalId) throw new OutboxPermanentError('outbox row has no Message-ID');
+    if (typeof p.subject !== 'string' || typeof p.text !== 'string')
+      throw new OutboxPermanentError('outbox row has no email content');
+    const headers: Record<string, string> = p.automatic
+      ? { 'Auto-Submitted': 'auto-replied', 'X-Auto-Response-Suppress': 'All' }
+      : {};
+    try {
+      await this.smtp.send({
+        from: this.config.mailFrom,
+        replyTo: this.config.mailReplyTo ?? parseMailbox(this.config.mailFrom).address,
+        to: row.recipient,
+        subject: p.subject,
+        text: p.text,
+        html: p.html,
+        messageId: row.externalId,
+        ...(p.inReplyTo ? { inReplyTo: p.inReplyTo } : {}),
+        ...(p.references?.length ? { references: p.references } : {}),
+        headers,
+      });
+    } catch (err) {
+      const detail = smtpErrorText(err);
+      const kind = classifySmtpError(err);
+      if (kind === 'permanent') throw new OutboxPermanentError(detail, { cause: err });
+      if (kind === 'unavailable') throw new OutboxUnavailableError(detail, { cause: err });
+      throw new Error(detail, { cause: err });
+    }
+    return { externalId: row.externalId };
+  }
+}
+
+/** "550 5.1.1 … (RCPT TO)" — what staff see on the thread. */
+function smtpErrorText(err: unknown): string {
+  const e = err as { message?: string; response?: string; code?: string; command?: string };
+  const parts = [e?.response || e?.message || String(err)];
+  if (e?.command) parts.push(`(${e.command})`);
+  if (e?.code && !(e.response || '').includes(e.code)) parts.push(`[${e.code}]`);
+  return parts.join(' ').replace(/\s+/g, ' ').trim();
+}

@@ -1,0 +1,224 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { AppConfig } from '../config/app-config';
+import { MetricsService } from '../metrics/metrics.service';
+import { OutboxService } from './outbox.service';
+import {
+  OutboxPermanentError,
+  OutboxRow,
+  OutboxTransports,
+  OutboxUnavailableError,
+} from './outbox-transports';
+import { retryDelayMs } from './retry-backoff';
+
+const STOP_WAIT_MS = 10_000;
+
+/** What the worker does with a failed attempt (pure; see the spec beside it). */
+export function failureOutcome(
+  err: unknown,
+  attempts: number,
+  maxAttempts: number,
+): 'failed' | 'retry' {
+  if (err instanceof OutboxPermanentError) return 'failed';
+  if (err instanceof OutboxUnavailableError) return 'retry';
+  return attempts >= maxAttempts ? 'failed' : 'retry';
+}
+
+/** Error details safe for logs: codes, never messages (they can hold addresses). */
+function errorCode(err: unknown): string {
+  const e = err as { responseCode?: number; code?: string; name?: string };
+  return (
+    [e?.name, e?.code, e?.responseCode].filter((x) => x !== undefined && x !== null).join(':') ||
+    'unknown'
+  );
+}
+
+/**
+ * Sends the outbox. Every app instance may run one: rows are claimed with SKIP LOCKED and a lease,
+ * sent through the transport registered for their channel, then marked sent / retried with
+ * exponential backoff / failed. Delivery is at-least-once: a worker that dies after the receiving
+ * server accepted a mail but before it recorded that, sends it again — with the same Message-ID.
+ */
+@Injectable()
+export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(OutboxWorker.name);
+  private readonly workerId = randomBytes(6).toString('hex');
+  private stopping = false;
+  private loopDone: Promise<void> | null = null;
+  private wakeUp: (() => void) | null = null;
+  private readonly attempts;
+  private readonly lag;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly outbox: OutboxService,
+    private readonly transports: OutboxTransports,
+    metrics: MetricsService,
+  ) {
+    this.attempts = metrics.counter(
+      'enlace_outbox_attempts_total',
+      'Outbox send attempts by channel and outcome (sent, retry, failed)',
+      ['channel', 'outcome'],
+    );
+    this.lag = metrics.histogram(
+      'enlace_outbox_delivery_lag_seconds',
+      'Seconds from enqueue to sent',
+      ['channel'],
+      [1, 5, 15, 60, 300, 900, 3600, 21600, 86400],
+    );
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.config.outbox.workerEnabled) {
+      this.logger.log('outbox worker disabled on this instance (OUTBOX_WORKER=false)');
+      return;
+    }
+    this.loopDone = this.loop();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.stopping = true;
+    this.wakeUp?.();
+    if (!this.loopDone) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.loopDone,
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, STOP_WAIT_MS))),
+    ]);
+    clearTimeout(timer);
+  }
+
+  /** Poll now instead of waiting for the next interval. */
+  wake(): void {
+    this.wakeUp?.();
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopping) {
+      let claimed = 0;
+      try {
+        claimed = await this.runOnce();
+      } catch (err) {
+        if (!this.stopping) this.logger.warn({ err: errorCode(err) }, 'outbox poll failed');
+      }
+      if (this.stopping) break;
+      if (claimed < this.config.outbox.batchSize) await this.sleep(this.config.outbox.pollMs);
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp = done;
+    });
+  }
+
+  /** One claim-and-send round; returns how many rows it claimed. */
+  async runOnce(): Promise<number> {
+    const cfg = this.config.outbox;
+    const claimToken = `${this.workerId}.${randomBytes(6).toString('hex')}`;
+    const rows = await this.outbox.claim(
+      this.transports.channels(),
+      cfg.batchSize,
+      claimToken,
+      cfg.leaseSeconds,
+    );
+    if (!rows.length) return 0;
+    let next = 0;
+    const lane = async () => {
+      while (next < rows.length) {
+        const row = rows[next++];
+        await this.deliver(row, claimToken);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(cfg.concurrency, rows.length) }, lane));
+    return rows.length;
+  }
+
+  private async deliver(row: OutboxRow, claimToken: string): Promise<void> {
+    const cfg = this.config.outbox;
+    const transport = this.transports.get(row.channel);
+    const log = {
+      outboxId: row.id,
+      ticketId: row.ticketId,
+      channel: row.channel,
+      kind: row.kind,
+      attempt: row.attempts,
+    };
+    let result: { externalId?: string };
+    try {
+      if (!transport)
+        throw new OutboxUnavailableError(`no transport registered for channel ${row.channel}`);
+      result = await withTimeout(transport.send(row), (cfg.leaseSeconds * 1000) / 2);
+    } catch (err) {
+      const outcome = failureOutcome(err, row.attempts, cfg.maxAttempts);
+      const text = describe(err, row.attempts, cfg.maxAttempts, outcome);
+      try {
+        if (outcome === 'failed') {
+          await this.outbox.markFailed(row, claimToken, text);
+          this.logger.warn({ ...log, err: errorCode(err) }, 'outbox delivery failed permanently');
+        } else {
+          const delay = retryDelayMs(row.attempts, {
+            baseMs: cfg.retryBaseMs,
+            maxMs: cfg.retryMaxMs,
+          });
+          await this.outbox.markRetry(row, claimToken, text, delay);
+          this.logger.log(
+            { ...log, err: errorCode(err), retryInMs: delay },
+            'outbox delivery will be retried',
+          );
+        }
+        this.attempts.inc({ channel: row.channel, outcome });
+      } catch (markErr) {
+        // the lease runs out and another round takes the row again
+        this.logger.warn(
+          { ...log, err: errorCode(markErr) },
+          'could not record a failed outbox attempt',
+        );
+      }
+      return;
+    }
+    try {
+      await this.outbox.markSent(row, claimToken, result.externalId);
+      this.attempts.inc({ channel: row.channel, outcome: 'sent' });
+      this.lag.observe(
+        { channel: row.channel },
+        Math.max(0, (Date.now() - row.createdAt.getTime()) / 1000),
+      );
+      this.logger.log(log, 'outbox delivered');
+    } catch (err) {
+      // sent but not recorded: the row is sent again after its lease, with the same Message-ID
+      this.logger.warn(
+        { ...log, err: errorCode(err) },
+        'outbox delivered but not recorded; it will be sent again',
+      );
+    }
+  }
+}
+
+function describe(
+  err: unknown,
+  attempts: number,
+  maxAttempts: number,
+  outcome: 'failed' | 'retry',
+): string {
+  const message = err instanceof Error ? err.message : String(err);
+  if (outcome === 'failed' && !(err instanceof OutboxPermanentError))
+    return `gave up after ${attempts} attempts (limit ${maxAttempts}): ${message}`;
+  return message;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new OutboxUnavailableError(`no answer within ${Math.round(ms / 1000)} s`)),
+      ms,
+    );
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,237 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import type { OutboxRow } from './outbox-transports';
+
+export interface OutboxEnqueueInput {
+  channel: string;
+  kind: string;
+  recipient: string;
+  payload: Record<string, unknown>;
+  ticketId?: string | null;
+  /** the thread message whose delivery state mirrors this row */
+  messageId?: string | null;
+  /** known before sending (email Message-ID); also written to the thread message */
+  externalId?: string | null;
+  /** do not send before this time */
+  notBefore?: Date;
+}
+
+export interface OutboxChannelStats {
+  channel: string;
+  queued: number;
+  failed: number;
+  /** seconds since the oldest queued row was written (0 when none) */
+  oldestQueuedSeconds: number;
+}
+
+interface RawOutboxRow {
+  id: string | number;
+  channel: string;
+  kind: string;
+  ticket_id: string | number | null;
+  message_id: string | number | null;
+  recipient: string;
+  external_id: string | null;
+  payload: Record<string, unknown>;
+  attempts: number;
+  created_at: Date;
+}
+
+function toRow(r: RawOutboxRow): OutboxRow {
+  return {
+    id: String(r.id),
+    channel: r.channel,
+    kind: r.kind,
+    ticketId: r.ticket_id === null ? null : String(r.ticket_id),
+    messageId: r.message_id === null ? null : String(r.message_id),
+    recipient: r.recipient,
+    externalId: r.external_id,
+    payload: r.payload ?? {},
+    attempts: Number(r.attempts),
+    createdAt: new Date(r.created_at),
+  };
+}
+
+const MAX_ERROR_CHARS = 1000;
+// (UPDATE … RETURNING is wrapped in a CTE: TypeORM returns [rows, count] for a bare UPDATE)
+
+/**
+ * The outbox table: enqueue inside the caller's transaction; claim, complete, retry or fail from
+ * the worker. Every outcome is mirrored onto the thread message (delivery state, attempts, error).
+ */
+@Injectable()
+export class OutboxService {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** Writes one notification with the caller's transaction: it commits or rolls back with the change. */
+  async enqueue(manager: EntityManager, input: OutboxEnqueueInput): Promise<{ id: string }> {
+    const rows: Array<{ id: string }> = await manager.query(
+      `INSERT INTO outbox (channel, kind, ticket_id, message_id, recipient, external_id, payload, next_attempt_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, COALESCE($8::timestamptz, now()))
+       RETURNING id`,
+      [
+        input.channel,
+        input.kind,
+        input.ticketId ?? null,
+        input.messageId ?? null,
+        input.recipient,
+        input.externalId ?? null,
+        JSON.stringify(input.payload),
+        input.notBefore ?? null,
+      ],
+    );
+    if (input.messageId) {
+      await manager.query(
+        `UPDATE messages SET delivery_state = 'queued', delivery_attempts = 0, delivery_error = NULL,
+                external_id = COALESCE($2, external_id)
+         WHERE id = $1`,
+        [input.messageId, input.externalId ?? null],
+      );
+    }
+    return { id: String(rows[0].id) };
+  }
+
+  /**
+   * Claims up to `limit` due rows of these channels for `leaseSeconds` under `claimToken`.
+   * `SKIP LOCKED` keeps concurrent workers off each other's rows; the lease hands a row to another
+   * worker when its claimant died mid-send. Counts the attempt now, so a crash is an attempt too.
+   */
+  async claim(
+    channels: string[],
+    limit: number,
+    claimToken: string,
+    leaseSeconds: number,
+  ): Promise<OutboxRow[]> {
+    if (!channels.length) return [];
+    const rows: RawOutboxRow[] = await this.dataSource.query(
+      `WITH due AS (
+         SELECT id FROM outbox
+         WHERE state = 'queued' AND channel = ANY($1) AND next_attempt_at <= now()
+           AND (locked_until IS NULL OR locked_until < now())
+         ORDER BY next_attempt_at, id
+         LIMIT $2
+         FOR UPDATE SKIP LOCKED
+       )
+       , claimed AS (
+         UPDATE outbox o
+         SET locked_by = $3, locked_until = now() + make_interval(secs => $4), attempts = o.attempts + 1, updated_at = now()
+         FROM due WHERE o.id = due.id
+         RETURNING o.id, o.channel, o.kind, o.ticket_id, o.message_id, o.recipient, o.external_id, o.payload, o.attempts, o.created_at
+       )
+       SELECT * FROM claimed`,
+      [channels, limit, claimToken, leaseSeconds],
+    );
+    return rows.map(toRow).sort((a, b) => Number(a.id) - Number(b.id));
+  }
+
+  /** Sent. Returns false when the claim was lost (lease expired and another worker took the row). */
+  async markSent(row: OutboxRow, claimToken: string, externalId?: string): Promise<boolean> {
+    return this.dataSource.transaction(async (manager) => {
+      const updated: Array<{ message_id: string | null; external_id: string | null }> =
+        await manager.query(
+          `WITH done AS (
+           UPDATE outbox SET state = 'sent', sent_at = now(), locked_by = NULL, locked_until = NULL, updated_at = now(),
+                  external_id = COALESCE(external_id, $3)
+           WHERE id = $1 AND locked_by = $2 AND state = 'queued'
+           RETURNING message_id, external_id
+         )
+         SELECT * FROM done`,
+          [row.id, claimToken, externalId ?? null],
+        );
+      if (!updated.length) return false;
+      const messageId = updated[0].message_id;
+      if (messageId) {
+        await manager.query(
+          `UPDATE messages m SET delivery_state = 'sent', delivery_attempts = $2,
+                  external_id = CASE
+                    WHEN m.external_id IS NULL AND $3::varchar IS NOT NULL AND NOT EXISTS (
+                      SELECT 1 FROM messages o WHERE o.channel = m.channel AND o.external_id = $3::varchar)
+                    THEN $3::varchar ELSE m.external_id END
+           WHERE m.id = $1`,
+          [messageId, row.attempts, updated[0].external_id],
+        );
+      }
+      return true;
+    });
+  }
+
+  /** A temporary failure: try again at `retryAt`. */
+  async markRetry(
+    row: OutboxRow,
+    claimToken: string,
+    error: string,
+    delayMs: number,
+  ): Promise<boolean> {
+    return this.finishWithError(row, claimToken, 'queued', error, delayMs);
+  }
+
+  /** A permanent failure, or too many temporary ones: stop, and show it on the thread. */
+  async markFailed(row: OutboxRow, claimToken: string, error: string): Promise<boolean> {
+    return this.finishWithError(row, claimToken, 'failed', error, 0);
+  }
+
+  private async finishWithError(
+    row: OutboxRow,
+    claimToken: string,
+    state: 'queued' | 'failed',
+    error: string,
+    delayMs: number,
+  ) {
+    const message = error.slice(0, MAX_ERROR_CHARS);
+    return this.dataSource.transaction(async (manager) => {
+      const updated: Array<{ message_id: string | null }> = await manager.query(
+        `WITH done AS (
+           UPDATE outbox SET state = $3, last_error = $4, locked_by = NULL, locked_until = NULL, updated_at = now(),
+                  next_attempt_at = now() + make_interval(secs => $5)
+           WHERE id = $1 AND locked_by = $2 AND state = 'queued'
+           RETURNING message_id
+         )
+         SELECT * FROM done`,
+        [row.id, claimToken, state, message, delayMs / 1000],
+      );
+      if (!updated.length) return false;
+      if (updated[0].message_id) {
+        await manager.query(
+          `UPDATE messages SET delivery_state = $2, delivery_attempts = $3, delivery_error = $4 WHERE id = $1`,
+          [updated[0].message_id, state, row.attempts, message],
+        );
+      }
+      return true;
+    });
+  }
+
+  /** Queued and failed counts and the age of the oldest queued row, per channel. */
+  async stats(): Promise<OutboxChannelStats[]> {
+    // two partial-index scans (queued, failed): sent rows, the bulk of the table, are never read
+    const rows: Array<{
+      channel: string;
+      state: string;
+      n: number;
+      oldest: string | number | null;
+    }> = await this.dataSource.query(
+      `SELECT channel, 'queued' AS state, count(*)::int AS n, EXTRACT(EPOCH FROM now() - min(created_at)) AS oldest
+         FROM outbox WHERE state = 'queued' GROUP BY channel
+       UNION ALL
+       SELECT channel, 'failed' AS state, count(*)::int AS n, NULL AS oldest
+         FROM outbox WHERE state = 'failed' GROUP BY channel`,
+    );
+    const byChannel = new Map<string, OutboxChannelStats>();
+    for (const r of rows) {
+      const s = byChannel.get(r.channel) ?? {
+        channel: r.channel,
+        queued: 0,
+        failed: 0,
+        oldestQueuedSeconds: 0,
+      };
+      if (r.state === 'queued') {
+        s.queued = r.n;
+        s.oldestQueuedSeconds = r.oldest === null ? 0 : Math.max(0, Number(r.oldest));
+      } else {
+        s.failed = r.n;
+      }
+      byChannel.set(r.channel, s);
+    }
+    return [...byChannel.values()].sort((a, b) => a.channel.localeCompare(b.channel));
+  }
+}

@@ -1,0 +1,148 @@
+import type { EntityManager } from 'typeorm';
+import type { PersonalDataHandler, PersonalDataSubject } from './personal-data-registry';
+import { PLACEHOLDERS, type Redactor } from './redact-identifiers';
+
+const ERASED_ATTACHMENT_REASON = 'eliminado por anonimización';
+
+/** citizens + citizen_identities: the record itself. */
+export const citizensHandler: PersonalDataHandler = {
+  name: 'citizens',
+  tables: ['citizens', 'citizen_identities'],
+  async export(manager, s) {
+    const citizens: Array<Record<string, unknown>> = await manager.query(
+      `SELECT id, name, merged_into_id AS "mergedIntoId", anonymised_at AS "anonymisedAt", created_at AS "createdAt", updated_at AS "updatedAt"
+       FROM citizens WHERE id = ANY($1) ORDER BY created_at`,
+      [s.citizenIds],
+    );
+    const identities: Array<Record<string, unknown>> = await manager.query(
+      `SELECT kind, value, handle, display_name AS "displayName", undeliverable, created_at AS "createdAt"
+       FROM citizen_identities WHERE citizen_id = ANY($1) ORDER BY created_at, id`,
+      [s.citizenIds],
+    );
+    return {
+      citizen: citizens.find((c) => c.id === s.citizenId),
+      identities,
+      mergedRecords: citizens.filter((c) => c.id !== s.citizenId),
+    };
+  },
+  async erase(manager, s) {
+    // the placeholder value keeps (kind, value) unique; a new message from the old address makes a new citizen
+    await manager.query(
+      `UPDATE citizen_identities SET value = 'anonimizado-' || id::text, handle = NULL, display_name = NULL WHERE citizen_id = ANY($1)`,
+      [s.citizenIds],
+    );
+    await manager.query(`UPDATE citizens SET name = $2, anonymised_at = now(), updated_at = now() WHERE id = ANY($1)`, [s.citizenIds, PLACEHOLDERS.name]);
+  },
+};
+
+async function messageIds(manager: EntityManager, s: PersonalDataSubject): Promise<string[]> {
+  const rows: Array<{ id: string }> = await manager.query(
+    `SELECT id FROM messages WHERE ticket_id = ANY($1) OR author_citizen_id = ANY($2)`,
+    [s.ticketIds, s.citizenIds],
+  );
+  return rows.map((r) => String(r.id));
+}
+
+/** tickets, their thread (messages, attachments) and events. */
+export const ticketsHandler: PersonalDataHandler = {
+  name: 'tickets',
+  tables: ['tickets', 'messages', 'attachments', 'ticket_events'],
+  async export(manager, s) {
+    const tickets: Array<Record<string, unknown>> = await manager.query(
+      `SELECT id, folio, subject, description, status, priority, channel, address, colonia, latitude, longitude,
+              pole_id AS "poleId", tags, created_at AS "createdAt", resolved_at AS "resolvedAt", closed_at AS "closedAt"
+       FROM tickets WHERE id = ANY($1) ORDER BY created_at, id`,
+      [s.ticketIds],
+    );
+    const ids = await messageIds(manager, s);
+    const messages: Array<Record<string, unknown>> = await manager.query(
+      `SELECT id, ticket_id AS "ticketId", direction, channel, public, author_name AS "authorName", subject,
+              body_text AS "bodyText", body_html AS "bodyHtml", created_at AS "createdAt"
+       FROM messages WHERE id = ANY($1::bigint[]) ORDER BY created_at, id`,
+      [ids],
+    );
+    const attachments: Array<Record<string, unknown>> = await manager.query(
+      `SELECT id, message_id AS "messageId", filename, content_type AS "contentType", size_bytes::int AS "sizeBytes",
+              omitted, omitted_reason AS "omittedReason", created_at AS "createdAt"
+       FROM attachments WHERE message_id = ANY($1::bigint[]) ORDER BY created_at, id`,
+      [ids],
+    );
+    const events: Array<Record<string, unknown>> = await manager.query(
+      `SELECT ticket_id AS "ticketId", type, actor_kind AS "actorKind", from_status AS "fromStatus", to_status AS "toStatus",
+              reason, created_at AS "createdAt"
+       FROM ticket_events WHERE ticket_id = ANY($1) ORDER BY created_at, id`,
+      [s.ticketIds],
+    );
+    const folio = new Map(tickets.map((t) => [String(t.id), t.folio]));
+    return {
+      tickets: tickets.map(({ id, ...t }) => ({
+        ...t,
+        messages: messages
+          .filter((m) => String(m.ticketId) === String(id))
+          .map(({ ticketId: _t, ...m }) => ({ ...m, attachments: attachments.filter((a) => String(a.messageId) === String(m.id)).map(({ messageId: _m, ...a }) => a) })),
+        events: events.filter((e) => String(e.ticketId) === String(id)).map(({ ticketId: _t, ...e }) => e),
+      })),
+      // messages the citizen wrote on tickets that are not theirs (e.g. merged duplicates)
+      otherMessages: messages.filter((m) => !folio.has(String(m.ticketId))).map(({ ticketId: _t, ...m }) => m),
+    };
+  },
+  async erase(manager, s, redact: Redactor) {
+    const tickets: Array<{ id: string; subject: string; description: string; address: string | null; rejection_reason: string | null }> =
+      await manager.query(`SELECT id, subject, description, address, rejection_reason FROM tickets WHERE id = ANY($1)`, [s.ticketIds]);
+    for (const t of tickets) {
+      await manager.query(`UPDATE tickets SET subject = $2, description = $3, address = $4, rejection_reason = $5 WHERE id = $1`, [
+        t.id,
+        redact.text(t.subject),
+        redact.text(t.description),
+        redact.textOrNull(t.address),
+        redact.textOrNull(t.rejection_reason),
+      ]);
+    }
+    const ids = await messageIds(manager, s);
+    const messages: Array<Record<string, string | null> & { id: string; meta: Record<string, unknown> }> = await manager.query(
+      `SELECT id, author_citizen_id, author_name, subject, body_text, body_html, body_new, external_id, delivery_error, meta
+       FROM messages WHERE id = ANY($1::bigint[])`,
+      [ids],
+    );
+    for (const m of messages) {
+      const authorName = m.author_citizen_id && s.citizenIds.includes(m.author_citizen_id) ? PLACEHOLDERS.name : redact.textOrNull(m.author_name);
+      const externalId = redact.textOrNull(m.external_id);
+      await manager.query(
+        `UPDATE messages SET author_name = $2, subject = $3, body_text = $4, body_html = $5, body_new = $6,
+                external_id = $7, delivery_error = $8, meta = $9 WHERE id = $1`,
+        [
+          m.id,
+          authorName,
+          redact.textOrNull(m.subject),
+          redact.text(m.body_text ?? ''),
+          redact.textOrNull(m.body_html),
+          redact.textOrNull(m.body_new),
+          // (channel, external_id) stays unique even if two ids redact to the same text
+          externalId === m.external_id ? externalId : `${externalId}:${m.id}`,
+          redact.textOrNull(m.delivery_error),
+          JSON.stringify(redact.json(m.meta ?? {})),
+        ],
+      );
+    }
+    await manager.query(
+      `UPDATE attachments SET content = NULL, sha256 = NULL, filename = 'adjunto-eliminado', omitted = true, omitted_reason = $2
+       WHERE message_id = ANY($1::bigint[])`,
+      [ids, ERASED_ATTACHMENT_REASON],
+    );
+    const events: Array<{ id: string; reason: string | null; data: Record<string, unknown> }> = await manager.query(
+      `SELECT id, reason, data FROM ticket_events WHERE ticket_id = ANY($1)`,
+      [s.ticketIds],
+    );
+    for (const e of events) {
+      await manager.query(`UPDATE ticket_events SET reason = $2, data = $3 WHERE id = $1`, [e.id, redact.textOrNull(e.reason), JSON.stringify(redact.json(e.data ?? {}))]);
+    }
+  },
+};
+
+/** Tables of the core that hold nothing about citizens. */
+export const CORE_TABLES_FREE_OF_PERSONAL_DATA: Array<[string[], string]> = [
+  [['areas', 'categories', 'folio_counters', 'typeorm_migrations'], 'catalog and counters'],
+  [['users'], 'staff accounts, not citizens'],
+  [['privacy_notices'], 'the notice text'],
+  [['personal_data_access'], 'ids only (user, citizen, folio)'],
+];

@@ -1,0 +1,41 @@
+import { SetMetadata } from '@nestjs/common';
+import type { PersonalDataAccessAction } from './personal-data-access.entity';
+
+export interface PersonalDataRef {
+  citizenId: string;
+  folio?: string | null;
+}
+
+export interface AccessRecordSpec {
+  action: PersonalDataAccessAction;
+  /** which citizens the response shows (called with the handler's result) */
+  citizens: (result: unknown) => PersonalDataRef[];
+}
+
+export const ACCESS_RECORD_KEY = 'enlace:personal-data-access';
+
+/**
+ * Marks a route whose response shows citizens' personal data: the access trail records the
+ * user, the citizens, the action and the time before the response leaves.
+ */
+export const RecordPersonalDataAccess = (action: PersonalDataAccessAction, citizens: AccessRecordSpec['citizens']) =>
+  SetMetadata(ACCESS_RECORD_KEY, { action, citizens } satisfies AccessRecordSpec);
+
+type WithCitizen = { folio?: string; citizen?: { id?: string } | null } | null | undefined;
+
+/** Ticket detail: its citizen. */
+export const citizenOfTicket = (result: unknown): PersonalDataRef[] => {
+  const r = result as WithCitizen;
+  return r?.citizen?.id ? [{ citizenId: r.citizen.id, folio: r.folio ?? null }] : [];
+};
+
+/** A citizen (detail, update, export). */
+export const theCitizen = (result: unknown): PersonalDataRef[] => {
+  const r = result as { id?: string; citizenId?: string } | null | undefined;
+  const id = r?.citizenId ?? r?.id;
+  return typeof id === 'string' ? [{ citizenId: id }] : [];
+};
+
+/** A list of citizens. */
+export const eachCitizen = (result: unknown): PersonalDataRef[] =>
+  Array.isArray(result) ? result.flatMap((c) => theCitizen(c)) : [];

@@ -1,0 +1,68 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { MetricsService } from '../metrics/metrics.service';
+import { OVERDUE_SQL } from '../tickets/ticket-list-query';
+import { OPEN_STATUSES } from '../tickets/ticket-status';
+
+/**
+ * Ticket gauges for Prometheus, read from the database at each scrape (so every instance reports
+ * the same figures): tickets by channel, open by status, overdue, intake and outbox lag.
+ */
+@Injectable()
+export class TicketMetricsService implements OnModuleInit {
+  private readonly byChannel;
+  private readonly open;
+  private readonly overdue;
+  private readonly intakeLag;
+  private readonly outboxLag;
+  private readonly outboxPending;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly metrics: MetricsService,
+  ) {
+    this.byChannel = metrics.gauge('enlace_tickets_total', 'Tickets created since the start, by channel of origin', ['channel']);
+    this.open = metrics.gauge('enlace_tickets_open', 'Open tickets by status', ['status']);
+    this.overdue = metrics.gauge('enlace_tickets_overdue', 'Open tickets past their first-response or resolution due date');
+    this.intakeLag = metrics.gauge('enlace_intake_lag_seconds', 'Seconds since the newest inbound message was stored (a stalled channel shows as a growing value)');
+    this.outboxLag = metrics.gauge('enlace_outbox_lag_seconds', 'Age in seconds of the oldest outbound message still waiting to be sent (0 when none)');
+    this.outboxPending = metrics.gauge('enlace_outbox_pending', 'Outbound messages waiting to be sent');
+  }
+
+  onModuleInit() {
+    this.metrics.onCollect(() => this.refresh());
+  }
+
+  async refresh(): Promise<void> {
+    const channels: Array<{ channel: string; n: number }> = await this.dataSource.query(`SELECT channel, count(*)::int AS n FROM tickets GROUP BY channel`);
+    this.byChannel.reset();
+    for (const r of channels) this.byChannel.set({ channel: r.channel }, r.n);
+
+    const statuses: Array<{ status: string; n: number }> = await this.dataSource.query(
+      `SELECT status, count(*)::int AS n FROM tickets WHERE status = ANY($1) GROUP BY status`,
+      [[...OPEN_STATUSES]],
+    );
+    for (const s of OPEN_STATUSES) this.open.set({ status: s }, statuses.find((r) => r.status === s)?.n ?? 0);
+
+    const [{ n: overdue }] = await this.dataSource.query(`SELECT count(*)::int AS n FROM tickets t WHERE ${OVERDUE_SQL}`);
+    this.overdue.set(overdue);
+
+    const [{ lag }] = await this.dataSource.query(
+      `SELECT EXTRACT(EPOCH FROM now() - max(created_at))::float8 AS lag FROM messages WHERE direction = 'inbound'`,
+    );
+    this.intakeLag.set(lag === null ? 0 : Math.max(0, Number(lag)));
+
+    const outbound = await this.pendingOutbound();
+    this.outboxPending.set(outbound.pending);
+    this.outboxLag.set(outbound.lag);
+  }
+
+  /** Everything outbound (email and platform replies) waits in the outbox until sent. */
+  private async pendingOutbound(): Promise<{ pending: number; lag: number }> {
+    const [o] = await this.dataSource.query(
+      `SELECT count(*)::int AS n, EXTRACT(EPOCH FROM now() - min(created_at))::float8 AS lag FROM outbox WHERE state = 'queued'`,
+    );
+    return { pending: o.n as number, lag: o.lag === null ? 0 : Math.max(0, Number(o.lag)) };
+  }
+}

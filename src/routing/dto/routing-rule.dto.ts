@@ -1,0 +1,22 @@
+import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+
+const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+
+export class CreateRoutingRuleDto {
+  @ApiProperty({ example: 'luminaria', description: 'Word or phrase; accents and case are ignored; a trailing * matches any ending' })
+  @Transform(trim) @IsString() @MinLength(2) @MaxLength(200) @Matches(/[\p{L}\p{N}]{2}/u, { message: 'keyword must contain letters or digits' })
+  keyword: string;
+  @ApiPropertyOptional({ enum: ['category', 'transparency'], default: 'category' }) @IsOptional() @IsIn(['category', 'transparency'])
+  kind?: 'category' | 'transparency';
+  @ApiPropertyOptional({ description: 'Required for kind=category' }) @IsOptional() @IsUUID() categoryId?: string;
+  @ApiPropertyOptional({ default: 1 }) @IsOptional() @IsInt() @Min(1) @Max(100) weight?: number;
+  @ApiPropertyOptional({ default: true }) @IsOptional() @IsBoolean() active?: boolean;
+}
+
+export class UpdateRoutingRuleDto extends PartialType(CreateRoutingRuleDto) {}
+
+export class TryRoutingDto {
+  @ApiProperty({ example: 'No hay luz en la calle, poste AP-10231' }) @IsString() @MinLength(1) @MaxLength(20000) text: string;
+}

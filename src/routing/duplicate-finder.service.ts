@@ -1,0 +1,79 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import type { AuthenticatedUser } from '../auth/authenticated-user';
+import { notFound } from '../common/domain-error';
+import { canReadTicket } from '../tickets/ticket-access';
+import { OPEN_STATUSES, STATUS_LABELS, type TicketStatus } from '../tickets/ticket-status';
+import type { Ticket } from '../tickets/ticket.entity';
+import { TicketsService } from '../tickets/tickets.service';
+
+/** Trigram similarity (pg_trgm, accent- and case-free) from which two reports count as the same. */
+export const DUPLICATE_MIN_SIMILARITY = 0.45;
+const MAX_CANDIDATES = 5;
+
+export interface DuplicateCandidate {
+  folio: string;
+  subject: string;
+  status: TicketStatus;
+  statusLabel: string;
+  colonia: string | null;
+  similarity: number;
+  createdAt: Date;
+}
+
+/**
+ * Open tickets that probably report the same thing: same category, same colonia (compared
+ * without accents or case; any colonia when the ticket has none) and very similar subject + text.
+ * The agent decides and merges (POST /tickets/{folio}/merge).
+ */
+@Injectable()
+export class DuplicateFinderService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly tickets: TicketsService,
+  ) {}
+
+  async forFolio(folio: string, user: AuthenticatedUser) {
+    const ticket = await this.tickets.findByFolio(folio);
+    if (!canReadTicket(user, ticket)) throw notFound(`Ticket ${folio}`);
+    return { folio: ticket.folio, candidates: await this.candidates(this.dataSource.manager, ticket) };
+  }
+
+  async candidates(
+    manager: EntityManager,
+    ticket: Pick<Ticket, 'id' | 'categoryId' | 'colonia' | 'subject' | 'description'>,
+  ): Promise<DuplicateCandidate[]> {
+    if (!ticket.categoryId) return [];
+    const rows: Array<{ folio: string; subject: string; status: TicketStatus; colonia: string | null; score: number; created_at: Date }> =
+      await manager.query(
+        `SELECT folio, subject, status, colonia, score, created_at FROM (
+           SELECT t.folio, t.subject, t.status, t.colonia, t.created_at,
+                  similarity(f_unaccent(lower(t.subject || ' ' || left(t.description, 2000))), f_unaccent(lower($2))) AS score
+           FROM tickets t
+           WHERE t.id <> $1 AND t.category_id = $3 AND t.status = ANY($4) AND t.merged_into_id IS NULL
+             AND ($5::text IS NULL OR f_unaccent(lower(btrim(t.colonia))) = f_unaccent(lower(btrim($5::text))))
+         ) c
+         WHERE score >= $6
+         ORDER BY score DESC, created_at ASC
+         LIMIT ${MAX_CANDIDATES}`,
+        [
+          ticket.id,
+          `${ticket.subject} ${ticket.description.slice(0, 2000)}`,
+          ticket.categoryId,
+          [...OPEN_STATUSES],
+          ticket.colonia?.trim() ? ticket.colonia : null,
+          DUPLICATE_MIN_SIMILARITY,
+        ],
+      );
+    return rows.map((r) => ({
+      folio: r.folio,
+      subject: r.subject,
+      status: r.status,
+      statusLabel: STATUS_LABELS[r.status],
+      colonia: r.colonia,
+      similarity: Math.round(Number(r.score) * 100) / 100,
+      createdAt: r.created_at,
+    }));
+  }
+}

@@ -1,0 +1,63 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { AppConfig } from '../config/app-config';
+import { domainOf, parseMailbox } from '../notifications/email/mail-address';
+import { generateMessageId } from '../notifications/email/message-id';
+import { OutboxService } from '../notifications/outbox.service';
+import { formatDateEs } from '../notifications/format-date-es';
+import type { EmailPayload } from '../notifications/email/email-transport';
+import { OverdueNotice, SupervisorNotifier } from './supervisor-notifier';
+
+const TARGET_ES: Record<OverdueNotice['target'], string> = {
+  accept: 'aceptación (el reporte sigue como «Recibido»)',
+  first_response: 'primera respuesta',
+  resolution: 'resolución',
+};
+
+/**
+ * The overdue notice to an area's supervisor as an email in the outbox, in the job's transaction
+ * (so it is sent exactly when the once-per-ticket record commits). Staff-facing, so plain Spanish
+ * text built here rather than a citizen template. Without an area supervisor it goes to ADMIN_EMAIL;
+ * with neither, the notice stays recorded on the ticket only.
+ */
+@Injectable()
+export class OutboxSupervisorNotifier extends SupervisorNotifier {
+  private readonly logger = new Logger('SupervisorNotifier');
+
+  constructor(
+    private readonly outbox: OutboxService,
+    private readonly config: AppConfig,
+  ) {
+    super();
+  }
+
+  async notifyOverdue(manager: EntityManager, notice: OverdueNotice): Promise<void> {
+    const recipient = notice.recipient ?? this.config.adminEmail ?? null;
+    if (!recipient) {
+      this.logger.warn({ ticketId: notice.ticketId, target: notice.target }, 'overdue notice has no recipient (no area supervisor, no ADMIN_EMAIL)');
+      return;
+    }
+    const link = `${this.config.publicBaseUrl}/api/v1/tickets/${notice.folio}`;
+    const due = formatDateEs(notice.dueAt, this.config.cityTimeZone) ?? '';
+    const subject = `[${notice.folio}] Meta de ${TARGET_ES[notice.target].split(' (')[0]} vencida`;
+    const text = [
+      'Aviso automático de Enlace Ciudadano.',
+      '',
+      `El reporte ${notice.folio} superó la meta de ${TARGET_ES[notice.target]}, que vencía el ${due}.`,
+      `Consúltelo en el sistema: ${link}`,
+      '',
+      'Este aviso se envía una sola vez por reporte y meta.',
+    ].join('\n');
+    const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+    const html = `<p>Aviso automático de Enlace Ciudadano.</p><p>El reporte <strong>${esc(notice.folio)}</strong> superó la meta de ${esc(TARGET_ES[notice.target])}, que vencía el ${esc(due)}.</p><p><a href="${esc(link)}">Ver el reporte</a></p>`;
+    const payload: EmailPayload = { template: 'sla-overdue', subject, text, html, inReplyTo: null, references: [], automatic: true };
+    await this.outbox.enqueue(manager, {
+      channel: 'email',
+      kind: 'sla_overdue',
+      ticketId: notice.ticketId,
+      recipient,
+      externalId: generateMessageId(domainOf(parseMailbox(this.config.mailFrom).address)),
+      payload: payload as unknown as Record<string, unknown>,
+    });
+  }
+}

@@ -1,0 +1,139 @@
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Server } from 'node:http';
+import { Client } from 'pg';
+import request from 'supertest';
+import { createApp, RunningApp } from '../../src/bootstrap';
+import { loadAppConfig } from '../../src/config/app-config';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const pg = require('../support/postgres-server.js') as {
+  pgBinDir(): string | null;
+  installPostgres(): boolean;
+  startCluster(bin: string, dir: string, port: number): Promise<string>;
+  stopCluster(bin: string, dir: string): void;
+};
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Fault test (issue 8): PostgreSQL stopped for 10 s under load and started again. This test starts
+ * its own throw-away cluster so it can stop it without touching anyone else's server.
+ */
+describe('database restart under load', () => {
+  const dir = join(tmpdir(), `enlace-pgrestart-${process.pid}`);
+  const port = 55000 + (process.pid % 4000);
+  let bin: string;
+  let running: RunningApp;
+  let server: Server;
+
+  beforeAll(async () => {
+    bin = pg.pgBinDir() ?? (pg.installPostgres() ? pg.pgBinDir() : null) ?? '';
+    if (!bin) throw new Error('PostgreSQL server binaries are needed for this test (Debian: apt-get install postgresql)');
+    const adminUrl = await pg.startCluster(bin, dir, port);
+    const c = new Client({ connectionString: adminUrl });
+    await c.connect();
+    await c.query('CREATE DATABASE enlace');
+    await c.end();
+    running = await createApp(
+      loadAppConfig({
+        DATABASE_URL: adminUrl.replace(/\/postgres$/, '/enlace'),
+        JWT_SECRET: 'restart-test-secret-0123456789-abcdefghij',
+        ADMIN_EMAIL: 'admin@reinicio.mx',
+        ADMIN_PASSWORD: 'Reinicio-2026',
+        LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+      }),
+    );
+    await running.app.listen(0, '127.0.0.1');
+    server = running.app.getHttpServer();
+  }, 120_000);
+
+  afterAll(async () => {
+    await running?.close().catch(() => undefined);
+    try {
+      pg.stopCluster(bin, dir);
+    } catch {
+      /* already stopped */
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('answers 503 while the database is down, recovers within 10 s of its return, and loses no acknowledged write', async () => {
+    const login = await request(server).post('/api/v1/auth/login').send({ email: 'admin@reinicio.mx', password: 'Reinicio-2026' }).expect(200);
+    const auth = { Authorization: `Bearer ${login.body.accessToken}` };
+
+    const results: Array<{ kind: string; status: number; ms: number; folio?: string; message?: string }> = [];
+    let stop = false;
+    let n = 0;
+    const load = (async () => {
+      while (!stop) {
+        n += 1;
+        const started = Date.now();
+        const [create, list] = await Promise.all([
+          request(server)
+            .post('/api/v1/tickets')
+            .set(auth)
+            .timeout(30_000)
+            .send({ subject: `Reporte bajo carga ${n}`, description: 'Bache frente a la escuela', channel: 'phone' })
+            .then((r) => r, () => ({ status: 0, body: {} })),
+          request(server).get('/api/v1/tickets?limit=5').set(auth).timeout(30_000).then((r) => r, () => ({ status: 0, body: {} })),
+        ]);
+        const ms = Date.now() - started;
+        results.push({ kind: 'create', status: create.status, ms, folio: create.body?.folio, message: create.body?.message });
+        results.push({ kind: 'list', status: list.status, ms, message: (list.body as { message?: string })?.message });
+        await sleep(100);
+      }
+    })();
+
+    await sleep(2000);
+    pg.stopCluster(bin, dir);
+    const downAt = Date.now();
+    const readyDuringOutage: number[] = [];
+    while (Date.now() - downAt < 10_000) {
+      readyDuringOutage.push((await request(server).get('/health/ready').timeout(15_000)).status);
+      await sleep(1000);
+    }
+    await pg.startCluster(bin, dir, port);
+    const upAt = Date.now();
+    let recoveredAfter = -1;
+    while (Date.now() - upAt < 20_000) {
+      if ((await request(server).get('/health/ready').timeout(15_000)).status === 200) {
+        recoveredAfter = Date.now() - upAt;
+        break;
+      }
+      await sleep(250);
+    }
+    await sleep(2000);
+    stop = true;
+    await load;
+
+    expect(readyDuringOutage.length).toBeGreaterThan(3);
+    expect(readyDuringOutage.every((s) => s === 503)).toBe(true);
+    expect(recoveredAfter).toBeGreaterThanOrEqual(0);
+    expect(recoveredAfter).toBeLessThan(10_000);
+
+    // no request hung, and failures during the outage were clean 503s
+    expect(results.every((r) => r.status !== 0)).toBe(true);
+    expect(Math.max(...results.map((r) => r.ms))).toBeLessThan(30_000);
+    const failed = results.filter((r) => r.status >= 500);
+    expect(failed.length).toBeGreaterThan(0);
+    expect(failed.filter((r) => r.status !== 503)).toEqual([]);
+    // the service works again after the restart
+    const after = results.slice(-4);
+    expect(after.every((r) => r.status === 200 || r.status === 201)).toBe(true);
+
+    // every acknowledged ticket is stored; nothing stored that was never attempted
+    const acknowledged = results.filter((r) => r.kind === 'create' && r.status === 201).map((r) => r.folio!);
+    const db = new Client({ connectionString: running.databaseUrl });
+    await db.connect();
+    try {
+      const rows = await db.query(`SELECT folio FROM tickets`);
+      const stored = new Set(rows.rows.map((r: { folio: string }) => r.folio));
+      expect(acknowledged.filter((f) => !stored.has(f))).toEqual([]);
+      expect(stored.size).toBeLessThanOrEqual(n);
+    } finally {
+      await db.end();
+    }
+  }, 120_000);
+});

@@ -1,0 +1,146 @@
+import { randomUUID } from 'node:crypto';
+import type { InboundMessage } from '../../src/intake/inbound-message';
+import { IntakeService } from '../../src/intake/intake.service';
+import { startTestApp, TestApp } from '../support/test-app';
+
+describe('IntakeService (real PostgreSQL)', () => {
+  let t: TestApp;
+  let intake: IntakeService;
+  let agent: Record<string, string>;
+
+  beforeAll(async () => {
+    t = await startTestApp({ REOPEN_WINDOW_DAYS: '30' });
+    intake = t.app.get(IntakeService);
+    agent = (await t.user('agent')).auth;
+  });
+  afterAll(() => t.close());
+
+  const msg = (over: Partial<InboundMessage> = {}): InboundMessage => ({
+    channel: 'email',
+    externalId: `<${randomUUID()}@correo.mx>`,
+    sender: { name: 'Rosa Martínez', identities: [{ kind: 'email', value: 'rosa.martinez@correo.mx' }] },
+    subject: 'Basura sin recoger',
+    text: 'Desde hace una semana no pasa el camión de la basura por la calle Zaragoza.',
+    ...over,
+  });
+
+  const count = async (sql: string, params: unknown[] = []) => (await t.db.query(sql, params))[0].n as number;
+
+  it('creates a ticket with the citizen and the first message', async () => {
+    const r = await intake.receive(msg());
+    expect(r.outcome).toBe('created');
+    expect(r.folio).toMatch(/^SLP-\d{4}-\d{6}$/);
+    const ticket = (await t.http().get(`/api/v1/tickets/${r.folio}`).set(agent).expect(200)).body;
+    expect(ticket.channel).toBe('email');
+    expect(ticket.subject).toBe('Basura sin recoger');
+    expect(ticket.citizen.name).toBe('Rosa Martínez');
+    expect(ticket.thread).toHaveLength(1);
+  });
+
+  it('is idempotent on channel + external id, also under concurrent deliveries', async () => {
+    const m = msg();
+    const results = await Promise.all(Array.from({ length: 8 }, () => intake.receive(m)));
+    expect(results.filter((r) => r.outcome === 'created')).toHaveLength(1);
+    expect(results.filter((r) => r.outcome === 'duplicate')).toHaveLength(7);
+    expect(new Set(results.map((r) => r.folio)).size).toBe(1);
+    expect(await count(`SELECT count(*)::int AS n FROM messages WHERE external_id = $1`, [m.externalId])).toBe(1);
+    // the same id on another channel is a different message
+    const other = await intake.receive({ ...m, channel: 'whatsapp' });
+    expect(other.outcome).toBe('created');
+  });
+
+  it('keeps one citizen when two first messages from a new sender race', async () => {
+    const sender = { name: 'Pedro', identities: [{ kind: 'email' as const, value: 'pedro.nuevo@correo.mx' }] };
+    const [a, b] = await Promise.all([intake.receive(msg({ sender })), intake.receive(msg({ sender }))]);
+    expect(a.outcome).toBe('created');
+    expect(b.outcome).toBe('created');
+    expect(await count(`SELECT count(DISTINCT citizen_id)::int AS n FROM citizen_identities WHERE value = 'pedro.nuevo@correo.mx'`)).toBe(1);
+    const owners = await t.db.query(`SELECT DISTINCT citizen_id FROM tickets WHERE folio = ANY($1)`, [[a.folio, b.folio]]);
+    expect(owners).toHaveLength(1);
+    expect(await count(`SELECT count(*)::int AS n FROM citizens WHERE name = 'Pedro'`)).toBe(1);
+  });
+
+  async function ticketIn(status: string, closedDaysAgo?: number) {
+    const r = await intake.receive(msg());
+    await t.db.query(
+      `UPDATE tickets SET status = $2, closed_at = CASE WHEN $3::int IS NULL THEN NULL ELSE now() - make_interval(days => $3::int) END WHERE id = $1`,
+      [r.ticketId, status, closedDaysAgo ?? null],
+    );
+    return r;
+  }
+
+  it('appends a reply without moving an in_progress ticket', async () => {
+    const first = await ticketIn('in_progress');
+    const r = await intake.receive(msg({ threadTicketId: first.ticketId, text: 'Sigue igual' }));
+    expect(r).toMatchObject({ outcome: 'appended', folio: first.folio });
+    const d = (await t.http().get(`/api/v1/tickets/${first.folio}`).set(agent)).body;
+    expect(d.status).toBe('in_progress');
+    expect(d.thread.map((m: { bodyText: string }) => m.bodyText)).toContain('Sigue igual');
+    expect(d.events.map((e: { type: string }) => e.type)).toContain('message_received');
+  });
+
+  it.each(['waiting_citizen', 'resolved'])('moves a %s ticket back to in_progress on a citizen reply', async (status) => {
+    const first = await ticketIn(status);
+    const r = await intake.receive(msg({ threadTicketId: first.ticketId }));
+    expect(r.outcome).toBe('appended');
+    const d = (await t.http().get(`/api/v1/tickets/${first.folio}`).set(agent)).body;
+    expect(d.status).toBe('in_progress');
+    const ev = d.events.find((e: { toStatus: string; fromStatus: string }) => e.fromStatus === status && e.toStatus === 'in_progress');
+    expect(ev.actor.kind).toBe('citizen');
+  });
+
+  it('reopens a closed ticket within the window', async () => {
+    const first = await ticketIn('closed', 10);
+    const r = await intake.receive(msg({ threadTicketId: first.ticketId }));
+    expect(r).toMatchObject({ outcome: 'appended', folio: first.folio });
+    const d = (await t.http().get(`/api/v1/tickets/${first.folio}`).set(agent)).body;
+    expect(d.status).toBe('in_progress');
+    expect(d.reopenedCount).toBe(1);
+    expect(d.closedAt).toBeNull();
+  });
+
+  it('opens a new ticket linked to the old one after the window', async () => {
+    const first = await ticketIn('closed', 45);
+    const r = await intake.receive(msg({ threadTicketId: first.ticketId, text: 'Volvió a pasar' }));
+    expect(r.outcome).toBe('created_linked');
+    expect(r.folio).not.toBe(first.folio);
+    const d = (await t.http().get(`/api/v1/tickets/${r.folio}`).set(agent)).body;
+    expect(d.linkedTo).toBe(first.folio);
+    const old = (await t.http().get(`/api/v1/tickets/${first.folio}`).set(agent)).body;
+    expect(old.status).toBe('closed');
+    expect(old.events.find((e: { type: string }) => e.type === 'linked').data.newFolio).toBe(r.folio);
+  });
+
+  it('follows a merged ticket to the survivor', async () => {
+    const a = await intake.receive(msg());
+    const b = await intake.receive(msg());
+    const sup = (await t.user('supervisor')).auth;
+    await t.http().post(`/api/v1/tickets/${b.folio}/merge`).set(sup).send({ intoFolio: a.folio }).expect(200);
+    const r = await intake.receive(msg({ threadTicketId: b.ticketId }));
+    expect(r.folio).toBe(a.folio);
+  });
+
+  it('strips NUL bytes and caps huge bodies', async () => {
+    const r = await intake.receive(msg({ subject: 'Con\u0000nulo', text: `inicio\u0000${'x'.repeat(300_000)}` }));
+    const rows = await t.db.query(`SELECT body_text, subject FROM messages WHERE id = $1`, [r.messageId]);
+    expect(rows[0].body_text.includes('\u0000')).toBe(false);
+    expect(rows[0].body_text.length).toBe(200_000);
+    expect(rows[0].subject).toBe('Connulo');
+  });
+
+  it('stores attachments, recording omitted ones without content', async () => {
+    const r = await intake.receive(
+      msg({
+        attachments: [
+          { filename: 'foto.jpg', contentType: 'image/jpeg', size: 4, content: Buffer.from([0xff, 0xd8, 0xff, 0xe0]) },
+          { filename: 'video.mp4', contentType: 'video/mp4', size: 50_000_000, content: null, omittedReason: 'excede el tamaño máximo' },
+        ],
+      }),
+    );
+    const d = (await t.http().get(`/api/v1/tickets/${r.folio}`).set(agent)).body;
+    expect(d.thread[0].attachments).toEqual([
+      expect.objectContaining({ filename: 'foto.jpg', omitted: false, sizeBytes: 4 }),
+      expect.objectContaining({ filename: 'video.mp4', omitted: true, omittedReason: 'excede el tamaño máximo' }),
+    ]);
+  });
+});

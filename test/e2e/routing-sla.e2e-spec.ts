@@ -1,0 +1,306 @@
+// the app (and its entities) first: the entity files import each other
+import { startTestApp, TestApp } from '../support/test-app';
+import { Clock } from '../../src/common/clock';
+import { SlaJobsService } from '../../src/sla/sla-jobs.service';
+import { OverdueNotice, SupervisorNotifier } from '../../src/sla/supervisor-notifier';
+
+const DAY = 86_400_000;
+
+describe('routing, service levels and duplicates (real PostgreSQL)', () => {
+  let t: TestApp;
+  let agent: Record<string, string>;
+  let supervisor: Record<string, string>;
+  let admin: Record<string, string>;
+  let now: Date;
+  const notices: OverdueNotice[] = [];
+
+  beforeAll(async () => {
+    t = await startTestApp({ SLA_JOBS_INTERVAL_SECONDS: '0', AUTO_CLOSE_DAYS: '7' });
+    agent = (await t.user('agent')).auth;
+    supervisor = (await t.user('supervisor')).auth;
+    admin = (await t.user('admin')).auth;
+    // a controllable clock for the workflow stamps and the jobs
+    now = new Date();
+    jest.spyOn(t.app.get(Clock), 'now').mockImplementation(() => new Date(now));
+    const notifier = t.app.get(SupervisorNotifier);
+    const original = notifier.notifyOverdue.bind(notifier);
+    jest.spyOn(notifier, 'notifyOverdue').mockImplementation(async (manager, notice) => {
+      notices.push(notice);
+      await original(manager, notice);
+    });
+  });
+  afterAll(() => t.close());
+
+  const capture = (body: Record<string, unknown>, auth = agent) =>
+    t.http().post('/api/v1/tickets').set(auth).send({ channel: 'phone', ...body });
+  const categoryId = async (code: string): Promise<string> => (await t.db.query(`SELECT id FROM categories WHERE code = $1`, [code]))[0].id;
+  const areaId = async (code: string): Promise<string> => (await t.db.query(`SELECT id FROM areas WHERE code = $1`, [code]))[0].id;
+  const eventsOf = async (folio: string, type: string) =>
+    t.db.query(`SELECT e.* FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id WHERE t.folio = $1 AND e.type = $2 ORDER BY e.id`, [folio, type]);
+
+  describe('category suggestion', () => {
+    it.each([
+      ['Reporte', 'No hay luz en la calle Independencia, poste AP-20417', 'luminaria-apagada', 'alumbrado-publico'],
+      ['LUMINARIA', 'La luminarea de la esquina parpadea toda la noche', 'luminaria-apagada', 'alumbrado-publico'],
+      ['Bache enorme', 'En la Av. Carranza frente al número 1200', 'bache', 'obras-publicas'],
+      ['Urgente', 'se fugó el agua de la toma y está inundando la calle', 'fuga-de-agua', 'interapas'],
+      ['Drenage tapado', 'Salen aguas negras de la coladera', 'drenaje', 'interapas'],
+      ['Basura', 'no paso el camion de la vasura en toda la semana', 'basura-no-recolectada', 'aseo-publico'],
+    ])('"%s / %s" → %s (%s), recorded as an event and applied', async (subject, description, category, area) => {
+      const res = await capture({ subject, description }).expect(201);
+      expect(res.body.category.code).toBe(category);
+      expect(res.body.area.code).toBe(area);
+      expect(res.body.events.map((e: { type: string }) => e.type).slice(0, 2)).toEqual(['created', 'routing_suggested']);
+      const ev = res.body.events.find((e: { type: string }) => e.type === 'routing_suggested');
+      expect(ev.actor).toEqual({ kind: 'system' });
+      expect(ev.data).toMatchObject({ categoryCode: category, applied: true });
+      expect(ev.data.matched.length).toBeGreaterThan(0);
+      // due dates come from the suggested category (defaults 5 and 40 days)
+      const created = new Date(res.body.createdAt).getTime();
+      expect(Math.round((new Date(res.body.dueDates.firstResponse).getTime() - created) / DAY)).toBe(5);
+      expect(Math.round((new Date(res.body.dueDates.resolution).getTime() - created) / DAY)).toBe(40);
+    });
+
+    it('fills the pole id from the text of a street-light report', async () => {
+      const res = await capture({ subject: 'Luminaria apagada', description: 'La lámpara del poste AP-20417 no enciende' }).expect(201);
+      expect(res.body.location.poleId).toBe('AP-20417');
+    });
+
+    it('keeps the category the agent chose, records the suggestion, and lets the agent override later', async () => {
+      const ruido = await categoryId('ruido');
+      const res = await capture({ subject: 'Bache', description: 'Un bache en la calle', categoryId: ruido }).expect(201);
+      expect(res.body.category.code).toBe('ruido');
+      const ev = res.body.events.find((e: { type: string }) => e.type === 'routing_suggested');
+      expect(ev.data).toMatchObject({ categoryCode: 'bache', applied: false });
+
+      const other = await capture({ subject: 'Hoyo', description: 'Bache en la banqueta' }).expect(201);
+      expect(other.body.category.code).toBe('bache');
+      const fixed = await t.http().patch(`/api/v1/tickets/${other.body.folio}`).set(agent).send({ categoryId: await categoryId('drenaje') }).expect(200);
+      expect(fixed.body.category.code).toBe('drenaje');
+      expect(fixed.body.area.code).toBe('interapas');
+    });
+
+    it('leaves a ticket without category when nothing matches', async () => {
+      const res = await capture({ subject: 'Felicitación', description: 'Quiero agradecer la atención recibida' }).expect(201);
+      expect(res.body.category).toBeNull();
+      expect(res.body.events.map((e: { type: string }) => e.type)).toEqual(['created']);
+    });
+
+    it('flags a transparency request for the Unidad de Transparencia instead of routing it', async () => {
+      const res = await capture({ subject: 'Solicitud de información pública', description: 'Pido el monto gastado en bacheo en 2026' }).expect(201);
+      expect(res.body.category).toBeNull();
+      expect(res.body.tags).toContain('transparencia');
+      const ev = res.body.events.find((e: { type: string }) => e.type === 'transparency_flagged');
+      expect(ev.reason).toMatch(/Unidad de Transparencia/);
+      expect(ev.data.areaCode).toBe('unidad-de-transparencia');
+      expect(res.body.events.some((e: { type: string }) => e.type === 'routing_suggested')).toBe(false);
+    });
+
+    it('lets an admin edit the keyword rules; supervisors read and try them; agents cannot', async () => {
+      const parque = await categoryId('poda-parque');
+      await t.http().post('/api/v1/routing-rules').set(supervisor).send({ keyword: 'jacaranda', categoryId: parque }).expect(403);
+      await t.http().get('/api/v1/routing-rules').set(agent).expect(403);
+      const created = await t.http().post('/api/v1/routing-rules').set(admin).send({ keyword: 'Jacarandá', categoryId: parque, weight: 5 }).expect(201);
+      await t.http().post('/api/v1/routing-rules').set(admin).send({ keyword: 'jacarandá', categoryId: parque }).expect(409);
+      const bad = await t.http().post('/api/v1/routing-rules').set(admin).send({ keyword: 'x', kind: 'category' }).expect(400);
+      expect(bad.body.details.map((d: { field: string }) => d.field)).toContain('keyword');
+      const noCat = await t.http().post('/api/v1/routing-rules').set(admin).send({ keyword: 'tala' }).expect(400);
+      expect(noCat.body.details[0].field).toBe('categoryId');
+      const tried = await t.http().post('/api/v1/routing-rules/try').set(supervisor).send({ text: 'Se cayó una JACARANDA' }).expect(200);
+      expect(tried.body.category.code).toBe('poda-parque');
+      expect(tried.body.matched).toEqual(['Jacarandá']);
+      const res = await capture({ subject: 'Jacaranda caída', description: 'Sobre la calle' }).expect(201);
+      expect(res.body.category.code).toBe('poda-parque');
+      await t.http().patch(`/api/v1/routing-rules/${created.body.id}`).set(admin).send({ active: false }).expect(200);
+      const after = await t.http().post('/api/v1/routing-rules/try').set(supervisor).send({ text: 'Se cayó una jacaranda' }).expect(200);
+      expect(after.body.category).toBeNull();
+      const list = await t.http().get('/api/v1/routing-rules').set(supervisor).expect(200);
+      expect(list.body.length).toBeGreaterThan(50);
+    });
+  });
+
+  describe('service-level targets', () => {
+    it('lets a supervisor change a category’s targets, used for new tickets', async () => {
+      const id = await categoryId('luminaria-apagada');
+      await t.http().patch(`/api/v1/categories/${id}`).set(agent).send({ resolutionDays: 3 }).expect(403);
+      const res = await t.http().patch(`/api/v1/categories/${id}`).set(supervisor).send({ firstResponseDays: 1, resolutionDays: 3 }).expect(200);
+      expect(res.body).toMatchObject({ firstResponseDays: 1, resolutionDays: 3 });
+      const forbidden = await t.http().patch(`/api/v1/categories/${id}`).set(supervisor).send({ name: 'Luz' }).expect(403);
+      expect(forbidden.body.message).toMatch(/service-level/);
+      const ticket = await capture({ subject: 'Luminaria', description: 'luminaria apagada' }).expect(201);
+      const created = new Date(ticket.body.createdAt).getTime();
+      expect(Math.round((new Date(ticket.body.dueDates.resolution).getTime() - created) / DAY)).toBe(3);
+      await t.http().patch(`/api/v1/categories/${id}`).set(admin).send({ firstResponseDays: 5, resolutionDays: 40 }).expect(200);
+    });
+  });
+
+  describe('jobs with a controllable clock', () => {
+    it('notifies the area supervisor once per ticket and missed target, even with two runs at once', async () => {
+      await t.db.query(`UPDATE areas SET supervisor_email = 'obras@slp.gob.mx' WHERE code = 'obras-publicas'`);
+      const start = new Date();
+      now = start;
+      const a = await capture({ subject: 'Bache', description: 'bache profundo en Av. Juárez' }).expect(201);
+      const jobs = t.app.get(SlaJobsService);
+      notices.length = 0;
+      await t.db.query(`DELETE FROM sla_notifications`); // earlier tests' tickets are not this test's business
+      await t.db.query(`UPDATE tickets SET first_responded_at = now() WHERE folio <> $1`, [a.body.folio]);
+      await t.db.query(`UPDATE tickets SET resolution_due_at = NULL, status = CASE WHEN status = 'new' THEN 'assigned' ELSE status END WHERE folio <> $1`, [a.body.folio]);
+
+      now = new Date(start.getTime() + DAY - 60_000);
+      expect(await jobs.notifyOverdue()).toBe(0);
+      now = new Date(start.getTime() + DAY + 60_000); // accept target: 1 day still "Recibido"
+      expect(await jobs.notifyOverdue()).toBe(1);
+      expect(notices.map((x) => x.target)).toEqual(['accept']);
+      now = new Date(start.getTime() + 4 * DAY);
+      expect(await jobs.notifyOverdue()).toBe(0);
+      now = new Date(start.getTime() + 5 * DAY + 60_000);
+      const counts = await Promise.all([jobs.notifyOverdue(), jobs.notifyOverdue()]);
+      expect(counts.reduce((x, y) => x + y, 0)).toBe(1);
+      expect(notices[1]).toEqual(
+        expect.objectContaining({ folio: a.body.folio, target: 'first_response', recipient: 'obras@slp.gob.mx', areaId: await areaId('obras-publicas') }),
+      );
+      expect(await jobs.notifyOverdue()).toBe(0);
+
+      now = new Date(start.getTime() + 41 * DAY);
+      expect(await jobs.notifyOverdue()).toBe(1);
+      expect(notices.map((n) => n.target)).toEqual(['accept', 'first_response', 'resolution']);
+      const events = await eventsOf(a.body.folio, 'sla_overdue');
+      expect(events.map((e: { data: { target: string } }) => e.data.target)).toEqual(['accept', 'first_response', 'resolution']);
+      expect(events.map((e: { reason: string }) => e.reason)).toEqual([
+        'Venció el plazo para aceptar el reporte',
+        'Venció el plazo de primera respuesta',
+        'Venció el plazo de atención',
+      ]);
+      expect(events[0].actor_kind).toBe('system');
+      expect(await jobs.notifyOverdue()).toBe(0);
+      // each notice is one email to the area supervisor in the outbox, in Spanish, with the folio
+      const mails = await t.db.query(
+        `SELECT o.recipient, o.payload FROM outbox o JOIN tickets t ON t.id = o.ticket_id WHERE o.kind = 'sla_overdue' AND t.folio = $1 ORDER BY o.id`,
+        [a.body.folio],
+      );
+      expect(mails.map((m: { recipient: string }) => m.recipient)).toEqual(['obras@slp.gob.mx', 'obras@slp.gob.mx', 'obras@slp.gob.mx']);
+      expect(mails[1].payload.subject).toBe(`[${a.body.folio}] Meta de primera respuesta vencida`);
+      expect(mails[2].payload.text).toContain('superó la meta de resolución');
+      expect(notices).toHaveLength(3);
+      const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM sla_notifications s JOIN tickets t ON t.id = s.ticket_id WHERE t.folio = $1`, [a.body.folio]);
+      expect(n).toBe(3);
+    });
+
+    it('closes a resolved ticket after AUTO_CLOSE_DAYS without a reply, as the system, exactly once', async () => {
+      const res = await capture({ subject: 'Basura', description: 'basura en la esquina' }).expect(201);
+      const folio = res.body.folio;
+      // resolved a minute after the report arrived
+      const start = new Date(Date.now() + 60_000);
+      now = start;
+      await t.http().post(`/api/v1/tickets/${folio}/transitions`).set(agent).send({ to: 'resolved', message: 'Se recolectó la basura.' }).expect(200);
+      const jobs = t.app.get(SlaJobsService);
+      now = new Date(start.getTime() + 6 * DAY);
+      expect(await jobs.autoClose()).toBe(0);
+      now = new Date(start.getTime() + 7 * DAY + 60_000);
+      const counts = await Promise.all([jobs.autoClose(), jobs.autoClose()]);
+      expect(counts.reduce((x, y) => x + y, 0)).toBe(1);
+      const detail = await t.http().get(`/api/v1/tickets/${folio}`).set(agent).expect(200);
+      expect(detail.body.status).toBe('closed');
+      expect(new Date(detail.body.closedAt).toISOString()).toBe(now.toISOString());
+      const ev = detail.body.events.find((e: { toStatus: string }) => e.toStatus === 'closed');
+      expect(ev.actor).toEqual({ kind: 'system' });
+      expect(ev.reason).toBe('Cierre automático: sin respuesta del ciudadano en 7 días');
+      expect(await jobs.autoClose()).toBe(0);
+      const ready = await t.http().get('/health/ready').expect(200);
+      expect(ready.body.details.slaJobs).toMatchObject({ status: 'up', intervalSeconds: 0 });
+    });
+
+    it('does not close a resolved ticket the citizen answered after the resolution', async () => {
+      const res = await capture({ subject: 'Ruido', description: 'mucho ruido en la noche' }).expect(201);
+      const start = new Date(Date.now() + 60_000);
+      now = start;
+      await t.http().post(`/api/v1/tickets/${res.body.folio}/transitions`).set(agent).send({ to: 'resolved', message: 'Se visitó el domicilio.' }).expect(200);
+      // an automatic answer that did not move the status (e.g. an out-of-office reply)
+      await t.db.query(
+        `INSERT INTO messages (ticket_id, direction, channel, body_text, created_at)
+         SELECT id, 'inbound', 'email', 'respuesta', $2 FROM tickets WHERE folio = $1`,
+        [res.body.folio, new Date(start.getTime() + 3_600_000)],
+      );
+      now = new Date(start.getTime() + 30 * DAY);
+      await t.app.get(SlaJobsService).autoClose();
+      const detail = await t.http().get(`/api/v1/tickets/${res.body.folio}`).set(agent).expect(200);
+      expect(detail.body.status).toBe('resolved');
+    });
+  });
+
+  describe('duplicate suggestions', () => {
+    it('lists open tickets of the same category and colonia with near-identical text', async () => {
+      now = new Date();
+      const first = await capture({
+        subject: 'Fuga de agua en la calle Morelos',
+        description: 'Hay una fuga de agua potable frente al número 245 de la calle Morelos desde ayer',
+        colonia: 'Tequisquiapan',
+      }).expect(201);
+      const otherColonia = await capture({
+        subject: 'Fuga de agua en la calle Morelos',
+        description: 'Hay una fuga de agua potable frente al número 245 de la calle Morelos desde ayer',
+        colonia: 'Centro',
+      }).expect(201);
+      const unrelated = await capture({ subject: 'Fuga en la toma', description: 'Se tira el agua en el parque de la colonia, cerca de los juegos', colonia: 'Tequisquiapan' }).expect(201);
+      const second = await capture({
+        subject: 'fuga de agua calle Morelos',
+        description: 'Hay una fuga de agua potable enfrente del numero 245 de la calle Morelos desde ayer en la tarde',
+        colonia: 'TEQUISQUIAPAN',
+      }).expect(201);
+      const ev = second.body.events.find((e: { type: string }) => e.type === 'duplicates_suggested');
+      expect(ev.data.candidates.map((c: { folio: string }) => c.folio)).toEqual([first.body.folio]);
+
+      const res = await t.http().get(`/api/v1/tickets/${second.body.folio}/duplicates`).set(agent).expect(200);
+      const folios = res.body.candidates.map((c: { folio: string }) => c.folio);
+      expect(folios).toEqual([first.body.folio]);
+      expect(folios).not.toContain(otherColonia.body.folio);
+      expect(folios).not.toContain(unrelated.body.folio);
+      expect(res.body.candidates[0].similarity).toBeGreaterThan(0.45);
+      expect(res.body.candidates[0].statusLabel).toBe('Recibido');
+
+      // once merged (rejected), it is no longer a candidate
+      await t.http().post(`/api/v1/tickets/${first.body.folio}/merge`).set(supervisor).send({ intoFolio: second.body.folio }).expect(200);
+      const after = await t.http().get(`/api/v1/tickets/${second.body.folio}/duplicates`).set(agent).expect(200);
+      expect(after.body.candidates).toEqual([]);
+      await t.http().get('/api/v1/tickets/SLP-2026-999999/duplicates').set(agent).expect(404);
+    });
+  });
+  describe('metrics', () => {
+    const value = (text: string, series: string) => {
+      const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+      return line === undefined ? undefined : Number(line.slice(series.length + 1));
+    };
+
+    it('exposes tickets by channel, open by status, overdue, intake and outbox lag', async () => {
+      const [{ n: phone }] = await t.db.query(`SELECT count(*)::int AS n FROM tickets WHERE channel = 'phone'`);
+      const [{ n: fresh }] = await t.db.query(`SELECT count(*)::int AS n FROM tickets WHERE status = 'new'`);
+      const [{ n: overdue }] = await t.db.query(
+        `SELECT count(*)::int AS n FROM tickets WHERE status IN ('new','assigned','in_progress','waiting_citizen')
+           AND (resolution_due_at < now() OR (first_responded_at IS NULL AND first_response_due_at < now()))`,
+      );
+      let res = await t.http().get('/metrics').expect(200);
+      expect(value(res.text, 'enlace_tickets_total{channel="phone"}')).toBe(phone);
+      expect(value(res.text, 'enlace_tickets_open{status="new"}')).toBe(fresh);
+      expect(value(res.text, 'enlace_tickets_open{status="waiting_citizen"}')).toBe(0);
+      expect(value(res.text, 'enlace_tickets_overdue')).toBe(overdue);
+      expect(value(res.text, 'enlace_intake_lag_seconds')).toBeGreaterThanOrEqual(0);
+      const [{ n: queued }] = await t.db.query(`SELECT count(*)::int AS n FROM outbox WHERE state = 'queued'`);
+      expect(value(res.text, 'enlace_outbox_pending')).toBe(queued);
+
+      await t.db.query(`UPDATE tickets SET resolution_due_at = now() - interval '1 hour' WHERE id = (SELECT min(id) FROM tickets WHERE status = 'new')`);
+      await t.db.query(`INSERT INTO messages (ticket_id, direction, channel, body_text, created_at) SELECT min(id), 'inbound', 'email', 'x', now() - interval '10 minutes' FROM tickets`);
+      await t.db.query(`UPDATE messages SET created_at = now() - interval '10 minutes' WHERE direction = 'inbound'`);
+      await t.db.query(`UPDATE outbox SET state = 'sent', sent_at = now() WHERE state = 'queued'`);
+      await t.db.query(
+        `INSERT INTO outbox (channel, kind, recipient, state, created_at) VALUES ('email', 'test', 'x@pruebas.mx', 'queued', now() - interval '120 seconds'),
+                ('email', 'test', 'y@pruebas.mx', 'sent', now() - interval '1 day')`,
+      );
+      res = await t.http().get('/metrics').expect(200);
+      expect(value(res.text, 'enlace_tickets_overdue')).toBeGreaterThan(overdue);
+      expect(value(res.text, 'enlace_intake_lag_seconds')).toBeGreaterThanOrEqual(600);
+      expect(value(res.text, 'enlace_outbox_pending')).toBe(1);
+      expect(value(res.text, 'enlace_outbox_lag_seconds')).toBeGreaterThanOrEqual(120);
+      expect(value(res.text, 'enlace_outbox_lag_seconds')).toBeLessThan(3600);
+    });
+  });
+});
