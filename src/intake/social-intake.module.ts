@@ -4,6 +4,7 @@ import { AppConfig } from '../config/app-config';
 import { NotificationsModule } from '../notifications/notifications.module';
 import { OutboxService } from '../notifications/outbox.service';
 import { OutboxPermanentError, OutboxTransports } from '../notifications/outbox-transports';
+import { PersonalDataRegistry } from '../personal-data/personal-data-registry';
 import { TicketsModule } from '../tickets/tickets.module';
 import { ForwardedIntakeController } from './forwarded/forwarded-intake.controller';
 import { ForwardedIntakeService, MAX_SCREENSHOTS } from './forwarded/forwarded-intake.service';
@@ -13,6 +14,7 @@ import { SocialReplySender } from './social-replies/social-reply.sender';
 import { SocialReplyService } from './social-replies/social-reply.service';
 import { createSocialOutboxTransport } from './social-replies/social-outbox.transport';
 import { MetaGraphClient } from './social/meta-graph.client';
+import { socialEventsPersonalDataHandler } from './social/social-events-personal-data';
 import { SocialEventQueue } from './social/social-event-queue.service';
 import { SocialIntakeProcessor } from './social/social-intake.processor';
 import { SocialWebhooksController } from './social/social-webhooks.controller';
@@ -50,7 +52,10 @@ export class SocialIntakeModule implements OnModuleInit {
     private readonly sender: SocialReplySender,
     private readonly outbox: OutboxService,
     private readonly transports: OutboxTransports,
-  ) {}
+    registry: PersonalDataRegistry,
+  ) {
+    registry.register(socialEventsPersonalDataHandler);
+  }
 
   /**
    * Platform replies go through the generic outbox (retries, backoff, delivery state on the

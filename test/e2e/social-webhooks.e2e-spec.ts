@@ -354,6 +354,19 @@ describe('social webhooks: Meta (Messenger, Instagram, WhatsApp) and Telegram', 
       expect(await count(`SELECT count(*)::int AS n FROM messages WHERE external_id = 'm_five_1'`)).toBe(1);
     });
 
+    it('ARCO: the raw deliveries are exported with the citizen and redacted when they are anonymised', async () => {
+      await postMeta(whatsappDelivery('5214445550001', 'Jimena Torres', { type: 'text', text: { body: 'Vivo en Av. Carranza 100' } }, { wamid: 'wamid.ARCO' })).expect(200);
+      await settle();
+      const row = await ticketOf('whatsapp', 'wamid.ARCO');
+      const { auth } = await t.user('supervisor');
+      const exported = await t.http().get(`/api/v1/citizens/${row.citizen_id}/export`).set(auth).expect(200);
+      expect(JSON.stringify(exported.body)).toContain('wamid.ARCO');
+      await t.http().post(`/api/v1/citizens/${row.citizen_id}/anonymise`).set(auth).send({ reason: 'Solicitud ARCO UT/2026/0001' }).expect(200);
+      const [ev] = await t.db.query(`SELECT convert_from(body, 'UTF8') AS body FROM social_events WHERE convert_from(body, 'UTF8') LIKE '%wamid.ARCO%'`);
+      expect(ev.body).not.toContain('5214445550001');
+      expect(ev.body).not.toContain('Jimena Torres');
+    });
+
     it('readiness reports the queue', async () => {
       const res = await t.http().get('/health/ready').expect(200);
       expect(JSON.stringify(res.body)).toContain('socialEvents');
