@@ -17,6 +17,8 @@ const common = {
   transformIgnorePatterns: [`/node_modules/(?!(${esmPackages})/)`],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
   testEnvironment: 'node',
+  // file-type's exports only offer `import`/`module-sync` under `node`, which jest's resolver does not know
+  moduleNameMapper: { '^file-type$': '<rootDir>/node_modules/file-type/index.js' },
 };
 module.exports = {
   // e2e files mostly wait on PostgreSQL, IMAP and SMTP: more workers than cores keeps CI short

@@ -2,6 +2,7 @@ import { InitialSchema1764172800000 } from './1764172800000-InitialSchema';
 import { SeedSanLuisPotosiCatalog1764172800100 } from './1764172800100-SeedSanLuisPotosiCatalog';
 import { EmailIntake1764200000000 } from './1764200000000-EmailIntake';
 import { CreateOutbox1764300000000 } from './1764300000000-CreateOutbox';
+import { SocialIntake1764400000000 } from './1764400000000-SocialIntake';
 import { RoutingRulesAndSlaNotifications1764500000000 } from './1764500000000-RoutingRulesAndSlaNotifications';
 import { PersonalData1764600000000 } from './1764600000000-PersonalData';
 import { SearchAndQueueIndexes1764700000000 } from './1764700000000-SearchAndQueueIndexes';
@@ -12,6 +13,7 @@ export const MIGRATIONS = [
   SeedSanLuisPotosiCatalog1764172800100,
   EmailIntake1764200000000,
   CreateOutbox1764300000000,
+  SocialIntake1764400000000,
   RoutingRulesAndSlaNotifications1764500000000,
   PersonalData1764600000000,
   SearchAndQueueIndexes1764700000000,

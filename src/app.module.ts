@@ -17,6 +17,7 @@ import { buildDataSourceOptions } from './database/data-source';
 import { HealthModule } from './health/health.module';
 import { EmailIntakeModule } from './intake/email/email-intake.module';
 import { IntakeModule } from './intake/intake.module';
+import { SocialIntakeModule } from './intake/social-intake.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { PersonalDataModule } from './personal-data/personal-data.module';
 import { PrivacyNoticeModule } from './privacy-notice/privacy-notice.module';
@@ -83,6 +84,7 @@ export class AppModule {
         NotificationsModule,
         CitizenStatusModule,
         EmailIntakeModule,
+        SocialIntakeModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],
     };

@@ -23,6 +23,8 @@ export class AppConfig {
   logPretty!: boolean;
   corsOrigins!: string[];
   loginRateLimit!: number;
+  meta!: { appSecret?: string; verifyToken?: string; accessToken?: string; graphUrl: string };
+  telegram!: { secretToken?: string; botToken?: string; apiUrl: string };
   /** requests per minute per client address on public pages (status page, privacy notice) */
   publicRateLimit!: number;
   /** requests per minute per client address on webhook endpoints */
@@ -103,6 +105,17 @@ export function buildAppConfig(env: EnvironmentVariables): AppConfig {
     .map((s) => s.trim())
     .filter(Boolean);
   cfg.loginRateLimit = env.LOGIN_RATE_LIMIT ?? 10;
+  cfg.meta = {
+    appSecret: env.META_APP_SECRET,
+    verifyToken: env.META_VERIFY_TOKEN,
+    accessToken: env.META_ACCESS_TOKEN,
+    graphUrl: (env.META_GRAPH_URL ?? 'https://graph.facebook.com/v21.0').replace(/\/+$/, ''),
+  };
+  cfg.telegram = {
+    secretToken: env.TELEGRAM_SECRET_TOKEN,
+    botToken: env.TELEGRAM_BOT_TOKEN,
+    apiUrl: (env.TELEGRAM_API_URL ?? 'https://api.telegram.org').replace(/\/+$/, ''),
+  };
   cfg.publicRateLimit = env.PUBLIC_RATE_LIMIT ?? 60;
   cfg.webhookRateLimit = env.WEBHOOK_RATE_LIMIT ?? 600;
   cfg.slaJobsIntervalSeconds = env.SLA_JOBS_INTERVAL_SECONDS ?? 300;

@@ -178,6 +178,31 @@ export class EnvironmentVariables {
 
   @Transform(toInt) @IsOptional() @IsInt() @Min(5) @Max(86400)
   IMAP_RECONCILE_SECONDS?: number;
+
+  // Social webhooks (SPEC §3.2). Each platform is off until its secret is set.
+  @Transform(emptyToUndefined) @IsOptional() @IsString() @MinLength(8, { message: 'META_APP_SECRET must be at least 8 characters long' })
+  META_APP_SECRET?: string;
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString() @MinLength(8, { message: 'META_VERIFY_TOKEN must be at least 8 characters long' })
+  META_VERIFY_TOKEN?: string;
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  META_ACCESS_TOKEN?: string;
+
+  @Transform(emptyToUndefined) @IsOptional()
+  @IsUrl({ require_tld: false, require_protocol: true }, { message: 'META_GRAPH_URL must be an http(s) URL such as https://graph.facebook.com/v21.0' })
+  META_GRAPH_URL?: string;
+
+  @Transform(emptyToUndefined) @IsOptional()
+  @Matches(/^[A-Za-z0-9_-]{1,256}$/, { message: 'TELEGRAM_SECRET_TOKEN must be 1-256 characters A-Z, a-z, 0-9, _ or -' })
+  TELEGRAM_SECRET_TOKEN?: string;
+
+  @Transform(emptyToUndefined) @IsOptional() @Matches(/^\d+:[\w-]+$/, { message: 'TELEGRAM_BOT_TOKEN must look like 123456:ABC-def' })
+  TELEGRAM_BOT_TOKEN?: string;
+
+  @Transform(emptyToUndefined) @IsOptional()
+  @IsUrl({ require_tld: false, require_protocol: true }, { message: 'TELEGRAM_API_URL must be an http(s) URL such as https://api.telegram.org' })
+  TELEGRAM_API_URL?: string;
 }
 
 export class EnvironmentError extends Error {}

@@ -245,6 +245,8 @@ export class TicketsService {
         bodyHtml: m.bodyHtml,
         bodyNew: m.bodyNew,
         delivery: m.deliveryState ? { state: m.deliveryState, attempts: m.deliveryAttempts, lastError: m.deliveryError } : null,
+        // platform reply outside its window: 'pending' until the press office answers by hand, then 'done'
+        manualReply: typeof m.meta?.manualReply === 'string' ? m.meta.manualReply : null,
         attachments: attachments
           .filter((a) => a.messageId === m.id)
           .map((a) => ({ id: a.id, filename: a.filename, contentType: a.contentType, sizeBytes: Number(a.sizeBytes), omitted: a.omitted, omittedReason: a.omittedReason })),

@@ -34,6 +34,12 @@ describe('role matrix: every endpoint × every role', () => {
       const req = t.http()[method.toLowerCase() as 'get' | 'post' | 'patch' | 'put'](path).set(headers);
       return method === 'GET' ? req : req.send({});
     };
+    if (allowed === 'signed') {
+      for (const headers of [{}, ...ALL.map((role) => tokens[role])]) {
+        expect([401, 403]).toContain((await call(headers)).status);
+      }
+      return;
+    }
     if (allowed === 'public') {
       const res = await call({});
       expect([401, 403]).not.toContain(res.status);

@@ -4,7 +4,8 @@ export const ALL: UserRole[] = ['admin', 'supervisor', 'agent', 'press'];
 export const STAFF: UserRole[] = ['admin', 'supervisor', 'agent'];
 export const SUP: UserRole[] = ['admin', 'supervisor'];
 export const ADMIN: UserRole[] = ['admin'];
-export type Allowed = UserRole[] | 'public';
+/** 'signed': public, but authenticated by a platform signature/secret; no staff token opens it */
+export type Allowed = UserRole[] | 'public' | 'signed';
 
 /**
  * Every route of the API and who may call it (SPEC §1). A route missing from this table fails
@@ -57,6 +58,13 @@ export const ROLE_MATRIX: Record<string, Allowed> = {
   'GET /api/v1/privacy-notice': 'public',
   'PUT /api/v1/privacy-notice/{kind}': ADMIN,
   'GET /aviso-de-privacidad': 'public',
+  'GET /api/v1/webhooks/meta': 'signed',
+  'POST /api/v1/webhooks/meta': 'signed',
+  'POST /api/v1/webhooks/telegram': 'signed',
+  'POST /api/v1/intake/forwarded': ['admin', 'press'],
+  'GET /api/v1/intake/forwarded/mine': ['admin', 'press'],
+  'GET /api/v1/intake/manual-replies': ALL,
+  'POST /api/v1/intake/manual-replies/{id}/done': ALL,
   'GET /health/live': 'public',
   'GET /health/ready': 'public',
 };

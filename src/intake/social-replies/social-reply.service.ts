@@ -1,0 +1,98 @@
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { TicketEvent } from '../../tickets/ticket-event.entity';
+import { type TicketChange, TicketHooks } from '../../tickets/ticket-hooks';
+import type { Message } from '../../tickets/message.entity';
+import type { Ticket } from '../../tickets/ticket.entity';
+import { decideReplyRoute } from '../social/reply-window';
+import { isWebhookChannel, type WebhookChannel } from '../social/social-item';
+import type { SocialReplyPayload } from './social-reply-payload';
+
+/**
+ * Where a platform reply is queued: the generic outbox (`OutboxService.enqueue` with `channel` =
+ * the platform), wired in SocialIntakeModule; tests may put a recorder here.
+ */
+export interface SocialReplyQueue {
+  enqueue(manager: EntityManager, payload: SocialReplyPayload): Promise<void>;
+}
+
+export type ReplyDecision = { route: 'send'; payload: SocialReplyPayload } | { route: 'manual'; reason: string } | { route: 'none' };
+
+/**
+ * Decides, inside the reply's transaction, whether an agent's public reply on a Messenger /
+ * Instagram / WhatsApp / Telegram ticket goes out through the platform (within its window) or is
+ * marked "needs manual reply" for the press office (SPEC §3.2).
+ */
+@Injectable()
+export class SocialReplyService implements OnModuleInit {
+  private readonly logger = new Logger(SocialReplyService.name);
+  private queue: SocialReplyQueue | null = null;
+
+  constructor(private readonly hooks: TicketHooks) {}
+
+  onModuleInit(): void {
+    this.hooks.register({ onTicketChange: (manager, change) => this.onTicketChange(manager, change) });
+  }
+
+  setQueue(queue: SocialReplyQueue): void {
+    this.queue = queue;
+  }
+
+  async onTicketChange(manager: EntityManager, change: TicketChange): Promise<void> {
+    if (change.type !== 'reply' || !change.notifyCitizen) return;
+    await this.handleReply(manager, change.ticket, change.message);
+  }
+
+  async handleReply(manager: EntityManager, ticket: Ticket, message: Message, now = new Date()): Promise<ReplyDecision> {
+    if (!isWebhookChannel(ticket.channel) || message.direction !== 'outbound' || !message.public) return { route: 'none' };
+    const decision = await this.decide(manager, ticket, ticket.channel, message, now);
+    if (decision.route === 'manual') {
+      await markManual(manager, message.id, decision.reason);
+      await manager.insert(TicketEvent, { ticketId: ticket.id, type: 'manual_reply_needed', actorKind: 'system', data: { messageId: message.id, reason: decision.reason } });
+      this.logger.log({ ticketId: ticket.id, messageId: message.id }, 'platform reply handed to the press office');
+    } else if (decision.route === 'send') {
+      await manager.query(`UPDATE messages SET delivery_state = 'queued', meta = meta || $2::jsonb WHERE id = $1`, [
+        message.id,
+        JSON.stringify({ socialReply: { channel: decision.payload.channel, queuedAt: now.toISOString() } }),
+      ]);
+      if (this.queue) await this.queue.enqueue(manager, decision.payload);
+    }
+    return decision;
+  }
+
+  private async decide(manager: EntityManager, ticket: Ticket, channel: WebhookChannel, message: Message, now: Date): Promise<ReplyDecision> {
+    // the citizen's last message that came through the platform itself (not a press forward)
+    const rows: Array<{ created_at: Date; meta: { platform?: { userId?: string; businessId?: string | null; sentAt?: string } } }> = await manager.query(
+      `SELECT created_at, meta FROM messages
+       WHERE ticket_id = $1 AND direction = 'inbound' AND channel = $2 AND meta ? 'platform'
+       ORDER BY created_at DESC, id DESC LIMIT 1`,
+      [ticket.id, channel],
+    );
+    const last = rows[0];
+    const platform = last?.meta.platform;
+    if (!last || !platform?.userId) return { route: 'manual', reason: 'el ciudadano no escribió por la plataforma' };
+    if (decideReplyRoute(channel, new Date(last.created_at), now) === 'manual') {
+      return { route: 'manual', reason: 'fuera de la ventana de 24 horas de la plataforma' };
+    }
+    return {
+      route: 'send',
+      payload: {
+        kind: 'social_reply',
+        channel,
+        recipientId: channel === 'telegram' ? (platform.businessId ?? platform.userId) : platform.userId,
+        businessId: channel === 'telegram' ? null : (platform.businessId ?? null),
+        text: message.bodyText,
+        messageId: message.id,
+        ticketId: ticket.id,
+      },
+    };
+  }
+}
+
+/** Marks an outbound message for the press office to answer by hand. */
+export async function markManual(manager: EntityManager, messageId: string, reason: string): Promise<void> {
+  await manager.query(`UPDATE messages SET delivery_state = NULL, meta = meta || $2::jsonb WHERE id = $1`, [
+    messageId,
+    JSON.stringify({ manualReply: 'pending', manualReplyReason: reason }),
+  ]);
+}

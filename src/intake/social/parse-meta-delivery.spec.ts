@@ -1,0 +1,129 @@
+import { parseMetaDelivery } from './parse-meta-delivery';
+
+const messenger = (messaging: unknown[]) => ({ object: 'page', entry: [{ id: 'PAGE1', time: 1764000000000, messaging }] });
+const waValue = (value: Record<string, unknown>) => ({
+  object: 'whatsapp_business_account',
+  entry: [{ id: 'WABA1', changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { display_phone_number: '524440000000', phone_number_id: 'PN1' }, ...value } }] }],
+});
+
+describe('parseMetaDelivery', () => {
+  it('reads a Messenger text message with sender, page and timestamp', () => {
+    const { items } = parseMetaDelivery(
+      messenger([{ sender: { id: 'PSID1' }, recipient: { id: 'PAGE1' }, timestamp: 1764000000000, message: { mid: 'm_1', text: 'Hay un bache' } }]),
+    );
+    expect(items).toEqual([
+      expect.objectContaining({ channel: 'messenger', externalId: 'm_1', userId: 'PSID1', businessId: 'PAGE1', text: 'Hay un bache', media: [], location: null }),
+    ]);
+    expect(items[0].timestamp.toISOString()).toBe(new Date(1764000000000).toISOString());
+  });
+
+  it('reads Messenger image attachments and location, with a Spanish placeholder text', () => {
+    const { items } = parseMetaDelivery(
+      messenger([
+        {
+          sender: { id: 'PSID1' },
+          recipient: { id: 'PAGE1' },
+          timestamp: 1,
+          message: {
+            mid: 'm_2',
+            attachments: [
+              { type: 'image', payload: { url: 'https://scontent.xx.fbcdn.net/a.jpg' } },
+              { type: 'location', title: 'Mi casa', payload: { coordinates: { lat: 22.15, long: -100.98 } } },
+            ],
+          },
+        },
+      ]),
+    );
+    expect(items[0].media).toEqual([{ kind: 'image', source: { type: 'url', url: 'https://scontent.xx.fbcdn.net/a.jpg' } }]);
+    expect(items[0].location).toEqual({ latitude: 22.15, longitude: -100.98, name: 'Mi casa' });
+    expect(items[0].text).toContain('[ubicación: Mi casa (22.15, -100.98)]');
+  });
+
+  it('ignores echoes, reads and deliveries; keeps every message of a multi-entry delivery', () => {
+    const body = {
+      object: 'instagram',
+      entry: [
+        { id: 'IG1', messaging: [{ sender: { id: 'IG1' }, recipient: { id: 'U1' }, timestamp: 1, message: { mid: 'e1', text: 'eco', is_echo: true } }] },
+        { id: 'IG1', messaging: [{ sender: { id: 'U1' }, recipient: { id: 'IG1' }, timestamp: 1, read: { mid: 'x' } }] },
+        {
+          id: 'IG1',
+          messaging: [
+            { sender: { id: 'U1' }, recipient: { id: 'IG1' }, timestamp: 1, message: { mid: 'a', text: 'uno' } },
+            { sender: { id: 'U2' }, recipient: { id: 'IG1' }, timestamp: 2, message: { mid: 'b', text: 'dos' } },
+          ],
+        },
+      ],
+    };
+    const { items, ignored } = parseMetaDelivery(body);
+    expect(items.map((i) => [i.channel, i.externalId, i.userId])).toEqual([
+      ['instagram', 'a', 'U1'],
+      ['instagram', 'b', 'U2'],
+    ]);
+    expect(ignored).toEqual({ echo: 1, read: 1 });
+  });
+
+  it('also reads messages in the standby channel (handover protocol), skipping echoes there', () => {
+    const { items, ignored } = parseMetaDelivery({
+      object: 'page',
+      entry: [
+        {
+          id: 'PAGE1',
+          time: 1,
+          standby: [
+            { sender: { id: 'PSID9' }, recipient: { id: 'PAGE1' }, timestamp: 1, message: { mid: 'sb1', text: 'por standby' } },
+            { sender: { id: 'PAGE1' }, recipient: { id: 'PSID9' }, timestamp: 1, message: { mid: 'sb2', text: 'eco', is_echo: true } },
+          ],
+        },
+      ],
+    });
+    expect(items.map((i) => i.externalId)).toEqual(['sb1']);
+    expect(ignored).toEqual({ echo: 1 });
+  });
+
+  it('reads WhatsApp text with the contact profile name and the phone number id', () => {
+    const { items } = parseMetaDelivery(
+      waValue({
+        contacts: [{ profile: { name: 'Ana Pérez' }, wa_id: '5214441234567' }],
+        messages: [{ from: '5214441234567', id: 'wamid.1', timestamp: '1764000000', type: 'text', text: { body: 'Fuga de agua' } }],
+      }),
+    );
+    expect(items).toEqual([
+      expect.objectContaining({ channel: 'whatsapp', externalId: 'wamid.1', userId: '5214441234567', businessId: 'PN1', name: 'Ana Pérez', text: 'Fuga de agua' }),
+    ]);
+    expect(items[0].timestamp.getTime()).toBe(1764000000 * 1000);
+  });
+
+  it('reads WhatsApp image, audio, document and location messages', () => {
+    const { items } = parseMetaDelivery(
+      waValue({
+        contacts: [{ profile: { name: 'Ana' }, wa_id: '524441234567' }],
+        messages: [
+          { from: '524441234567', id: 'w1', timestamp: '1', type: 'image', image: { id: 'MEDIA1', mime_type: 'image/jpeg', caption: 'El bache' } },
+          { from: '524441234567', id: 'w2', timestamp: '1', type: 'audio', audio: { id: 'MEDIA2', mime_type: 'audio/ogg' } },
+          { from: '524441234567', id: 'w3', timestamp: '1', type: 'document', document: { id: 'MEDIA3', filename: 'oficio.pdf', mime_type: 'application/pdf' } },
+          { from: '524441234567', id: 'w4', timestamp: '1', type: 'location', location: { latitude: 22.1, longitude: -100.9, name: 'Jardín', address: 'Centro' } },
+        ],
+      }),
+    );
+    expect(items.map((i) => i.text)).toEqual(['El bache', '[audio]', '[documento: oficio.pdf]', '[ubicación: Jardín, Centro (22.1, -100.9)]']);
+    expect(items[0].media[0]).toEqual({ kind: 'image', source: { type: 'meta_media', id: 'MEDIA1' }, filename: null, mimeType: 'image/jpeg' });
+    expect(items[3].location).toEqual({ latitude: 22.1, longitude: -100.9, name: 'Jardín', address: 'Centro' });
+  });
+
+  it('makes nothing of WhatsApp statuses and reactions', () => {
+    const { items, ignored } = parseMetaDelivery(
+      waValue({
+        statuses: [{ id: 'wamid.out', status: 'delivered', timestamp: '1', recipient_id: '524441234567' }],
+        messages: [{ from: '524441234567', id: 'r1', timestamp: '1', type: 'reaction', reaction: { message_id: 'x', emoji: '👍' } }],
+      }),
+    );
+    expect(items).toEqual([]);
+    expect(ignored).toEqual({ status: 1, reaction: 1 });
+  });
+
+  it('survives hostile shapes without throwing', () => {
+    for (const body of [null, 42, 'x', [], { object: 'page' }, { object: 'page', entry: 'x' }, { object: 'page', entry: [{ messaging: [null, 1, { message: 'x' }] }] }, { object: 'user', entry: [{}] }]) {
+      expect(parseMetaDelivery(body).items).toEqual([]);
+    }
+  });
+});

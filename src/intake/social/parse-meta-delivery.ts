@@ -1,0 +1,158 @@
+import { describeItem, type MediaRef, type SocialItem } from './social-item';
+
+type Json = Record<string, unknown>;
+const obj = (v: unknown): Json | null => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : null);
+const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const str = (v: unknown): string | null => (typeof v === 'string' && v.length > 0 ? v : typeof v === 'number' ? String(v) : null);
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : null);
+
+export interface MetaParseResult {
+  items: SocialItem[];
+  /** what was skipped and why (echoes, statuses, reads…), for the event's record */
+  ignored: Record<string, number>;
+}
+
+/**
+ * Splits one Meta webhook delivery into citizen messages (Messenger `object: page`, Instagram
+ * `object: instagram`, WhatsApp Cloud API `object: whatsapp_business_account`). Echoes of our own
+ * messages, delivery/read receipts and WhatsApp `statuses[]` produce no item.
+ */
+export function parseMetaDelivery(body: unknown): MetaParseResult {
+  const result: MetaParseResult = { items: [], ignored: {} };
+  const skip = (why: string) => (result.ignored[why] = (result.ignored[why] ?? 0) + 1);
+  const root = obj(body);
+  const object = str(root?.object);
+  if (!root || !object) {
+    skip('not_a_meta_delivery');
+    return result;
+  }
+  for (const entryRaw of arr(root.entry)) {
+    const entry = obj(entryRaw);
+    if (!entry) continue;
+    if (object === 'page' || object === 'instagram') {
+      // `standby`: the same events while another app (e.g. the Page inbox) holds the conversation
+      for (const ev of [...arr(entry.messaging), ...arr(entry.standby)]) parseMessagingEvent(object === 'page' ? 'messenger' : 'instagram', obj(ev), result.items, skip);
+    } else if (object === 'whatsapp_business_account') {
+      for (const ch of arr(entry.changes)) parseWhatsAppChange(obj(ch), result.items, skip);
+    } else {
+      skip(`object_${object.slice(0, 40)}`);
+    }
+  }
+  return result;
+}
+
+function parseMessagingEvent(channel: 'messenger' | 'instagram', ev: Json | null, out: SocialItem[], skip: (w: string) => void): void {
+  const message = obj(ev?.message);
+  if (!ev || !message) return skip(ev?.read ? 'read' : ev?.delivery ? 'delivery' : 'not_a_message');
+  if (message.is_echo === true) return skip('echo');
+  if (message.is_deleted === true) return skip('deleted');
+  const mid = str(message.mid);
+  const userId = str(obj(ev.sender)?.id);
+  if (!mid || !userId) return skip('incomplete');
+  const media: MediaRef[] = [];
+  let location: SocialItem['location'] = null;
+  for (const aRaw of arr(message.attachments)) {
+    const a = obj(aRaw);
+    const payload = obj(a?.payload);
+    const type = str(a?.type);
+    if (type === 'location') {
+      const c = obj(payload?.coordinates);
+      const lat = num(c?.lat);
+      const long = num(c?.long);
+      if (lat !== null && long !== null) location = { latitude: lat, longitude: long, name: str(a?.title) };
+      continue;
+    }
+    const url = str(payload?.url);
+    if (!url) continue;
+    const kind: MediaRef['kind'] = type === 'image' || type === 'audio' || type === 'video' ? type : 'file';
+    media.push({ kind, source: { type: 'url', url } });
+  }
+  const text = str(message.text) ?? '';
+  out.push({
+    channel,
+    externalId: mid,
+    userId,
+    businessId: str(obj(ev.recipient)?.id),
+    name: null,
+    handle: null,
+    timestamp: timestampMs(num(ev.timestamp)),
+    text: describeItem(text, media, location),
+    media,
+    location,
+  });
+}
+
+function parseWhatsAppChange(change: Json | null, out: SocialItem[], skip: (w: string) => void): void {
+  const value = obj(change?.value);
+  if (!value) return skip('incomplete');
+  if (arr(value.statuses).length) skip('status');
+  const phoneNumberId = str(obj(value.metadata)?.phone_number_id);
+  const contacts = arr(value.contacts).map(obj).filter((c): c is Json => !!c);
+  for (const mRaw of arr(value.messages)) {
+    const m = obj(mRaw);
+    const id = str(m?.id);
+    const from = str(m?.from) ?? str(m?.from_user_id);
+    if (!m || !id || !from) {
+      skip('incomplete');
+      continue;
+    }
+    const type = str(m.type) ?? 'unknown';
+    if (type === 'reaction' || type === 'system' || type === 'ephemeral') {
+      skip(type);
+      continue;
+    }
+    const contact = contacts.find((c) => str(c.wa_id) === from || str(c.user_id) === from) ?? (contacts.length === 1 ? contacts[0] : null);
+    const media: MediaRef[] = [];
+    let location: SocialItem['location'] = null;
+    let text = '';
+    const body = obj(m[type]);
+    switch (type) {
+      case 'text':
+        text = str(body?.body) ?? '';
+        break;
+      case 'image':
+      case 'audio':
+      case 'video':
+      case 'document':
+      case 'sticker': {
+        const mediaId = str(body?.id);
+        text = str(body?.caption) ?? '';
+        if (mediaId) {
+          media.push({ kind: type, source: { type: 'meta_media', id: mediaId }, filename: str(body?.filename), mimeType: str(body?.mime_type) });
+        }
+        break;
+      }
+      case 'location': {
+        const lat = num(body?.latitude);
+        const long = num(body?.longitude);
+        if (lat !== null && long !== null) location = { latitude: lat, longitude: long, name: str(body?.name), address: str(body?.address) };
+        break;
+      }
+      case 'button':
+        text = str(body?.text) ?? '';
+        break;
+      case 'interactive':
+        text = str(obj(body?.button_reply)?.title) ?? str(obj(body?.list_reply)?.title) ?? '';
+        break;
+      default:
+        text = `[mensaje de WhatsApp de tipo «${type.slice(0, 40)}» no compatible]`;
+    }
+    out.push({
+      channel: 'whatsapp',
+      externalId: id,
+      userId: str(contact?.wa_id) ?? from,
+      businessId: phoneNumberId,
+      name: str(obj(contact?.profile)?.name),
+      handle: str(contact?.username),
+      timestamp: timestampMs(num(m.timestamp) !== null ? num(m.timestamp)! * 1000 : null),
+      text: describeItem(text, media, location),
+      media,
+      location,
+    });
+  }
+}
+
+function timestampMs(ms: number | null): Date {
+  const d = ms !== null ? new Date(ms) : new Date();
+  return Number.isNaN(d.getTime()) ? new Date() : d;
+}

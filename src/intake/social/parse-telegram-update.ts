@@ -1,0 +1,64 @@
+import { describeItem, type MediaRef, type SocialItem } from './social-item';
+
+type Json = Record<string, unknown>;
+const obj = (v: unknown): Json | null => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : null);
+const str = (v: unknown): string | null => (typeof v === 'string' && v.length > 0 ? v : typeof v === 'number' ? String(v) : null);
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+export type TelegramParseResult = { item: SocialItem; ignored: null } | { item: null; ignored: string };
+
+/**
+ * One Telegram Update → one citizen message: text, the largest photo size, captions, documents,
+ * voice/audio, location. Edited messages, channel posts, group chats, bots and callbacks are ignored.
+ */
+export function parseTelegramUpdate(body: unknown): TelegramParseResult {
+  const update = obj(body);
+  const updateId = num(update?.update_id);
+  if (!update || updateId === null) return { item: null, ignored: 'not_an_update' };
+  const message = obj(update.message);
+  if (!message) return { item: null, ignored: Object.keys(update).find((k) => k !== 'update_id')?.slice(0, 40) ?? 'empty' };
+  const from = obj(message.from);
+  const userId = str(from?.id);
+  if (!from || !userId) return { item: null, ignored: 'no_sender' };
+  if (from.is_bot === true) return { item: null, ignored: 'bot' };
+  const chat = obj(message.chat);
+  // only one-to-one chats: a group's messages are not a citizen's report, and a reply must never go to a group
+  if (chat && chat.type !== 'private') return { item: null, ignored: 'not_private_chat' };
+  const media: MediaRef[] = [];
+  const photos = Array.isArray(message.photo) ? message.photo.map(obj).filter((p): p is Json => !!p && !!str(p.file_id)) : [];
+  if (photos.length) {
+    const largest = photos.reduce((best, p) => (area(p) > area(best) ? p : best));
+    media.push({ kind: 'image', source: { type: 'telegram_file', fileId: str(largest.file_id)! }, size: num(largest.file_size) });
+  }
+  for (const [key, kind] of [['document', 'document'], ['voice', 'audio'], ['audio', 'audio'], ['video', 'video']] as const) {
+    const f = obj(message[key]);
+    const fileId = str(f?.file_id);
+    if (fileId) media.push({ kind, source: { type: 'telegram_file', fileId }, filename: str(f?.file_name), mimeType: str(f?.mime_type), size: num(f?.file_size) });
+  }
+  const loc = obj(message.location);
+  const lat = num(loc?.latitude);
+  const long = num(loc?.longitude);
+  const location = lat !== null && long !== null ? { latitude: lat, longitude: long } : null;
+  const text = str(message.text) ?? str(message.caption) ?? '';
+  const name = [str(from.first_name), str(from.last_name)].filter(Boolean).join(' ') || null;
+  const date = num(message.date);
+  return {
+    ignored: null,
+    item: {
+      channel: 'telegram',
+      externalId: String(updateId),
+      userId,
+      businessId: str(chat?.id),
+      name,
+      handle: str(from.username) ? `@${str(from.username)}` : null,
+      timestamp: date !== null ? new Date(date * 1000) : new Date(),
+      text: describeItem(text, media, location),
+      media,
+      location,
+    },
+  };
+}
+
+function area(p: Json): number {
+  return (num(p.width) ?? 0) * (num(p.height) ?? 0) || (num(p.file_size) ?? 0);
+}

@@ -1,0 +1,204 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { createHash } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { DataSource } from 'typeorm';
+import { HealthContributors } from '../../health/health-contributors';
+import { MetricsService } from '../../metrics/metrics.service';
+import { SocialIntakeProcessor, type ClaimedEvent } from './social-intake.processor';
+
+export type SocialPlatform = 'meta' | 'telegram';
+
+const POLL_MS = 2_000;
+const BATCH = 20;
+const LEASE = '5 minutes';
+export const MAX_EVENT_ATTEMPTS = 8;
+const MAX_WRITE_BATCH = 200;
+/** Above this event-loop utilisation the worker pauses between events so webhooks keep answering fast. */
+const BUSY_ELU = 0.6;
+const BUSY_PAUSE_MS = 40;
+
+/** Seconds to wait before attempt n+1: 1, 2, 4 … capped at one hour. */
+export const backoffSeconds = (attempts: number) => Math.min(2 ** Math.max(0, attempts - 1), 3600);
+
+/**
+ * The durable inbox of webhook deliveries. The controller stores the raw body (signature already
+ * checked) and answers 200; this worker claims due rows with FOR UPDATE SKIP LOCKED (safe with
+ * several instances), processes them, and retries failures with backoff. A row that keeps failing
+ * ends `failed` with its error — kept, never deleted. A crash mid-processing only delays the row
+ * until its lease expires; the intake's (channel, external id) uniqueness absorbs the replay.
+ */
+@Injectable()
+export class SocialEventQueue implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(SocialEventQueue.name);
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private stopped = false;
+  private flushing = false;
+  private readonly pendingWrites: Array<{ platform: SocialPlatform; body: Buffer; sha: string; resolve: (r: { duplicate: boolean }) => void; reject: (e: Error) => void }> = [];
+  private readonly stored;
+  private readonly processed;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly processor: SocialIntakeProcessor,
+    metrics: MetricsService,
+    health: HealthContributors,
+  ) {
+    this.stored = metrics.counter('enlace_social_events_stored_total', 'Webhook deliveries stored, by platform and whether new', ['platform', 'outcome']);
+    this.processed = metrics.counter('enlace_social_events_processed_total', 'Webhook deliveries processed, by platform and result', ['platform', 'result']);
+    const backlog = metrics.gauge('enlace_social_events_pending', 'Webhook deliveries waiting to be processed');
+    metrics.onCollect(async () => {
+      const [row] = await this.dataSource.query(`SELECT count(*)::int AS n FROM social_events WHERE status = 'pending'`);
+      backlog.set(row.n);
+    });
+    health.register(async () => {
+      const [row] = await this.dataSource.query(
+        `SELECT count(*) FILTER (WHERE status = 'pending')::int AS pending, count(*) FILTER (WHERE status = 'failed')::int AS failed FROM social_events`,
+      );
+      return { socialEvents: { status: 'up', pending: row.pending, failed: row.failed } };
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => this.kick(), POLL_MS);
+    this.timer.unref();
+    this.kick();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.running?.catch(() => undefined);
+  }
+
+  /**
+   * Stores a verified delivery durably; resolves once its row is committed, so the caller can
+   * answer 200. An identical redelivery (same bytes) is stored once. Concurrent calls are written
+   * together in one INSERT (group commit): one WAL flush for a burst instead of one per request.
+   */
+  store(platform: SocialPlatform, body: Buffer): Promise<{ duplicate: boolean }> {
+    const sha = createHash('sha256').update(body).digest('hex');
+    return new Promise((resolve, reject) => {
+      this.pendingWrites.push({ platform, body, sha, resolve, reject });
+      if (!this.flushing) void this.flushWrites();
+    });
+  }
+
+  private async flushWrites(): Promise<void> {
+    this.flushing = true;
+    try {
+      while (this.pendingWrites.length) {
+        const batch = this.pendingWrites.splice(0, MAX_WRITE_BATCH);
+        try {
+          const rows: Array<{ platform: string; body_sha256: string }> = await this.dataSource.query(
+            `INSERT INTO social_events (platform, body, body_sha256)
+             SELECT * FROM unnest($1::varchar[], $2::bytea[], $3::varchar[])
+             ON CONFLICT (platform, body_sha256) DO NOTHING RETURNING platform, body_sha256`,
+            [batch.map((w) => w.platform), batch.map((w) => w.body), batch.map((w) => w.sha)],
+          );
+          const inserted = new Set(rows.map((r) => `${r.platform}:${r.body_sha256}`));
+          let fresh = 0;
+          for (const w of batch) {
+            const key = `${w.platform}:${w.sha}`;
+            const duplicate = !inserted.delete(key); // the first of identical bodies in one batch is the new one
+            if (!duplicate) fresh += 1;
+            this.stored.inc({ platform: w.platform, outcome: duplicate ? 'duplicate' : 'new' });
+            w.resolve({ duplicate });
+          }
+          if (fresh) this.kick();
+        } catch (err) {
+          for (const w of batch) w.reject(err as Error);
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  /** Process due rows now (also called by the poll timer). Never runs two loops at once in one process. */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.drain()
+      .then(() => undefined)
+      .catch((err: Error) => this.logger.error({ err: err.name }, 'social event loop failed'))
+      .finally(() => {
+        this.running = null;
+        if (this.again && !this.stopped) {
+          this.again = false;
+          this.kick();
+        }
+      });
+  }
+
+  /** Processes until nothing is due. Tests await it to wait for the queue. */
+  async drain(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      if (this.stopped) return total;
+      const batch = await this.claim();
+      if (!batch.length) return total;
+      for (const event of batch) {
+        await this.runOne(event);
+        await this.yieldWhenBusy();
+      }
+      total += batch.length;
+    }
+  }
+
+  private lastElu = performance.eventLoopUtilization();
+
+  /**
+   * Processing is background work: when the process is busy (a burst of deliveries), pause a
+   * little between events so the webhook's 200 stays fast; the backlog is worked off after.
+   */
+  private async yieldWhenBusy(): Promise<void> {
+    const now = performance.eventLoopUtilization();
+    const recent = performance.eventLoopUtilization(now, this.lastElu);
+    this.lastElu = now;
+    if (recent.utilization > BUSY_ELU || this.pendingWrites.length > 0 || this.flushing) {
+      await new Promise((r) => setTimeout(r, BUSY_PAUSE_MS));
+    }
+  }
+
+  private async claim(): Promise<ClaimedEvent[]> {
+    const [rows] = await this.dataSource.query(
+      `UPDATE social_events e SET locked_until = now() + interval '${LEASE}', attempts = e.attempts + 1
+       WHERE e.id IN (
+         SELECT id FROM social_events
+         WHERE status = 'pending' AND next_attempt_at <= now() AND (locked_until IS NULL OR locked_until < now())
+         ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED)
+       RETURNING e.id, e.platform, e.body, e.attempts`,
+      [BATCH],
+    );
+    return (rows as Array<{ id: string; platform: SocialPlatform; body: Buffer; attempts: number }>)
+      .map((r) => ({ id: String(r.id), platform: r.platform, body: r.body, attempts: r.attempts }))
+      .sort((a, b) => Number(a.id) - Number(b.id));
+  }
+
+  private async runOne(event: ClaimedEvent): Promise<void> {
+    try {
+      const result = await this.processor.process(event);
+      await this.dataSource.query(
+        `UPDATE social_events SET status = 'done', processed_at = now(), locked_until = NULL, last_error = NULL, result = $2 WHERE id = $1`,
+        [event.id, JSON.stringify(result)],
+      );
+      this.processed.inc({ platform: event.platform, result: 'done' });
+    } catch (err) {
+      const message = `${(err as Error).name}: ${(err as Error).message}`.slice(0, 1000);
+      const failed = event.attempts >= MAX_EVENT_ATTEMPTS;
+      await this.dataSource.query(
+        `UPDATE social_events SET status = $2, locked_until = NULL, last_error = $3,
+           next_attempt_at = now() + make_interval(secs => $4) WHERE id = $1`,
+        [event.id, failed ? 'failed' : 'pending', message, backoffSeconds(event.attempts)],
+      );
+      this.processed.inc({ platform: event.platform, result: failed ? 'failed' : 'retry' });
+      this.logger.warn({ socialEventId: event.id, attempts: event.attempts, failed, error: (err as Error).name }, 'social event processing failed');
+    }
+  }
+}

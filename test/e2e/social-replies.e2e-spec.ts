@@ -1,0 +1,193 @@
+// test-app first: it loads the entities in the order their circular references need
+import { startTestApp, TestApp } from '../support/test-app';
+import { SocialReplySender } from '../../src/intake/social-replies/social-reply.sender';
+import { OutboxWorker } from '../../src/notifications/outbox-worker';
+import type { SocialReplyPayload } from '../../src/intake/social-replies/social-reply-payload';
+import { PlatformError } from '../../src/intake/social/platform-errors';
+import { Message } from '../../src/tickets/message.entity';
+import { TicketHooks } from '../../src/tickets/ticket-hooks';
+import { Ticket } from '../../src/tickets/ticket.entity';
+import { FakePlatforms } from '../support/fake-platforms';
+import { settleSocialQueue } from '../support/settle-social-queue';
+import { META_APP_SECRET, messengerDelivery, signed, TELEGRAM_SECRET, telegramUpdate, whatsappDelivery } from '../support/social-payloads';
+
+/**
+ * Agent replies back through the platform: the real reply endpoint and outbox (worker run by hand,
+ * OUTBOX_WORKER=false) for the end-to-end case; the window cases emit the `reply` hook as the
+ * endpoint does and drive SocialReplySender with the payload the outbox row holds.
+ */
+describe('social replies: 24 h window, platform send, press-office handover', () => {
+  let t: TestApp;
+  let fake: FakePlatforms;
+  let sender: SocialReplySender;
+
+  beforeAll(async () => {
+    fake = await new FakePlatforms().start();
+    t = await startTestApp({
+      META_APP_SECRET,
+      META_ACCESS_TOKEN: fake.accessToken,
+      META_GRAPH_URL: fake.graphUrl,
+      TELEGRAM_SECRET_TOKEN: TELEGRAM_SECRET,
+      TELEGRAM_BOT_TOKEN: fake.botToken,
+      TELEGRAM_API_URL: fake.url,
+      OUTBOX_WORKER: 'false',
+    });
+    sender = t.app.get(SocialReplySender);
+  });
+  afterAll(async () => {
+    await t.close();
+    await fake.stop();
+  });
+
+  async function inbound(body: unknown, platform: 'meta' | 'telegram' = 'meta'): Promise<Ticket> {
+    if (platform === 'meta') {
+      const s = signed(body);
+      await t.http().post('/api/v1/webhooks/meta').set('Content-Type', 'application/json').set('X-Hub-Signature-256', s.signature).send(s.raw).expect(200);
+    } else {
+      await t.http().post('/api/v1/webhooks/telegram').set('Content-Type', 'application/json').set('X-Telegram-Bot-Api-Secret-Token', TELEGRAM_SECRET).send(JSON.stringify(body)).expect(200);
+    }
+    await settleSocialQueue(t);
+    const [row] = await t.db.query(`SELECT ticket_id FROM messages ORDER BY id DESC LIMIT 1`);
+    return (await t.db.getRepository(Ticket).findOneBy({ id: String(row.ticket_id) }))!;
+  }
+
+  /** What POST /tickets/{folio}/replies does: an outbound public message and a `reply` change, in one transaction. */
+  async function agentReply(ticket: Ticket, text: string): Promise<Message> {
+    const { user } = await t.user('agent');
+    return t.db.transaction(async (manager) => {
+      const message = await manager.save(
+        Message,
+        manager.create(Message, { ticketId: ticket.id, direction: 'outbound', channel: ticket.channel, authorUserId: user.id, bodyText: text, public: true }),
+      );
+      await t.app.get(TicketHooks).emit(manager, { type: 'reply', ticket, message, notifyCitizen: true });
+      return message;
+    });
+  }
+  /** the payload of the outbox row written for this reply, if any */
+  const queuedPayload = async (messageId: string): Promise<SocialReplyPayload | undefined> =>
+    (await t.db.query(`SELECT payload FROM outbox WHERE message_id = $1`, [messageId]))[0]?.payload;
+  const messageRow = async (id: string) => (await t.db.query(`SELECT delivery_state, meta FROM messages WHERE id = $1`, [id]))[0];
+
+  it('end to end: POST /tickets/{folio}/replies on a WhatsApp ticket goes out through the outbox to the platform', async () => {
+    const ticket = await inbound(whatsappDelivery('5214441239999', 'Ernesto', { type: 'text', text: { body: 'Coladera tapada' } }, { phoneNumberId: 'PN-E2E' }));
+    const { auth } = await t.user('agent');
+    const res = await t.http().post(`/api/v1/tickets/${ticket.folio}/replies`).set(auth).send({ body: 'Mañana pasa la cuadrilla de Interapas.' }).expect(201);
+    const [row] = await t.db.query(`SELECT channel, kind, recipient FROM outbox WHERE message_id = $1`, [res.body.id]);
+    expect(row).toEqual(expect.objectContaining({ channel: 'whatsapp', kind: 'reply', recipient: '5214441239999' }));
+    await expect(t.app.get(OutboxWorker).runOnce()).resolves.toBeGreaterThanOrEqual(1);
+    const [call] = fake.received(`/${fake.graphVersion}/PN-E2E/messages`);
+    expect(call.body).toEqual(expect.objectContaining({ to: '5214441239999', text: { preview_url: false, body: 'Mañana pasa la cuadrilla de Interapas.' } }));
+    const detail = await t.http().get(`/api/v1/tickets/${ticket.folio}`).set(auth).expect(200);
+    expect(detail.body.thread.find((m: { id: string }) => m.id === res.body.id).delivery.state).toBe('sent');
+  });
+
+  it('WhatsApp inside the window: queued, then sent through the Graph API to the wa_id from the phone number id', async () => {
+    const ticket = await inbound(whatsappDelivery('5214441230001', 'Carmen', { type: 'text', text: { body: 'Bache en Av. Juárez' } }, { phoneNumberId: 'PN-777' }));
+    const reply = await agentReply(ticket, 'Gracias, su reporte fue turnado a Obras Públicas.');
+    const payload = (await queuedPayload(reply.id))!;
+    expect(payload).toEqual(expect.objectContaining({ channel: 'whatsapp', recipientId: '5214441230001', businessId: 'PN-777', ticketId: ticket.id }));
+    expect((await messageRow(reply.id)).delivery_state).toBe('queued');
+
+    await expect(sender.send(payload)).resolves.toEqual({ externalId: expect.stringMatching(/^wamid.OUT/) });
+    const [call] = fake.received(`/${fake.graphVersion}/PN-777/messages`);
+    expect(call.headers.authorization).toBe(`Bearer ${fake.accessToken}`);
+    expect(call.body).toEqual({
+      messaging_product: 'whatsapp',
+      recipient_type: 'individual',
+      to: '5214441230001',
+      type: 'text',
+      text: { preview_url: false, body: 'Gracias, su reporte fue turnado a Obras Públicas.' },
+    });
+    const row = await messageRow(reply.id);
+    expect(row.delivery_state).toBe('sent');
+    expect(row.meta.platformMessageId).toMatch(/^wamid.OUT/);
+  });
+
+  it('Messenger inside the window: sent with messaging_type RESPONSE to the PSID through the Page', async () => {
+    const ticket = await inbound(messengerDelivery('PSID-R1', 'Luminaria apagada', { page: 'PAGE-77' }));
+    const reply = await agentReply(ticket, 'Recibido, gracias.');
+    const payload = (await queuedPayload(reply.id))!;
+    await expect(sender.send(payload)).resolves.toEqual({ externalId: expect.stringMatching(/^m_OUT/) });
+    const [call] = fake.received(`/${fake.graphVersion}/PAGE-77/messages`);
+    expect(call.body).toEqual({ recipient: { id: 'PSID-R1' }, messaging_type: 'RESPONSE', message: { text: 'Recibido, gracias.' } });
+  });
+
+  it('Instagram inside the window: sent through /me/messages to the IGSID', async () => {
+    const ticket = await inbound(messengerDelivery('IGSID-R1', 'Bache', { object: 'instagram', page: 'IG-77' }));
+    const reply = await agentReply(ticket, 'Gracias por su reporte.');
+    const payload = (await queuedPayload(reply.id))!;
+    await sender.send(payload);
+    const [call] = fake.received(`/${fake.graphVersion}/me/messages`);
+    expect(call.body).toEqual({ recipient: { id: 'IGSID-R1' }, messaging_type: 'RESPONSE', message: { text: 'Gracias por su reporte.' } });
+  });
+
+  it('Telegram: sendMessage to the chat, no window', async () => {
+    const ticket = await inbound(telegramUpdate(880001, { text: 'Árbol caído' }), 'telegram');
+    await t.db.query(`UPDATE messages SET created_at = now() - interval '30 days' WHERE ticket_id = $1`, [ticket.id]);
+    const reply = await agentReply(ticket, 'Ya enviamos una cuadrilla.');
+    const payload = (await queuedPayload(reply.id))!;
+    await sender.send(payload);
+    const [call] = fake.received(`/bot${fake.botToken}/sendMessage`);
+    expect(call.body).toEqual({ chat_id: '880001', text: 'Ya enviamos una cuadrilla.' });
+  });
+
+  it('outside the 24 h window: nothing is queued, the press office sees it as "needs manual reply" and marks it done', async () => {
+    const ticket = await inbound(messengerDelivery('PSID-R2', 'Fuga de agua', { page: 'PAGE-77' }));
+    await t.db.query(`UPDATE messages SET created_at = now() - interval '25 hours' WHERE ticket_id = $1`, [ticket.id]);
+    const sentBefore = fake.received(`/${fake.graphVersion}/PAGE-77/messages`).length;
+    const reply = await agentReply(ticket, 'Disculpe la demora, ¿sigue la fuga?');
+    expect(await queuedPayload(reply.id)).toBeUndefined();
+    const row = await messageRow(reply.id);
+    expect(row.delivery_state).toBeNull();
+    expect(row.meta).toEqual(expect.objectContaining({ manualReply: 'pending', manualReplyReason: 'fuera de la ventana de 24 horas de la plataforma' }));
+    expect(fake.received(`/${fake.graphVersion}/PAGE-77/messages`).length).toBe(sentBefore);
+
+    const press = await t.user('press');
+    const list = await t.http().get('/api/v1/intake/manual-replies').set(press.auth).expect(200);
+    const item = list.body.find((i: { id: string }) => i.id === reply.id);
+    expect(item).toEqual(expect.objectContaining({ folio: ticket.folio, channel: 'messenger', text: 'Disculpe la demora, ¿sigue la fuga?' }));
+    const detail = await t.http().get(`/api/v1/tickets/${ticket.folio}`).set(press.auth).expect(200);
+    expect(detail.body.thread.find((m: { id: string }) => m.id === reply.id).manualReply).toBe('pending');
+    const [event] = await t.db.query(`SELECT type FROM ticket_events WHERE ticket_id = $1 AND type = 'manual_reply_needed'`, [ticket.id]);
+    expect(event).toEqual({ type: 'manual_reply_needed' });
+
+    await t.http().post(`/api/v1/intake/manual-replies/${reply.id}/done`).set(press.auth).expect(200);
+    await t.http().post(`/api/v1/intake/manual-replies/${reply.id}/done`).set(press.auth).expect(404);
+    const after = await t.http().get('/api/v1/intake/manual-replies').set(press.auth).expect(200);
+    expect(after.body.find((i: { id: string }) => i.id === reply.id)).toBeUndefined();
+  });
+
+  it('a window the platform says has closed meanwhile: permanent failure and handover to the press office', async () => {
+    const ticket = await inbound(messengerDelivery('PSID-R3', 'Ruido', { page: 'PAGE-88' }));
+    const reply = await agentReply(ticket, 'Respuesta tardía');
+    const payload = (await queuedPayload(reply.id))!;
+    fake.failNext(`/${fake.graphVersion}/PAGE-88/messages`, 400, {
+      error: { message: '(#10) This message is sent outside of allowed window.', type: 'OAuthException', code: 10, error_subcode: 2018278, fbtrace_id: 'x' },
+    });
+    const err = await sender.send(payload).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PlatformError);
+    expect((err as PlatformError).retryable).toBe(false);
+    expect((await messageRow(reply.id)).meta.manualReply).toBe('pending');
+  });
+
+  it('a platform outage is retryable and leaves the reply queued', async () => {
+    const ticket = await inbound(messengerDelivery('PSID-R4', 'Baches', { page: 'PAGE-99' }));
+    const reply = await agentReply(ticket, 'Seguimos');
+    const payload = (await queuedPayload(reply.id))!;
+    fake.failNext(`/${fake.graphVersion}/PAGE-99/messages`, 503);
+    const err = await sender.send(payload).catch((e: unknown) => e);
+    expect((err as PlatformError).retryable).toBe(true);
+    const row = await messageRow(reply.id);
+    expect(row.delivery_state).toBe('queued');
+    expect(row.meta.manualReply).toBeUndefined();
+    await expect(sender.send(payload)).resolves.toEqual({ externalId: expect.any(String) });
+  });
+
+  it('a reply on a forwarded (non-webhook) ticket is handed to the press office', async () => {
+    const press = await t.user('press');
+    const res = await t.http().post('/api/v1/intake/forwarded').set(press.auth).field('network', 'instagram').field('text', 'Comentario en una publicación').expect(201);
+    const ticket = (await t.db.getRepository(Ticket).findOneBy({ folio: res.body.folio }))!;
+    const reply = await agentReply(ticket, 'Gracias por avisar');
+    expect((await messageRow(reply.id)).meta.manualReplyReason).toBe('el ciudadano no escribió por la plataforma');
+  });
+});

@@ -1,0 +1,86 @@
+import { signMetaBody } from '../../src/intake/social/webhook-signature';
+
+/** Webhook bodies in the shapes Meta and Telegram document (see src/intake/social/parse-*.ts). */
+export const META_APP_SECRET = 'meta-app-secret-for-tests';
+export const META_VERIFY_TOKEN = 'verify-token-for-tests';
+export const TELEGRAM_SECRET = 'telegram_secret-token-1';
+
+let n = 0;
+const seq = () => `${Date.now().toString(36)}${(n += 1)}`;
+
+export function messengerDelivery(
+  psid: string,
+  text: string,
+  opts: { mid?: string; page?: string; object?: 'page' | 'instagram'; attachments?: unknown[]; timestamp?: number; echo?: boolean } = {},
+) {
+  const page = opts.page ?? 'PAGE-SLP';
+  const message: Record<string, unknown> = { mid: opts.mid ?? `m_${seq()}`, text };
+  if (opts.attachments) message.attachments = opts.attachments;
+  if (opts.echo) message.is_echo = true;
+  const ts = opts.timestamp ?? Date.now();
+  return {
+    object: opts.object ?? 'page',
+    entry: [{ id: page, time: ts, messaging: [{ sender: { id: opts.echo ? page : psid }, recipient: { id: opts.echo ? psid : page }, timestamp: ts, message }] }],
+  };
+}
+
+export function whatsappDelivery(waId: string, name: string, message: Record<string, unknown>, opts: { wamid?: string; phoneNumberId?: string } = {}) {
+  return {
+    object: 'whatsapp_business_account',
+    entry: [
+      {
+        id: 'WABA-SLP',
+        changes: [
+          {
+            field: 'messages',
+            value: {
+              messaging_product: 'whatsapp',
+              metadata: { display_phone_number: '524448340000', phone_number_id: opts.phoneNumberId ?? 'PN-SLP' },
+              contacts: [{ profile: { name }, wa_id: waId }],
+              messages: [{ from: waId, id: opts.wamid ?? `wamid.${seq()}`, timestamp: String(Math.floor(Date.now() / 1000)), ...message }],
+            },
+          },
+        ],
+      },
+    ],
+  };
+}
+
+export function whatsappStatuses() {
+  return {
+    object: 'whatsapp_business_account',
+    entry: [
+      {
+        id: 'WABA-SLP',
+        changes: [
+          {
+            field: 'messages',
+            value: {
+              messaging_product: 'whatsapp',
+              metadata: { display_phone_number: '524448340000', phone_number_id: 'PN-SLP' },
+              statuses: [{ id: `wamid.${seq()}`, status: 'delivered', timestamp: String(Math.floor(Date.now() / 1000)), recipient_id: '5214441112233' }],
+            },
+          },
+        ],
+      },
+    ],
+  };
+}
+
+export function telegramUpdate(userId: number, message: Record<string, unknown>, updateId = Math.floor(Math.random() * 1e9)) {
+  return {
+    update_id: updateId,
+    message: {
+      message_id: Math.floor(Math.random() * 1e6),
+      from: { id: userId, is_bot: false, first_name: 'Rosa', last_name: 'Hernández', username: 'rosah', language_code: 'es' },
+      chat: { id: userId, first_name: 'Rosa', type: 'private' },
+      date: Math.floor(Date.now() / 1000),
+      ...message,
+    },
+  };
+}
+
+export function signed(body: unknown, secret = META_APP_SECRET): { raw: string; signature: string } {
+  const raw = JSON.stringify(body);
+  return { raw, signature: signMetaBody(raw, secret) };
+}
