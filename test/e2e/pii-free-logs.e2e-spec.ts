@@ -1,5 +1,5 @@
-import { findIdentifiers, LogCapture, startAppWithLogCapture } from '../support/log-capture';
 import { TestApp, USER_PASSWORD } from '../support/test-app';
+import { findIdentifiers, LogCapture, startAppWithLogCapture } from '../support/log-capture';
 
 /**
  * Runs the flows of the app with known identifiers at LOG_LEVEL=debug and proves none of them
@@ -106,3 +106,4 @@ describe('logs hold ids only: no names, emails, phones, bodies or tokens', () =>
     expect(res.headers['access-control-allow-origin']).toBeUndefined();
   });
 });
+
