@@ -51,7 +51,7 @@ describe('logs hold ids only across email intake, outbound email and webhooks', 
         text: `Hola, soy ${PERSON.name}. Hay una fuga; ${PERSON.body}.`,
       }),
     );
-    await waitForImap(async () => (await sink.deliveredTo(PERSON.email)).length > 0, 'acknowledgement delivered');
+    await waitForImap(async () => sink.deliveredTo(PERSON.email).length > 0, 'acknowledgement delivered');
     for (const body of [
       messengerDelivery(PERSON.psid, `Soy ${PERSON.name}, ${PERSON.body}`),
       whatsappDelivery(PERSON.waId, PERSON.waName, { type: 'text', text: { body: `Luminaria apagada; ${PERSON.body}` } }),
