@@ -8,7 +8,7 @@
 //    is read from /proc/<pid>/status (VmHWM); BENCH_APP_NODE_OPTIONS passes node flags to the app
 //    (e.g. --max-old-space-size=128 to cap the V8 heap);
 // 5. latency under IDLE: single APPENDs, time until the ticket/log row is stored (p50/p95).
-require('../test/support/swc-register');
+require('../test/support/ts-register');
 const { fork } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
 const fs = require('node:fs');

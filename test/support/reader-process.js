@@ -1,7 +1,7 @@
 /* eslint-disable */
 // A small process that boots the app with IMAP on (env from the parent) and keeps reading until
 // it is killed. Used by the crash-safety test: the parent SIGKILLs it at random moments.
-require('./swc-register');
+require('./ts-register');
 const { createApp } = require('../../src/bootstrap');
 const { loadAppConfig } = require('../../src/config/app-config');
 
