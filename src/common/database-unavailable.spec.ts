@@ -9,6 +9,7 @@ describe('isDatabaseUnavailable', () => {
     [{ message: 'Client has encountered a connection error and is not queryable' }],
     [{ driverError: { code: '57P03', message: 'the database system is starting up' } }],
     [{ cause: { code: 'ECONNRESET' } }],
+    [{ message: 'Query runner already released. Cannot run queries anymore.' }],
     [{ message: 'Database connection provided by a query runner was already released, cannot continue to use its querying methods anymore.' }],
   ])('recognises %p', (err) => expect(isDatabaseUnavailable(err)).toBe(true));
 

@@ -140,7 +140,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
 
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
 const UNAVAILABLE_MESSAGE =
-  /Connection terminated|connection error|query runner was already released|not queryable|terminating connection|server closed the connection|connection timeout|timeout exceeded when trying to connect|the database system is (starting up|shutting down|in recovery mode)|ECONNREFUSED|ECONNRESET/i;
+  /Connection terminated|connection error|query runner (was )?already released|not queryable|terminating connection|server closed the connection|connection timeout|timeout exceeded when trying to connect|the database system is (starting up|shutting down|in recovery mode)|ECONNREFUSED|ECONNRESET/i;
 
 /** The database is down or restarting (connection refused, terminated, shutting down). */
 export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
