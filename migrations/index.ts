@@ -6,6 +6,7 @@ import { SocialIntake1764400000000 } from './1764400000000-SocialIntake';
 import { RoutingRulesAndSlaNotifications1764500000000 } from './1764500000000-RoutingRulesAndSlaNotifications';
 import { PersonalData1764600000000 } from './1764600000000-PersonalData';
 import { SearchAndQueueIndexes1764700000000 } from './1764700000000-SearchAndQueueIndexes';
+import { DuplicateSearchIndex1764700000100 } from './1764700000100-DuplicateSearchIndex';
 
 /** Every migration, in order. A new migration file must be added here (see CONTRIBUTING.md). */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   RoutingRulesAndSlaNotifications1764500000000,
   PersonalData1764600000000,
   SearchAndQueueIndexes1764700000000,
+  DuplicateSearchIndex1764700000100,
 ];

@@ -8,6 +8,9 @@ import { OPEN_STATUSES, STATUS_LABELS, type TicketStatus } from '../tickets/tick
 import type { Ticket } from '../tickets/ticket.entity';
 import { TicketsService } from '../tickets/tickets.service';
 
+/** the open statuses as SQL literals, so the planner can use the partial trigram index */
+const OPEN_SQL = `(${OPEN_STATUSES.map((x) => `'${x}'`).join(',')})`;
+
 /** Trigram similarity (pg_trgm, accent- and case-free) from which two reports count as the same. */
 export const DUPLICATE_MIN_SIMILARITY = 0.45;
 const MAX_CANDIDATES = 5;
@@ -51,17 +54,18 @@ export class DuplicateFinderService {
            SELECT t.folio, t.subject, t.status, t.colonia, t.created_at,
                   similarity(f_unaccent(lower(t.subject || ' ' || left(t.description, 2000))), f_unaccent(lower($2))) AS score
            FROM tickets t
-           WHERE t.id <> $1 AND t.category_id = $3 AND t.status = ANY($4) AND t.merged_into_id IS NULL
-             AND ($5::text IS NULL OR f_unaccent(lower(btrim(t.colonia))) = f_unaccent(lower(btrim($5::text))))
+           WHERE t.id <> $1 AND t.category_id = $3 AND t.status IN ${OPEN_SQL} AND t.merged_into_id IS NULL
+             -- pg_trgm's % (similarity ≥ 0.3) through ix_tickets_open_trgm: only near texts are scored
+             AND f_unaccent(lower(t.subject || ' ' || left(t.description, 2000))) % f_unaccent(lower($2))
+             AND ($4::text IS NULL OR f_unaccent(lower(btrim(t.colonia))) = f_unaccent(lower(btrim($4::text))))
          ) c
-         WHERE score >= $6
+         WHERE score >= $5
          ORDER BY score DESC, created_at ASC
          LIMIT ${MAX_CANDIDATES}`,
         [
           ticket.id,
           `${ticket.subject} ${ticket.description.slice(0, 2000)}`,
           ticket.categoryId,
-          [...OPEN_STATUSES],
           ticket.colonia?.trim() ? ticket.colonia : null,
           DUPLICATE_MIN_SIMILARITY,
         ],
