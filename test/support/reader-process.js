@@ -11,3 +11,6 @@ createApp(loadAppConfig(process.env))
     process.stderr.write(`reader-process failed to start: ${err.stack}\n`);
     process.exit(1);
   });
+
+// a clean exit on SIGINT lets `--cpu-prof` write its profile (bench:intake with BENCH_CPU_PROF=1)
+process.on('SIGINT', () => process.exit(0));
