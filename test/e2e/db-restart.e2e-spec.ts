@@ -6,6 +6,8 @@ import { Client } from 'pg';
 import request from 'supertest';
 import { createApp, RunningApp } from '../../src/bootstrap';
 import { loadAppConfig } from '../../src/config/app-config';
+import { buildMail, imapEnv, newMailboxUser, TestMailbox } from '../support/imap-test';
+import { SmtpSink } from '../support/smtp-sink';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const pg = require('../support/postgres-server.js') as {
@@ -27,6 +29,8 @@ describe('database restart under load', () => {
   let bin: string;
   let running: RunningApp;
   let server: Server;
+  let sink: SmtpSink;
+  let mailbox: TestMailbox;
 
   beforeAll(async () => {
     bin = pg.pgBinDir() ?? (pg.installPostgres() ? pg.pgBinDir() : null) ?? '';
@@ -36,8 +40,18 @@ describe('database restart under load', () => {
     await c.connect();
     await c.query('CREATE DATABASE enlace');
     await c.end();
+    sink = await SmtpSink.start();
+    const mailUser = newMailboxUser();
+    mailbox = new TestMailbox(mailUser);
     running = await createApp(
       loadAppConfig({
+        // the mailbox reader and the outbox worker run too: both must resume by themselves
+        ...imapEnv(mailUser, { MAIL_FROM: 'Atención Ciudadana <notificaciones@sanluis.gob.mx>' }),
+        SMTP_HOST: '127.0.0.1',
+        SMTP_PORT: String(sink.port),
+        OUTBOX_POLL_MS: '100',
+        OUTBOX_RETRY_BASE_MS: '200',
+        OUTBOX_RETRY_MAX_MS: '2000',
         DATABASE_URL: adminUrl.replace(/\/postgres$/, '/enlace'),
         JWT_SECRET: 'restart-test-secret-0123456789-abcdefghij',
         ADMIN_EMAIL: 'admin@reinicio.mx',
@@ -50,7 +64,9 @@ describe('database restart under load', () => {
   }, 120_000);
 
   afterAll(async () => {
+    await mailbox?.close();
     await running?.close().catch(() => undefined);
+    await sink?.close();
     try {
       pg.stopCluster(bin, dir);
     } catch {
@@ -59,7 +75,7 @@ describe('database restart under load', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('answers 503 while the database is down, recovers within 10 s of its return, and loses no acknowledged write', async () => {
+  it('answers 503 while the database is down, recovers within 10 s, and loses no acknowledged write, mail or outbound message', async () => {
     const login = await request(server).post('/api/v1/auth/login').send({ email: 'admin@reinicio.mx', password: 'Reinicio-2026' }).expect(200);
     const auth = { Authorization: `Bearer ${login.body.accessToken}` };
 
@@ -86,8 +102,12 @@ describe('database restart under load', () => {
       }
     })();
 
+    const mail = (i: number) =>
+      buildMail({ from: `Vecino ${i} <vecino${i}@correo.example.mx>`, subject: `Reporte por correo ${i}`, text: `Fuga de agua número ${i}` });
+    for (let i = 1; i <= 5; i++) await mailbox.append(mail(i));
     await sleep(2000);
     pg.stopCluster(bin, dir);
+    for (let i = 6; i <= 10; i++) await mailbox.append(mail(i));
     const downAt = Date.now();
     const readyDuringOutage: number[] = [];
     while (Date.now() - downAt < 10_000) {
@@ -123,15 +143,26 @@ describe('database restart under load', () => {
     const after = results.slice(-4);
     expect(after.every((r) => r.status === 200 || r.status === 201)).toBe(true);
 
+    // the mailbox reader and the outbox resumed by themselves: every mail is exactly one ticket and
+    // every sender got an acknowledgement (at least once; a duplicate would carry the same Message-ID)
+    const deadline = Date.now() + 60_000;
+    const senders = Array.from({ length: 10 }, (_, i) => `vecino${i + 1}@correo.example.mx`);
+    while (Date.now() < deadline && senders.some((a) => sink.deliveredTo(a).length === 0)) await sleep(250);
+    expect(senders.filter((a) => sink.deliveredTo(a).length === 0)).toEqual([]);
+    for (const a of senders) expect(new Set(sink.deliveredTo(a).map((m) => m.messageId)).size).toBe(1);
+    expect(await mailbox.folders()).toEqual({ inbox: 0, processed: 10, failed: 0 });
+
     // every acknowledged ticket is stored; nothing stored that was never attempted
     const acknowledged = results.filter((r) => r.kind === 'create' && r.status === 201).map((r) => r.folio!);
     const db = new Client({ connectionString: running.databaseUrl });
     await db.connect();
     try {
-      const rows = await db.query(`SELECT folio FROM tickets`);
+      const rows = await db.query(`SELECT folio FROM tickets WHERE channel <> 'email'`);
       const stored = new Set(rows.rows.map((r: { folio: string }) => r.folio));
       expect(acknowledged.filter((f) => !stored.has(f))).toEqual([]);
       expect(stored.size).toBeLessThanOrEqual(n);
+      const email = await db.query(`SELECT count(*)::int AS n, count(DISTINCT m.external_id)::int AS ids FROM tickets t JOIN messages m ON m.ticket_id = t.id AND m.direction = 'inbound' WHERE t.channel = 'email'`);
+      expect(email.rows[0]).toEqual({ n: 10, ids: 10 });
     } finally {
       await db.end();
     }
