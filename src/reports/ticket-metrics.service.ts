@@ -7,7 +7,7 @@ import { OPEN_STATUSES } from '../tickets/ticket-status';
 
 /**
  * Ticket gauges for Prometheus, read from the database at each scrape (so every instance reports
- * the same figures): tickets by channel, open by status, overdue, intake and outbox lag.
+ * the same figures): tickets by channel, open by status, overdue, intake lag (outbox lag: OutboxMonitor).
  */
 @Injectable()
 export class TicketMetricsService implements OnModuleInit {
@@ -15,8 +15,6 @@ export class TicketMetricsService implements OnModuleInit {
   private readonly open;
   private readonly overdue;
   private readonly intakeLag;
-  private readonly outboxLag;
-  private readonly outboxPending;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -26,8 +24,6 @@ export class TicketMetricsService implements OnModuleInit {
     this.open = metrics.gauge('enlace_tickets_open', 'Open tickets by status', ['status']);
     this.overdue = metrics.gauge('enlace_tickets_overdue', 'Open tickets past their first-response or resolution due date');
     this.intakeLag = metrics.gauge('enlace_intake_lag_seconds', 'Seconds since the newest inbound message was stored (a stalled channel shows as a growing value)');
-    this.outboxLag = metrics.gauge('enlace_outbox_lag_seconds', 'Age in seconds of the oldest outbound message still waiting to be sent (0 when none)');
-    this.outboxPending = metrics.gauge('enlace_outbox_pending', 'Outbound messages waiting to be sent');
   }
 
   onModuleInit() {
@@ -52,17 +48,5 @@ export class TicketMetricsService implements OnModuleInit {
       `SELECT EXTRACT(EPOCH FROM now() - max(created_at))::float8 AS lag FROM messages WHERE direction = 'inbound'`,
     );
     this.intakeLag.set(lag === null ? 0 : Math.max(0, Number(lag)));
-
-    const outbound = await this.pendingOutbound();
-    this.outboxPending.set(outbound.pending);
-    this.outboxLag.set(outbound.lag);
-  }
-
-  /** Everything outbound (email and platform replies) waits in the outbox until sent. */
-  private async pendingOutbound(): Promise<{ pending: number; lag: number }> {
-    const [o] = await this.dataSource.query(
-      `SELECT count(*)::int AS n, EXTRACT(EPOCH FROM now() - min(created_at))::float8 AS lag FROM outbox WHERE state = 'queued'`,
-    );
-    return { pending: o.n as number, lag: o.lag === null ? 0 : Math.max(0, Number(o.lag)) };
   }
 }

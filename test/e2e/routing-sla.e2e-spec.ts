@@ -285,7 +285,7 @@ describe('routing, service levels and duplicates (real PostgreSQL)', () => {
       expect(value(res.text, 'enlace_tickets_overdue')).toBe(overdue);
       expect(value(res.text, 'enlace_intake_lag_seconds')).toBeGreaterThanOrEqual(0);
       const [{ n: queued }] = await t.db.query(`SELECT count(*)::int AS n FROM outbox WHERE state = 'queued'`);
-      expect(value(res.text, 'enlace_outbox_pending')).toBe(queued);
+      expect(value(res.text, 'enlace_outbox_queued{channel="email"}') ?? 0).toBe(queued);
 
       await t.db.query(`UPDATE tickets SET resolution_due_at = now() - interval '1 hour' WHERE id = (SELECT min(id) FROM tickets WHERE status = 'new')`);
       await t.db.query(`INSERT INTO messages (ticket_id, direction, channel, body_text, created_at) SELECT min(id), 'inbound', 'email', 'x', now() - interval '10 minutes' FROM tickets`);
@@ -298,9 +298,9 @@ describe('routing, service levels and duplicates (real PostgreSQL)', () => {
       res = await t.http().get('/metrics').expect(200);
       expect(value(res.text, 'enlace_tickets_overdue')).toBeGreaterThan(overdue);
       expect(value(res.text, 'enlace_intake_lag_seconds')).toBeGreaterThanOrEqual(600);
-      expect(value(res.text, 'enlace_outbox_pending')).toBe(1);
-      expect(value(res.text, 'enlace_outbox_lag_seconds')).toBeGreaterThanOrEqual(120);
-      expect(value(res.text, 'enlace_outbox_lag_seconds')).toBeLessThan(3600);
+      expect(value(res.text, 'enlace_outbox_queued{channel="email"}')).toBe(1);
+      expect(value(res.text, 'enlace_outbox_oldest_queued_seconds{channel="email"}')).toBeGreaterThanOrEqual(120);
+      expect(value(res.text, 'enlace_outbox_oldest_queued_seconds{channel="email"}')).toBeLessThan(3600);
     });
   });
 });
