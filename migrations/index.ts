@@ -7,6 +7,9 @@ import { RoutingRulesAndSlaNotifications1764500000000 } from './1764500000000-Ro
 import { PersonalData1764600000000 } from './1764600000000-PersonalData';
 import { SearchAndQueueIndexes1764700000000 } from './1764700000000-SearchAndQueueIndexes';
 import { DuplicateSearchIndex1764700000100 } from './1764700000100-DuplicateSearchIndex';
+import { DuplicateCheckQueue1764800000000 } from './1764800000000-DuplicateCheckQueue';
+import { FolioSequences1764800000100 } from './1764800000100-FolioSequences';
+import { ThreadSearchSkipsAutomaticMail1764800000200 } from './1764800000200-ThreadSearchSkipsAutomaticMail';
 
 /** Every migration, in order. A new migration file must be added here (see CONTRIBUTING.md). */
 export const MIGRATIONS = [
@@ -19,4 +22,7 @@ export const MIGRATIONS = [
   PersonalData1764600000000,
   SearchAndQueueIndexes1764700000000,
   DuplicateSearchIndex1764700000100,
+  DuplicateCheckQueue1764800000000,
+  FolioSequences1764800000100,
+  ThreadSearchSkipsAutomaticMail1764800000200,
 ];

@@ -9,6 +9,9 @@ import { CreateAreaDto, CreateCategoryDto, UpdateAreaDto, UpdateCategoryDto } fr
 
 @Injectable()
 export class CatalogService {
+  /** Bumped on every area or category edit through this instance: caches of the catalogue compare it. */
+  version = 0;
+
   constructor(
     @InjectRepository(Area) private readonly areas: Repository<Area>,
     @InjectRepository(Category) private readonly categories: Repository<Category>,
@@ -26,7 +29,7 @@ export class CatalogService {
 
   async createArea(dto: CreateAreaDto) {
     if (await this.areas.exists({ where: { code: dto.code } })) throw new DomainError('CONFLICT', `Area code ${dto.code} already exists`);
-    return this.areas.save(this.areas.create({ ...dto, supervisorEmail: dto.supervisorEmail ?? null }));
+    return this.bumped(this.areas.save(this.areas.create({ ...dto, supervisorEmail: dto.supervisorEmail ?? null })));
   }
 
   async updateArea(id: string, dto: UpdateAreaDto) {
@@ -34,7 +37,7 @@ export class CatalogService {
     if (dto.code && dto.code !== area.code && (await this.areas.exists({ where: { code: dto.code } })))
       throw new DomainError('CONFLICT', `Area code ${dto.code} already exists`);
     Object.assign(area, dto);
-    return this.areas.save(area);
+    return this.bumped(this.areas.save(area));
   }
 
   listCategories() {
@@ -51,7 +54,7 @@ export class CatalogService {
     if (await this.categories.exists({ where: { code: dto.code } }))
       throw new DomainError('CONFLICT', `Category code ${dto.code} already exists`);
     if (dto.areaId) await this.getArea(dto.areaId);
-    return this.categories.save(this.categories.create({ ...dto, areaId: dto.areaId ?? null }));
+    return this.bumped(this.categories.save(this.categories.create({ ...dto, areaId: dto.areaId ?? null })));
   }
 
   async updateCategory(id: string, dto: UpdateCategoryDto, role: UserRole = 'admin') {
@@ -65,6 +68,12 @@ export class CatalogService {
     if (dto.code && dto.code !== category.code && (await this.categories.exists({ where: { code: dto.code } })))
       throw new DomainError('CONFLICT', `Category code ${dto.code} already exists`);
     Object.assign(category, dto);
-    return this.categories.save(category);
+    return this.bumped(this.categories.save(category));
+  }
+
+  private async bumped<T>(saving: Promise<T>): Promise<T> {
+    const saved = await saving;
+    this.version += 1;
+    return saved;
   }
 }

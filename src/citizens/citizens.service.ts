@@ -50,7 +50,17 @@ export class CitizensService {
     const identities = normalizeIdentities(contact.identities);
     const name = contact.name?.trim().slice(0, 200) || null;
     if (identities.length === 0 && !name) return null;
-    let citizen = await this.findByIdentities(manager, identities);
+    // one round trip for all the identities; the first known one (in the given order) decides
+    const known: Array<{ kind: string; value: string; citizen_id: string }> = identities.length
+      ? await manager.query(
+          `SELECT i.kind, i.value, i.citizen_id FROM citizen_identities i
+           JOIN unnest($1::text[], $2::text[]) AS w(kind, value) ON i.kind = w.kind AND i.value = w.value`,
+          [identities.map((i) => i.kind), identities.map((i) => i.value)],
+        )
+      : [];
+    const isKnown = (i: ContactIdentity) => known.find((k) => k.kind === i.kind && k.value === i.value);
+    const first = identities.map(isKnown).find((k) => !!k);
+    let citizen = first ? await this.followMerges(manager, String(first.citizen_id)) : null;
     let created = false;
     if (!citizen) {
       citizen = await manager.save(Citizen, manager.create(Citizen, { name }));
@@ -59,14 +69,17 @@ export class CitizensService {
       await manager.update(Citizen, citizen.id, { name });
       citizen.name = name;
     }
-    for (const identity of identities) {
-      await manager.query(
+    let raced = false;
+    for (const identity of identities.filter((i) => !isKnown(i))) {
+      const inserted: unknown[] = await manager.query(
         `INSERT INTO citizen_identities (citizen_id, kind, value, handle, display_name)
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (kind, value) DO NOTHING`,
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (kind, value) DO NOTHING RETURNING id`,
         [citizen.id, identity.kind, identity.value, identity.handle ?? null, identity.displayName ?? null],
       );
+      if (!inserted.length) raced = true;
     }
-    // Another transaction may have claimed an identity first: follow it so both land on one citizen.
+    if (!raced) return citizen;
+    // Another transaction claimed an identity first: follow it so both land on one citizen.
     const owner = await this.findByIdentities(manager, identities);
     if (owner && created && owner.id !== citizen.id) {
       await manager.delete(Citizen, { id: citizen.id });

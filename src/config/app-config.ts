@@ -78,6 +78,8 @@ export interface ImapConfig {
   processedMailbox?: string;
   failedMailbox?: string;
   reconcileSeconds: number;
+  /** transactions one batch of mails is split into, by sender (1 with the embedded database) */
+  concurrency: number;
 }
 
 export function buildAppConfig(env: EnvironmentVariables): AppConfig {
@@ -156,6 +158,7 @@ export function buildAppConfig(env: EnvironmentVariables): AppConfig {
       processedMailbox: env.IMAP_PROCESSED_MAILBOX,
       failedMailbox: env.IMAP_FAILED_MAILBOX,
       reconcileSeconds: env.IMAP_RECONCILE_SECONDS ?? 60,
+      concurrency: env.IMAP_INTAKE_CONCURRENCY ?? 4,
     };
   }
   return cfg;

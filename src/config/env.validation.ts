@@ -179,6 +179,10 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsOptional() @IsInt() @Min(5) @Max(86400)
   IMAP_RECONCILE_SECONDS?: number;
 
+  /** mails of one batch committed side by side (lanes keep each sender's mails in order) */
+  @Transform(toInt) @IsOptional() @IsInt() @Min(1) @Max(16)
+  IMAP_INTAKE_CONCURRENCY?: number;
+
   // Social webhooks (SPEC §3.2). Each platform is off until its secret is set.
   @Transform(emptyToUndefined) @IsOptional() @IsString() @MinLength(8, { message: 'META_APP_SECRET must be at least 8 characters long' })
   META_APP_SECRET?: string;

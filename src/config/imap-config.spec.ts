@@ -18,6 +18,7 @@ describe('IMAP configuration', () => {
       processedMailbox: undefined,
       failedMailbox: undefined,
       reconcileSeconds: 60,
+      concurrency: 4,
     });
   });
 
@@ -32,6 +33,8 @@ describe('IMAP configuration', () => {
     [{ IMAP_SECURE: 'maybe' }, /IMAP_SECURE/],
     [{ MAIL_FROM: 'not-an-email' }, /MAIL_FROM/],
     [{ IMAP_RECONCILE_SECONDS: '1' }, /IMAP_RECONCILE_SECONDS/],
+    [{ IMAP_INTAKE_CONCURRENCY: '0' }, /IMAP_INTAKE_CONCURRENCY/],
+    [{ IMAP_INTAKE_CONCURRENCY: '64' }, /IMAP_INTAKE_CONCURRENCY/],
   ])('rejects %j naming the variable', (env, name) => {
     expect(() => loadAppConfig(env)).toThrow(EnvironmentError);
     expect(() => loadAppConfig(env)).toThrow(name);

@@ -31,6 +31,11 @@ export interface InboundMessage {
   threadTicketId?: string | null;
   /** the citizen did not write it themselves (auto-reply, bulk): never acknowledged */
   automated?: boolean;
+  /**
+   * Background intake (mailbox reader, social worker): a new ticket's duplicate search runs after
+   * the commit (DuplicateCheckWorker) instead of inside the intake transaction.
+   */
+  deferDuplicateSearch?: boolean;
   /** ticket fields when a new ticket is made (staff capture, press forwarding) */
   ticket?: {
     priority?: TicketPriority;

@@ -18,6 +18,9 @@ import type { InboundMessage, IntakeResult } from './inbound-message';
 import { decideThreading } from './thread-decision';
 
 const MAX_BODY_CHARS = 200_000;
+
+/** The advisory-lock key that serialises deliveries of one external id on one channel. */
+export const intakeLockKey = (channel: string, externalId: string) => `${channel}:${externalId.slice(0, 998)}`;
 const stripNul = (s: string) => s.split(String.fromCharCode(0)).join('');
 
 /**
@@ -65,15 +68,21 @@ export class IntakeService {
     }
   }
 
-  /** Same as receive() but inside a transaction the caller owns (e.g. with an intake-log row). */
-  async receiveIn(manager: EntityManager, inbound: InboundMessage): Promise<IntakeResult> {
+  /**
+   * Same as receive() but inside a transaction the caller owns (e.g. with an intake-log row).
+   * `deduplicated`: the caller already holds this transaction's advisory lock on
+   * intakeLockKey(channel, externalId) and found no earlier delivery (saves two round trips).
+   */
+  async receiveIn(manager: EntityManager, inbound: InboundMessage, options: { deduplicated?: boolean } = {}): Promise<IntakeResult> {
     const externalId = inbound.externalId.slice(0, 998);
-    // serialise concurrent deliveries of the same external id
-    await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`${inbound.channel}:${externalId}`]);
-    const existing = await this.findExisting(manager, inbound.channel, externalId);
-    if (existing) {
-      this.logger.log({ channel: inbound.channel, ticketId: existing.ticketId, messageId: existing.messageId }, 'intake duplicate ignored');
-      return existing;
+    if (!options.deduplicated) {
+      // serialise concurrent deliveries of the same external id
+      await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [intakeLockKey(inbound.channel, externalId)]);
+      const existing = await this.findExisting(manager, inbound.channel, externalId);
+      if (existing) {
+        this.logger.log({ channel: inbound.channel, ticketId: existing.ticketId, messageId: existing.messageId }, 'intake duplicate ignored');
+        return existing;
+      }
     }
     const citizen = await this.citizens.resolveContact(manager, inbound.sender);
     const text = stripNul(inbound.text ?? '').slice(0, MAX_BODY_CHARS);
@@ -165,7 +174,7 @@ export class IntakeService {
       await manager.insert(TicketEvent, { ticketId: ticket.id, type: 'message_received', actorKind: 'citizen', data: { messageId: message.id, channel: inbound.channel } });
       await this.hooks.emit(manager, { type: 'citizen_message', ticket, message, automated: inbound.automated ?? false });
     } else {
-      await this.hooks.emit(manager, { type: 'created', ticket, message, automated: inbound.automated ?? false });
+      await this.hooks.emit(manager, { type: 'created', ticket, message, automated: inbound.automated ?? false, deferDuplicateSearch: inbound.deferDuplicateSearch ?? false });
     }
     this.logger.log({ channel: inbound.channel, ticketId: ticket.id, messageId: message.id, outcome }, 'intake');
     return { outcome, ticketId: ticket.id, folio: ticket.folio, messageId: message.id };

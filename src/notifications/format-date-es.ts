@@ -1,3 +1,5 @@
+const formats = new Map<string, Intl.DateTimeFormat>();
+
 /** A date as a citizen in the city reads it: "26 de noviembre de 2026 a las 10:08 a.m." */
 export function formatDateEs(
   date: Date | string | null | undefined,
@@ -6,7 +8,12 @@ export function formatDateEs(
   if (!date) return null;
   const d = typeof date === 'string' ? new Date(date) : date;
   if (Number.isNaN(d.getTime())) return null;
-  return new Intl.DateTimeFormat('es-MX', { dateStyle: 'long', timeStyle: 'short', timeZone })
+  let format = formats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('es-MX', { dateStyle: 'long', timeStyle: 'short', timeZone });
+    formats.set(timeZone, format);
+  }
+  return format
     .format(d)
     .replace(/\u202f/g, ' ');
 }

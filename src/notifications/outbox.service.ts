@@ -15,6 +15,8 @@ export interface OutboxEnqueueInput {
   externalId?: string | null;
   /** do not send before this time */
   notBefore?: Date;
+  /** the caller already wrote the thread message as queued with this external id (saves a round trip) */
+  messageQueued?: boolean;
 }
 
 export interface OutboxChannelStats {
@@ -81,7 +83,7 @@ export class OutboxService {
         input.notBefore ?? null,
       ],
     );
-    if (input.messageId) {
+    if (input.messageId && !input.messageQueued) {
       await manager.query(
         `UPDATE messages SET delivery_state = 'queued', delivery_attempts = 0, delivery_error = NULL,
                 external_id = COALESCE($2, external_id)

@@ -141,7 +141,7 @@ export const ticketsHandler: PersonalDataHandler = {
 
 /** Tables of the core that hold nothing about citizens. */
 export const CORE_TABLES_FREE_OF_PERSONAL_DATA: Array<[string[], string]> = [
-  [['areas', 'categories', 'folio_counters', 'typeorm_migrations'], 'catalog and counters'],
+  [['areas', 'categories', 'typeorm_migrations'], 'catalog and migrations'],
   [['users'], 'staff accounts, not citizens'],
   [['privacy_notices'], 'the notice text'],
   [['personal_data_access'], 'ids only (user, citizen, folio)'],

@@ -5,6 +5,7 @@ import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { notFound } from '../common/domain-error';
 import { canReadTicket } from '../tickets/ticket-access';
 import { OPEN_STATUSES, STATUS_LABELS, type TicketStatus } from '../tickets/ticket-status';
+import { TicketEvent } from '../tickets/ticket-event.entity';
 import type { Ticket } from '../tickets/ticket.entity';
 import { TicketsService } from '../tickets/tickets.service';
 
@@ -41,6 +42,20 @@ export class DuplicateFinderService {
     const ticket = await this.tickets.findByFolio(folio);
     if (!canReadTicket(user, ticket)) throw notFound(`Ticket ${folio}`);
     return { folio: ticket.folio, candidates: await this.candidates(this.dataSource.manager, ticket) };
+  }
+
+  /** Records the likely duplicates of a new ticket as a `duplicates_suggested` event (when there are any). */
+  async suggest(manager: EntityManager, ticket: Pick<Ticket, 'id' | 'categoryId' | 'colonia' | 'subject' | 'description'>): Promise<number> {
+    const candidates = await this.candidates(manager, ticket);
+    if (candidates.length) {
+      await manager.insert(TicketEvent, {
+        ticketId: ticket.id,
+        type: 'duplicates_suggested',
+        actorKind: 'system',
+        data: { candidates: candidates.map((c) => ({ folio: c.folio, similarity: c.similarity })) },
+      });
+    }
+    return candidates.length;
   }
 
   async candidates(

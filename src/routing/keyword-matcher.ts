@@ -26,7 +26,7 @@ export interface RoutingSuggestion {
  * "vasura"). A keyword word ending in `*` matches any word starting with it ("fug*" → "fugo").
  */
 export function keywordOccurs(kw: string, tokens: readonly string[]): boolean {
-  const words = normalizeText(kw).split(' ').filter(Boolean);
+  const words = keywordWords(kw);
   if (!words.length) return false;
   outer: for (let i = 0; i + words.length <= tokens.length; i++) {
     for (let j = 0; j < words.length; j++) {
@@ -35,6 +35,18 @@ export function keywordOccurs(kw: string, tokens: readonly string[]): boolean {
     return true;
   }
   return false;
+}
+
+/** Normalised words of a keyword, memoised: every new ticket is matched against every rule. */
+const keywordWordCache = new Map<string, string[]>();
+function keywordWords(kw: string): string[] {
+  let words = keywordWordCache.get(kw);
+  if (!words) {
+    words = normalizeText(kw).split(' ').filter(Boolean);
+    if (keywordWordCache.size >= 10_000) keywordWordCache.clear();
+    keywordWordCache.set(kw, words);
+  }
+  return words;
 }
 
 function wordMatches(pattern: string, word: string): boolean {

@@ -1,25 +1,75 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
+import { CatalogService } from '../catalog/catalog.service';
 import { Category } from '../catalog/category.entity';
 import { DomainError, notFound } from '../common/domain-error';
 import { CreateRoutingRuleDto, UpdateRoutingRuleDto } from './dto/routing-rule.dto';
 import { KeywordRule, suggestCategory } from './keyword-matcher';
 import { RoutingRule } from './routing-rule.entity';
 
+/**
+ * How long another instance's rule or category edit may take to reach this one. Every ticket
+ * created reads the rules: caching them saves two queries per new ticket (the intake's hot path).
+ */
+export const ROUTING_CACHE_MS = 5_000;
+
+interface RoutingSnapshot {
+  rules: KeywordRule[];
+  categories: Map<string, Category>;
+  loadedAt: number;
+  catalogVersion: number;
+}
+
 /** The admin-editable keyword rules, and the suggestion they give for a text. */
 @Injectable()
 export class RoutingRulesService {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  private snapshot: RoutingSnapshot | null = null;
 
-  async activeRules(manager: EntityManager): Promise<KeywordRule[]> {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly catalog: CatalogService,
+  ) {}
+
+  /**
+   * The active rules and the categories, cached for ROUTING_CACHE_MS (edits through this instance
+   * apply at once). A stale cache is reloaded through the caller's own connection: asking the pool
+   * for a second one while many creations hold theirs could wait for ever.
+   */
+  private async current(manager: EntityManager): Promise<RoutingSnapshot> {
+    const s = this.snapshot;
+    if (s && s.catalogVersion === this.catalog.version && Date.now() - s.loadedAt < ROUTING_CACHE_MS) return s;
+    const catalogVersion = this.catalog.version;
     const rows = await manager.find(RoutingRule, { where: { active: true }, order: { createdAt: 'ASC', id: 'ASC' } });
-    return rows.map((r) => ({ id: r.id, keyword: r.keyword, kind: r.kind, categoryId: r.categoryId, weight: r.weight }));
+    const categories = await manager.find(Category);
+    const snapshot: RoutingSnapshot = {
+      rules: rows.map((r) => ({ id: r.id, keyword: r.keyword, kind: r.kind, categoryId: r.categoryId, weight: r.weight })),
+      categories: new Map(categories.map((c) => [c.id, c])),
+      loadedAt: Date.now(),
+      catalogVersion,
+    };
+    this.snapshot = snapshot;
+    return snapshot;
+  }
+
+  /** Forget the cached rules and categories (after an edit through this instance). */
+  invalidate(): void {
+    this.snapshot = null;
+  }
+
+  async activeRules(manager: EntityManager = this.dataSource.manager): Promise<KeywordRule[]> {
+    return (await this.current(manager)).rules;
   }
 
   async suggest(manager: EntityManager, text: string) {
-    const suggestion = suggestCategory(text, await this.activeRules(manager));
-    const category = suggestion.categoryId ? await manager.findOne(Category, { where: { id: suggestion.categoryId } }) : null;
+    const snapshot = await this.current(manager);
+    const suggestion = suggestCategory(text, snapshot.rules);
+    let category = suggestion.categoryId ? (snapshot.categories.get(suggestion.categoryId) ?? null) : null;
+    // a category created after the snapshot: read it (and refresh the cache next time)
+    if (suggestion.categoryId && !category) {
+      category = await manager.findOne(Category, { where: { id: suggestion.categoryId } });
+      this.invalidate();
+    }
     return { suggestion, category };
   }
 
@@ -72,7 +122,9 @@ export class RoutingRulesService {
 
   private async save(rule: RoutingRule) {
     try {
-      return await this.dataSource.getRepository(RoutingRule).save(rule);
+      const saved = await this.dataSource.getRepository(RoutingRule).save(rule);
+      this.invalidate();
+      return saved;
     } catch (err) {
       if (err instanceof QueryFailedError && (err as QueryFailedError & { code?: string }).code === '23505') {
         throw new DomainError('CONFLICT', 'That keyword already has a rule for this target');

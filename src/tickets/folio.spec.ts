@@ -1,4 +1,4 @@
-import { findFolioInText, folioYear, formatFolio, parseFolio } from './folio';
+import { findFolioInText, folioSequenceName, folioYear, formatFolio, parseFolio } from './folio';
 
 describe('folio', () => {
   const tz = 'America/Mexico_City';
@@ -53,5 +53,12 @@ describe('folio', () => {
     expect(findFolioInText('RE: slp-2026-000045', 'SLP')).toBe('SLP-2026-000045');
     expect(findFolioInText('Sin folio', 'SLP')).toBeNull();
     expect(findFolioInText('XSLP-2026-000123', 'SLP')).toBeNull();
+  });
+
+  it('names one sequence per prefix and year, and refuses anything that is not a valid prefix or year', () => {
+    expect(folioSequenceName('SLP', 2026)).toBe('folio_slp_2026');
+    expect(folioSequenceName('QRO', 2027)).toBe('folio_qro_2027');
+    expect(() => folioSequenceName('slp"; DROP TABLE tickets; --', 2026)).toThrow(RangeError);
+    expect(() => folioSequenceName('SLP', 26)).toThrow(RangeError);
   });
 });

@@ -1,12 +1,26 @@
 /**
  * Folio: `<PREFIX>-<YYYY>-<NNNNNN>` (SPEC §2). Pure functions, no framework.
- * The counter itself lives in the database (table folio_counters) so it is safe across instances.
+ * The counter itself lives in the database (one sequence per prefix and year, see
+ * folioSequenceName) so it is safe across instances and never repeats.
  */
 export const FOLIO_PATTERN = /^([A-Z]{2,6})-(\d{4})-(\d{6,})$/;
 
+const yearFormats = new Map<string, Intl.DateTimeFormat>();
+
 export function folioYear(at: Date, timeZone: string): number {
-  const year = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric' }).format(at);
-  return Number(year);
+  let format = yearFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric' });
+    yearFormats.set(timeZone, format);
+  }
+  return Number(format.format(at));
+}
+
+/** The PostgreSQL sequence that numbers the folios of one prefix and year, e.g. `folio_slp_2026`. */
+export function folioSequenceName(prefix: string, year: number): string {
+  if (!/^[A-Z]{2,6}$/.test(prefix)) throw new RangeError(`invalid folio prefix: ${prefix}`);
+  if (!Number.isInteger(year) || year < 1000 || year > 9999) throw new RangeError(`invalid year: ${year}`);
+  return `folio_${prefix.toLowerCase()}_${year}`;
 }
 
 export function formatFolio(prefix: string, year: number, sequence: number): string {

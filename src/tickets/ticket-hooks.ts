@@ -10,7 +10,7 @@ import type { TicketStatus } from './ticket-status';
  * back together with the change that caused it.
  */
 export type TicketChange =
-  | { type: 'created'; ticket: Ticket; message: Message | null; automated: boolean }
+  | { type: 'created'; ticket: Ticket; message: Message | null; automated: boolean; deferDuplicateSearch?: boolean }
   | { type: 'citizen_message'; ticket: Ticket; message: Message; automated: boolean }
   | {
       type: 'status_changed';
@@ -28,13 +28,39 @@ export interface TicketChangeListener {
   onTicketChange(manager: EntityManager, change: TicketChange): Promise<void>;
 }
 
+/**
+ * Completes a new ticket before it is inserted (e.g. the category keyword routing sets), so the
+ * row is written once instead of inserted and updated. May return work to do once the row exists
+ * (its events), inside the same transaction.
+ */
+export interface TicketDraftEnricher {
+  beforeInsert(manager: EntityManager, draft: Ticket): Promise<((manager: EntityManager, saved: Ticket) => Promise<void>) | void>;
+}
+
 @Injectable()
 export class TicketHooks {
   private readonly logger = new Logger(TicketHooks.name);
   private readonly listeners: TicketChangeListener[] = [];
+  private readonly enrichers: TicketDraftEnricher[] = [];
 
   register(listener: TicketChangeListener): void {
     this.listeners.push(listener);
+  }
+
+  registerEnricher(enricher: TicketDraftEnricher): void {
+    this.enrichers.push(enricher);
+  }
+
+  /** Runs the enrichers on a draft; the returned function runs their follow-ups after the insert. */
+  async enrich(manager: EntityManager, draft: Ticket): Promise<(manager: EntityManager, saved: Ticket) => Promise<void>> {
+    const after: Array<(manager: EntityManager, saved: Ticket) => Promise<void>> = [];
+    for (const enricher of this.enrichers) {
+      const next = await enricher.beforeInsert(manager, draft);
+      if (next) after.push(next);
+    }
+    return async (m, saved) => {
+      for (const fn of after) await fn(m, saved);
+    };
   }
 
   async emit(manager: EntityManager, change: TicketChange): Promise<void> {

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
 import { DataSource, EntityManager, In } from 'typeorm';
@@ -12,11 +12,12 @@ import { AppConfig } from '../config/app-config';
 import { User } from '../users/user.entity';
 import { Attachment } from './attachment.entity';
 import { computeDueDates } from './due-dates';
-import { folioYear, formatFolio, parseFolio } from './folio';
+import { folioSequenceName, folioYear, formatFolio, parseFolio } from './folio';
 import { Message } from './message.entity';
 import { canReadTicket, canSeeMessage } from './ticket-access';
 import type { TicketChannel, TicketPriority } from './ticket-channel';
 import { TicketEvent } from './ticket-event.entity';
+import { TicketHooks } from './ticket-hooks';
 import { allowedTransitions, OPEN_STATUSES, STATUS_LABELS } from './ticket-status';
 import { Ticket } from './ticket.entity';
 
@@ -47,24 +48,60 @@ export function isOverdue(t: Pick<Ticket, 'status' | 'resolutionDueAt' | 'firstR
 
 /** Creating tickets, reading them (detail) and locking them for a change. */
 @Injectable()
-export class TicketsService {
+export class TicketsService implements OnApplicationBootstrap {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly config: AppConfig,
     private readonly clock: Clock,
+    private readonly hooks: TicketHooks,
   ) {}
 
-  /** Next folio of the year in the city's time zone. The counter row is locked until commit. */
+  /** Makes next year's folio sequence ahead of time, so the year's first ticket rarely has to. */
+  async onApplicationBootstrap(): Promise<void> {
+    const year = folioYear(this.clock.now(), this.config.cityTimeZone) + 1;
+    const name = folioSequenceName(this.config.folioPrefix, year);
+    await this.dataSource.transaction(async (manager) => {
+      const [{ exists }] = await manager.query(`SELECT to_regclass($1) IS NOT NULL AS exists`, [name]);
+      if (!exists) await this.createFolioSequence(manager, name);
+    });
+  }
+
+  /**
+   * Next folio of the year in the city's time zone, from that year's sequence: never repeated,
+   * never blocking another creation; a creation that rolls back leaves a gap.
+   */
   async allocateFolio(manager: EntityManager, at: Date = new Date()): Promise<string> {
     const prefix = this.config.folioPrefix;
     const year = folioYear(at, this.config.cityTimeZone);
-    const rows: Array<{ last_value: number }> = await manager.query(
-      `INSERT INTO folio_counters (prefix, year, last_value) VALUES ($1, $2, 1)
-       ON CONFLICT (prefix, year) DO UPDATE SET last_value = folio_counters.last_value + 1
-       RETURNING last_value`,
-      [prefix, year],
-    );
-    return formatFolio(prefix, year, Number(rows[0].last_value));
+    const name = folioSequenceName(prefix, year);
+    let [row]: Array<{ n: string | null }> = await manager.query(`SELECT nextval(to_regclass($1)) AS n`, [name]);
+    if (row.n === null) {
+      // the first ticket of a new year — or a sequence lost in a partial restore: never reuse a folio
+      const [{ last }]: Array<{ last: string | null }> = await manager.query(
+        `SELECT max(split_part(folio, '-', 3)::bigint) AS last FROM tickets WHERE folio LIKE $1`,
+        [`${prefix}-${year}-%`],
+      );
+      await this.createFolioSequence(manager, name, Number(last ?? 0) + 1);
+      [row] = await manager.query(`SELECT nextval($1::regclass) AS n`, [name]);
+    }
+    return formatFolio(prefix, year, Number(row.n));
+  }
+
+  /**
+   * Creates a folio sequence inside the caller's transaction (the embedded database has a single
+   * connection). Another instance creating it at the same moment waits for our commit and then
+   * fails on the catalogue's unique key: that is "it exists", handled under a savepoint.
+   */
+  private async createFolioSequence(manager: EntityManager, name: string, start = 1): Promise<void> {
+    await manager.query('SAVEPOINT folio_sequence');
+    try {
+      await manager.query(`CREATE SEQUENCE IF NOT EXISTS "${name}" AS bigint MINVALUE 1 START WITH ${Math.max(1, Math.trunc(start))}`);
+      await manager.query('RELEASE SAVEPOINT folio_sequence');
+    } catch (err) {
+      await manager.query('ROLLBACK TO SAVEPOINT folio_sequence');
+      const code = (err as { code?: string }).code;
+      if (code !== '23505' && code !== '42P07') throw err;
+    }
   }
 
   async createTicket(manager: EntityManager, input: NewTicketInput, actorUserId: string | null): Promise<Ticket> {
@@ -103,6 +140,7 @@ export class TicketsService {
       createdAt: now,
       ...computeDueDates(now, category),
     });
+    const afterInsert = await this.hooks.enrich(manager, ticket);
     const saved = await manager.save(Ticket, ticket);
     await manager.insert(TicketEvent, {
       ticketId: saved.id,
@@ -112,6 +150,7 @@ export class TicketsService {
       toStatus: 'new',
       data: { channel: input.channel, ...(input.linkedTicketId ? { linkedTicketId: input.linkedTicketId } : {}) },
     });
+    await afterInsert(manager, saved);
     return saved;
   }
 

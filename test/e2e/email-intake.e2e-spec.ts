@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { DuplicateCheckWorker } from '../../src/routing/duplicate-check.worker';
 import { startTestApp, TestApp } from '../support/test-app';
 import { buildMail, imapEnv, newMailboxUser, TestMailbox, uniqueMessageId, waitFor } from '../support/imap-test';
 
@@ -76,6 +77,33 @@ describe('email intake over IMAP (real Dovecot, real PostgreSQL)', () => {
     expect(flags.every((f) => f.includes('\\Seen'))).toBe(true);
     const res = await t.http().get(`/api/v1/tickets/${tk.folio}`).set(admin).expect(200);
     expect(res.body.thread[0].bodyText).toContain('Independencia');
+  });
+
+  it('searches likely duplicates of mailed reports after the intake commits, through the duplicate_checks queue', async () => {
+    const text = 'Hay una fuga de agua potable frente al número 245 de la calle Morelos desde ayer en la tarde.';
+    const first = await send({ from: 'Ana Ruiz <ana.fuga@correo.example.mx>', subject: 'Fuga de agua en la calle Morelos', text });
+    const second = await send({ from: 'Luis Mata <luis.fuga@correo.example.mx>', subject: 'Fuga de agua en calle Morelos', text });
+    expect([first.log.decision, second.log.decision]).toEqual(['created', 'created']);
+    const [a, b] = [await ticket(first.log.ticket_id), await ticket(second.log.ticket_id)];
+    expect(b.category_id).not.toBeNull(); // keyword routing applied before the insert
+    expect(b.category_id).toBe(a.category_id);
+    await t.app.get(DuplicateCheckWorker).drain();
+    const events: Array<{ data: { candidates: Array<{ folio: string }> } }> = await t.db.query(
+      `SELECT data FROM ticket_events WHERE ticket_id = $1 AND type = 'duplicates_suggested'`,
+      [b.id],
+    );
+    expect(events).toHaveLength(1);
+    expect(events[0].data.candidates.map((c) => c.folio)).toContain(a.folio);
+    const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM duplicate_checks`);
+    expect(n).toBe(0);
+  });
+
+  it('keeps the acknowledgement template out of the thread search, but not the citizen\'s words', async () => {
+    const { log } = await send({ from: 'Rosa Gil <rosa.gil@correo.example.mx>', subject: 'Banqueta rota', text: 'La banqueta frente al mercado Hidalgo está rota y con varillas expuestas.' });
+    const tk = await ticket(log.ticket_id);
+    await waitFor(async () => (await t.db.query(`SELECT 1 FROM messages WHERE ticket_id = $1 AND direction = 'outbound'`, [tk.id])).length > 0, 'the acknowledgement');
+    const [hit] = await t.db.query(`SELECT messages_search @@ to_tsquery('spanish', 'varillas') AS citizen, messages_search @@ to_tsquery('spanish', f_unaccent('consérvelo')) AS template FROM tickets WHERE id = $1`, [tk.id]);
+    expect(hit).toEqual({ citizen: true, template: false });
   });
 
   it('never doubles a mail delivered twice with the same Message-ID', async () => {

@@ -5,6 +5,9 @@ import request from 'supertest';
 import { createApp } from '../../src/bootstrap';
 import { loadAppConfig } from '../../src/config/app-config';
 
+// two starts of an embedded (WASM) PostgreSQL, migrations included: slow on a loaded 2-core machine
+jest.setTimeout(150_000);
+
 /** Smoke test of the newcomer's default: no DATABASE_URL → embedded PostgreSQL persisted on disk. */
 describe('embedded PostgreSQL (no DATABASE_URL)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'enlace-embedded-'));

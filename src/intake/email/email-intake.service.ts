@@ -6,7 +6,7 @@ import { findFolioInText } from '../../tickets/folio';
 import { Message } from '../../tickets/message.entity';
 import { TicketEvent } from '../../tickets/ticket-event.entity';
 import type { IntakeResult } from '../inbound-message';
-import { IntakeService } from '../intake.service';
+import { IntakeService, intakeLockKey } from '../intake.service';
 import type { ParsedInboundEmail } from './parse-inbound-email';
 import { parseMailbox } from '../../notifications/email/mail-address';
 
@@ -84,7 +84,7 @@ export class EmailIntakeService {
   private async decide(manager: EntityManager, mail: ParsedInboundEmail, externalId: string): Promise<EmailIntakeResult> {
     const none = { ticketId: null, messageId: null, folio: null, acknowledged: false, intake: null };
     // serialise deliveries of this id (a separate statement: the read below needs a snapshot taken after the lock)
-    await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`email:${externalId}`]);
+    await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [intakeLockKey('email', externalId)]);
     const seen: Array<{ ticket_id: string | null; message_id: string | null; decision: string }> = await manager.query(
       `SELECT ticket_id, message_id, decision FROM intake_log
        WHERE channel = 'email' AND external_id = $1 AND decision NOT IN ('duplicate', 'failed') ORDER BY id LIMIT 1`,
@@ -137,7 +137,8 @@ export class EmailIntakeService {
       threadTicketId,
       automated,
       meta: { messageId: mail.messageId, ...(mail.references.length ? { references: mail.references.slice(0, 20) } : {}) },
-    });
+      deferDuplicateSearch: true,
+    }, { deduplicated: true });
     const acknowledged = (result.outcome === 'created' || result.outcome === 'created_linked') && !automated && !!mail.fromAddress;
     return { decision: result.outcome, reason, ticketId: result.ticketId, messageId: result.messageId, folio: result.folio, acknowledged, intake: result };
   }
@@ -201,11 +202,9 @@ export class EmailIntakeService {
       if (own.length === 1) addresses = [own[0].value];
     }
     if (!addresses.length) return 0;
-    const rows: unknown[] = await manager.query(
-      `UPDATE citizen_identities SET undeliverable = true WHERE kind = 'email' AND value = ANY($1) RETURNING id`,
-      [addresses],
-    );
-    return rows.length;
+    // TypeORM answers an UPDATE with [rows, affected count]
+    const [, affected]: [unknown[], number] = await manager.query(`UPDATE citizen_identities SET undeliverable = true WHERE kind = 'email' AND value = ANY($1)`, [addresses]);
+    return affected;
   }
 
   private async ackLimitReached(manager: EntityManager, from: string): Promise<boolean> {

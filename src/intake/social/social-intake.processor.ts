@@ -76,6 +76,7 @@ export class SocialIntakeProcessor {
       // one sender at a time: two quick messages from one person end in one ticket
       await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`social-sender:${item.channel}:${item.userId}`]);
       inbound.threadTicketId = await this.findThreadTicket(manager, inbound);
+      inbound.deferDuplicateSearch = true; // background intake: searched after the commit
       return this.intake.receiveIn(manager, inbound);
     });
     this.intake.count(item.channel, result);

@@ -119,24 +119,24 @@ export class EmailNotifier implements TicketChangeListener, OnModuleInit {
       return this.skip(notice.template, 'rate_limited', ticket);
     }
 
+    // the ticket's details and its email thread (for In-Reply-To/References) in one round trip
     const [info] = await manager.query<
       Array<{
         public_token: string;
         created_at: Date;
         citizen_name: string | null;
         area_name: string | null;
+        thread: Array<{ direction: string; external_id: string }>;
       }>
     >(
-      `SELECT t.public_token, t.created_at, c.name AS citizen_name, a.name AS area_name
+      `SELECT t.public_token, t.created_at, c.name AS citizen_name, a.name AS area_name,
+              COALESCE((SELECT json_agg(json_build_object('direction', m.direction, 'external_id', m.external_id) ORDER BY m.id)
+                        FROM messages m WHERE m.ticket_id = t.id AND m.channel = 'email' AND m.external_id IS NOT NULL), '[]'::json) AS thread
        FROM tickets t LEFT JOIN citizens c ON c.id = t.citizen_id LEFT JOIN areas a ON a.id = t.area_id
        WHERE t.id = $1`,
       [ticket.id],
     );
-    const thread = await manager.query<Array<{ direction: string; external_id: string }>>(
-      `SELECT direction, external_id FROM messages
-       WHERE ticket_id = $1 AND channel = 'email' AND external_id IS NOT NULL ORDER BY id`,
-      [ticket.id],
-    );
+    const thread = info.thread;
     const { inReplyTo, references } = threadHeaders(
       thread.map((m) => ({ direction: m.direction, externalId: m.external_id })),
     );
@@ -183,26 +183,32 @@ export class EmailNotifier implements TicketChangeListener, OnModuleInit {
     if (notice.threadMessage) {
       threadMessageId = notice.threadMessage.id;
       await manager.query(
-        `UPDATE messages SET channel = 'email', subject = $2, meta = meta || $3::jsonb WHERE id = $1`,
+        `UPDATE messages SET channel = 'email', subject = $2, meta = meta || $3::jsonb,
+                delivery_state = 'queued', delivery_attempts = 0, delivery_error = NULL, external_id = $4
+         WHERE id = $1`,
         [
           threadMessageId,
           rendered.subject.slice(0, 500),
           JSON.stringify({ notification: notice.template }),
+          messageId,
         ],
       );
     } else {
       const [row] = await manager.query<Array<{ id: string }>>(
         // after everything already on the thread (now() is the transaction's start, earlier than
         // the message that caused this mail)
-        `INSERT INTO messages (ticket_id, direction, channel, subject, body_text, public, meta, created_at)
+        `INSERT INTO messages (ticket_id, direction, channel, subject, body_text, public, meta, created_at,
+                               delivery_state, delivery_attempts, external_id)
          VALUES ($1, 'outbound', 'email', $2, $3, true, $4,
-                 GREATEST(clock_timestamp(), (SELECT max(created_at) FROM messages WHERE ticket_id = $1)))
+                 GREATEST(clock_timestamp(), (SELECT max(created_at) FROM messages WHERE ticket_id = $1)),
+                 'queued', 0, $5)
          RETURNING id`,
         [
           ticket.id,
           rendered.subject.slice(0, 500),
           redactedText,
           JSON.stringify({ notification: notice.template, automatic: notice.automatic }),
+          messageId,
         ],
       );
       threadMessageId = String(row.id);
@@ -225,6 +231,7 @@ export class EmailNotifier implements TicketChangeListener, OnModuleInit {
       ticketId: ticket.id,
       messageId: threadMessageId,
       externalId: messageId,
+      messageQueued: true,
     });
     this.counter.inc({ template: notice.template, outcome: 'queued' });
     this.logger.log(
