@@ -41,8 +41,6 @@ export class AppConfig {
   outbox!: OutboxConfig;
   /** IMAP intake; undefined when IMAP_HOST is unset (intake off) */
   imap?: ImapConfig;
-  /** acknowledgements per sender per hour, as seen by the mail reader (same setting as mailAckRateLimit) */
-  emailAckLimitPerHour!: number;
 }
 
 export interface SmtpConfig {
@@ -145,7 +143,6 @@ export function buildAppConfig(env: EnvironmentVariables): AppConfig {
     retryMaxMs: env.OUTBOX_RETRY_MAX_MS ?? 3600000,
     maxAttempts: env.OUTBOX_MAX_ATTEMPTS ?? 48,
   };
-  cfg.emailAckLimitPerHour = cfg.mailAckRateLimit;
   if (env.IMAP_HOST) {
     const secure = env.IMAP_SECURE ?? (env.IMAP_PORT ?? 993) === 993;
     cfg.imap = {

@@ -4,7 +4,7 @@ import { EnvironmentError } from './env.validation';
 describe('IMAP configuration', () => {
   it('is off without IMAP_HOST', () => {
     expect(loadAppConfig({}).imap).toBeUndefined();
-    expect(loadAppConfig({}).emailAckLimitPerHour).toBe(5);
+    expect(loadAppConfig({}).mailAckRateLimit).toBe(5);
   });
 
   it('defaults to TLS on 993 and the INBOX', () => {

@@ -1,4 +1,5 @@
 import type { ContactInput } from '../citizens/citizens.service';
+import type { AcknowledgementOutcome } from '../tickets/ticket-hooks';
 import type { TicketChannel, TicketPriority } from '../tickets/ticket-channel';
 
 export interface InboundAttachment {
@@ -60,4 +61,6 @@ export interface IntakeResult {
   ticketId: string;
   folio: string;
   messageId: string;
+  /** for a new ticket: whether the citizen's acknowledgement was queued, and if not, why */
+  acknowledgement?: AcknowledgementOutcome;
 }

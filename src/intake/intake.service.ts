@@ -10,7 +10,7 @@ import { Attachment } from '../tickets/attachment.entity';
 import { CreateTicketDto } from '../tickets/dto/ticket.dto';
 import { Message } from '../tickets/message.entity';
 import { TicketEvent } from '../tickets/ticket-event.entity';
-import { TicketHooks } from '../tickets/ticket-hooks';
+import { AcknowledgementOutcome, TicketChange, TicketHooks } from '../tickets/ticket-hooks';
 import { TicketWorkflowService } from '../tickets/ticket-workflow.service';
 import { Ticket } from '../tickets/ticket.entity';
 import { TicketsService } from '../tickets/tickets.service';
@@ -170,14 +170,17 @@ export class IntakeService {
         inline: a.inline ?? false,
       });
     }
+    let acknowledgement: AcknowledgementOutcome | undefined;
     if (!isNew) {
       await manager.insert(TicketEvent, { ticketId: ticket.id, type: 'message_received', actorKind: 'citizen', data: { messageId: message.id, channel: inbound.channel } });
       await this.hooks.emit(manager, { type: 'citizen_message', ticket, message, automated: inbound.automated ?? false });
     } else {
-      await this.hooks.emit(manager, { type: 'created', ticket, message, automated: inbound.automated ?? false, deferDuplicateSearch: inbound.deferDuplicateSearch ?? false });
+      const change: TicketChange = { type: 'created', ticket, message, automated: inbound.automated ?? false, deferDuplicateSearch: inbound.deferDuplicateSearch ?? false };
+      await this.hooks.emit(manager, change);
+      acknowledgement = change.acknowledgement;
     }
     this.logger.log({ channel: inbound.channel, ticketId: ticket.id, messageId: message.id, outcome }, 'intake');
-    return { outcome, ticketId: ticket.id, folio: ticket.folio, messageId: message.id };
+    return { outcome, ticketId: ticket.id, folio: ticket.folio, messageId: message.id, ...(acknowledgement ? { acknowledgement } : {}) };
   }
 
   /** Agent capture (phone, walk-in, counter). */

@@ -9,8 +9,22 @@ import type { TicketStatus } from './ticket-status';
  * notifications) write their own rows with the same `manager`, so the effect commits or rolls
  * back together with the change that caused it.
  */
+/** What became of a new ticket's acknowledgement (reason: e.g. `rate_limited`, `automated`, `no_citizen`). */
+export interface AcknowledgementOutcome {
+  queued: boolean;
+  reason?: string;
+}
+
 export type TicketChange =
-  | { type: 'created'; ticket: Ticket; message: Message | null; automated: boolean; deferDuplicateSearch?: boolean }
+  | {
+      type: 'created';
+      ticket: Ticket;
+      message: Message | null;
+      automated: boolean;
+      deferDuplicateSearch?: boolean;
+      /** set by the email notifier: was the citizen's acknowledgement queued, and if not, why */
+      acknowledgement?: AcknowledgementOutcome;
+    }
   | { type: 'citizen_message'; ticket: Ticket; message: Message; automated: boolean }
   | {
       type: 'status_changed';

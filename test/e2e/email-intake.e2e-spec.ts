@@ -244,6 +244,16 @@ describe('email intake over IMAP (real Dovecot, real PostgreSQL)', () => {
     expect(m.meta.automated).toBe(true);
   });
 
+  it('logs a report from an address known to bounce as not acknowledged (the notifier\'s decision is recorded)', async () => {
+    const first = await send({ from: 'sin.buzon@correo.example.mx', subject: 'Primer reporte', text: 'Bache en la avenida Carranza.' });
+    expect([first.log.reason, first.log.acknowledged]).toEqual(['new report', true]);
+    await t.db.query(`UPDATE citizen_identities SET undeliverable = true WHERE kind = 'email' AND value = 'sin.buzon@correo.example.mx'`);
+    const second = await send({ from: 'sin.buzon@correo.example.mx', subject: 'Segundo reporte', text: 'Otro bache en la avenida Carranza.' });
+    expect([second.log.decision, second.log.reason, second.log.acknowledged]).toEqual(['created', 'new report; not acknowledged (undeliverable)', false]);
+    const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM outbox WHERE ticket_id = $1`, [second.log.ticket_id]);
+    expect(n).toBe(0);
+  });
+
   it('rate-limits acknowledgements to one sender', async () => {
     const acks: boolean[] = [];
     for (let i = 0; i < 4; i++) acks.push((await send({ from: 'insistente@correo.example.mx', subject: `Reporte ${i}`, text: `Reporte número ${i}` })).log.acknowledged);

@@ -119,12 +119,8 @@ export class EmailIntakeService {
       return { ...none, decision: 'auto_reply_recorded', reason: mail.classification.reason, ticketId: threadTicketId, messageId };
     }
 
-    let automated = kind === 'bulk';
+    const automated = kind === 'bulk';
     let reason = automated ? `${mail.classification.reason}: not acknowledged` : threadReason || 'new report';
-    if (!automated && !threadTicketId && mail.fromAddress && (await this.ackLimitReached(manager, mail.fromAddress))) {
-      automated = true;
-      reason = 'new report; acknowledgement rate limit reached for this sender';
-    }
     const result = await this.intake.receiveIn(manager, {
       channel: 'email',
       externalId,
@@ -139,7 +135,11 @@ export class EmailIntakeService {
       meta: { messageId: mail.messageId, ...(mail.references.length ? { references: mail.references.slice(0, 20) } : {}) },
       deferDuplicateSearch: true,
     }, { deduplicated: true });
-    const acknowledged = (result.outcome === 'created' || result.outcome === 'created_linked') && !automated && !!mail.fromAddress;
+    // the email notifier decides (undeliverable or own address, MAIL_ACK_RATE_LIMIT per sender)
+    const acknowledged = result.acknowledgement?.queued === true;
+    const skipped = result.acknowledgement?.queued === false ? result.acknowledgement.reason : undefined;
+    if (skipped === 'rate_limited') reason = 'new report; acknowledgement rate limit reached for this sender';
+    else if (skipped && !automated) reason = `${reason}; not acknowledged (${skipped})`;
     return { decision: result.outcome, reason, ticketId: result.ticketId, messageId: result.messageId, folio: result.folio, acknowledged, intake: result };
   }
 
@@ -205,15 +205,5 @@ export class EmailIntakeService {
     // TypeORM answers an UPDATE with [rows, affected count]
     const [, affected]: [unknown[], number] = await manager.query(`UPDATE citizen_identities SET undeliverable = true WHERE kind = 'email' AND value = ANY($1)`, [addresses]);
     return affected;
-  }
-
-  private async ackLimitReached(manager: EntityManager, from: string): Promise<boolean> {
-    const limit = this.config.emailAckLimitPerHour;
-    if (limit <= 0) return false;
-    const [{ n }]: Array<{ n: number }> = await manager.query(
-      `SELECT count(*)::int AS n FROM intake_log WHERE acknowledged AND from_address = $1 AND created_at > now() - interval '1 hour'`,
-      [from],
-    );
-    return n >= limit;
   }
 }

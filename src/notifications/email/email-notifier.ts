@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { AppConfig } from '../../config/app-config';
 import { MetricsService } from '../../metrics/metrics.service';
 import type { Message } from '../../tickets/message.entity';
-import { TicketChange, TicketChangeListener, TicketHooks } from '../../tickets/ticket-hooks';
+import { AcknowledgementOutcome, TicketChange, TicketChangeListener, TicketHooks } from '../../tickets/ticket-hooks';
 import { STATUS_LABELS, STATUS_MEANINGS } from '../../tickets/ticket-status';
 import type { Ticket } from '../../tickets/ticket.entity';
 import { BRANDING } from '../branding';
@@ -66,8 +66,11 @@ export class EmailNotifier implements TicketChangeListener, OnModuleInit {
   async onTicketChange(manager: EntityManager, change: TicketChange): Promise<void> {
     switch (change.type) {
       case 'created':
-        if (change.automated) return this.skip('acknowledgement', 'automated', change.ticket);
-        return this.notify(manager, change.ticket, {
+        if (change.automated) {
+          change.acknowledgement = this.skip('acknowledgement', 'automated', change.ticket);
+          return;
+        }
+        change.acknowledgement = await this.notify(manager, change.ticket, {
           template: 'acknowledgement',
           kind: 'acknowledgement',
           threadMessage: null,
@@ -75,10 +78,11 @@ export class EmailNotifier implements TicketChangeListener, OnModuleInit {
           reason: null,
           automatic: true,
         });
+        return;
       case 'status_changed': {
         const template = statusTemplate(change.to);
         if (!template || !change.notifyCitizen) return;
-        return this.notify(manager, change.ticket, {
+        await this.notify(manager, change.ticket, {
           template,
           kind: 'status_changed',
           threadMessage: change.publicMessage,
@@ -86,10 +90,11 @@ export class EmailNotifier implements TicketChangeListener, OnModuleInit {
           reason: change.to === 'rejected' ? (change.reason ?? 'No se indicó el motivo.') : null,
           automatic: true,
         });
+        return;
       }
       case 'reply':
         if (!change.notifyCitizen) return;
-        return this.notify(manager, change.ticket, {
+        await this.notify(manager, change.ticket, {
           template: 'reply',
           kind: 'reply',
           threadMessage: change.message,
@@ -97,18 +102,21 @@ export class EmailNotifier implements TicketChangeListener, OnModuleInit {
           reason: null,
           automatic: false,
         });
+        return;
       default:
         return;
     }
   }
 
-  private skip(template: string, reason: string, ticket: Ticket): void {
+  private skip(template: string, reason: string, ticket: Ticket): AcknowledgementOutcome {
     this.counter.inc({ template, outcome: `skipped_${reason}` });
     this.logger.log({ ticketId: ticket.id, template, reason }, 'citizen email not sent');
+    return { queued: false, reason };
   }
 
-  private async notify(manager: EntityManager, ticket: Ticket, notice: Notice): Promise<void> {
-    if (!emailAppliesTo(ticket.channel)) return;
+  /** Queues the mail, or says why not (the acknowledgement's outcome goes back to the intake). */
+  private async notify(manager: EntityManager, ticket: Ticket, notice: Notice): Promise<AcknowledgementOutcome> {
+    if (!emailAppliesTo(ticket.channel)) return { queued: false, reason: 'not_email' };
     if (!ticket.citizenId) return this.skip(notice.template, 'no_citizen', ticket);
     const identities = await this.emailIdentities(manager, ticket.citizenId);
     const choice = pickRecipient(identities, this.ownAddresses);
@@ -238,6 +246,7 @@ export class EmailNotifier implements TicketChangeListener, OnModuleInit {
       { ticketId: ticket.id, messageId: threadMessageId, template: notice.template },
       'citizen email queued',
     );
+    return { queued: true };
   }
 
   /** The citizen's email identities (following merges), newest first. */
