@@ -4,10 +4,14 @@ import { from, mergeMap, Observable } from 'rxjs';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { ACCESS_RECORDER, AccessRecorder } from './access-recorder';
 import { AccessTrailService } from './access-trail.service';
-import { ACCESS_RECORD_KEY, AccessRecordSpec } from './record-personal-data-access';
+import type { AccessRecordSpec } from './record-personal-data-access';
+
+export const ACCESS_RECORD_KEY = 'enlace:personal-data-access';
 
 /**
  * Writes the access trail for routes marked with @RecordPersonalDataAccess, before responding.
+ * The decorator binds it to exactly those routes (not globally: every other request is spared
+ * the interceptor chain).
  * The handler may record early through @AccessTrail() (see AccessRecorder); whatever the response
  * shows and was not recorded yet is written here.
  */
