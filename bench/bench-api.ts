@@ -21,7 +21,8 @@ import { Pool } from 'pg';
 import { encodeCursor } from '../src/common/keyset-cursor';
 import type { ListTicketsQuery } from '../src/tickets/dto/ticket.dto';
 import { fetchTicketDetail, EVENTS_SQL, MERGED_TICKETS_SQL, THREAD_SQL, TICKET_DETAIL_SQL } from '../src/tickets/ticket-detail-query';
-import { buildTicketListQuery, fetchTicketPage, SEARCH_CANDIDATE_CAP, SqlRunner } from '../src/tickets/ticket-list-query';
+import { poolRunner, poolScopedQuery, SqlRunner } from '../src/database/pool-runner';
+import { buildTicketListQuery, CANDIDATE_SETTINGS, COMMON_WORD_SETTINGS, fetchTicketPage, SEARCH_CANDIDATE_CAP } from '../src/tickets/ticket-list-query';
 import { OPEN_STATUSES } from '../src/tickets/ticket-status';
 import { argValue, benchDatabaseUrl } from './bench-database';
 
@@ -145,7 +146,9 @@ async function main() {
     const longThread = (await one(`SELECT t.id, t.folio FROM tickets t JOIN messages m ON m.ticket_id = t.id GROUP BY t.id ORDER BY count(*) DESC LIMIT 1`)) as { id: string; folio: string };
     const year = new Date().getUTCFullYear() - 2;
 
-    const runner: SqlRunner = { query: async (sql, params) => (await db.query(sql, params as unknown[])).rows };
+    // the floor uses the service's own pool helpers on its own pool
+    const runner = poolRunner(db);
+    const scoped = poolScopedQuery(db);
     const tx = async <T>(fn: (r: SqlRunner) => Promise<T>): Promise<T> => {
       const client = await db.connect();
       try {
@@ -166,7 +169,7 @@ async function main() {
       const statements = q.q
         ? [buildTicketListQuery(q, viewer, { candidates: SEARCH_CANDIDATE_CAP }), buildTicketListQuery(q, viewer)]
         : [buildTicketListQuery(q, viewer)];
-      return { name, api: `/api/v1/tickets?${qs.toString()}`, sql: statements, floor: () => fetchTicketPage(runner, tx, q, viewer), search: Boolean(q.q) };
+      return { name, api: `/api/v1/tickets?${qs.toString()}`, sql: statements, floor: () => fetchTicketPage(runner, scoped, q, viewer), search: Boolean(q.q) };
     };
     const scenarios: Scenario[] = [
       list('queue: open tickets of an area', { areaId: alumbrado, status: [...OPEN_STATUSES] }),
@@ -212,8 +215,8 @@ async function main() {
         // the search statements run with the planner settings fetchTicketPage uses
         const isCandidates = /LIMIT \d+$/.test(q.sql.trim()) && !/ORDER BY/.test(q.sql);
         const plan = await tx(async (r) => {
-          if (s.search && isCandidates) await r.query('SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off');
-          else if (s.search) await r.query('SET LOCAL enable_bitmapscan = off');
+          const settings = !s.search ? [] : isCandidates ? CANDIDATE_SETTINGS : COMMON_WORD_SETTINGS;
+          for (const setting of settings) await r.query(`SET LOCAL ${setting}`);
           return ((await r.query(`EXPLAIN (FORMAT JSON) ${q.sql}`, q.params)) as Array<{ 'QUERY PLAN': Array<{ Plan: Record<string, unknown> }> }>)[0]['QUERY PLAN'][0].Plan;
         });
         nodes.push(...planNodes(plan));

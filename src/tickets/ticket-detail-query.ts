@@ -1,5 +1,5 @@
 import { parseFolio } from './folio';
-import type { SqlRunner } from './ticket-list-query';
+import type { SqlRunner } from '../database/pool-runner';
 import type { TicketStatus } from './ticket-status';
 
 /**

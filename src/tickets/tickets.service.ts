@@ -7,6 +7,7 @@ import { Area } from '../catalog/area.entity';
 import { Category } from '../catalog/category.entity';
 import { Clock } from '../common/clock';
 import { DomainError, notFound } from '../common/domain-error';
+import { pgPoolOf, poolRunner, type SqlRunner } from '../database/pool-runner';
 import { AppConfig } from '../config/app-config';
 import { computeDueDates } from './due-dates';
 import { folioYear, formatFolio, parseFolio } from './folio';
@@ -45,11 +46,15 @@ export function isOverdue(t: Pick<Ticket, 'status' | 'resolutionDueAt' | 'firstR
 /** Creating tickets, reading them (detail) and locking them for a change. */
 @Injectable()
 export class TicketsService {
+  private readonly detailRunner: SqlRunner;
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly config: AppConfig,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.detailRunner = poolRunner(pgPoolOf(dataSource));
+  }
 
   /** Next folio of the year in the city's time zone. The counter row is locked until commit. */
   async allocateFolio(manager: EntityManager, at: Date = new Date()): Promise<string> {
@@ -134,7 +139,7 @@ export class TicketsService {
    */
   async detail(folio: string, user: AuthenticatedUser, alongside?: (ticket: { folio: string; citizenId: string | null }) => Promise<unknown>) {
     const rows = await fetchTicketDetail(
-      this.dataSource,
+      this.detailRunner,
       folio,
       (t) => canReadTicket(user, { channel: t.channel, forwardedById: t.forwarded_by_id }),
       alongside ? (t) => alongside({ folio: t.folio, citizenId: t.citizen_id }) : undefined,
