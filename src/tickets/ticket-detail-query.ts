@@ -117,14 +117,17 @@ export const MERGED_TICKETS_SQL = `
   FROM tickets d LEFT JOIN citizens dc ON dc.id = d.citizen_id
   WHERE d.merged_into_id = $1`;
 
-/** The thread: the ticket's messages and its merged duplicates', oldest first, at most 1,000. */
+/**
+ * The thread: the ticket's messages and its merged duplicates', oldest first, at most 1,000. A mail's
+ * attachments share its transaction's timestamp: among those, the order they were stored in (ctid).
+ */
 export const THREAD_SQL = `
   SELECT m.id, m.ticket_id, m.direction, m.channel, m.author_user_id, au.name AS author_user_name, m.author_name,
          m.subject, m.body_text, m.body_html, m.body_new, m.public, m.delivery_state, m.delivery_attempts,
          m.delivery_error, m.meta, m.created_at,
          COALESCE((SELECT json_agg(json_build_object('id', f.id, 'filename', f.filename, 'contentType', f.content_type,
                                                      'sizeBytes', f.size_bytes, 'omitted', f.omitted, 'omittedReason', f.omitted_reason)
-                                   ORDER BY f.created_at, f.id)
+                                   ORDER BY f.created_at, f.ctid)
                    FROM attachments f WHERE f.message_id = m.id), '[]') AS attachments
   FROM messages m LEFT JOIN users au ON au.id = m.author_user_id
   WHERE m.ticket_id = ANY(ARRAY(SELECT d.id FROM tickets d WHERE d.merged_into_id = $1) || $1::bigint)
