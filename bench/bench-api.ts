@@ -1,18 +1,28 @@
 /**
- * npm run bench:api [-- --database-url postgres://… --iterations 40]
+ * npm run bench:api [-- --database-url postgres://… --iterations 40 --only detail]
  *
  * Against a database filled by `npm run seed:scale`: each query of an agent's day is measured
- * through the HTTP API (a separate app process) and, in the same run, as the same SQL through `pg`
- * directly — the floor. Prints p50/p95 of both, the API/SQL ratio, and checks with EXPLAIN that
- * no plan scans the tickets or messages table sequentially.
+ * through the HTTP API (a separate app process) and, in the same run, as the same statements
+ * through `pg` directly — the floor. Prints p50/p95 of both, the API/SQL ratio, and checks with
+ * EXPLAIN that no plan scans the tickets or messages table sequentially.
+ *
+ * Fairness: the HTTP client is node:http with a keep-alive agent (one socket, like the floor's
+ * connections; undici's fetch adds its own per-request cost); the floor runs, through a pool of
+ * already-open connections, the very statements the service runs for that request (shared
+ * builders), with the same parallelism, including the access-trail insert of the ticket detail.
+ * BENCH_CPU_PROF=1 writes a CPU profile of the app process (BENCH_CPU_PROF_DIR, default
+ * /tmp/enlace-bench-api-prof).
  */
 import { ChildProcess, spawn } from 'node:child_process';
+import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { Client } from 'pg';
+import { Pool } from 'pg';
 import { encodeCursor } from '../src/common/keyset-cursor';
 import type { ListTicketsQuery } from '../src/tickets/dto/ticket.dto';
-import { buildTicketListQuery, fetchTicketPage, SEARCH_CANDIDATE_CAP, SqlRunner } from '../src/tickets/ticket-list-query';
+import { fetchTicketDetail, EVENTS_SQL, MERGED_TICKETS_SQL, THREAD_SQL, TICKET_DETAIL_SQL } from '../src/tickets/ticket-detail-query';
+import { poolRunner, poolScopedQuery, SqlRunner } from '../src/database/pool-runner';
+import { buildTicketListQuery, CANDIDATE_SETTINGS, COMMON_WORD_SETTINGS, fetchTicketPage, SEARCH_CANDIDATE_CAP } from '../src/tickets/ticket-list-query';
 import { OPEN_STATUSES } from '../src/tickets/ticket-status';
 import { argValue, benchDatabaseUrl } from './bench-database';
 
@@ -25,6 +35,8 @@ interface Scenario {
   sql: Array<{ sql: string; params: unknown[] }>;
   /** the floor: the same work through pg directly */
   floor?: () => Promise<unknown>;
+  /** a text search: its statements are planned with the settings fetchTicketPage uses */
+  search?: boolean;
 }
 
 function freePort(): Promise<number> {
@@ -43,12 +55,28 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 };
 
-async function waitReady(base: string, child: ChildProcess) {
+/** One keep-alive socket, reused for every request (the floor's connections are open too). */
+const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+
+function http(port: number, method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<{ status: number; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, method, path, agent, headers: body ? { ...headers, 'content-length': String(Buffer.byteLength(body)) } : headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function waitReady(port: number, child: ChildProcess) {
   for (let i = 0; i < 600; i++) {
     if (child.exitCode !== null) throw new Error(`app exited with ${child.exitCode}`);
     try {
-      const r = await fetch(`${base}/health/ready`);
-      if (r.ok) return;
+      const r = await http(port, 'GET', '/health/ready');
+      if (r.status === 200) return;
     } catch {
       /* not yet */
     }
@@ -66,15 +94,17 @@ function planNodes(plan: Record<string, unknown>, out: Array<{ type: string; rel
 async function main() {
   const url = benchDatabaseUrl();
   const iterations = Number(argValue('iterations', '40'));
-  const db = new Client({ connectionString: url });
-  await db.connect();
+  const only = argValue('only');
+  // the floor's connections: a pool like the app's, opened before measuring
+  const db = new Pool({ connectionString: url, max: 4 });
+  await Promise.all([1, 2, 3, 4].map(async () => db.connect())).then((clients) => clients.forEach((c) => c.release()));
   const [{ n: ticketCount }] = (await db.query(`SELECT count(*)::int AS n FROM tickets`)).rows;
   const [{ n: messageCount }] = (await db.query(`SELECT count(*)::int AS n FROM messages`)).rows;
   if (ticketCount < 100) throw new Error('the bench database is empty: run `npm run seed:scale` first');
 
   const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [join(__dirname, '..', 'src', 'main.js')], {
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR ?? '/tmp/enlace-bench-api-prof'}`] : [];
+  const child = spawn(process.execPath, [...profile, join(__dirname, '..', 'src', 'main.js')], {
     env: {
       ...process.env,
       DATABASE_URL: url,
@@ -89,12 +119,11 @@ async function main() {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   try {
-    await waitReady(base, child);
+    await waitReady(port, child);
     // the seeded database may already hold another admin: make sure ours exists
-    const login = async () =>
-      fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) });
+    const login = async () => http(port, 'POST', '/api/v1/auth/login', { 'content-type': 'application/json' }, JSON.stringify(ADMIN));
     let res = await login();
-    if (!res.ok) {
+    if (res.status !== 200) {
       const { hashPassword } = await import('../src/auth/password-hasher');
       await db.query(
         `INSERT INTO users (email, name, role, password_hash) VALUES ($1, 'Bench', 'admin', $2)
@@ -103,9 +132,9 @@ async function main() {
       );
       res = await login();
     }
-    const { accessToken, user } = (await res.json()) as { accessToken: string; user: { id: string } };
+    const { accessToken, user } = JSON.parse(res.body.toString()) as { accessToken: string; user: { id: string } };
     const viewer = { id: user.id, role: 'admin' };
-    const headers = { Authorization: `Bearer ${accessToken}` };
+    const headers = { authorization: `Bearer ${accessToken}` };
 
     const one = async (sql: string, params: unknown[] = []) => (await db.query(sql, params)).rows[0];
     const alumbrado = (await one(`SELECT id FROM areas WHERE code = 'alumbrado-publico'`)).id as string;
@@ -117,16 +146,21 @@ async function main() {
     const longThread = (await one(`SELECT t.id, t.folio FROM tickets t JOIN messages m ON m.ticket_id = t.id GROUP BY t.id ORDER BY count(*) DESC LIMIT 1`)) as { id: string; folio: string };
     const year = new Date().getUTCFullYear() - 2;
 
-    const runner: SqlRunner = { query: async (sql, params) => (await db.query(sql, params as unknown[])).rows };
+    // the floor uses the service's own pool helpers on its own pool
+    const runner = poolRunner(db);
+    const scoped = poolScopedQuery(db);
     const tx = async <T>(fn: (r: SqlRunner) => Promise<T>): Promise<T> => {
-      await db.query('BEGIN');
+      const client = await db.connect();
       try {
-        const out = await fn(runner);
-        await db.query('COMMIT');
+        await client.query('BEGIN');
+        const out = await fn({ query: async (sql, params) => (await client.query(sql, params as unknown[])).rows });
+        await client.query('COMMIT');
         return out;
       } catch (err) {
-        await db.query('ROLLBACK');
+        await client.query('ROLLBACK');
         throw err;
+      } finally {
+        client.release();
       }
     };
     const list = (name: string, q: ListTicketsQuery): Scenario => {
@@ -135,7 +169,7 @@ async function main() {
       const statements = q.q
         ? [buildTicketListQuery(q, viewer, { candidates: SEARCH_CANDIDATE_CAP }), buildTicketListQuery(q, viewer)]
         : [buildTicketListQuery(q, viewer)];
-      return { name, api: `/api/v1/tickets?${qs.toString()}`, sql: statements, floor: () => fetchTicketPage(runner, tx, q, viewer) };
+      return { name, api: `/api/v1/tickets?${qs.toString()}`, sql: statements, floor: () => fetchTicketPage(runner, scoped, q, viewer), search: Boolean(q.q) };
     };
     const scenarios: Scenario[] = [
       list('queue: open tickets of an area', { areaId: alumbrado, status: [...OPEN_STATUSES] }),
@@ -152,20 +186,20 @@ async function main() {
         name: `ticket detail, long thread (${longThread.folio})`,
         api: `/api/v1/tickets/${longThread.folio}`,
         sql: [
-          {
-            sql: `SELECT t.*, c.*, a.*, u.id, u.name, ci.*, i.* FROM tickets t LEFT JOIN categories c ON c.id = t.category_id
-                  LEFT JOIN areas a ON a.id = t.area_id LEFT JOIN users u ON u.id = t.assignee_id LEFT JOIN citizens ci ON ci.id = t.citizen_id
-                  LEFT JOIN citizen_identities i ON i.citizen_id = ci.id WHERE t.folio = $1`,
-            params: [longThread.folio],
-          },
-          { sql: `SELECT id, folio, citizen_id, subject FROM tickets WHERE merged_into_id = $1`, params: [longThread.id] },
-          {
-            sql: `SELECT * FROM messages WHERE ticket_id = ANY(ARRAY(SELECT d.id FROM tickets d WHERE d.merged_into_id = $1) || $1::bigint) ORDER BY created_at, id LIMIT 1000`,
-            params: [longThread.id],
-          },
-          { sql: `SELECT a.id, a.filename FROM attachments a JOIN messages m ON m.id = a.message_id WHERE m.ticket_id = $1`, params: [longThread.id] },
-          { sql: `SELECT * FROM ticket_events WHERE ticket_id = $1 ORDER BY created_at, id LIMIT 1000`, params: [longThread.id] },
+          { sql: TICKET_DETAIL_SQL, params: [longThread.folio] },
+          { sql: MERGED_TICKETS_SQL, params: [longThread.id] },
+          { sql: THREAD_SQL, params: [longThread.id] },
+          { sql: EVENTS_SQL, params: [longThread.id] },
         ],
+        // the same reads, and the access-trail row the API writes alongside the thread reads
+        floor: () =>
+          fetchTicketDetail(runner, longThread.folio, () => true, (t) =>
+            db.query(
+              `INSERT INTO personal_data_access (user_id, citizen_id, action, folio, request_id)
+               SELECT $1, x.citizen_id, $2, x.folio, $3 FROM unnest($4::uuid[], $5::varchar[]) AS x(citizen_id, folio)`,
+              [viewer.id, 'ticket_detail', 'bench-floor', [t.citizen_id], [t.folio]],
+            ),
+          ),
       },
     ];
 
@@ -174,16 +208,17 @@ async function main() {
     const header = `${'query'.padEnd(46)} ${'API p50'.padStart(8)} ${'API p95'.padStart(8)} ${'SQL p50'.padStart(8)} ${'SQL p95'.padStart(8)} ${'ratio50'.padStart(8)} ${'ratio95'.padStart(8)}  plan`;
     process.stdout.write(`\nEnlace Ciudadano bench:api — ${ticketCount.toLocaleString('en')} tickets, ${messageCount.toLocaleString('en')} messages, ${iterations} iterations each (ms)\n${header}\n`);
     for (const s of scenarios) {
+      if (only && !s.name.includes(only)) continue;
       // plan check
       const nodes: Array<{ type: string; relation?: string; index?: string }> = [];
       for (const q of s.sql) {
         // the search statements run with the planner settings fetchTicketPage uses
         const isCandidates = /LIMIT \d+$/.test(q.sql.trim()) && !/ORDER BY/.test(q.sql);
-        await db.query('BEGIN');
-        if (s.floor && isCandidates) await db.query('SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off');
-        else if (s.floor && s.sql.length > 1) await db.query('SET LOCAL enable_bitmapscan = off');
-        const plan = (await db.query(`EXPLAIN (FORMAT JSON) ${q.sql}`, q.params)).rows[0]['QUERY PLAN'][0].Plan;
-        await db.query('COMMIT');
+        const plan = await tx(async (r) => {
+          const settings = !s.search ? [] : isCandidates ? CANDIDATE_SETTINGS : COMMON_WORD_SETTINGS;
+          for (const setting of settings) await r.query(`SET LOCAL ${setting}`);
+          return ((await r.query(`EXPLAIN (FORMAT JSON) ${q.sql}`, q.params)) as Array<{ 'QUERY PLAN': Array<{ Plan: Record<string, unknown> }> }>)[0]['QUERY PLAN'][0].Plan;
+        });
         nodes.push(...planNodes(plan));
       }
       const bad = nodes.filter((n) => n.type === 'Seq Scan' && (n.relation === 'tickets' || n.relation === 'messages'));
@@ -194,9 +229,8 @@ async function main() {
       const sql: number[] = [];
       for (let i = 0; i < iterations + 5; i++) {
         let t = process.hrtime.bigint();
-        const r = await fetch(`${base}${s.api}`, { headers });
-        await r.arrayBuffer();
-        if (!r.ok) throw new Error(`${s.name}: HTTP ${r.status}`);
+        const r = await http(port, 'GET', s.api, headers);
+        if (r.status !== 200) throw new Error(`${s.name}: HTTP ${r.status}`);
         const apiMs = Number(process.hrtime.bigint() - t) / 1e6;
         t = process.hrtime.bigint();
         if (s.floor) await s.floor();
@@ -212,10 +246,30 @@ async function main() {
       rows.push(line);
       process.stdout.write(`${line}\n`);
     }
-    process.stdout.write(`\nsequential scans of tickets/messages in plans: ${seqScans}\n`);
+    // the fixed costs, for reading the ratios: an HTTP round trip without the database, an
+    // authenticated one with one small read, and one database round trip
+    const fixed: string[] = [];
+    for (const [label, run] of [
+      ['GET /health/live (no database)', () => http(port, 'GET', '/health/live')],
+      ['GET /api/v1/auth/me (guard + one row)', () => http(port, 'GET', '/api/v1/auth/me', headers)],
+      ['SELECT 1 through pg', () => db.query('SELECT 1')],
+    ] as Array<[string, () => Promise<unknown>]>) {
+      const xs: number[] = [];
+      for (let i = 0; i < iterations + 5; i++) {
+        const t = process.hrtime.bigint();
+        await run();
+        if (i >= 5) xs.push(Number(process.hrtime.bigint() - t) / 1e6);
+      }
+      fixed.push(`${label}: p50 ${pct(xs, 50).toFixed(2)}, p95 ${pct(xs, 95).toFixed(2)}`);
+    }
+    process.stdout.write(`\nfixed costs (ms): ${fixed.join('; ')}\n`);
+    process.stdout.write(`sequential scans of tickets/messages in plans: ${seqScans}\n`);
     process.exitCode = seqScans > 0 ? 1 : 0;
   } finally {
+    agent.destroy();
+    const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGTERM');
+    if (profile.length) await exited; // the profile is written as the app exits
     await db.end();
   }
 }

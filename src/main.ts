@@ -15,6 +15,12 @@ async function main() {
   }
   const running = await createApp(config);
   await running.app.listen(config.port, process.env.HOST ?? '0.0.0.0');
+  // Keep idle client connections open longer than the usual reverse-proxy upstream keep-alive
+  // (nginx/ALB: 60 s; Node's default is 5 s), so a proxy never sends a request on a connection
+  // we are closing and clients skip a TCP handshake per request.
+  const server = running.app.getHttpServer() as import('node:http').Server;
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   running.app.get(await import('nestjs-pino').then((m) => m.Logger)).log(`Enlace Ciudadano listening on port ${config.port}`, 'Bootstrap');
   const stop = async () => {
     await running.close();

@@ -22,6 +22,8 @@ export interface TokenPayload {
 @Injectable()
 export class AuthGuard implements CanActivate {
   private readonly logger = new Logger(AuthGuard.name);
+  /** @Public()/@Roles() of each route, read once: route metadata does not change at run time */
+  private readonly routes = new WeakMap<object, { controller: object; isPublic: boolean; roles: UserRole[] | undefined }>();
 
   constructor(
     private readonly reflector: Reflector,
@@ -32,9 +34,8 @@ export class AuthGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
-    const roles = this.reflector.getAllAndOverride<UserRole[] | undefined>(ROLES_KEY, targets);
+    const { isPublic, roles } = this.route(context);
+    if (isPublic) return true;
     if (!roles || roles.length === 0) {
       this.logger.error(`endpoint ${context.getClass().name}.${context.getHandler().name} declares no roles`);
       throw new DomainError('FORBIDDEN', 'This endpoint is not available');
@@ -63,5 +64,21 @@ export class AuthGuard implements CanActivate {
       throw new DomainError('FORBIDDEN', `Role ${user.role} may not call this endpoint`);
     }
     return true;
+  }
+
+  private route(context: ExecutionContext) {
+    const handler = context.getHandler();
+    const controller = context.getClass();
+    let route = this.routes.get(handler);
+    if (!route || route.controller !== controller) {
+      const targets = [handler, controller];
+      route = {
+        controller,
+        isPublic: Boolean(this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)),
+        roles: this.reflector.getAllAndOverride<UserRole[] | undefined>(ROLES_KEY, targets),
+      };
+      this.routes.set(handler, route);
+    }
+    return route;
   }
 }

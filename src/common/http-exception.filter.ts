@@ -125,7 +125,9 @@ export class HttpExceptionFilter implements ExceptionFilter {
       return { statusCode: 503, error: REASON[503], message: 'Database temporarily unavailable; try again shortly', requestId };
     }
     // text PostgreSQL cannot store (a NUL byte from a query string or JSON "\u0000"): the client's fault
-    const sqlState = (exception as { driverError?: { code?: string }; code?: string } | null)?.driverError?.code;
+    // (TypeORM wraps the driver's error; the hot read paths get pg's own, which has a severity)
+    const dbError = exception as { driverError?: { code?: string }; code?: string; severity?: string } | null;
+    const sqlState = dbError?.driverError?.code ?? (typeof dbError?.severity === 'string' ? dbError.code : undefined);
     if (sqlState && UNSTORABLE_TEXT.includes(sqlState)) {
       return { statusCode: 400, error: REASON[400], message: 'The request contains characters that cannot be stored (e.g. NUL)', requestId };
     }

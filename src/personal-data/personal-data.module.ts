@@ -1,7 +1,5 @@
 import { Global, Module } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { AccessTrailInterceptor } from './access-trail.interceptor';
 import { AccessTrailService } from './access-trail.service';
 import { AnonymisationService } from './anonymisation.service';
 import { PersonalDataAccess } from './personal-data-access.entity';
@@ -12,7 +10,8 @@ import { RetentionService } from './retention.service';
 
 /**
  * ARCO export and anonymisation, retention, and the access trail. Global so any module can
- * inject PersonalDataRegistry and register the tables it owns.
+ * inject PersonalDataRegistry and register the tables it owns, and so the access-trail
+ * interceptor (bound per route by @RecordPersonalDataAccess) finds AccessTrailService anywhere.
  */
 @Global()
 @Module({
@@ -24,7 +23,6 @@ import { RetentionService } from './retention.service';
     PersonalDataExportService,
     AccessTrailService,
     RetentionService,
-    { provide: APP_INTERCEPTOR, useClass: AccessTrailInterceptor },
   ],
   exports: [PersonalDataRegistry, AnonymisationService, AccessTrailService],
 })

@@ -1,4 +1,5 @@
 import { decodeCursor } from '../common/keyset-cursor';
+import type { ScopedQuery, SqlRunner } from '../database/pool-runner';
 import { parseFolio } from './folio';
 import type { ListTicketsQuery } from './dto/ticket.dto';
 import { SOCIAL_CHANNELS } from './ticket-channel';
@@ -87,10 +88,12 @@ export function buildTicketListQuery(
   return { sql, params, limit };
 }
 
-export interface SqlRunner {
-  query(sql: string, params?: unknown[]): Promise<unknown>;
-}
-export type InTransaction = <T>(fn: (runner: SqlRunner) => Promise<T>) => Promise<T>;
+export type { ScopedQuery, SqlRunner };
+
+/** Phase 1 of a text search reads the GIN indexes only (bitmap scans). */
+export const CANDIDATE_SETTINGS = ['enable_seqscan = off', 'enable_indexscan = off'] as const;
+/** Phase 2 of a common word walks the newest-first index with the text as a filter. */
+export const COMMON_WORD_SETTINGS = ['enable_bitmapscan = off'] as const;
 
 /** Above this many matches a word is "common" and the newest-first index walk finds a page fast. */
 export const SEARCH_CANDIDATE_CAP = 2000;
@@ -102,17 +105,14 @@ export const SEARCH_CANDIDATE_CAP = 2000;
  * fit under the cap the page is the newest of them, else the word is common and the newest-first
  * index walk with the text as a filter is fast. Both steps are bounded; neither scans the table.
  */
-export async function fetchTicketPage<Row>(run: SqlRunner, tx: InTransaction, query: ListTicketsQuery, viewer: ListViewer) {
+export async function fetchTicketPage<Row>(run: SqlRunner, scoped: ScopedQuery, query: ListTicketsQuery, viewer: ListViewer) {
   const textSearch = Boolean(query.q && !parseFolio(query.q));
   if (!textSearch) {
     const built = buildTicketListQuery(query, viewer);
     return { rows: (await run.query(built.sql, built.params)) as Row[], limit: built.limit };
   }
   const phase1 = buildTicketListQuery(query, viewer, { candidates: SEARCH_CANDIDATE_CAP });
-  const candidates = (await tx(async (r) => {
-    await r.query('SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off');
-    return r.query(phase1.sql, phase1.params);
-  })) as Array<{ id: string; cursor_ts: string }>;
+  const candidates = (await scoped(CANDIDATE_SETTINGS, phase1.sql, phase1.params)) as Array<{ id: string; cursor_ts: string }>;
   if (candidates.length <= SEARCH_CANDIDATE_CAP) {
     const newest = candidates
       .sort((a, b) => (a.cursor_ts === b.cursor_ts ? (BigInt(b.id) > BigInt(a.id) ? 1 : -1) : a.cursor_ts < b.cursor_ts ? 1 : -1))
@@ -123,9 +123,6 @@ export async function fetchTicketPage<Row>(run: SqlRunner, tx: InTransaction, qu
     return { rows: (await run.query(page.sql, page.params)) as Row[], limit: page.limit };
   }
   const page = buildTicketListQuery(query, viewer);
-  const rows = (await tx(async (r) => {
-    await r.query('SET LOCAL enable_bitmapscan = off');
-    return r.query(page.sql, page.params);
-  })) as Row[];
+  const rows = (await scoped(COMMON_WORD_SETTINGS, page.sql, page.params)) as Row[];
   return { rows, limit: page.limit };
 }

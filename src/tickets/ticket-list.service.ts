@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { DomainError } from '../common/domain-error';
 import { encodeCursor } from '../common/keyset-cursor';
+import { pgPoolOf, poolRunner, poolScopedQuery, type ScopedQuery, type SqlRunner } from '../database/pool-runner';
 import { ListTicketsQuery } from './dto/ticket.dto';
 import { fetchTicketPage, InvalidCursorError } from './ticket-list-query';
 import { STATUS_LABELS, type TicketStatus } from './ticket-status';
@@ -36,17 +37,19 @@ interface Row {
  */
 @Injectable()
 export class TicketListService {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  private readonly run: SqlRunner;
+  private readonly scoped: ScopedQuery;
+
+  constructor(@InjectDataSource() dataSource: DataSource) {
+    const pool = pgPoolOf(dataSource);
+    this.run = poolRunner(pool);
+    this.scoped = poolScopedQuery(pool);
+  }
 
   async list(query: ListTicketsQuery, user: AuthenticatedUser) {
     let result: { rows: Row[]; limit: number };
     try {
-      result = await fetchTicketPage<Row>(
-        this.dataSource,
-        (fn) => this.dataSource.transaction((manager) => fn(manager)),
-        query,
-        user,
-      );
+      result = await fetchTicketPage<Row>(this.run, this.scoped, query, user);
     } catch (err) {
       if (err instanceof InvalidCursorError) throw new DomainError('VALIDATION', 'Invalid cursor', [{ field: 'cursor', errors: ['invalid cursor'] }]);
       throw err;

@@ -5,6 +5,7 @@ import { AuthenticatedUser, CurrentUser } from '../auth/authenticated-user';
 import { Roles } from '../auth/roles.decorator';
 import { DomainError } from '../common/domain-error';
 import { IntakeService } from '../intake/intake.service';
+import { AccessRecorder, AccessTrail } from '../personal-data/access-recorder';
 import { citizenOfTicket, RecordPersonalDataAccess } from '../personal-data/record-personal-data-access';
 import { ALL_ROLES, STAFF_ROLES, SUPERVISOR_ROLES } from '../users/user-role';
 import { AssignDto, CreateTicketDto, ListTicketsQuery, MergeTicketDto, NoteDto, ReplyDto, TransitionDto, UpdateTicketDto } from './dto/ticket.dto';
@@ -41,8 +42,9 @@ export class TicketsController {
 
   @Get(':folio') @Roles(...ALL_ROLES)
   @RecordPersonalDataAccess('ticket_detail', citizenOfTicket)
-  get(@Param('folio') folio: string, @CurrentUser() user: AuthenticatedUser) {
-    return this.tickets.detail(folio, user);
+  get(@Param('folio') folio: string, @CurrentUser() user: AuthenticatedUser, @AccessTrail() trail?: AccessRecorder) {
+    // the trail row is written side by side with the thread reads, once the ticket is known to be readable
+    return this.tickets.detail(folio, user, trail && ((t) => trail.record(t.citizenId ? [{ citizenId: t.citizenId, folio: t.folio }] : [])));
   }
 
   @Patch(':folio') @Roles(...STAFF_ROLES)

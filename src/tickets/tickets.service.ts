@@ -1,21 +1,19 @@
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
-import { DataSource, EntityManager, In } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { Area } from '../catalog/area.entity';
 import { Category } from '../catalog/category.entity';
-import { Citizen } from '../citizens/citizen.entity';
 import { Clock } from '../common/clock';
 import { DomainError, notFound } from '../common/domain-error';
+import { pgPoolOf, poolRunner, type SqlRunner } from '../database/pool-runner';
 import { AppConfig } from '../config/app-config';
-import { User } from '../users/user.entity';
-import { Attachment } from './attachment.entity';
 import { computeDueDates } from './due-dates';
 import { folioSequenceName, folioYear, formatFolio, parseFolio } from './folio';
-import { Message } from './message.entity';
 import { canReadTicket, canSeeMessage } from './ticket-access';
 import type { TicketChannel, TicketPriority } from './ticket-channel';
+import { fetchTicketDetail } from './ticket-detail-query';
 import { TicketEvent } from './ticket-event.entity';
 import { TicketHooks } from './ticket-hooks';
 import { allowedTransitions, OPEN_STATUSES, STATUS_LABELS } from './ticket-status';
@@ -49,12 +47,16 @@ export function isOverdue(t: Pick<Ticket, 'status' | 'resolutionDueAt' | 'firstR
 /** Creating tickets, reading them (detail) and locking them for a change. */
 @Injectable()
 export class TicketsService implements OnApplicationBootstrap {
+  private readonly detailRunner: SqlRunner;
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly hooks: TicketHooks,
-  ) {}
+  ) {
+    this.detailRunner = poolRunner(pgPoolOf(dataSource));
+  }
 
   /** Makes next year's folio sequence ahead of time, so the year's first ticket rarely has to. */
   async onApplicationBootstrap(): Promise<void> {
@@ -169,76 +171,43 @@ export class TicketsService implements OnApplicationBootstrap {
     return ticket;
   }
 
-  /** Ticket detail: fields, citizen, thread (incl. merged duplicates), events, allowed transitions. */
-  async detail(folio: string, user: AuthenticatedUser) {
-    const repo = this.dataSource.getRepository(Ticket);
-    const ticket = await repo
-      .createQueryBuilder('t')
-      .addSelect('t.publicToken')
-      .leftJoinAndSelect('t.category', 'category')
-      .leftJoinAndSelect('t.area', 'area')
-      .leftJoinAndSelect('t.assignee', 'assignee')
-      .leftJoinAndSelect('t.citizen', 'citizen')
-      .leftJoinAndSelect('citizen.identities', 'identity')
-      .where('t.folio = :folio', { folio: parseFolio(folio) ? folio.toUpperCase() : '' })
-      .getOne();
-    if (!ticket || !canReadTicket(user, ticket)) throw notFound(`Ticket ${folio}`);
-
-    // independent reads run side by side (several pool connections; serialised on the embedded database)
-    const [merged, messages, events, mergedInto, linkedTo] = await Promise.all([
-      repo.find({ where: { mergedIntoId: ticket.id }, select: { id: true, folio: true, citizenId: true, subject: true } }),
-      this.dataSource
-        .getRepository(Message)
-        .createQueryBuilder('m')
-        .where('m.ticket_id = ANY(ARRAY(SELECT d.id FROM tickets d WHERE d.merged_into_id = :id) || CAST(:id AS bigint))', { id: ticket.id })
-        .orderBy('m.created_at', 'ASC')
-        .addOrderBy('m.id', 'ASC')
-        .take(1000)
-        .getMany(),
-      this.dataSource.getRepository(TicketEvent).find({ where: { ticketId: ticket.id }, order: { createdAt: 'ASC', id: 'ASC' }, take: 1000 }),
-      ticket.mergedIntoId ? repo.findOne({ where: { id: ticket.mergedIntoId }, select: { folio: true } }) : null,
-      ticket.linkedTicketId ? repo.findOne({ where: { id: ticket.linkedTicketId }, select: { folio: true } }) : null,
-    ]);
+  /**
+   * Ticket detail: fields, citizen, thread (incl. merged duplicates), events, allowed transitions.
+   * `alongside` runs once the ticket is known to be readable, side by side with the thread reads
+   * (the access trail uses it so its insert costs no round trip of its own).
+   */
+  async detail(folio: string, user: AuthenticatedUser, alongside?: (ticket: { folio: string; citizenId: string | null }) => Promise<unknown>) {
+    const rows = await fetchTicketDetail(
+      this.detailRunner,
+      folio,
+      (t) => canReadTicket(user, { channel: t.channel, forwardedById: t.forwarded_by_id }),
+      alongside ? (t) => alongside({ folio: t.folio, citizenId: t.citizen_id }) : undefined,
+    );
+    if (!rows) throw notFound(`Ticket ${folio}`);
+    const { ticket, merged, messages, events } = rows;
     const folioById = new Map([[ticket.id, ticket.folio], ...merged.map((m) => [m.id, m.folio] as [string, string])]);
-    const visible = messages.filter((m) => canSeeMessage(user, m));
-    const userIds = [...new Set([...events.map((e) => e.actorUserId), ...visible.map((m) => m.authorUserId)].filter((x): x is string => !!x))];
-    const mergedCitizenIds = merged.map((m) => m.citizenId).filter((x): x is string => !!x);
-    const [attachments, users, mergedCitizens] = await Promise.all([
-      visible.length
-        ? this.dataSource.getRepository(Attachment).find({ where: { messageId: In(visible.map((m) => m.id)) }, order: { createdAt: 'ASC' } })
-        : [],
-      userIds.length ? this.dataSource.getRepository(User).find({ where: { id: In(userIds) }, select: { id: true, name: true } }) : [],
-      mergedCitizenIds.length ? this.dataSource.getRepository(Citizen).find({ where: { id: In(mergedCitizenIds) } }) : [],
-    ]);
-    const userName = new Map(users.map((u) => [u.id, u.name]));
+    const visible = messages.filter((m) => canSeeMessage(user, { direction: m.direction, authorUserId: m.author_user_id }));
     const isPress = user.role === 'press';
+    const status = ticket.status;
+    const dueDates = { firstResponse: ticket.first_response_due_at, resolution: ticket.resolution_due_at };
 
     return {
       folio: ticket.folio,
       subject: ticket.subject,
       description: ticket.description,
-      status: ticket.status,
-      statusLabel: STATUS_LABELS[ticket.status],
-      allowedTransitions: isPress ? [] : allowedTransitions(ticket.status),
+      status,
+      statusLabel: STATUS_LABELS[status],
+      allowedTransitions: isPress ? [] : allowedTransitions(status),
       priority: ticket.priority,
       channel: ticket.channel,
-      category: ticket.category ? { id: ticket.category.id, code: ticket.category.code, name: ticket.category.name } : null,
-      area: ticket.area ? { id: ticket.area.id, code: ticket.area.code, name: ticket.area.name } : null,
-      assignee: ticket.assignee ? { id: ticket.assignee.id, name: ticket.assignee.name } : null,
-      citizen: ticket.citizen
+      category: ticket.category_id ? { id: ticket.category_id, code: ticket.category_code, name: ticket.category_name } : null,
+      area: ticket.area_id ? { id: ticket.area_id, code: ticket.area_code, name: ticket.area_name } : null,
+      assignee: ticket.assignee_id ? { id: ticket.assignee_id, name: ticket.assignee_name } : null,
+      citizen: ticket.citizen_id
         ? {
-            id: ticket.citizen.id,
-            name: ticket.citizen.name,
-            ...(isPress
-              ? {}
-              : {
-                  identities: (ticket.citizen.identities ?? []).map((i) => ({
-                    kind: i.kind,
-                    value: i.value,
-                    handle: i.handle,
-                    undeliverable: i.undeliverable,
-                  })),
-                }),
+            id: ticket.citizen_id,
+            name: ticket.citizen_name,
+            ...(isPress ? {} : { identities: ticket.identities }),
           }
         : null,
       location: {
@@ -246,59 +215,58 @@ export class TicketsService implements OnApplicationBootstrap {
         colonia: ticket.colonia,
         latitude: ticket.latitude,
         longitude: ticket.longitude,
-        poleId: ticket.poleId,
+        poleId: ticket.pole_id,
       },
       tags: ticket.tags,
-      dueDates: { firstResponse: ticket.firstResponseDueAt, resolution: ticket.resolutionDueAt },
-      overdue: isOverdue(ticket),
-      firstRespondedAt: ticket.firstRespondedAt,
-      resolvedAt: ticket.resolvedAt,
-      closedAt: ticket.closedAt,
-      rejectionReason: ticket.rejectionReason,
-      reopenedCount: ticket.reopenedCount,
-      mergedInto: mergedInto?.folio ?? null,
-      linkedTo: linkedTo?.folio ?? null,
-      mergedTickets: merged.map((m) => ({
-        folio: m.folio,
-        subject: m.subject,
-        citizen: mergedCitizens.find((c) => c.id === m.citizenId)?.name ?? null,
-      })),
-      forwardedById: ticket.forwardedById,
-      publicStatusToken: isPress ? undefined : ticket.publicToken,
+      dueDates,
+      overdue: isOverdue({
+        status,
+        resolutionDueAt: dueDates.resolution,
+        firstResponseDueAt: dueDates.firstResponse,
+        firstRespondedAt: ticket.first_responded_at,
+      }),
+      firstRespondedAt: ticket.first_responded_at,
+      resolvedAt: ticket.resolved_at,
+      closedAt: ticket.closed_at,
+      rejectionReason: ticket.rejection_reason,
+      reopenedCount: ticket.reopened_count,
+      mergedInto: ticket.merged_into_folio,
+      linkedTo: ticket.linked_folio,
+      mergedTickets: merged.map((m) => ({ folio: m.folio, subject: m.subject, citizen: m.citizen_name })),
+      forwardedById: ticket.forwarded_by_id,
+      publicStatusToken: isPress ? undefined : ticket.public_token,
       version: ticket.version,
-      createdAt: ticket.createdAt,
-      updatedAt: ticket.updatedAt,
+      createdAt: ticket.created_at,
+      updatedAt: ticket.updated_at,
       thread: visible.map((m) => ({
         id: m.id,
-        folio: folioById.get(m.ticketId),
+        folio: folioById.get(m.ticket_id),
         direction: m.direction,
         channel: m.channel,
         public: m.public,
-        author: m.authorUserId
-          ? { kind: 'user', id: m.authorUserId, name: userName.get(m.authorUserId) ?? null }
+        author: m.author_user_id
+          ? { kind: 'user', id: m.author_user_id, name: m.author_user_name }
           : m.direction === 'inbound'
-            ? { kind: 'citizen', name: m.authorName }
+            ? { kind: 'citizen', name: m.author_name }
             : { kind: 'system' },
         subject: m.subject,
-        bodyText: m.bodyText,
-        bodyHtml: m.bodyHtml,
-        bodyNew: m.bodyNew,
-        delivery: m.deliveryState ? { state: m.deliveryState, attempts: m.deliveryAttempts, lastError: m.deliveryError } : null,
+        bodyText: m.body_text,
+        bodyHtml: m.body_html,
+        bodyNew: m.body_new,
+        delivery: m.delivery_state ? { state: m.delivery_state, attempts: m.delivery_attempts, lastError: m.delivery_error } : null,
         // platform reply outside its window: 'pending' until the press office answers by hand, then 'done'
         manualReply: typeof m.meta?.manualReply === 'string' ? m.meta.manualReply : null,
-        attachments: attachments
-          .filter((a) => a.messageId === m.id)
-          .map((a) => ({ id: a.id, filename: a.filename, contentType: a.contentType, sizeBytes: Number(a.sizeBytes), omitted: a.omitted, omittedReason: a.omittedReason })),
-        createdAt: m.createdAt,
+        attachments: m.attachments,
+        createdAt: m.created_at,
       })),
       events: (isPress ? events.filter((e) => e.type === 'created' || e.type === 'status_changed') : events).map((e) => ({
         type: e.type,
-        actor: e.actorUserId ? { kind: 'user', id: e.actorUserId, name: userName.get(e.actorUserId) ?? null } : { kind: e.actorKind },
-        fromStatus: e.fromStatus,
-        toStatus: e.toStatus,
+        actor: e.actor_user_id ? { kind: 'user', id: e.actor_user_id, name: e.actor_user_name } : { kind: e.actor_kind },
+        fromStatus: e.from_status,
+        toStatus: e.to_status,
         reason: isPress ? null : e.reason,
         data: isPress ? {} : e.data,
-        createdAt: e.createdAt,
+        createdAt: e.created_at,
       })),
     };
   }

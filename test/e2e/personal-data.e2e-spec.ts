@@ -293,6 +293,26 @@ describe('personal data: privacy notice, ARCO export and anonymisation, access t
       expect(byAction.body.items.every((i: { action: string }) => i.action === 'export')).toBe(true);
       await t.http().get(`/api/v1/personal-data/access-log?cursor=nope`).set(admin.auth).expect(400);
     });
+    it('writes exactly one trail row per ticket-detail read (recorded alongside the thread reads), with its request id', async () => {
+      const { folio, citizenId } = await citizenWithHistory({ ...PERSON, name: 'Úrsula Única Vez', email: 'una.vez@correo-prueba.mx', messengerId: '7712345000009', phone: '444 555 0909', handle: 'ursula_uv' });
+      const count = async () =>
+        Number((await t.db.query(`SELECT count(*)::int AS n FROM personal_data_access WHERE citizen_id = $1 AND action = 'ticket_detail'`, [citizenId]))[0].n);
+      const before = await count();
+      const res = await t.http().get(`/api/v1/tickets/${folio}`).set(agent.auth).set('X-Request-Id', 'trail-detail-0001').expect(200);
+      expect(res.body.citizen.id).toBe(citizenId);
+      await t.http().get(`/api/v1/tickets/${folio}`).set(agent.auth).set('X-Request-Id', 'trail-detail-0002').expect(200);
+      expect(await count()).toBe(before + 2);
+      const rows = await t.db.query(
+        `SELECT user_id, folio, request_id FROM personal_data_access WHERE citizen_id = $1 AND action = 'ticket_detail' ORDER BY id DESC LIMIT 2`,
+        [citizenId],
+      );
+      expect(rows).toEqual([
+        { user_id: agent.user.id, folio, request_id: 'trail-detail-0002' },
+        { user_id: agent.user.id, folio, request_id: 'trail-detail-0001' },
+      ]);
+      await t.http().get(`/api/v1/tickets/SLP-1999-999999`).set(agent.auth).expect(404);
+      expect(await count()).toBe(before + 2);
+    });
   });
 
   describe('retention', () => {
