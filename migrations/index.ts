@@ -10,6 +10,7 @@ import { DuplicateSearchIndex1764700000100 } from './1764700000100-DuplicateSear
 import { DuplicateCheckQueue1764800000000 } from './1764800000000-DuplicateCheckQueue';
 import { FolioSequences1764800000100 } from './1764800000100-FolioSequences';
 import { ThreadSearchSkipsAutomaticMail1764800000200 } from './1764800000200-ThreadSearchSkipsAutomaticMail';
+import { DuplicateSearchRecentWindow1764800000300 } from './1764800000300-DuplicateSearchRecentWindow';
 
 /** Every migration, in order. A new migration file must be added here (see CONTRIBUTING.md). */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   DuplicateCheckQueue1764800000000,
   FolioSequences1764800000100,
   ThreadSearchSkipsAutomaticMail1764800000200,
+  DuplicateSearchRecentWindow1764800000300,
 ];

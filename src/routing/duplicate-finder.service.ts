@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
+import { Clock } from '../common/clock';
 import { notFound } from '../common/domain-error';
 import { canReadTicket } from '../tickets/ticket-access';
 import { OPEN_STATUSES, STATUS_LABELS, type TicketStatus } from '../tickets/ticket-status';
@@ -15,6 +16,10 @@ const OPEN_SQL = `(${OPEN_STATUSES.map((x) => `'${x}'`).join(',')})`;
 /** Trigram similarity (pg_trgm, accent- and case-free) from which two reports count as the same. */
 export const DUPLICATE_MIN_SIMILARITY = 0.45;
 const MAX_CANDIDATES = 5;
+/** Only the most recent open tickets of the category are compared (a bounded cost per new ticket)… */
+export const DUPLICATE_WINDOW = 300;
+/** …and only those reported within this many days (a duplicate report comes while the first is fresh). */
+export const DUPLICATE_MAX_AGE_DAYS = 120;
 
 export interface DuplicateCandidate {
   folio: string;
@@ -28,7 +33,8 @@ export interface DuplicateCandidate {
 
 /**
  * Open tickets that probably report the same thing: same category, same colonia (compared
- * without accents or case; any colonia when the ticket has none) and very similar subject + text.
+ * without accents or case; any colonia when the ticket has none) and very similar subject + text,
+ * among the DUPLICATE_WINDOW most recent of the last DUPLICATE_MAX_AGE_DAYS days.
  * The agent decides and merges (POST /tickets/{folio}/merge).
  */
 @Injectable()
@@ -36,6 +42,7 @@ export class DuplicateFinderService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly tickets: TicketsService,
+    private readonly clock: Clock,
   ) {}
 
   async forFolio(folio: string, user: AuthenticatedUser) {
@@ -68,11 +75,16 @@ export class DuplicateFinderService {
         `SELECT folio, subject, status, colonia, score, created_at FROM (
            SELECT t.folio, t.subject, t.status, t.colonia, t.created_at,
                   similarity(f_unaccent(lower(t.subject || ' ' || left(t.description, 2000))), f_unaccent(lower($2))) AS score
-           FROM tickets t
-           WHERE t.id <> $1 AND t.category_id = $3 AND t.status IN ${OPEN_SQL} AND t.merged_into_id IS NULL
-             -- pg_trgm's % (similarity ≥ 0.3) through ix_tickets_open_trgm: only near texts are scored
-             AND f_unaccent(lower(t.subject || ' ' || left(t.description, 2000))) % f_unaccent(lower($2))
-             AND ($4::text IS NULL OR f_unaccent(lower(btrim(t.colonia))) = f_unaccent(lower(btrim($4::text))))
+           FROM (
+             -- the most recent open tickets of the category (ix_tickets_open_category_created):
+             -- a bounded amount of scoring per new ticket, however many are open
+             SELECT t.folio, t.subject, t.description, t.status, t.colonia, t.created_at FROM tickets t
+             WHERE t.category_id = $3 AND t.status IN ${OPEN_SQL} AND t.merged_into_id IS NULL AND t.id <> $1
+               AND t.created_at > $6
+               AND ($4::text IS NULL OR f_unaccent(lower(btrim(t.colonia))) = f_unaccent(lower(btrim($4::text))))
+             ORDER BY t.created_at DESC
+             LIMIT ${DUPLICATE_WINDOW}
+           ) t
          ) c
          WHERE score >= $5
          ORDER BY score DESC, created_at ASC
@@ -83,6 +95,7 @@ export class DuplicateFinderService {
           ticket.categoryId,
           ticket.colonia?.trim() ? ticket.colonia : null,
           DUPLICATE_MIN_SIMILARITY,
+          new Date(this.clock.now().getTime() - DUPLICATE_MAX_AGE_DAYS * 86_400_000),
         ],
       );
     return rows.map((r) => ({

@@ -1,4 +1,5 @@
 // the app (and its entities) first: the entity files import each other
+import { DUPLICATE_MAX_AGE_DAYS } from '../../src/routing/duplicate-finder.service';
 import { startTestApp, TestApp } from '../support/test-app';
 import { Clock } from '../../src/common/clock';
 import { SlaJobsService } from '../../src/sla/sla-jobs.service';
@@ -263,6 +264,20 @@ describe('routing, service levels and duplicates (real PostgreSQL)', () => {
       const after = await t.http().get(`/api/v1/tickets/${second.body.folio}/duplicates`).set(agent).expect(200);
       expect(after.body.candidates).toEqual([]);
       await t.http().get('/api/v1/tickets/SLP-2026-999999/duplicates').set(agent).expect(404);
+    });
+
+    it('compares only with reports of the last months: an old open ticket is not suggested', async () => {
+      const text = { subject: 'Poste de luz caído en la calle Zaragoza', description: 'Un poste de luz está caído sobre la banqueta de la calle Zaragoza esquina con Hidalgo', colonia: 'Barrio de San Miguelito' };
+      now = new Date();
+      const old = await capture(text).expect(201);
+      now = new Date(Date.now() + (DUPLICATE_MAX_AGE_DAYS + 1) * DAY);
+      const recent = await capture(text).expect(201);
+      const again = await capture(text).expect(201);
+      expect(recent.body.events.some((e: { type: string }) => e.type === 'duplicates_suggested')).toBe(false);
+      const ev = again.body.events.find((e: { type: string }) => e.type === 'duplicates_suggested');
+      expect(ev.data.candidates.map((c: { folio: string }) => c.folio)).toEqual([recent.body.folio]);
+      expect(ev.data.candidates.map((c: { folio: string }) => c.folio)).not.toContain(old.body.folio);
+      now = new Date();
     });
   });
   describe('metrics', () => {
