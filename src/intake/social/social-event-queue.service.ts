@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { DataSource } from 'typeorm';
+import { AppConfig } from '../../config/app-config';
 import { HealthContributors } from '../../health/health-contributors';
 import { MetricsService } from '../../metrics/metrics.service';
 import { SocialIntakeProcessor, type ClaimedEvent } from './social-intake.processor';
@@ -42,6 +43,7 @@ export class SocialEventQueue implements OnApplicationBootstrap, OnModuleDestroy
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly config: AppConfig,
     private readonly processor: SocialIntakeProcessor,
     metrics: MetricsService,
     health: HealthContributors,
@@ -57,11 +59,16 @@ export class SocialEventQueue implements OnApplicationBootstrap, OnModuleDestroy
       const [row] = await this.dataSource.query(
         `SELECT count(*) FILTER (WHERE status = 'pending')::int AS pending, count(*) FILTER (WHERE status = 'failed')::int AS failed FROM social_events`,
       );
-      return { socialEvents: { status: 'up', pending: row.pending, failed: row.failed } };
+      return { socialEvents: { status: 'up', worker: this.config.backgroundWorkers ? 'running' : 'disabled on this instance', pending: row.pending, failed: row.failed } };
     });
   }
 
   onApplicationBootstrap(): void {
+    // BACKGROUND_WORKERS=false: this instance only stores; an instance with workers on processes
+    if (!this.config.backgroundWorkers) {
+      this.logger.log('social event worker disabled on this instance (BACKGROUND_WORKERS=false)');
+      return;
+    }
     this.timer = setInterval(() => this.kick(), POLL_MS);
     this.timer.unref();
     this.kick();
@@ -117,9 +124,12 @@ export class SocialEventQueue implements OnApplicationBootstrap, OnModuleDestroy
     }
   }
 
-  /** Process due rows now (also called by the poll timer). Never runs two loops at once in one process. */
+  /**
+   * Process due rows now (also called by the poll timer). Never runs two loops at once in one
+   * process; does nothing on a web-only instance (BACKGROUND_WORKERS=false).
+   */
   kick(): void {
-    if (this.stopped) return;
+    if (this.stopped || !this.config.backgroundWorkers) return;
     if (this.running) {
       this.again = true;
       return;
