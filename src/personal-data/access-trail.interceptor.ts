@@ -3,7 +3,10 @@ import { Reflector } from '@nestjs/core';
 import { from, mergeMap, Observable } from 'rxjs';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { AccessTrailService } from './access-trail.service';
-import { ACCESS_RECORD_KEY, AccessRecordSpec } from './record-personal-data-access';
+import type { AccessRecordSpec } from './record-personal-data-access';
+
+/** Metadata key of @RecordPersonalDataAccess (here, so that decorator can import this class without a cycle). */
+export const ACCESS_RECORD_KEY = 'enlace:personal-data-access';
 
 /** Writes the access trail for routes marked with @RecordPersonalDataAccess, before responding. */
 @Injectable()

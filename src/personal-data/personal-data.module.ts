@@ -1,7 +1,5 @@
 import { Global, Module } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { AccessTrailInterceptor } from './access-trail.interceptor';
 import { AccessTrailService } from './access-trail.service';
 import { AnonymisationService } from './anonymisation.service';
 import { PersonalDataAccess } from './personal-data-access.entity';
@@ -24,7 +22,6 @@ import { RetentionService } from './retention.service';
     PersonalDataExportService,
     AccessTrailService,
     RetentionService,
-    { provide: APP_INTERCEPTOR, useClass: AccessTrailInterceptor },
   ],
   exports: [PersonalDataRegistry, AnonymisationService, AccessTrailService],
 })

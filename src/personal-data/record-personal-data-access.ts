@@ -1,4 +1,5 @@
-import { SetMetadata } from '@nestjs/common';
+import { applyDecorators, SetMetadata, UseInterceptors } from '@nestjs/common';
+import { ACCESS_RECORD_KEY, AccessTrailInterceptor } from './access-trail.interceptor';
 import type { PersonalDataAccessAction } from './personal-data-access.entity';
 
 export interface PersonalDataRef {
@@ -12,14 +13,15 @@ export interface AccessRecordSpec {
   citizens: (result: unknown) => PersonalDataRef[];
 }
 
-export const ACCESS_RECORD_KEY = 'enlace:personal-data-access';
+export { ACCESS_RECORD_KEY };
 
 /**
  * Marks a route whose response shows citizens' personal data: the access trail records the
- * user, the citizens, the action and the time before the response leaves.
+ * user, the citizens, the action and the time before the response leaves. The interceptor is
+ * bound to these routes only (not global), so other routes — the webhooks — don't pay for it.
  */
 export const RecordPersonalDataAccess = (action: PersonalDataAccessAction, citizens: AccessRecordSpec['citizens']) =>
-  SetMetadata(ACCESS_RECORD_KEY, { action, citizens } satisfies AccessRecordSpec);
+  applyDecorators(SetMetadata(ACCESS_RECORD_KEY, { action, citizens } satisfies AccessRecordSpec), UseInterceptors(AccessTrailInterceptor));
 
 type WithCitizen = { folio?: string; citizen?: { id?: string } | null } | null | undefined;
 
