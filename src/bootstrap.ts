@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Logger } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module';
@@ -58,7 +58,12 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
       logger.warn('JWT_SECRET is not set: a random secret was generated; sessions end when the service restarts', 'Bootstrap');
     }
     app.set('trust proxy', 'loopback');
-    app.use(helmet());
+    app.disable('x-powered-by'); // helmet drops it too, but the webhooks skip helmet
+    // browser-facing security headers; the platform webhooks answer servers only (issue #5: not on their hot path)
+    const securityHeaders = helmet();
+    app.use((req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) =>
+      req.url?.startsWith(WEBHOOKS_PATH) ? next() : securityHeaders(req, res, next),
+    );
     app.enableCors(config.corsOrigins.length ? { origin: config.corsOrigins } : { origin: false });
     // webhooks sign and store the raw bytes and never need them parsed: a raw parser takes their
     // JSON bodies first (req.body is then a Buffer) and the JSON parser below skips them

@@ -1,4 +1,4 @@
-import { Controller, Get, Header, HttpCode, Post, Query, Req } from '@nestjs/common';
+import { Controller, Get, Header, HttpCode, Logger, Post, Query, Req } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { Public } from '../../auth/roles.decorator';
@@ -23,12 +23,14 @@ const rawBodyOf = (req: Request): Buffer | undefined => (Buffer.isBuffer(req.bod
  * durably and answered 200 at once; processing happens after (SocialEventQueue).
  *
  * The hot path is kept lean (issue #5): the body is never JSON-parsed here (only its raw bytes are
- * signed and stored), and the per-address limits are plain in-memory counters instead of a guard.
+ * signed and stored), the per-address limits are plain in-memory counters instead of a guard, and
+ * the request logger skips these routes (AppModule) — failed authentications are logged here.
  */
 @ApiTags('webhooks')
 @Controller('webhooks')
 @ApiTooManyRequestsResponse({ description: 'more than WEBHOOK_RATE_LIMIT requests, or too many failed authentications, from this address in the minute' })
 export class SocialWebhooksController {
+  private readonly logger = new Logger(SocialWebhooksController.name);
   private readonly failures = new AddressLimiter(AUTH_FAILURES_PER_MINUTE);
   /** WEBHOOK_RATE_LIMIT requests per client address per minute */
   private readonly requests: AddressLimiter;
@@ -49,7 +51,7 @@ export class SocialWebhooksController {
     if (query['hub.mode'] === 'subscribe' && secretMatches(query['hub.verify_token'], this.config.meta.verifyToken) && typeof challenge === 'string' && /^[\w.~-]{1,256}$/.test(challenge)) {
       return challenge;
     }
-    this.fail(req);
+    this.fail(req, 'meta-handshake');
     throw new DomainError('FORBIDDEN', 'Verification failed');
   }
 
@@ -59,7 +61,7 @@ export class SocialWebhooksController {
     this.checkBlocked(req);
     const body = rawBodyOf(req);
     if (!body || !verifyMetaSignature(body, req.headers['x-hub-signature-256'], this.config.meta.appSecret)) {
-      this.fail(req);
+      this.fail(req, 'meta');
       throw new DomainError('UNAUTHORIZED', 'Invalid or missing signature');
     }
     await this.queue.store('meta', body);
@@ -72,7 +74,7 @@ export class SocialWebhooksController {
     this.checkBlocked(req);
     const body = rawBodyOf(req);
     if (!secretMatches(req.headers['x-telegram-bot-api-secret-token'], this.config.telegram.secretToken) || !body) {
-      this.fail(req);
+      this.fail(req, 'telegram');
       throw new DomainError('UNAUTHORIZED', 'Invalid or missing secret token');
     }
     await this.queue.store('telegram', body);
@@ -91,8 +93,10 @@ export class SocialWebhooksController {
     throw new DomainError('TOO_MANY_REQUESTS', message);
   }
 
-  private fail(req: Request): void {
+  /** Counts a failed authentication for the address and logs it (no address, no body: ids only). */
+  private fail(req: Request, webhook: 'meta' | 'meta-handshake' | 'telegram'): void {
     this.failures.record(req.ip ?? 'unknown');
+    this.logger.warn({ webhook }, 'webhook authentication failed');
   }
 }
 
