@@ -23,6 +23,7 @@
 import autocannon, { type Request, type Result } from 'autocannon';
 import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Client } from 'pg';
@@ -166,6 +167,8 @@ async function main(): Promise<void> {
   process.env.TEST_PG_ADMIN_URL ??= await ensurePostgres();
   console.log(`bench:webhooks — ${CONNECTIONS} connections, ${DURATION} s per run, every request a distinct signed Messenger delivery`);
   console.log('order in each topology: warm-up → bare @500/s → ours @500/s (queue drained) → bare max → ours max');
+  const load = () => loadavg().map((n) => n.toFixed(2)).join(' ');
+  console.log(`load average at start: ${load()}`);
   const results: TopologyResult[] = [];
   for (const topology of TOPOLOGIES) {
     if (!(topology in TITLES)) throw new Error(`unknown topology ${topology}`);
@@ -181,6 +184,7 @@ async function main(): Promise<void> {
     console.log(`  deliveries stored durably during the measured runs: ${r.stored} (answered 200: ${r.answered})`);
     for (const n of r.notes) console.log(`  ${n}`);
   }
+  console.log(`\nload average at end: ${load()}`);
 }
 
 main().catch((err: Error) => {
