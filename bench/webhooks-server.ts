@@ -2,7 +2,7 @@
  * Child process of `npm run bench:webhooks`. BENCH_ROLE:
  * - `web` (default): starts, in one process with the same settings, (a) the real service (Meta
  *   webhook: signature check, durable store, 200) and (b) a bare Express endpoint that only verifies
- *   the HMAC and answers 200. BENCH_BACKGROUND_WORKERS=false makes the service web-only (no queue
+ *   the HMAC and answers 200 (plus GET /bench/stats: this process's CPU time and event-loop delay). BENCH_BACKGROUND_WORKERS=false makes the service web-only (no queue
  *   worker behind the webhook); `true` runs the worker in this same process. Prints one JSON line
  *   with both ports.
  * - `worker`: the service with workers on and no bench endpoint (a separate worker process).
@@ -10,6 +10,7 @@
  */
 import express from 'express';
 import type { AddressInfo } from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createApp } from '../src/bootstrap';
 import { loadAppConfig } from '../src/config/app-config';
 import { verifyMetaSignature } from '../src/intake/social/webhook-signature';
@@ -47,6 +48,14 @@ async function main(): Promise<void> {
   const ours = (running.app.getHttpServer().address() as AddressInfo).port;
 
   const bare = express();
+  // for the bench's own accounting: this process's CPU time and event-loop delay since the last call
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
+  bare.get('/bench/stats', (_req, res) => {
+    const cpu = process.cpuUsage();
+    res.json({ cpuMs: (cpu.user + cpu.system) / 1000, loopDelayMs: { p50: loopDelay.percentile(50) / 1e6, p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 } });
+    loopDelay.reset();
+  });
   // only what the HMAC needs: the raw bytes (no JSON parse, as our webhook since it stores raw bodies)
   bare.use(express.raw({ type: 'application/json', limit: '1mb' }));
   bare.post('/api/v1/webhooks/meta', (req, res) => {
