@@ -1,4 +1,4 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, RequestMethod } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
@@ -46,6 +46,12 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         LoggerModule.forRoot({
+          // platform webhooks: no per-request logger (child logger, request id, completion line) on
+          // their hot path; they log their own authentication failures, and metrics count deliveries
+          exclude: [
+            { method: RequestMethod.ALL, path: 'webhooks/meta' },
+            { method: RequestMethod.ALL, path: 'webhooks/telegram' },
+          ],
           pinoHttp: withLogDestination(opts.logDestination, {
             level: config.logLevel,
             genReqId: (req, res) => {

@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Logger } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module';
@@ -11,6 +12,7 @@ import { buildValidationPipe } from './common/validation.pipe';
 import { AppConfig } from './config/app-config';
 import { EmbeddedPostgres } from './database/embedded-postgres';
 import { runMigrations } from './database/migrate';
+import { WEBHOOKS_PATH } from './intake/social/social-webhooks.controller';
 import { UsersService } from './users/users.service';
 
 export interface RunningApp {
@@ -25,6 +27,11 @@ export interface CreateAppOptions {
   /** send logs here instead of stdout (the e2e log-capture harness) */
   logDestination?: DestinationStream;
 }
+
+const isWebhookJson = (req: IncomingMessage): boolean => {
+  const type = req.headers['content-type'];
+  return !!req.url?.startsWith(WEBHOOKS_PATH) && typeof type === 'string' && /^application\/json\s*(;|$)/i.test(type);
+};
 
 /** Everything `npm start` does, minus listening: the e2e tests use the same path. */
 export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<RunningApp> {
@@ -42,7 +49,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
 
     const app = await NestFactory.create<NestExpressApplication>(
       AppModule.forRoot({ config, databaseUrl, poolSize: embedded ? 1 : 10, logDestination: options.logDestination }),
-      { bufferLogs: true, rawBody: true },
+      { bufferLogs: true },
     );
     const logger = app.get(Logger);
     app.useLogger(logger);
@@ -51,8 +58,16 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
       logger.warn('JWT_SECRET is not set: a random secret was generated; sessions end when the service restarts', 'Bootstrap');
     }
     app.set('trust proxy', 'loopback');
-    app.use(helmet());
+    app.disable('x-powered-by'); // helmet drops it too, but the webhooks skip helmet
+    // browser-facing security headers; the platform webhooks answer servers only (issue #5: not on their hot path)
+    const securityHeaders = helmet();
+    app.use((req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) =>
+      req.url?.startsWith(WEBHOOKS_PATH) ? next() : securityHeaders(req, res, next),
+    );
     app.enableCors(config.corsOrigins.length ? { origin: config.corsOrigins } : { origin: false });
+    // webhooks sign and store the raw bytes and never need them parsed: a raw parser takes their
+    // JSON bodies first (req.body is then a Buffer) and the JSON parser below skips them
+    app.useBodyParser('raw', { type: isWebhookJson, limit: '1mb' });
     app.useBodyParser('json', { limit: '1mb' });
     app.useBodyParser('urlencoded', { limit: '1mb', extended: false });
     app.setGlobalPrefix('api/v1', {

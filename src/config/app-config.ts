@@ -30,6 +30,12 @@ export class AppConfig {
   /** requests per minute per client address on webhook endpoints */
   webhookRateLimit!: number;
   slaJobsIntervalSeconds!: number;
+  /**
+   * false = a web-only instance (BACKGROUND_WORKERS=false): it serves HTTP and stores webhook
+   * deliveries, but runs no social-event worker, outbox worker, mailbox reader nor the SLA,
+   * auto-close and retention jobs; another instance with workers on does that work.
+   */
+  backgroundWorkers!: boolean;
   /** SMTP server for citizen emails; undefined = SMTP off (mails stay queued in the outbox). */
   smtp?: SmtpConfig;
   /** From header of citizen emails (its domain names our Message-IDs). */
@@ -119,6 +125,7 @@ export function buildAppConfig(env: EnvironmentVariables): AppConfig {
   cfg.publicRateLimit = env.PUBLIC_RATE_LIMIT ?? 60;
   cfg.webhookRateLimit = env.WEBHOOK_RATE_LIMIT ?? 600;
   cfg.slaJobsIntervalSeconds = env.SLA_JOBS_INTERVAL_SECONDS ?? 300;
+  cfg.backgroundWorkers = env.BACKGROUND_WORKERS ?? true;
   const smtpSecure = env.SMTP_SECURE ?? false;
   cfg.smtp = env.SMTP_HOST
     ? {
@@ -134,7 +141,7 @@ export function buildAppConfig(env: EnvironmentVariables): AppConfig {
   cfg.mailReplyTo = env.MAIL_REPLY_TO?.toLowerCase();
   cfg.mailAckRateLimit = env.MAIL_ACK_RATE_LIMIT ?? 5;
   cfg.outbox = {
-    workerEnabled: env.OUTBOX_WORKER ?? true,
+    workerEnabled: cfg.backgroundWorkers && (env.OUTBOX_WORKER ?? true),
     pollMs: env.OUTBOX_POLL_MS ?? 1000,
     batchSize: env.OUTBOX_BATCH_SIZE ?? 20,
     concurrency: env.OUTBOX_CONCURRENCY ?? 4,

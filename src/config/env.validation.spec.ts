@@ -45,3 +45,23 @@ describe('environment validation', () => {
     expect(cfg.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
   });
 });
+
+describe('BACKGROUND_WORKERS', () => {
+  it('defaults to true, with the outbox worker following OUTBOX_WORKER', () => {
+    expect(loadAppConfig({}).backgroundWorkers).toBe(true);
+    expect(loadAppConfig({}).outbox.workerEnabled).toBe(true);
+    expect(loadAppConfig({ OUTBOX_WORKER: 'false' }).outbox.workerEnabled).toBe(false);
+  });
+
+  it('false makes a web-only instance: the outbox worker is off too', () => {
+    const cfg = loadAppConfig({ BACKGROUND_WORKERS: 'false' });
+    expect(cfg.backgroundWorkers).toBe(false);
+    expect(cfg.outbox.workerEnabled).toBe(false);
+    expect(loadAppConfig({ BACKGROUND_WORKERS: 'false', OUTBOX_WORKER: 'false' }).outbox.workerEnabled).toBe(false);
+  });
+
+  it('rejects a value that is not a boolean, and OUTBOX_WORKER=true on a web-only instance', () => {
+    expect(() => loadAppConfig({ BACKGROUND_WORKERS: 'web' })).toThrow(/BACKGROUND_WORKERS/);
+    expect(() => loadAppConfig({ BACKGROUND_WORKERS: 'false', OUTBOX_WORKER: 'true' })).toThrow(/OUTBOX_WORKER/);
+  });
+});

@@ -130,6 +130,10 @@ export class EnvironmentVariables {
   @Transform(toBool) @IsOptional() @IsBoolean()
   OUTBOX_WORKER?: boolean;
 
+  /** false = this instance serves HTTP only: no queue workers, mailbox reader or scheduled jobs. */
+  @Transform(toBool) @IsOptional() @IsBoolean()
+  BACKGROUND_WORKERS?: boolean;
+
   @Transform(toInt) @IsOptional() @IsInt() @Min(10) @Max(600000)
   OUTBOX_POLL_MS?: number;
 
@@ -232,6 +236,9 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
   }
   if (env.OUTBOX_RETRY_BASE_MS && env.OUTBOX_RETRY_MAX_MS && env.OUTBOX_RETRY_MAX_MS < env.OUTBOX_RETRY_BASE_MS) {
     throw new EnvironmentError('Invalid environment configuration:\n  OUTBOX_RETRY_MAX_MS: must not be smaller than OUTBOX_RETRY_BASE_MS');
+  }
+  if (env.BACKGROUND_WORKERS === false && env.OUTBOX_WORKER === true) {
+    throw new EnvironmentError('Invalid environment configuration:\n  OUTBOX_WORKER: cannot be true when BACKGROUND_WORKERS is false (a web-only instance runs no worker)');
   }
   return env;
 }

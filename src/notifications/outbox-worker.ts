@@ -70,7 +70,7 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
 
   onApplicationBootstrap(): void {
     if (!this.config.outbox.workerEnabled) {
-      this.logger.log('outbox worker disabled on this instance (OUTBOX_WORKER=false)');
+      this.logger.log(`outbox worker disabled on this instance (${this.config.backgroundWorkers ? 'OUTBOX_WORKER' : 'BACKGROUND_WORKERS'}=false)`);
       return;
     }
     this.loopDone = this.loop();

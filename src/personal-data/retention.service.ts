@@ -36,7 +36,7 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
   ) {}
 
   onApplicationBootstrap() {
-    if (!this.config.retentionDays) return;
+    if (!this.config.retentionDays || !this.config.backgroundWorkers) return; // BACKGROUND_WORKERS=false: another instance runs it
     const tick = () => {
       this.running = this.run().catch((err: unknown) => this.logger.error({ err }, 'retention run failed'));
     };

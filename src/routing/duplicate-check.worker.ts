@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
 import { Ticket } from '../tickets/ticket.entity';
 import { DuplicateFinderService } from './duplicate-finder.service';
@@ -25,6 +26,7 @@ export class DuplicateCheckWorker implements OnApplicationBootstrap, OnModuleDes
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly finder: DuplicateFinderService,
+    private readonly config: AppConfig,
     metrics: MetricsService,
   ) {
     this.checked = metrics.counter('enlace_duplicate_checks_total', 'Deferred duplicate searches run, by whether they found candidates', ['result']);
@@ -36,6 +38,7 @@ export class DuplicateCheckWorker implements OnApplicationBootstrap, OnModuleDes
   }
 
   onApplicationBootstrap(): void {
+    if (!this.config.backgroundWorkers) return; // BACKGROUND_WORKERS=false: another instance runs it
     this.timer = setInterval(() => void this.drain().catch((err: Error) => this.logger.error({ err: err.name }, 'duplicate checks failed')), POLL_MS);
     this.timer.unref();
   }

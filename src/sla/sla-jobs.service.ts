@@ -25,7 +25,8 @@ const BATCH = 200;
  *   `sla_notifications` has one row per ticket and target, so a notice is never sent twice;
  * - auto-close locks each ticket with `FOR UPDATE SKIP LOCKED` and re-checks it, so two
  *   instances never close the same ticket twice.
- * Every `SLA_JOBS_INTERVAL_SECONDS` (0 = not scheduled; tests call the run methods).
+ * Every `SLA_JOBS_INTERVAL_SECONDS` (0 = not scheduled; tests call the run methods), on instances
+ * with BACKGROUND_WORKERS on.
  */
 @Injectable()
 export class SlaJobsService implements OnApplicationBootstrap, OnModuleDestroy {
@@ -45,13 +46,13 @@ export class SlaJobsService implements OnApplicationBootstrap, OnModuleDestroy {
   ) {
     // a detail in /health/ready; a failing job does not make the instance unready
     health.register(() => ({
-      slaJobs: { status: 'up', intervalSeconds: this.config.slaJobsIntervalSeconds, lastRun: this.lastRun, lastError: this.lastError },
+      slaJobs: { status: 'up', scheduled: this.config.backgroundWorkers && this.config.slaJobsIntervalSeconds > 0, intervalSeconds: this.config.slaJobsIntervalSeconds, lastRun: this.lastRun, lastError: this.lastError },
     }));
   }
 
   onApplicationBootstrap() {
     const seconds = this.config.slaJobsIntervalSeconds;
-    if (!seconds) return;
+    if (!seconds || !this.config.backgroundWorkers) return; // BACKGROUND_WORKERS=false: another instance runs them
     this.timer = setInterval(() => void this.tick(), seconds * 1000);
     this.timer.unref();
   }

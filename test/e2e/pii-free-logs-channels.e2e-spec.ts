@@ -59,12 +59,15 @@ describe('logs hold ids only across email intake, outbound email and webhooks', 
       const s = signed(body);
       await t.http().post('/api/v1/webhooks/meta').set('Content-Type', 'application/json').set('X-Hub-Signature-256', s.signature).send(s.raw).expect(200);
     }
+    // a forged delivery: the webhooks skip the request logger but log their failed authentications
+    const forged = signed(messengerDelivery(PERSON.psid, `Soy ${PERSON.name}`));
+    await t.http().post('/api/v1/webhooks/meta').set('Content-Type', 'application/json').set('X-Hub-Signature-256', `sha256=${'0'.repeat(64)}`).send(forged.raw).expect(401);
     await settleSocialQueue(t);
     const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM tickets`);
     expect(n).toBe(3);
 
     const msgs = new Set(logs.lines().map((l) => String(l.msg)));
-    expect([...msgs]).toEqual(expect.arrayContaining(['intake', 'request completed']));
+    expect([...msgs]).toEqual(expect.arrayContaining(['intake', 'webhook authentication failed']));
     const identifiers = [PERSON.name, ...PERSON.name.split(' '), PERSON.email, PERSON.waId, '+524449876123', PERSON.waName, PERSON.psid, PERSON.body];
     expect(findIdentifiers(logs.text(), identifiers)).toEqual([]);
   });

@@ -12,6 +12,7 @@ import {
   whatsappStatuses,
 } from '../support/social-payloads';
 import { settleSocialQueue } from '../support/settle-social-queue';
+import { signMetaBody } from '../../src/intake/social/webhook-signature';
 
 describe('social webhooks: Meta (Messenger, Instagram, WhatsApp) and Telegram', () => {
   let t: TestApp;
@@ -400,5 +401,42 @@ describe('social webhooks: Meta (Messenger, Instagram, WhatsApp) and Telegram', 
       expect(statuses[statuses.length - 1]).toBe(429);
       expect(new Set(statuses)).toEqual(new Set([401, 429]));
     });
+  });
+});
+
+describe('webhook hot path: raw bytes and WEBHOOK_RATE_LIMIT', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ META_APP_SECRET, TELEGRAM_SECRET_TOKEN: TELEGRAM_SECRET, WEBHOOK_RATE_LIMIT: '4', BACKGROUND_WORKERS: 'false' });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+  const post = (raw: string, signature: string) =>
+    t.http().post('/api/v1/webhooks/meta').set('Content-Type', 'application/json; charset=utf-8').set('X-Hub-Signature-256', signature).send(raw);
+
+  it('stores the signed bytes exactly as received (never re-serialised), and a signed body that is not JSON is kept, not refused', async () => {
+    const raw = `{ "object":"page",\n  "entry":[{"id":"PAGE-SLP","time":1,"messaging":[{"sender":{"id":"PSID-RAW"},"recipient":{"id":"PAGE-SLP"},"timestamp":1,"message":{"mid":"m_raw_1","text":"Baches en \\u00c1lvaro Obreg\\u00f3n"}}]}] }`;
+    await post(raw, signMetaBody(raw, META_APP_SECRET)).expect(200);
+    const notJson = 'esto no es JSON';
+    await post(notJson, signMetaBody(notJson, META_APP_SECRET)).expect(200);
+    const bodies = (await t.db.query(`SELECT body FROM social_events ORDER BY id`)).map((r: { body: Buffer }) => r.body.toString('utf8'));
+    expect(bodies).toEqual([raw, notJson]);
+    // answered to servers: no browser security headers, no framework banner
+    const res = await post(raw, signMetaBody(raw, META_APP_SECRET)).expect(200);
+    expect(res.text).toBe('EVENT_RECEIVED');
+    expect(res.headers['x-powered-by']).toBeUndefined();
+    expect(res.headers['content-security-policy']).toBeUndefined();
+  });
+
+  it('answers 429 with Retry-After once an address passes WEBHOOK_RATE_LIMIT requests in the minute', async () => {
+    const raw = JSON.stringify(messengerDelivery('PSID-RATE', 'Uno más'));
+    const r1 = await post(raw, `sha256=${'00'.repeat(32)}`); // the 4th request of this address in the minute
+    expect(r1.status).toBe(401);
+    const limited = await post(raw, signMetaBody(raw, META_APP_SECRET));
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(Number(limited.headers['retry-after'])).toBeLessThanOrEqual(60);
+    await t.http().post('/api/v1/webhooks/telegram').set('Content-Type', 'application/json').set('X-Telegram-Bot-Api-Secret-Token', TELEGRAM_SECRET).send('{}').expect(429);
   });
 });

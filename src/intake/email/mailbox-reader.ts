@@ -98,7 +98,7 @@ export class MailboxReader implements OnApplicationBootstrap, BeforeApplicationS
     });
     // Readiness does not fail when the mail server is down: the API keeps working and mail waits
     // safely on the server; the state is reported for monitoring.
-    health.register(() => ({ mailbox: { status: 'up' as const, enabled: !!this.config.imap, ...this.snapshot() } }));
+    health.register(() => ({ mailbox: { status: 'up' as const, enabled: !!this.config.imap && this.config.backgroundWorkers, ...this.snapshot() } }));
   }
 
   snapshot(): ReaderStatus {
@@ -107,7 +107,7 @@ export class MailboxReader implements OnApplicationBootstrap, BeforeApplicationS
 
   onApplicationBootstrap(): void {
     const imap = this.config.imap;
-    if (!imap) return;
+    if (!imap || !this.config.backgroundWorkers) return; // BACKGROUND_WORKERS=false: another instance reads the mailbox
     this.status.mailbox = imap.mailbox;
     this.status.role = 'starting';
     this.loop = this.run(imap);

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { DataSource } from 'typeorm';
+import { AppConfig } from '../../config/app-config';
 import { HealthContributors } from '../../health/health-contributors';
 import { MetricsService } from '../../metrics/metrics.service';
 import { SocialIntakeProcessor, type ClaimedEvent } from './social-intake.processor';
@@ -14,6 +15,13 @@ const BATCH = 20;
 const LEASE = '5 minutes';
 export const MAX_EVENT_ATTEMPTS = 8;
 const MAX_WRITE_BATCH = 200;
+/**
+ * Group-commit INSERTs in flight at once. One at a time makes a request that arrives during a
+ * commit wait for it and then for its own; a few in flight overlap the round trips (PostgreSQL
+ * group-commits their WAL flushes itself), while bursts still batch once all are busy. Well
+ * under the pool size (10), so the API and the worker keep connections.
+ */
+const MAX_FLUSHES_IN_FLIGHT = 3;
 /** Above this event-loop utilisation the worker pauses between events so webhooks keep answering fast. */
 const BUSY_ELU = 0.6;
 const BUSY_PAUSE_MS = 40;
@@ -35,13 +43,14 @@ export class SocialEventQueue implements OnApplicationBootstrap, OnModuleDestroy
   private running: Promise<void> | null = null;
   private again = false;
   private stopped = false;
-  private flushing = false;
+  private flushesInFlight = 0;
   private readonly pendingWrites: Array<{ platform: SocialPlatform; body: Buffer; sha: string; resolve: (r: { duplicate: boolean }) => void; reject: (e: Error) => void }> = [];
   private readonly stored;
   private readonly processed;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly config: AppConfig,
     private readonly processor: SocialIntakeProcessor,
     metrics: MetricsService,
     health: HealthContributors,
@@ -57,11 +66,16 @@ export class SocialEventQueue implements OnApplicationBootstrap, OnModuleDestroy
       const [row] = await this.dataSource.query(
         `SELECT count(*) FILTER (WHERE status = 'pending')::int AS pending, count(*) FILTER (WHERE status = 'failed')::int AS failed FROM social_events`,
       );
-      return { socialEvents: { status: 'up', pending: row.pending, failed: row.failed } };
+      return { socialEvents: { status: 'up', worker: this.config.backgroundWorkers ? 'running' : 'disabled on this instance', pending: row.pending, failed: row.failed } };
     });
   }
 
   onApplicationBootstrap(): void {
+    // BACKGROUND_WORKERS=false: this instance only stores; an instance with workers on processes
+    if (!this.config.backgroundWorkers) {
+      this.logger.log('social event worker disabled on this instance (BACKGROUND_WORKERS=false)');
+      return;
+    }
     this.timer = setInterval(() => this.kick(), POLL_MS);
     this.timer.unref();
     this.kick();
@@ -76,18 +90,19 @@ export class SocialEventQueue implements OnApplicationBootstrap, OnModuleDestroy
   /**
    * Stores a verified delivery durably; resolves once its row is committed, so the caller can
    * answer 200. An identical redelivery (same bytes) is stored once. Concurrent calls are written
-   * together in one INSERT (group commit): one WAL flush for a burst instead of one per request.
+   * together in one INSERT (group commit): one WAL flush for a burst instead of one per request;
+   * up to MAX_FLUSHES_IN_FLIGHT such INSERTs run at once.
    */
   store(platform: SocialPlatform, body: Buffer): Promise<{ duplicate: boolean }> {
     const sha = createHash('sha256').update(body).digest('hex');
     return new Promise((resolve, reject) => {
       this.pendingWrites.push({ platform, body, sha, resolve, reject });
-      if (!this.flushing) void this.flushWrites();
+      if (this.flushesInFlight < MAX_FLUSHES_IN_FLIGHT) void this.flushWrites();
     });
   }
 
   private async flushWrites(): Promise<void> {
-    this.flushing = true;
+    this.flushesInFlight += 1;
     try {
       while (this.pendingWrites.length) {
         const batch = this.pendingWrites.splice(0, MAX_WRITE_BATCH);
@@ -99,13 +114,19 @@ export class SocialEventQueue implements OnApplicationBootstrap, OnModuleDestroy
             [batch.map((w) => w.platform), batch.map((w) => w.body), batch.map((w) => w.sha)],
           );
           const inserted = new Set(rows.map((r) => `${r.platform}:${r.body_sha256}`));
+          const counts = new Map<string, number>(); // one metric update per platform and outcome, not per delivery
           let fresh = 0;
           for (const w of batch) {
             const key = `${w.platform}:${w.sha}`;
             const duplicate = !inserted.delete(key); // the first of identical bodies in one batch is the new one
             if (!duplicate) fresh += 1;
-            this.stored.inc({ platform: w.platform, outcome: duplicate ? 'duplicate' : 'new' });
+            const label = `${w.platform}:${duplicate ? 'duplicate' : 'new'}`;
+            counts.set(label, (counts.get(label) ?? 0) + 1);
             w.resolve({ duplicate });
+          }
+          for (const [label, n] of counts) {
+            const [platform, outcome] = label.split(':');
+            this.stored.inc({ platform, outcome }, n);
           }
           if (fresh) this.kick();
         } catch (err) {
@@ -113,13 +134,16 @@ export class SocialEventQueue implements OnApplicationBootstrap, OnModuleDestroy
         }
       }
     } finally {
-      this.flushing = false;
+      this.flushesInFlight -= 1;
     }
   }
 
-  /** Process due rows now (also called by the poll timer). Never runs two loops at once in one process. */
+  /**
+   * Process due rows now (also called by the poll timer). Never runs two loops at once in one
+   * process; does nothing on a web-only instance (BACKGROUND_WORKERS=false).
+   */
   kick(): void {
-    if (this.stopped) return;
+    if (this.stopped || !this.config.backgroundWorkers) return;
     if (this.running) {
       this.again = true;
       return;
@@ -161,7 +185,7 @@ export class SocialEventQueue implements OnApplicationBootstrap, OnModuleDestroy
     const now = performance.eventLoopUtilization();
     const recent = performance.eventLoopUtilization(now, this.lastElu);
     this.lastElu = now;
-    if (recent.utilization > BUSY_ELU || this.pendingWrites.length > 0 || this.flushing) {
+    if (recent.utilization > BUSY_ELU || this.pendingWrites.length > 0 || this.flushesInFlight > 0) {
       await new Promise((r) => setTimeout(r, BUSY_PAUSE_MS));
     }
   }

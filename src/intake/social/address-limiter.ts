@@ -1,9 +1,9 @@
 /**
- * Counts failed webhook authentications per client address in a fixed one-minute window.
- * Legitimate, signed deliveries are never limited (Meta bursts); only an address that keeps
- * sending bad signatures or secrets is answered 429 until its window ends.
+ * Counts events per client address in a fixed window (one minute by default): the webhooks use
+ * one for all requests (WEBHOOK_RATE_LIMIT) and one for failed authentications. A plain map
+ * lookup per request, so it costs next to nothing on the webhook's hot path.
  */
-export class FailureLimiter {
+export class AddressLimiter {
   private readonly windows = new Map<string, { start: number; count: number }>();
 
   constructor(
@@ -17,7 +17,13 @@ export class FailureLimiter {
     return !!w && now - w.start < this.windowMs && w.count >= this.limit;
   }
 
-  recordFailure(key: string, now = Date.now()): void {
+  /** Seconds until the address's current window ends (for Retry-After). */
+  retryAfterSeconds(key: string, now = Date.now()): number {
+    const w = this.windows.get(key);
+    return w ? Math.max(1, Math.ceil((w.start + this.windowMs - now) / 1000)) : 1;
+  }
+
+  record(key: string, now = Date.now()): void {
     const w = this.windows.get(key);
     if (!w || now - w.start >= this.windowMs) {
       if (this.windows.size >= this.maxKeys) this.prune(now);
@@ -25,6 +31,13 @@ export class FailureLimiter {
     } else {
       w.count += 1;
     }
+  }
+
+  /** record() unless already blocked; false = over the limit (not counted). */
+  tryRecord(key: string, now = Date.now()): boolean {
+    if (this.isBlocked(key, now)) return false;
+    this.record(key, now);
+    return true;
   }
 
   private prune(now: number): void {
