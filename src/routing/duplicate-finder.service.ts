@@ -17,7 +17,9 @@ const OPEN_SQL = `(${OPEN_STATUSES.map((x) => `'${x}'`).join(',')})`;
 export const DUPLICATE_MIN_SIMILARITY = 0.45;
 const MAX_CANDIDATES = 5;
 /** Only the most recent open tickets of the category are compared (a bounded cost per new ticket)… */
-export const DUPLICATE_WINDOW = 300;
+export const DUPLICATE_WINDOW = 150;
+/** The subject and the start of the text are compared (the report itself; later lines add little but cost). */
+export const DUPLICATE_TEXT_CHARS = 1000;
 /** …and only those reported within this many days (a duplicate report comes while the first is fresh). */
 export const DUPLICATE_MAX_AGE_DAYS = 120;
 
@@ -74,7 +76,7 @@ export class DuplicateFinderService {
       await manager.query(
         `SELECT folio, subject, status, colonia, score, created_at FROM (
            SELECT t.folio, t.subject, t.status, t.colonia, t.created_at,
-                  similarity(f_unaccent(lower(t.subject || ' ' || left(t.description, 2000))), f_unaccent(lower($2))) AS score
+                  similarity(f_unaccent(lower(t.subject || ' ' || left(t.description, ${DUPLICATE_TEXT_CHARS}))), f_unaccent(lower($2))) AS score
            FROM (
              -- the most recent open tickets of the category (ix_tickets_open_category_created):
              -- a bounded amount of scoring per new ticket, however many are open
@@ -91,7 +93,7 @@ export class DuplicateFinderService {
          LIMIT ${MAX_CANDIDATES}`,
         [
           ticket.id,
-          `${ticket.subject} ${ticket.description.slice(0, 2000)}`,
+          `${ticket.subject} ${ticket.description.slice(0, DUPLICATE_TEXT_CHARS)}`,
           ticket.categoryId,
           ticket.colonia?.trim() ? ticket.colonia : null,
           DUPLICATE_MIN_SIMILARITY,
