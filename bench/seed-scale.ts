@@ -9,6 +9,7 @@
  */
 import { Client } from 'pg';
 import { runMigrations } from '../src/database/migrate';
+import { folioSequenceName } from '../src/tickets/folio';
 import { argValue, benchDatabaseUrl, ensureDatabase } from './bench-database';
 import { COLONIAS, FIRST_NAMES, LAST_NAMES, REPLIES, REPORTS, STREETS } from './spanish-corpus';
 
@@ -158,8 +159,10 @@ async function main() {
        SELECT id, 'status_changed', 'system', 'new', status, status_changed_at FROM tickets WHERE id BETWEEN $1 AND $2 AND status <> 'new'`,
       [lo, hi],
     );
-    await db.query(`INSERT INTO folio_counters (prefix, year, last_value) VALUES ('SLP', $1, $2)
-                    ON CONFLICT (prefix, year) DO UPDATE SET last_value = EXCLUDED.last_value`, [year, n]);
+    // the year's folio sequence continues after the seeded folios (see TicketsService.allocateFolio)
+    const sequence = folioSequenceName('SLP', year);
+    await db.query(`CREATE SEQUENCE IF NOT EXISTS "${sequence}" AS bigint MINVALUE 1`);
+    await db.query(`SELECT setval($1::regclass, $2)`, [sequence, n]);
     await db.query('COMMIT');
     made += n;
     nextId += n;
