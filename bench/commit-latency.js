@@ -5,18 +5,14 @@
 // PostgreSQL INSERT + COMMIT at the same rate. Single-row INSERTs of a 600-byte body, 5 every
 // 10 ms (~500/s) for 10 s, through a pool of 10, in a throw-away table of a throw-away database.
 require('../test/support/ts-register');
-const { Client, Pool } = require('pg');
+const { Pool } = require('pg');
+const { createTestDatabase } = require('../test/support/test-database');
 const { ensurePostgres } = require('../test/support/postgres-server');
 
 async function main() {
-  const adminUrl = process.env.TEST_PG_ADMIN_URL || (await ensurePostgres());
-  const dbName = `enlace_commit_${process.pid}`;
-  const admin = new Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  const u = new URL(adminUrl);
-  u.pathname = `/${dbName}`;
-  const pool = new Pool({ connectionString: u.toString(), max: 10 });
+  process.env.TEST_PG_ADMIN_URL ??= await ensurePostgres();
+  const db = await createTestDatabase();
+  const pool = new Pool({ connectionString: db.url, max: 10 });
   try {
     await pool.query('CREATE TABLE probe (id bigserial PRIMARY KEY, body bytea NOT NULL, sha varchar(64) NOT NULL UNIQUE)');
     const body = Buffer.alloc(600, 7);
@@ -41,8 +37,7 @@ async function main() {
     console.log(`INSERT + COMMIT, one row each, ~500/s for 10 s: ${lat.length} commits; p50 ${p(0.5)} ms, p97.5 ${p(0.975)} ms, p99 ${p(0.99)} ms, max ${lat[lat.length - 1].toFixed(1)} ms (load average ${load})`);
   } finally {
     await pool.end();
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => undefined);
-    await admin.end();
+    await db.drop().catch(() => undefined);
   }
 }
 
