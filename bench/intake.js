@@ -18,6 +18,7 @@ const { simpleParser } = require('mailparser');
 const { Client } = require('pg');
 const { startDovecot } = require('../test/support/dovecot-server');
 const { ensurePostgres } = require('../test/support/postgres-server');
+const { createTestDatabase } = require('../test/support/test-database');
 
 const arg = (name, def) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -49,16 +50,11 @@ const pct = (arr, p) => {
 };
 
 async function main() {
-  const adminUrl = process.env.TEST_PG_ADMIN_URL || (await ensurePostgres());
+  process.env.TEST_PG_ADMIN_URL ??= await ensurePostgres();
   const dovecot = await startDovecot();
   const user = `bench-${randomBytes(3).toString('hex')}@bench.local`;
-  const dbName = `enlace_bench_${process.pid}`;
-  const admin = new Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  const u = new URL(adminUrl);
-  u.pathname = `/${dbName}`;
-  const dbUrl = u.toString();
+  const db = await createTestDatabase();
+  const dbUrl = db.url;
   const imapOpts = { host: dovecot.host, port: dovecot.port, secure: false, auth: { user, pass: dovecot.password }, logger: false };
   let child;
   try {
@@ -170,8 +166,7 @@ async function main() {
     console.log(`APPEND→stored (IDLE):   p50 ${pct(latencies, 50).toFixed(0)} ms, p95 ${pct(latencies, 95).toFixed(0)} ms over ${latencies.length} mails   (target p95 ≤ 2000 ms)`);
   } finally {
     if (child && child.exitCode === null) child.kill(process.env.BENCH_CPU_PROF ? 'SIGINT' : 'SIGKILL');
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => undefined);
-    await admin.end();
+    await db.drop().catch(() => undefined);
     dovecot.stop();
   }
 }
