@@ -9,11 +9,12 @@ import { OPEN_STATUSES, STATUS_LABELS, type TicketStatus } from '../tickets/tick
 import { TicketEvent } from '../tickets/ticket-event.entity';
 import type { Ticket } from '../tickets/ticket.entity';
 import { TicketsService } from '../tickets/tickets.service';
+import { leftChars, similarity, TrigramCache } from './trigram-similarity';
 
-/** the open statuses as SQL literals, so the planner can use the partial trigram index */
+/** the open statuses as SQL literals, so the planner can use the partial index */
 const OPEN_SQL = `(${OPEN_STATUSES.map((x) => `'${x}'`).join(',')})`;
 
-/** Trigram similarity (pg_trgm, accent- and case-free) from which two reports count as the same. */
+/** Trigram similarity (pg_trgm's measure, accent- and case-free) from which two reports count as the same. */
 export const DUPLICATE_MIN_SIMILARITY = 0.45;
 const MAX_CANDIDATES = 5;
 /** Only the most recent open tickets of the category are compared (a bounded cost per new ticket)… */
@@ -41,6 +42,9 @@ export interface DuplicateCandidate {
  */
 @Injectable()
 export class DuplicateFinderService {
+  /** trigram sets of the recent tickets a search compares with (most are compared again by the next one) */
+  private readonly trigramCache = new TrigramCache();
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly tickets: TicketsService,
@@ -72,35 +76,32 @@ export class DuplicateFinderService {
     ticket: Pick<Ticket, 'id' | 'categoryId' | 'colonia' | 'subject' | 'description'>,
   ): Promise<DuplicateCandidate[]> {
     if (!ticket.categoryId) return [];
-    const rows: Array<{ folio: string; subject: string; status: TicketStatus; colonia: string | null; score: number; created_at: Date }> =
+    const rows: Array<{ id: string; folio: string; subject: string; head: string; status: TicketStatus; colonia: string | null; created_at: Date }> =
       await manager.query(
-        `SELECT folio, subject, status, colonia, score, created_at FROM (
-           SELECT t.folio, t.subject, t.status, t.colonia, t.created_at,
-                  similarity(f_unaccent(lower(t.subject || ' ' || left(t.description, ${DUPLICATE_TEXT_CHARS}))), f_unaccent(lower($2))) AS score
-           FROM (
-             -- the most recent open tickets of the category (ix_tickets_open_category_created):
-             -- a bounded amount of scoring per new ticket, however many are open
-             SELECT t.folio, t.subject, t.description, t.status, t.colonia, t.created_at FROM tickets t
-             WHERE t.category_id = $3 AND t.status IN ${OPEN_SQL} AND t.merged_into_id IS NULL AND t.id <> $1
-               AND t.created_at > $6
-               AND ($4::text IS NULL OR f_unaccent(lower(btrim(t.colonia))) = f_unaccent(lower(btrim($4::text))))
-             ORDER BY t.created_at DESC
-             LIMIT ${DUPLICATE_WINDOW}
-           ) t
-         ) c
-         WHERE score >= $5
-         ORDER BY score DESC, created_at ASC
-         LIMIT ${MAX_CANDIDATES}`,
+        // the most recent open tickets of the category (ix_tickets_open_category_created): a
+        // bounded amount of scoring per new ticket, however many are open; scored in the app
+        `SELECT t.id, t.folio, t.subject, left(t.description, ${DUPLICATE_TEXT_CHARS}) AS head, t.status, t.colonia, t.created_at
+         FROM tickets t
+         WHERE t.category_id = $2 AND t.status IN ${OPEN_SQL} AND t.merged_into_id IS NULL AND t.id <> $1
+           AND t.created_at > $4
+           AND ($3::text IS NULL OR f_unaccent(lower(btrim(t.colonia))) = f_unaccent(lower(btrim($3::text))))
+         ORDER BY t.created_at DESC
+         LIMIT ${DUPLICATE_WINDOW}`,
         [
           ticket.id,
-          `${ticket.subject} ${ticket.description.slice(0, DUPLICATE_TEXT_CHARS)}`,
           ticket.categoryId,
           ticket.colonia?.trim() ? ticket.colonia : null,
-          DUPLICATE_MIN_SIMILARITY,
           new Date(this.clock.now().getTime() - DUPLICATE_MAX_AGE_DAYS * 86_400_000),
         ],
       );
-    return rows.map((r) => ({
+    if (!rows.length) return [];
+    const own = this.trigramCache.setOf(String(ticket.id), `${ticket.subject} ${leftChars(ticket.description, DUPLICATE_TEXT_CHARS)}`);
+    const scored = rows
+      .map((r) => ({ ...r, score: similarity(own, this.trigramCache.setOf(String(r.id), `${r.subject} ${r.head}`)) }))
+      .filter((r) => r.score >= DUPLICATE_MIN_SIMILARITY)
+      .sort((a, b) => b.score - a.score || a.created_at.getTime() - b.created_at.getTime())
+      .slice(0, MAX_CANDIDATES);
+    return scored.map((r) => ({
       folio: r.folio,
       subject: r.subject,
       status: r.status,
