@@ -11,6 +11,7 @@ import { DuplicateCheckQueue1764800000000 } from './1764800000000-DuplicateCheck
 import { FolioSequences1764800000100 } from './1764800000100-FolioSequences';
 import { ThreadSearchSkipsAutomaticMail1764800000200 } from './1764800000200-ThreadSearchSkipsAutomaticMail';
 import { DuplicateSearchRecentWindow1764800000300 } from './1764800000300-DuplicateSearchRecentWindow';
+import { ThreadSearchVectorFromTrigger1764800000400 } from './1764800000400-ThreadSearchVectorFromTrigger';
 
 /** Every migration, in order. A new migration file must be added here (see CONTRIBUTING.md). */
 export const MIGRATIONS = [
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   FolioSequences1764800000100,
   ThreadSearchSkipsAutomaticMail1764800000200,
   DuplicateSearchRecentWindow1764800000300,
+  ThreadSearchVectorFromTrigger1764800000400,
 ];
