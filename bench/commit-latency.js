@@ -17,13 +17,17 @@ async function main() {
     await pool.query('CREATE TABLE probe (id bigserial PRIMARY KEY, body bytea NOT NULL, sha varchar(64) NOT NULL UNIQUE)');
     const body = Buffer.alloc(600, 7);
     const lat = [];
+    const failures = [];
     let n = 0;
     const t0 = Date.now();
     await new Promise((done) => {
       const timer = setInterval(() => {
         for (let k = 0; k < 5; k++) {
           const s = process.hrtime.bigint();
-          pool.query('INSERT INTO probe (body, sha) VALUES ($1, $2)', [body, `${t0}-${n++}`]).then(() => lat.push(Number(process.hrtime.bigint() - s) / 1e6));
+          pool.query('INSERT INTO probe (body, sha) VALUES ($1, $2)', [body, `${t0}-${n++}`]).then(
+            () => lat.push(Number(process.hrtime.bigint() - s) / 1e6),
+            (err) => failures.push(err.message),
+          );
         }
         if (Date.now() - t0 >= 10_000) {
           clearInterval(timer);
@@ -31,6 +35,7 @@ async function main() {
         }
       }, 10);
     });
+    if (failures.length) console.log(`${failures.length} INSERTs failed, first: ${failures[0]}`);
     lat.sort((a, b) => a - b);
     const p = (q) => lat[Math.min(lat.length - 1, Math.floor(q * lat.length))].toFixed(1);
     const load = require('node:os').loadavg().map((x) => x.toFixed(2)).join(' ');

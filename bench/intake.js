@@ -4,9 +4,9 @@
 // 1. starts Dovecot and finds PostgreSQL (the test set-up's starters), makes a fresh database;
 // 2. APPENDs a backlog of mixed mails (plain, HTML, ISO-8859-1 replies, photos, auto-replies);
 // 3. baseline: a bare imapflow fetch + mailparser parse of the same backlog (read-only);
-// 4. ours: the app in a child process ingests the backlog (commit, \Seen, MOVE); its peak RSS
-//    is read from /proc/<pid>/status (VmHWM); BENCH_APP_NODE_OPTIONS passes node flags to the app
-//    (e.g. --max-old-space-size=128 to cap the V8 heap);
+// 4. ours: the app as built by `npm run build` (dist/), in a child process, ingests the backlog (commit, \Seen, MOVE); its peak RSS
+//    is read from /proc/<pid>/status (VmHWM); the app runs with the heap bound the README gives for
+//    production (--max-old-space-size=256); BENCH_APP_NODE_OPTIONS replaces those flags ('' = none);
 // 5. latency under IDLE: single APPENDs, time until the ticket/log row is stored (p50/p95).
 require('../test/support/ts-register');
 const { fork } = require('node:child_process');
@@ -25,6 +25,8 @@ const arg = (name, def) => {
   return i > 0 ? Number(process.argv[i + 1]) : Number(process.env[`BENCH_${name.toUpperCase()}`] ?? def);
 };
 const COUNT = arg('count', 10000);
+/** the Node flags the README's deployment section gives the service (a bounded heap); BENCH_APP_NODE_OPTIONS='' for none */
+const APP_NODE_FLAGS = (process.env.BENCH_APP_NODE_OPTIONS ?? '--max-old-space-size=256').split(' ').filter(Boolean);
 const LATENCY_SAMPLES = arg('latency', 60);
 const CRLF = '\r\n';
 
@@ -42,6 +44,29 @@ function mail(i) {
   if (kind === 2) return head.concat(['Auto-Submitted: auto-replied', 'Content-Type: text/plain; charset=utf-8', '', 'Estoy fuera de la oficina.']).join(CRLF);
   if (kind === 3) return head.concat(['Content-Type: text/plain; charset=ISO-8859-1', 'Content-Transfer-Encoding: quoted-printable', '', `Fuga de agua en la esquina, ya lleva d=EDas. Reporte ${i}.`, '', 'El lun, 3 nov 2025 a las 10:00, Enlace <n@sanluis.gob.mx> escribi=F3:', '> Recibimos su reporte']).join(CRLF);
   return head.concat(['Content-Type: text/plain; charset=utf-8', '', `Buenas tardes. Hay basura acumulada en la calle ${i % 97} desde hace una semana. Reporte ${i}.`, '', 'Saludos.']).join(CRLF);
+}
+
+/** user + system CPU of a process, in ms (Linux /proc; 0 elsewhere) */
+function processCpuMs(pid) {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU of every local PostgreSQL server process (the bench's database server is on this machine) */
+function postgresCpuMs() {
+  let total = 0;
+  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim().startsWith('postgres')) total += processCpuMs(pid);
+    } catch {
+      /* gone */
+    }
+  }
+  return total;
 }
 
 const pct = (arr, p) => {
@@ -110,12 +135,13 @@ async function main() {
       MAIL_ACK_RATE_LIMIT: '1000',
     };
     const pg = new Client({ connectionString: dbUrl });
-    child = fork(path.join(__dirname, '..', 'test', 'support', 'reader-process.js'), [], { env, stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv: [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/wt3-prof'] : []), ...(process.env.BENCH_APP_NODE_OPTIONS ?? '').split(' ').filter(Boolean)] });
+    child = fork(path.join(__dirname, 'intake-app.js'), [], { env, stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv: [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/wt3-prof'] : []), ...APP_NODE_FLAGS] });
     await new Promise((resolve, reject) => {
       child.once('message', resolve);
       child.once('exit', (code) => reject(new Error(`app exited with ${code}`)));
     });
     // start-up is not ingestion: the clock starts when the app is ready
+    const cpu0 = { app: processCpuMs(child.pid), pg: postgresCpuMs() };
     const i0 = Date.now();
     await pg.connect();
     let done = 0;
@@ -130,6 +156,8 @@ async function main() {
     }
     const oursSeconds = (Date.now() - i0) / 1000;
     const oursRate = COUNT / oursSeconds;
+    const appCpuPerMail = (processCpuMs(child.pid) - cpu0.app) / COUNT;
+    const pgCpuPerMail = (postgresCpuMs() - cpu0.pg) / COUNT;
     const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
     const peakRssMb = Number(/VmHWM:\s+(\d+)/.exec(status)[1]) / 1024;
     const decisions = (await pg.query(`SELECT decision, count(*)::int AS n FROM intake_log GROUP BY decision ORDER BY decision`)).rows;
@@ -162,7 +190,8 @@ async function main() {
     console.log(`baseline fetch+parse:   ${baseRate.toFixed(0)} mails/s`);
     console.log(`ours (ingest):          ${oursRate.toFixed(0)} mails/s`);
     console.log(`ratio ours/baseline:    ${(oursRate / baseRate).toFixed(2)}   (target ≥ 0.5)`);
-    console.log(`peak RSS of the app:    ${peakRssMb.toFixed(0)} MB   (target ≤ 300 MB)`);
+    console.log(`CPU per mail:           app ${appCpuPerMail.toFixed(2)} ms, PostgreSQL ${pgCpuPerMail.toFixed(2)} ms (all its processes; includes background work during ingestion)`);
+    console.log(`peak RSS of the app:    ${peakRssMb.toFixed(0)} MB   (target ≤ 300 MB; app's Node flags: ${APP_NODE_FLAGS.join(' ') || 'none'})`);
     console.log(`APPEND→stored (IDLE):   p50 ${pct(latencies, 50).toFixed(0)} ms, p95 ${pct(latencies, 95).toFixed(0)} ms over ${latencies.length} mails   (target p95 ≤ 2000 ms)`);
   } finally {
     if (child && child.exitCode === null) child.kill(process.env.BENCH_CPU_PROF ? 'SIGINT' : 'SIGKILL');

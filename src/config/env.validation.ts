@@ -88,7 +88,7 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsOptional() @IsInt() @Min(1) @Max(100000)
   PUBLIC_RATE_LIMIT?: number;
 
-  @Transform(toInt) @IsOptional() @IsInt() @Min(1) @Max(100000)
+  @Transform(toInt) @IsOptional() @IsInt() @Min(1) @Max(10_000_000)
   WEBHOOK_RATE_LIMIT?: number;
 
   /** how often the overdue-notice and auto-close jobs run; 0 = never (tests run them by hand) */
