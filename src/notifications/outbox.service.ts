@@ -19,6 +19,13 @@ export interface OutboxEnqueueInput {
   messageQueued?: boolean;
 }
 
+/** The thread message an outbox row delivers, written by the same statement as the row. */
+export type OutboxThreadMessage =
+  /** a new outbound message, placed after everything already on the ticket's thread */
+  | { subject: string; bodyText: string; meta: Record<string, unknown> }
+  /** an existing message (an agent's reply, a status change's public text) now being delivered */
+  | { id: string; subject: string; meta: Record<string, unknown> };
+
 export interface OutboxChannelStats {
   channel: string;
   queued: number;
@@ -92,6 +99,51 @@ export class OutboxService {
       );
     }
     return { id: String(rows[0].id) };
+  }
+
+  /**
+   * enqueue() together with its thread message (inserted, or marked queued) in one statement; the
+   * message is on the row's channel with the row's external id, in delivery state `queued`.
+   */
+  async enqueueWithThreadMessage(
+    manager: EntityManager,
+    input: Omit<OutboxEnqueueInput, 'messageId' | 'messageQueued'> & { ticketId: string },
+    message: OutboxThreadMessage,
+  ): Promise<{ id: string; messageId: string }> {
+    const writeMessage =
+      'id' in message
+        ? `UPDATE messages SET channel = $1, subject = $8, meta = meta || $9::jsonb,
+                  delivery_state = 'queued', delivery_attempts = 0, delivery_error = NULL, external_id = $5
+           WHERE id = $10 AND ticket_id = $3
+           RETURNING id`
+        : // after everything already on the thread (now() is the transaction's start, earlier than
+          // the message that caused this one)
+          `INSERT INTO messages (ticket_id, direction, channel, subject, body_text, public, meta, created_at,
+                                 delivery_state, delivery_attempts, external_id)
+           VALUES ($3, 'outbound', $1, $8, $10, true, $9::jsonb,
+                   GREATEST(clock_timestamp(), (SELECT max(created_at) FROM messages WHERE ticket_id = $3)),
+                   'queued', 0, $5)
+           RETURNING id`;
+    const rows: Array<{ id: string; message_id: string }> = await manager.query(
+      `WITH m AS (${writeMessage})
+       INSERT INTO outbox (channel, kind, ticket_id, message_id, recipient, external_id, payload, next_attempt_at)
+       SELECT $1, $2, $3, m.id, $4, $5, $6, COALESCE($7::timestamptz, now()) FROM m
+       RETURNING id, message_id`,
+      [
+        input.channel,
+        input.kind,
+        input.ticketId,
+        input.recipient,
+        input.externalId ?? null,
+        JSON.stringify(input.payload),
+        input.notBefore ?? null,
+        message.subject.slice(0, 500),
+        JSON.stringify(message.meta),
+        'id' in message ? message.id : message.bodyText,
+      ],
+    );
+    if (!rows.length) throw new Error(`thread message ${'id' in message ? message.id : '(new)'} of ticket ${input.ticketId} not found`);
+    return { id: String(rows[0].id), messageId: String(rows[0].message_id) };
   }
 
   /**

@@ -15,6 +15,15 @@ import { domainOf, parseMailbox } from './mail-address';
 import { generateMessageId } from './message-id';
 import { emailAppliesTo, pickRecipient, statusTemplate, threadHeaders } from './notification-plan';
 
+interface TicketMailInfo {
+  public_token: string;
+  created_at: Date;
+  citizen_name: string | null;
+  area_name: string | null;
+  thread: Array<{ direction: string; external_id: string }>;
+  emails: Array<{ value: string; undeliverable: boolean }>;
+}
+
 interface Notice {
   template: EmailTemplateKind;
   /** outbox kind */
@@ -118,8 +127,9 @@ export class EmailNotifier implements TicketChangeListener, OnModuleInit {
   private async notify(manager: EntityManager, ticket: Ticket, notice: Notice): Promise<AcknowledgementOutcome> {
     if (!emailAppliesTo(ticket.channel)) return { queued: false, reason: 'not_email' };
     if (!ticket.citizenId) return this.skip(notice.template, 'no_citizen', ticket);
-    const identities = await this.emailIdentities(manager, ticket.citizenId);
-    const choice = pickRecipient(identities, this.ownAddresses);
+    // the citizen's addresses, the ticket's details and its email thread in one round trip
+    const info = await this.ticketMailInfo(manager, ticket.id, ticket.citizenId);
+    const choice = pickRecipient(info.emails, this.ownAddresses);
     if ('skip' in choice) return this.skip(notice.template, choice.skip, ticket);
     const recipient = choice.address;
 
@@ -127,23 +137,6 @@ export class EmailNotifier implements TicketChangeListener, OnModuleInit {
       return this.skip(notice.template, 'rate_limited', ticket);
     }
 
-    // the ticket's details and its email thread (for In-Reply-To/References) in one round trip
-    const [info] = await manager.query<
-      Array<{
-        public_token: string;
-        created_at: Date;
-        citizen_name: string | null;
-        area_name: string | null;
-        thread: Array<{ direction: string; external_id: string }>;
-      }>
-    >(
-      `SELECT t.public_token, t.created_at, c.name AS citizen_name, a.name AS area_name,
-              COALESCE((SELECT json_agg(json_build_object('direction', m.direction, 'external_id', m.external_id) ORDER BY m.id)
-                        FROM messages m WHERE m.ticket_id = t.id AND m.channel = 'email' AND m.external_id IS NOT NULL), '[]'::json) AS thread
-       FROM tickets t LEFT JOIN citizens c ON c.id = t.citizen_id LEFT JOIN areas a ON a.id = t.area_id
-       WHERE t.id = $1`,
-      [ticket.id],
-    );
     const thread = info.thread;
     const { inReplyTo, references } = threadHeaders(
       thread.map((m) => ({ direction: m.direction, externalId: m.external_id })),
@@ -187,41 +180,6 @@ export class EmailNotifier implements TicketChangeListener, OnModuleInit {
 
     // the thread keeps what was sent, without the status-page token (press users read some threads)
     const redactedText = rendered.text.split(context.statusUrl).join(statusPage);
-    let threadMessageId: string;
-    if (notice.threadMessage) {
-      threadMessageId = notice.threadMessage.id;
-      await manager.query(
-        `UPDATE messages SET channel = 'email', subject = $2, meta = meta || $3::jsonb,
-                delivery_state = 'queued', delivery_attempts = 0, delivery_error = NULL, external_id = $4
-         WHERE id = $1`,
-        [
-          threadMessageId,
-          rendered.subject.slice(0, 500),
-          JSON.stringify({ notification: notice.template }),
-          messageId,
-        ],
-      );
-    } else {
-      const [row] = await manager.query<Array<{ id: string }>>(
-        // after everything already on the thread (now() is the transaction's start, earlier than
-        // the message that caused this mail)
-        `INSERT INTO messages (ticket_id, direction, channel, subject, body_text, public, meta, created_at,
-                               delivery_state, delivery_attempts, external_id)
-         VALUES ($1, 'outbound', 'email', $2, $3, true, $4,
-                 GREATEST(clock_timestamp(), (SELECT max(created_at) FROM messages WHERE ticket_id = $1)),
-                 'queued', 0, $5)
-         RETURNING id`,
-        [
-          ticket.id,
-          rendered.subject.slice(0, 500),
-          redactedText,
-          JSON.stringify({ notification: notice.template, automatic: notice.automatic }),
-          messageId,
-        ],
-      );
-      threadMessageId = String(row.id);
-    }
-
     const payload: EmailPayload = {
       template: notice.template,
       subject: rendered.subject,
@@ -231,16 +189,20 @@ export class EmailNotifier implements TicketChangeListener, OnModuleInit {
       references,
       automatic: notice.automatic,
     };
-    await this.outbox.enqueue(manager, {
-      channel: 'email',
-      kind: notice.kind,
-      recipient,
-      payload: payload as unknown as Record<string, unknown>,
-      ticketId: ticket.id,
-      messageId: threadMessageId,
-      externalId: messageId,
-      messageQueued: true,
-    });
+    const { messageId: threadMessageId } = await this.outbox.enqueueWithThreadMessage(
+      manager,
+      {
+        channel: 'email',
+        kind: notice.kind,
+        recipient,
+        payload: payload as unknown as Record<string, unknown>,
+        ticketId: ticket.id,
+        externalId: messageId,
+      },
+      notice.threadMessage
+        ? { id: notice.threadMessage.id, subject: rendered.subject, meta: { notification: notice.template } }
+        : { subject: rendered.subject, bodyText: redactedText, meta: { notification: notice.template, automatic: notice.automatic } },
+    );
     this.counter.inc({ template: notice.template, outcome: 'queued' });
     this.logger.log(
       { ticketId: ticket.id, messageId: threadMessageId, template: notice.template },
@@ -249,23 +211,28 @@ export class EmailNotifier implements TicketChangeListener, OnModuleInit {
     return { queued: true };
   }
 
-  /** The citizen's email identities (following merges), newest first. */
-  private async emailIdentities(
-    manager: EntityManager,
-    citizenId: string,
-  ): Promise<Array<{ value: string; undeliverable: boolean }>> {
-    return manager.query(
+  /**
+   * The citizen's email identities (following merges, newest first), the ticket's details for the
+   * templates and its email thread (for In-Reply-To/References).
+   */
+  private async ticketMailInfo(manager: EntityManager, ticketId: string, citizenId: string): Promise<TicketMailInfo> {
+    const [info] = await manager.query<TicketMailInfo[]>(
       `WITH RECURSIVE chain(id, depth) AS (
-         SELECT id, 0 FROM citizens WHERE id = $1
+         SELECT id, 0 FROM citizens WHERE id = $2
          UNION ALL
          SELECT c.merged_into_id, chain.depth + 1 FROM citizens c JOIN chain ON c.id = chain.id
          WHERE c.merged_into_id IS NOT NULL AND chain.depth < 10
        )
-       SELECT ci.value, ci.undeliverable FROM citizen_identities ci
-       WHERE ci.citizen_id IN (SELECT id FROM chain) AND ci.kind = 'email'
-       ORDER BY ci.created_at DESC, ci.value`,
-      [citizenId],
+       SELECT t.public_token, t.created_at, c.name AS citizen_name, a.name AS area_name,
+              COALESCE((SELECT json_agg(json_build_object('direction', m.direction, 'external_id', m.external_id) ORDER BY m.id)
+                        FROM messages m WHERE m.ticket_id = t.id AND m.channel = 'email' AND m.external_id IS NOT NULL), '[]'::json) AS thread,
+              COALESCE((SELECT json_agg(json_build_object('value', ci.value, 'undeliverable', ci.undeliverable) ORDER BY ci.created_at DESC, ci.value)
+                        FROM citizen_identities ci WHERE ci.citizen_id IN (SELECT id FROM chain) AND ci.kind = 'email'), '[]'::json) AS emails
+       FROM tickets t LEFT JOIN citizens c ON c.id = t.citizen_id LEFT JOIN areas a ON a.id = t.area_id
+       WHERE t.id = $1`,
+      [ticketId, citizenId],
     );
+    return info;
   }
 
   /** At most MAIL_ACK_RATE_LIMIT acknowledgements per address per hour; concurrent ones take turns. */
