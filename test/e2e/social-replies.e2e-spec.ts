@@ -183,6 +183,48 @@ describe('social replies: 24 h window, platform send, press-office handover', ()
     await expect(sender.send(payload)).resolves.toEqual({ externalId: expect.any(String) });
   });
 
+  it('the question of waiting_citizen and the answer of resolved go out through the platform like replies', async () => {
+    const ticket = await inbound(whatsappDelivery('5214441238888', 'Rosa', { type: 'text', text: { body: 'Banqueta rota frente a la escuela' } }, { phoneNumberId: 'PN-ST' }));
+    const { auth } = await t.user('agent');
+    const move = (body: Record<string, unknown>) => t.http().post(`/api/v1/tickets/${ticket.folio}/transitions`).set(auth).send(body).expect(200);
+    await move({ to: 'in_progress' }); // no public message: nothing for the platform
+    await move({ to: 'waiting_citizen', message: '¿Nos comparte el número exterior más cercano?' });
+    await move({ to: 'in_progress' });
+    await move({ to: 'resolved', message: 'Se reparó la banqueta el día de hoy.', notifyCitizen: false }); // the agent chose not to notify
+    await move({ to: 'in_progress' });
+    await move({ to: 'resolved', message: 'Quedó reparada la banqueta. Gracias por reportar.' });
+    const rows = await t.db.query(
+      `SELECT o.channel, o.kind, o.recipient, o.payload->>'text' AS text, m.delivery_state
+       FROM outbox o JOIN messages m ON m.id = o.message_id WHERE o.ticket_id = $1 ORDER BY o.id`,
+      [ticket.id],
+    );
+    expect(rows).toEqual([
+      { channel: 'whatsapp', kind: 'reply', recipient: '5214441238888', text: '¿Nos comparte el número exterior más cercano?', delivery_state: 'queued' },
+      { channel: 'whatsapp', kind: 'reply', recipient: '5214441238888', text: 'Quedó reparada la banqueta. Gracias por reportar.', delivery_state: 'queued' },
+    ]);
+    await t.app.get(OutboxWorker).runOnce();
+    const sent = fake.received(`/${fake.graphVersion}/PN-ST/messages`).map((c) => (c.body as { text: { body: string } }).text.body);
+    expect(sent).toEqual(['¿Nos comparte el número exterior más cercano?', 'Quedó reparada la banqueta. Gracias por reportar.']);
+  });
+
+  it('on networks without a way back (x, tiktok, facebook, youtube) replies and status answers are handed to the press office', async () => {
+    const press = await t.user('press');
+    const res = await t.http().post('/api/v1/intake/forwarded').set(press.auth).field('network', 'x').field('authorHandle', '@vecina_slp').field('text', 'Llevan tres días sin recoger la basura en la colonia').expect(201);
+    const ticket = (await t.db.getRepository(Ticket).findOneBy({ folio: res.body.folio }))!;
+    const { auth } = await t.user('agent');
+    const reply = await t.http().post(`/api/v1/tickets/${ticket.folio}/replies`).set(auth).send({ body: 'Ya se programó la recolección.' }).expect(201);
+    await t.http().post(`/api/v1/tickets/${ticket.folio}/transitions`).set(auth).send({ to: 'in_progress' }).expect(200);
+    await t.http().post(`/api/v1/tickets/${ticket.folio}/transitions`).set(auth).send({ to: 'resolved', message: 'Se recogió la basura esta mañana.' }).expect(200);
+    const manual = await t.http().get('/api/v1/intake/manual-replies').set(press.auth).expect(200);
+    const mine = manual.body.filter((i: { folio: string }) => i.folio === ticket.folio);
+    expect(mine.map((i: { text: string; reason: string }) => [i.text, i.reason])).toEqual([
+      ['Ya se programó la recolección.', 'la red no permite responder desde el sistema'],
+      ['Se recogió la basura esta mañana.', 'la red no permite responder desde el sistema'],
+    ]);
+    expect((await messageRow(reply.body.id)).delivery_state).toBeNull();
+    expect(await t.db.query(`SELECT count(*)::int AS n FROM outbox WHERE ticket_id = $1`, [ticket.id])).toEqual([{ n: 0 }]);
+  });
+
   it('a reply on a forwarded (non-webhook) ticket is handed to the press office', async () => {
     const press = await t.user('press');
     const res = await t.http().post('/api/v1/intake/forwarded').set(press.auth).field('network', 'instagram').field('text', 'Comentario en una publicación').expect(201);

@@ -19,9 +19,12 @@ export interface SocialReplyQueue {
 export type ReplyDecision = { route: 'send'; payload: SocialReplyPayload } | { route: 'manual'; reason: string } | { route: 'none' };
 
 /**
- * Decides, inside the reply's transaction, whether an agent's public reply on a Messenger /
- * Instagram / WhatsApp / Telegram ticket goes out through the platform (within its window) or is
- * marked "needs manual reply" for the press office (SPEC §3.2).
+ * Decides, inside the reply's transaction, whether an agent's public reply — or the public message
+ * of a status change (the question of `waiting_citizen`, the answer of `resolved`) — on a
+ * Messenger / Instagram / WhatsApp / Telegram ticket goes out through the platform (within its
+ * window) or is marked "needs manual reply" for the press office (SPEC §3.2). On networks reached
+ * only through the press office (facebook, x, tiktok, youtube, or any forwarded ticket) it is
+ * always marked for them.
  */
 @Injectable()
 export class SocialReplyService implements OnModuleInit {
@@ -39,13 +42,21 @@ export class SocialReplyService implements OnModuleInit {
   }
 
   async onTicketChange(manager: EntityManager, change: TicketChange): Promise<void> {
-    if (change.type !== 'reply' || !change.notifyCitizen) return;
-    await this.handleReply(manager, change.ticket, change.message);
+    if (change.type === 'reply' && change.notifyCitizen) {
+      await this.handleReply(manager, change.ticket, change.message);
+    } else if (change.type === 'status_changed' && change.notifyCitizen && change.publicMessage) {
+      // the question of `waiting_citizen`, the answer of `resolved`: on these channels the citizen
+      // only hears it through the platform (or from the press office)
+      await this.handleReply(manager, change.ticket, change.publicMessage);
+    }
   }
 
   async handleReply(manager: EntityManager, ticket: Ticket, message: Message, now = new Date()): Promise<ReplyDecision> {
-    if (!isWebhookChannel(ticket.channel) || message.direction !== 'outbound' || !message.public) return { route: 'none' };
-    const decision = await this.decide(manager, ticket, ticket.channel, message, now);
+    if (message.direction !== 'outbound' || !message.public) return { route: 'none' };
+    let decision: ReplyDecision;
+    if (isWebhookChannel(ticket.channel)) decision = await this.decide(manager, ticket, ticket.channel, message, now);
+    else if (answeredOnlyByPress(ticket)) decision = { route: 'manual', reason: 'la red no permite responder desde el sistema' };
+    else return { route: 'none' };
     if (decision.route === 'manual') {
       await markManual(manager, message.id, decision.reason);
       await manager.insert(TicketEvent, { ticketId: ticket.id, type: 'manual_reply_needed', actorKind: 'system', data: { messageId: message.id, reason: decision.reason } });
@@ -87,6 +98,16 @@ export class SocialReplyService implements OnModuleInit {
       },
     };
   }
+}
+
+/**
+ * Networks the city has no webhook or send API for (the press office forwards what is posted
+ * there), and any ticket the press office forwarded that is not on a webhook channel: the way
+ * back to the citizen is the press office, by hand, on that network.
+ */
+const FORWARD_ONLY_CHANNELS: readonly string[] = ['facebook', 'x', 'tiktok', 'youtube'];
+function answeredOnlyByPress(ticket: Pick<Ticket, 'channel' | 'forwardedById'>): boolean {
+  return FORWARD_ONLY_CHANNELS.includes(ticket.channel) || !!ticket.forwardedById;
 }
 
 /** Marks an outbound message for the press office to answer by hand. */
