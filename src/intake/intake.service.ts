@@ -103,7 +103,8 @@ export class IntakeService {
           ticket = null;
         } else {
           outcome = 'appended';
-          if (decision === 'resume' || decision === 'reopen') {
+          // automatic mail on a thread is recorded, never taken as the citizen's answer
+          if (!inbound.automated && (decision === 'resume' || decision === 'reopen')) {
             await this.workflow.changeStatus(manager, ticket, {
               to: 'in_progress',
               actor: 'citizen',

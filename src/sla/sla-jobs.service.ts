@@ -28,6 +28,12 @@ const BATCH = 200;
  * Every `SLA_JOBS_INTERVAL_SECONDS` (0 = not scheduled; tests call the run methods), on instances
  * with BACKGROUND_WORKERS on.
  */
+/** no message from the citizen since the ticket was resolved (automatic mail does not count) */
+const NO_CITIZEN_REPLY_SINCE_RESOLVED = `NOT EXISTS (
+  SELECT 1 FROM messages m
+  WHERE m.ticket_id = t.id AND m.direction = 'inbound' AND m.created_at > t.resolved_at
+    AND (m.meta->>'automated') IS DISTINCT FROM 'true')`;
+
 @Injectable()
 export class SlaJobsService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(SlaJobsService.name);
@@ -135,12 +141,18 @@ export class SlaJobsService implements OnApplicationBootstrap, OnModuleDestroy {
     });
   }
 
-  /** Closes `resolved` tickets with no citizen reply for AUTO_CLOSE_DAYS. Returns how many. */
+  /**
+   * Closes `resolved` tickets with no citizen reply for AUTO_CLOSE_DAYS. Returns how many.
+   * Automatic mail recorded on the thread (an out-of-office answer to the "Atendido" email, a
+   * bounce) is not a reply: it changes no status (SPEC §3.1) and does not keep the ticket open.
+   */
   async autoClose(): Promise<number> {
     const now = this.clock.now();
     const cutoff = new Date(now.getTime() - this.config.autoCloseDays * DAY_MS);
     const ids: Array<{ id: string }> = await this.dataSource.query(
-      `SELECT id FROM tickets WHERE status = 'resolved' AND resolved_at <= $1 ORDER BY resolved_at, id LIMIT ${BATCH}`,
+      // only closable ones: a ticket kept open by a citizen's message must not fill every batch
+      `SELECT t.id FROM tickets t WHERE t.status = 'resolved' AND t.resolved_at <= $1 AND ${NO_CITIZEN_REPLY_SINCE_RESOLVED}
+       ORDER BY t.resolved_at, t.id LIMIT ${BATCH}`,
       [cutoff],
     );
     let closed = 0;
@@ -149,7 +161,7 @@ export class SlaJobsService implements OnApplicationBootstrap, OnModuleDestroy {
         const locked: unknown[] = await manager.query(
           `SELECT t.id FROM tickets t
            WHERE t.id = $1 AND t.status = 'resolved' AND t.resolved_at <= $2
-             AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.ticket_id = t.id AND m.direction = 'inbound' AND m.created_at > t.resolved_at)
+             AND ${NO_CITIZEN_REPLY_SINCE_RESOLVED}
            FOR UPDATE OF t SKIP LOCKED`,
           [id, cutoff],
         );

@@ -236,12 +236,25 @@ describe('email intake over IMAP (real Dovecot, real PostgreSQL)', () => {
     expect(r2.log.ticket_id).toBeNull();
   });
 
-  it('makes a ticket of list/bulk mail but never acknowledges it', async () => {
-    const r = await send({ from: 'vecinos@lista.example.mx', headers: { 'List-Id': '<vecinos.lista.example.mx>', Precedence: 'list' }, text: 'Reunión vecinal: bache en la esquina' });
-    expect(r.log.decision).toBe('created');
-    expect(r.log.acknowledged).toBe(false);
-    const [m] = await t.db.query(`SELECT meta FROM messages WHERE id = $1`, [r.log.message_id]);
-    expect(m.meta.automated).toBe(true);
+  it('makes no ticket of list/bulk mail (kept in the intake log), and records it on a thread it answers without a status change', async () => {
+    const before = await t.db.query(`SELECT count(*)::int AS n FROM tickets`);
+    const lists: Array<Record<string, string>> = [{ 'List-Id': '<vecinos.lista.example.mx>', Precedence: 'list' }, { Precedence: 'bulk' }, { Precedence: 'junk' }, { 'List-Unsubscribe': '<mailto:baja@boletin.example.mx>' }];
+    for (const headers of lists) {
+      const r = await send({ from: 'boletin@lista.example.mx', headers, text: 'Boletín semanal: ofertas y avisos' });
+      expect([r.log.decision, r.log.ticket_id, r.log.acknowledged]).toEqual(['automatic_unmatched', null, false]);
+    }
+    expect(await t.db.query(`SELECT count(*)::int AS n FROM tickets`)).toEqual(before);
+    expect(await t.db.query(`SELECT count(*)::int AS n FROM outbox WHERE recipient = 'boletin@lista.example.mx'`)).toEqual([{ n: 0 }]);
+
+    // a list relays a reply to one of our notifications on a resolved ticket: recorded, status kept
+    const { log } = await send({ from: 'vecina@correo.example.mx', text: 'Bache en la esquina de la escuela' });
+    await t.db.query(`UPDATE tickets SET status = 'resolved', resolved_at = now() WHERE id = $1`, [log.ticket_id]);
+    const ours = await ourMessage(log.ticket_id!);
+    const relayed = await send({ from: 'vecinos@lista.example.mx', inReplyTo: ours, subject: 'Re: Su reporte', headers: { 'List-Id': '<vecinos.lista.example.mx>' }, text: 'Mensaje reenviado por la lista' });
+    expect([relayed.log.decision, relayed.log.ticket_id]).toEqual(['auto_reply_recorded', log.ticket_id]);
+    expect((await ticket(log.ticket_id)).status).toBe('resolved');
+    const [m] = await t.db.query(`SELECT public, meta FROM messages WHERE id = $1`, [relayed.log.message_id]);
+    expect([m.public, m.meta.automated, m.meta.kind]).toEqual([false, true, 'bulk']);
   });
 
   it('logs a report from an address known to bounce as not acknowledged (the notifier\'s decision is recorded)', async () => {

@@ -91,6 +91,14 @@ describe('IntakeService (real PostgreSQL)', () => {
     expect(ev.actor.kind).toBe('citizen');
   });
 
+  it.each(['resolved', 'closed'])('records automatic mail on a %s ticket without moving it', async (status) => {
+    const first = await ticketIn(status, 1);
+    const r = await intake.receive(msg({ threadTicketId: first.ticketId, automated: true, text: 'Respuesta automática' }));
+    expect(r.outcome).toBe('appended');
+    const d = (await t.http().get(`/api/v1/tickets/${first.folio}`).set(agent)).body;
+    expect(d.status).toBe(status);
+  });
+
   it('reopens a closed ticket within the window', async () => {
     const first = await ticketIn('closed', 10);
     const r = await intake.receive(msg({ threadTicketId: first.ticketId }));

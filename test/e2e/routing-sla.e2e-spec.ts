@@ -216,7 +216,7 @@ describe('routing, service levels and duplicates (real PostgreSQL)', () => {
       const start = new Date(Date.now() + 60_000);
       now = start;
       await t.http().post(`/api/v1/tickets/${res.body.folio}/transitions`).set(agent).send({ to: 'resolved', message: 'Se visitó el domicilio.' }).expect(200);
-      // an automatic answer that did not move the status (e.g. an out-of-office reply)
+      // a message of the citizen that, for whatever reason, did not move the status
       await t.db.query(
         `INSERT INTO messages (ticket_id, direction, channel, body_text, created_at)
          SELECT id, 'inbound', 'email', 'respuesta', $2 FROM tickets WHERE folio = $1`,
@@ -226,6 +226,51 @@ describe('routing, service levels and duplicates (real PostgreSQL)', () => {
       await t.app.get(SlaJobsService).autoClose();
       const detail = await t.http().get(`/api/v1/tickets/${res.body.folio}`).set(agent).expect(200);
       expect(detail.body.status).toBe('resolved');
+    });
+
+    it('closes a resolved ticket whose only answer was automatic mail (an out-of-office reply, a bounce)', async () => {
+      const res = await capture({ subject: 'Poda', description: 'árbol sobre los cables' }).expect(201);
+      const start = new Date(Date.now() + 60_000);
+      now = start;
+      await t.http().post(`/api/v1/tickets/${res.body.folio}/transitions`).set(agent).send({ to: 'resolved', message: 'Se podó el árbol.' }).expect(200);
+      await t.db.query(
+        `INSERT INTO messages (ticket_id, direction, channel, body_text, public, meta, created_at)
+         SELECT id, 'inbound', 'email', 'Estoy fuera de la oficina', false, '{"automated": true, "kind": "auto_reply"}', $2 FROM tickets WHERE folio = $1`,
+        [res.body.folio, new Date(start.getTime() + 3_600_000)],
+      );
+      now = new Date(start.getTime() + 8 * DAY);
+      await t.app.get(SlaJobsService).autoClose();
+      const detail = await t.http().get(`/api/v1/tickets/${res.body.folio}`).set(agent).expect(200);
+      expect(detail.body.status).toBe('closed');
+    });
+
+    it('keeps closing when more than a batch of resolved tickets is held open by citizens\' messages', async () => {
+      const start = new Date(Date.now() + 60_000);
+      now = start;
+      const held = await capture({ subject: 'Fuga', description: 'fuga de agua' }).expect(201);
+      await t.http().post(`/api/v1/tickets/${held.body.folio}/transitions`).set(agent).send({ to: 'resolved', message: 'Se reparó la fuga.' }).expect(200);
+      // 250 copies of it, resolved earlier than the next one and each answered by its citizen
+      await t.db.query(
+        `WITH src AS (SELECT * FROM tickets WHERE folio = $1),
+         copies AS (
+           INSERT INTO tickets (folio, subject, description, status, priority, channel, public_token, status_changed_at, resolved_at, created_at)
+           SELECT 'SLP-2026-9' || lpad(g::text, 5, '0'), src.subject, src.description, 'resolved', src.priority, src.channel,
+                  'copy-' || g, src.status_changed_at, $2::timestamptz - make_interval(secs => g), src.created_at
+           FROM src, generate_series(1, 250) g
+           RETURNING id, resolved_at
+         )
+         INSERT INTO messages (ticket_id, direction, channel, body_text, created_at)
+         SELECT id, 'inbound', 'email', 'sigue igual', resolved_at + interval '1 hour' FROM copies`,
+        [held.body.folio, start],
+      );
+      const closable = await capture({ subject: 'Luminaria', description: 'luminaria apagada' }).expect(201);
+      now = new Date(start.getTime() + 60_000);
+      await t.http().post(`/api/v1/tickets/${closable.body.folio}/transitions`).set(agent).send({ to: 'resolved', message: 'Se cambió la lámpara.' }).expect(200);
+      now = new Date(start.getTime() + 30 * DAY);
+      await t.app.get(SlaJobsService).autoClose();
+      const status = async (folio: string) => (await t.db.query(`SELECT status FROM tickets WHERE folio = $1`, [folio]))[0].status;
+      expect(await status(closable.body.folio)).toBe('closed');
+      expect(await t.db.query(`SELECT count(*)::int AS n FROM tickets WHERE folio LIKE 'SLP-2026-9%' AND status = 'resolved'`)).toEqual([{ n: 250 }]);
     });
   });
 

@@ -112,15 +112,16 @@ export class EmailIntakeService {
       if (threadTicketId) threadReason = 'folio in the subject, sent by its citizen';
     }
 
-    if (kind === 'auto_reply') {
+    // auto-replies and list/bulk mail (SPEC §3.1: unsolicited automatic mail makes no ticket): on
+    // the thread they answer, without changing its status; otherwise only in the intake log
+    if (kind === 'auto_reply' || kind === 'bulk') {
       if (!threadTicketId) return { ...none, decision: 'automatic_unmatched', reason: mail.classification.reason };
-      const messageId = await this.recordAutomatic(manager, threadTicketId, mail, externalId, 'auto_reply');
-      await manager.insert(TicketEvent, { ticketId: threadTicketId, type: 'auto_reply_received', actorKind: 'system', data: { messageId } });
+      const messageId = await this.recordAutomatic(manager, threadTicketId, mail, externalId, kind);
+      await manager.insert(TicketEvent, { ticketId: threadTicketId, type: 'auto_reply_received', actorKind: 'system', data: { messageId, kind } });
       return { ...none, decision: 'auto_reply_recorded', reason: mail.classification.reason, ticketId: threadTicketId, messageId };
     }
 
-    const automated = kind === 'bulk';
-    let reason = automated ? `${mail.classification.reason}: not acknowledged` : threadReason || 'new report';
+    let reason = threadReason || 'new report';
     const result = await this.intake.receiveIn(manager, {
       channel: 'email',
       externalId,
@@ -131,7 +132,6 @@ export class EmailIntakeService {
       textNew: mail.textNew,
       attachments: mail.attachments,
       threadTicketId,
-      automated,
       meta: { messageId: mail.messageId, ...(mail.references.length ? { references: mail.references.slice(0, 20) } : {}) },
       deferDuplicateSearch: true,
     }, { deduplicated: true });
@@ -139,7 +139,7 @@ export class EmailIntakeService {
     const acknowledged = result.acknowledgement?.queued === true;
     const skipped = result.acknowledgement?.queued === false ? result.acknowledgement.reason : undefined;
     if (skipped === 'rate_limited') reason = 'new report; acknowledgement rate limit reached for this sender';
-    else if (skipped && !automated) reason = `${reason}; not acknowledged (${skipped})`;
+    else if (skipped) reason = `${reason}; not acknowledged (${skipped})`;
     return { decision: result.outcome, reason, ticketId: result.ticketId, messageId: result.messageId, folio: result.folio, acknowledged, intake: result };
   }
 
@@ -170,8 +170,8 @@ export class EmailIntakeService {
     return rows.length ? String(rows[0].id) : null;
   }
 
-  /** A bounce or auto-reply goes on the ticket's thread as an internal entry: no status change, no acknowledgement. */
-  private async recordAutomatic(manager: EntityManager, ticketId: string, mail: ParsedInboundEmail, externalId: string, kind: 'bounce' | 'auto_reply') {
+  /** A bounce, auto-reply or list mail goes on the ticket's thread as an internal entry: no status change, no acknowledgement. */
+  private async recordAutomatic(manager: EntityManager, ticketId: string, mail: ParsedInboundEmail, externalId: string, kind: 'bounce' | 'auto_reply' | 'bulk') {
     const saved = await manager.save(
       Message,
       manager.create(Message, {
