@@ -85,8 +85,8 @@ describe('buildMonthlyReport', () => {
   });
 
   it('keeps only social networks and forwarded messages for the press scope', () => {
-    const r = build([ticket({ channel: 'whatsapp' }), ticket({ channel: 'x', forwarded: true }), ticket({ channel: 'phone' }), ticket({})], 'social');
-    expect(r.received.total).toBe(2);
+    const r = build([ticket({ channel: 'whatsapp' }), ticket({ channel: 'x', forwarded: true }), ticket({ channel: 'phone' }), ticket({ channel: 'other' }), ticket({})], 'social');
+    expect(r.received.total).toBe(2); // 'other' captured by an agent (a letter, say) is not social media
     expect(r.received.byOrigin).toEqual({ email: 0, social: 1, forwarded: 1, capture: 0 });
     expect(r.summary).toBe(
       'Durante marzo de 2026 se recibieron 2 reportes ciudadanos por redes sociales, de los cuales 1 fue reenviado por la Dirección de Comunicación Social. ' +

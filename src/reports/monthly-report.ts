@@ -1,4 +1,4 @@
-import { SOCIAL_CHANNELS, type TicketChannel } from '../tickets/ticket-channel';
+import { cameFromSocialMedia, type TicketChannel } from '../tickets/ticket-channel';
 import { OPEN_STATUSES, STATUS_LABELS, TICKET_STATUSES, type TicketStatus } from '../tickets/ticket-status';
 import { normalizeText } from '../routing/normalize-text';
 
@@ -86,7 +86,7 @@ export interface MonthlyReport {
 export function originOf(t: Pick<ReportTicket, 'channel' | 'forwarded'>): Origin {
   if (t.forwarded) return 'forwarded';
   if (t.channel === 'email') return 'email';
-  if ((SOCIAL_CHANNELS as readonly string[]).includes(t.channel)) return 'social';
+  if (cameFromSocialMedia(t)) return 'social';
   return 'capture';
 }
 

@@ -1,20 +1,24 @@
 import type { AuthenticatedUser } from '../auth/authenticated-user';
-import { SOCIAL_CHANNELS, type TicketChannel } from './ticket-channel';
+import { cameFromSocialMedia } from './ticket-channel';
 
-/** Press users read tickets that came from social channels or that they forwarded (SPEC §1). */
+/** Press users read tickets that came from social media: a social network's, or forwarded by the press office (SPEC §1). */
 export function canReadTicket(
   user: AuthenticatedUser,
   ticket: { channel: string; forwardedById: string | null },
 ): boolean {
   if (user.role !== 'press') return true;
-  return SOCIAL_CHANNELS.includes(ticket.channel as TicketChannel) || ticket.forwardedById === user.id;
+  return cameFromSocialMedia({ channel: ticket.channel, forwarded: ticket.forwardedById !== null });
 }
 
-/** Notes are internal: press users see only their own. Everyone else on staff sees all. */
+/**
+ * Press users see a ticket's public thread (SPEC §1) and their own notes; internal entries (other
+ * people's notes, recorded bounces and auto-replies) are for the rest of the staff.
+ */
 export function canSeeMessage(
   user: AuthenticatedUser,
-  message: { direction: string; authorUserId: string | null },
+  message: { direction: string; authorUserId: string | null; public: boolean },
 ): boolean {
   if (user.role !== 'press') return true;
-  return message.direction !== 'note' || message.authorUserId === user.id;
+  if (message.direction === 'note') return message.authorUserId === user.id;
+  return message.public;
 }

@@ -16,18 +16,16 @@ export const TICKET_CHANNELS = [
 ] as const;
 export type TicketChannel = (typeof TICKET_CHANNELS)[number];
 
-/** Channels the press office may read (SPEC §1: tickets that came from social channels). */
-export const SOCIAL_CHANNELS: readonly TicketChannel[] = [
-  'messenger',
-  'instagram',
-  'whatsapp',
-  'telegram',
-  'facebook',
-  'x',
-  'tiktok',
-  'youtube',
-  'other',
-];
+/**
+ * The social networks. A ticket came from social media (SPEC §1: what the press office reads, the
+ * "Redes sociales" of the monthly report) when it is on one of them or the press office forwarded
+ * it; `other` is not one: an agent also captures letters and the like on it.
+ */
+export const SOCIAL_CHANNELS: readonly TicketChannel[] = ['messenger', 'instagram', 'whatsapp', 'telegram', 'facebook', 'x', 'tiktok', 'youtube'];
+
+export function cameFromSocialMedia(ticket: { channel: string; forwarded: boolean }): boolean {
+  return ticket.forwarded || (SOCIAL_CHANNELS as readonly string[]).includes(ticket.channel);
+}
 
 /** Channels an agent may use when capturing a report by hand. */
 export const CAPTURE_CHANNELS: readonly TicketChannel[] = ['phone', 'walk_in', 'staff', 'email', 'other'];

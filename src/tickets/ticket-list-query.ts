@@ -35,7 +35,7 @@ export function buildTicketListQuery(
     return `$${params.length}`;
   };
 
-  if (viewer.role === 'press') where.push(`(t.channel = ANY(${p([...SOCIAL_CHANNELS])}) OR t.forwarded_by_id = ${p(viewer.id)})`);
+  if (viewer.role === 'press') where.push(`(t.channel = ANY(${p([...SOCIAL_CHANNELS])}) OR t.forwarded_by_id IS NOT NULL)`); // cameFromSocialMedia()
   if (query.status?.length) {
     const statuses = [...new Set(query.status)].filter((s) => (TICKET_STATUSES as readonly string[]).includes(s));
     where.push(`t.status IN (${quote(statuses)})`);

@@ -186,7 +186,7 @@ export class TicketsService implements OnApplicationBootstrap {
     if (!rows) throw notFound(`Ticket ${folio}`);
     const { ticket, merged, messages, events } = rows;
     const folioById = new Map([[ticket.id, ticket.folio], ...merged.map((m) => [m.id, m.folio] as [string, string])]);
-    const visible = messages.filter((m) => canSeeMessage(user, { direction: m.direction, authorUserId: m.author_user_id }));
+    const visible = messages.filter((m) => canSeeMessage(user, { direction: m.direction, authorUserId: m.author_user_id, public: m.public }));
     const isPress = user.role === 'press';
     const status = ticket.status;
     const dueDates = { firstResponse: ticket.first_response_due_at, resolution: ticket.resolution_due_at };

@@ -117,4 +117,23 @@ describe('press-office forwarding (POST /intake/forwarded, GET /intake/forwarded
     const b = await forward(press.auth).set('Idempotency-Key', 'fwd-retry-0001').expect(201);
     expect(b.body.folio).toBe(a.body.folio);
   });
+
+  it('press users read what any of them forwarded on "other", but not a report an agent captured on "other"', async () => {
+    const forwarded = await t.http().post('/api/v1/intake/forwarded').set(press.auth).field('network', 'other').field('text', 'Publicación en un foro vecinal: fuga de agua').expect(201);
+    const agent = (await t.user('agent')).auth;
+    const captured = await t
+      .http()
+      .post('/api/v1/tickets')
+      .set(agent)
+      .set('Idempotency-Key', `carta-${Date.now()}`)
+      .send({ channel: 'other', subject: 'Carta entregada en oficialía', description: 'Solicitud por escrito de poda de árbol', citizen: { name: 'Remitente' } })
+      .expect(201);
+    const colleague = (await t.user('press')).auth;
+    await t.http().get(`/api/v1/tickets/${forwarded.body.folio}`).set(colleague).expect(200);
+    await t.http().get(`/api/v1/tickets/${captured.body.folio}`).set(colleague).expect(404);
+    const list = await t.http().get('/api/v1/tickets?limit=100').set(colleague).expect(200);
+    const folios = list.body.items.map((i: { folio: string }) => i.folio);
+    expect(folios).toContain(forwarded.body.folio);
+    expect(folios).not.toContain(captured.body.folio);
+  });
 });
