@@ -10,6 +10,8 @@ export type TicketEventType =
   | 'message_received'
   | 'merged'
   | 'merged_from'
+  | 'unmerged'
+  | 'unmerged_from'
   | 'reopened'
   | 'linked'
   | 'replied';

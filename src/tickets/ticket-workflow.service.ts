@@ -138,6 +138,9 @@ export class TicketWorkflowService {
     if (opts.to === 'closed') ticket.closedAt = now;
     if (opts.to === 'rejected') ticket.rejectionReason = opts.reason?.slice(0, 500) ?? null;
     if (opts.to === 'new') ticket.rejectionReason = null;
+    // reversing the rejection of a merged duplicate undoes the merge: its own thread and replies again
+    const unmergedFrom = from === 'rejected' && opts.to === 'new' ? ticket.mergedIntoId : null;
+    if (unmergedFrom) ticket.mergedIntoId = null;
     if (from === 'closed' || (from === 'resolved' && opts.to === 'in_progress')) {
       ticket.reopenedCount += 1;
       ticket.closedAt = null;
@@ -169,6 +172,11 @@ export class TicketWorkflowService {
       reason: opts.reason ?? null,
       data: { label: STATUS_LABELS[opts.to], ...(publicMessage ? { messageId: publicMessage.id } : {}) },
     });
+    if (unmergedFrom) {
+      const [survivor] = await manager.query<Array<{ folio: string }>>(`SELECT folio FROM tickets WHERE id = $1`, [unmergedFrom]);
+      await manager.insert(TicketEvent, { ticketId: ticket.id, type: 'unmerged', actorUserId: opts.actorUserId, data: { fromFolio: survivor?.folio ?? null } });
+      await manager.insert(TicketEvent, { ticketId: unmergedFrom, type: 'unmerged_from', actorUserId: opts.actorUserId, data: { folio: ticket.folio } });
+    }
     await this.hooks.emit(manager, {
       type: 'status_changed',
       ticket,

@@ -169,6 +169,22 @@ describe('tickets API (real PostgreSQL)', () => {
     await t.http().post(`/api/v1/tickets/${a.body.folio}/merge`).set(supervisor).send({ intoFolio: b.body.folio }).expect(409);
   });
 
+  it('a supervisor reversing a merged duplicate (rejected → new) undoes the merge', async () => {
+    const a = await capture({ citizen: { name: 'Carla', email: 'carla@correo.mx' }, description: 'Fuga en la calle Hidalgo' }).expect(201);
+    const b = await capture({ citizen: { name: 'Dario', email: 'dario@correo.mx' }, description: 'Fuga en la calle Morelos, otra distinta' }).expect(201);
+    await t.http().post(`/api/v1/tickets/${b.body.folio}/merge`).set(supervisor).send({ intoFolio: a.body.folio }).expect(200);
+    const revived = await t.http().post(`/api/v1/tickets/${b.body.folio}/transitions`).set(supervisor).send({ to: 'new', reason: 'no era duplicado' }).expect(200);
+    expect([revived.body.status, revived.body.mergedInto, revived.body.rejectionReason]).toEqual(['new', null, null]);
+    expect(revived.body.events.map((e: { type: string }) => e.type)).toContain('unmerged');
+    const survivor = await t.http().get(`/api/v1/tickets/${a.body.folio}`).set(agent).expect(200);
+    expect(survivor.body.mergedTickets).toEqual([]);
+    expect(survivor.body.thread.map((m: { bodyText: string }) => m.bodyText)).not.toContain('Fuga en la calle Morelos, otra distinta');
+    expect(survivor.body.events.map((e: { type: string }) => e.type)).toContain('unmerged_from');
+    // it can be merged again, into something else this time
+    const c = await capture({ description: 'Fuga en Morelos' }).expect(201);
+    await t.http().post(`/api/v1/tickets/${b.body.folio}/merge`).set(supervisor).send({ intoFolio: c.body.folio }).expect(200);
+  });
+
   it('updates fields, recomputing area and due dates when the category changes', async () => {
     const { body } = await capture({}).expect(201);
     const res = await t
