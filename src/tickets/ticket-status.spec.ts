@@ -31,6 +31,14 @@ describe('ticket status transitions', () => {
     expect([...allowedTransitions(from)].sort()).toEqual([...ALLOWED[from]].sort());
   });
 
+  it('offers each actor only the transitions it may make', () => {
+    expect(allowedTransitions('closed', 'staff')).toEqual([]);
+    expect(allowedTransitions('closed', 'supervisor')).toEqual(['in_progress']);
+    expect(allowedTransitions('rejected', 'staff')).toEqual([]);
+    expect(allowedTransitions('rejected', 'supervisor')).toEqual(['new']);
+    expect([...allowedTransitions('in_progress', 'staff')].sort()).toEqual([...ALLOWED.in_progress].sort()); // rejected included: it only needs a reason
+  });
+
   it('has an es-MX label for every status', () => {
     expect(STATUS_LABELS).toEqual({
       new: 'Recibido',

@@ -50,8 +50,13 @@ export function isTicketStatus(value: unknown): value is TicketStatus {
   return typeof value === 'string' && (TICKET_STATUSES as readonly string[]).includes(value);
 }
 
-export function allowedTransitions(from: TicketStatus): readonly TicketStatus[] {
-  return TRANSITIONS[from];
+/** The table's transitions from a status; with `actor`, only those that actor may make (the ticket detail offers these). */
+export function allowedTransitions(from: TicketStatus, actor?: TransitionActor): readonly TicketStatus[] {
+  if (!actor) return TRANSITIONS[from];
+  return TRANSITIONS[from].filter((to) => {
+    const check = checkTransition(from, to, actor, 'x');
+    return check.ok || check.reason === 'reason_required';
+  });
 }
 
 export function canTransition(from: TicketStatus, to: TicketStatus): boolean {

@@ -18,6 +18,7 @@ import { TicketEvent } from './ticket-event.entity';
 import { TicketHooks } from './ticket-hooks';
 import { allowedTransitions, OPEN_STATUSES, STATUS_LABELS } from './ticket-status';
 import { Ticket } from './ticket.entity';
+import { SUPERVISOR_ROLES } from '../users/user-role';
 
 export interface NewTicketInput {
   subject: string;
@@ -197,7 +198,7 @@ export class TicketsService implements OnApplicationBootstrap {
       description: ticket.description,
       status,
       statusLabel: STATUS_LABELS[status],
-      allowedTransitions: isPress ? [] : allowedTransitions(status),
+      allowedTransitions: isPress ? [] : allowedTransitions(status, SUPERVISOR_ROLES.includes(user.role) ? 'supervisor' : 'staff'),
       priority: ticket.priority,
       channel: ticket.channel,
       category: ticket.category_id ? { id: ticket.category_id, code: ticket.category_code, name: ticket.category_name } : null,
