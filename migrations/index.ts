@@ -12,6 +12,7 @@ import { FolioSequences1764800000100 } from './1764800000100-FolioSequences';
 import { ThreadSearchSkipsAutomaticMail1764800000200 } from './1764800000200-ThreadSearchSkipsAutomaticMail';
 import { DuplicateSearchRecentWindow1764800000300 } from './1764800000300-DuplicateSearchRecentWindow';
 import { ThreadSearchVectorFromTrigger1764800000400 } from './1764800000400-ThreadSearchVectorFromTrigger';
+import { ThreadSearchPublicOnly1764800000500 } from './1764800000500-ThreadSearchPublicOnly';
 
 /** Every migration, in order. A new migration file must be added here (see CONTRIBUTING.md). */
 export const MIGRATIONS = [
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   ThreadSearchSkipsAutomaticMail1764800000200,
   DuplicateSearchRecentWindow1764800000300,
   ThreadSearchVectorFromTrigger1764800000400,
+  ThreadSearchPublicOnly1764800000500,
 ];

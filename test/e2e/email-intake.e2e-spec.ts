@@ -184,6 +184,9 @@ describe('email intake over IMAP (real Dovecot, real PostgreSQL)', () => {
     const [m] = await t.db.query(`SELECT public, meta FROM messages WHERE id = $1`, [auto.log.message_id]);
     expect(m.public).toBe(false);
     expect(m.meta.automated).toBe(true);
+    // an internal entry: not in the thread search
+    const [hit] = await t.db.query(`SELECT messages_search @@ to_tsquery('spanish', 'vacaciones') AS auto, messages_search @@ to_tsquery('spanish', 'semaforo') AS citizen FROM tickets WHERE id = $1`, [log.ticket_id]);
+    expect(hit).toEqual({ auto: false, citizen: true });
 
     const before = await t.db.query(`SELECT count(*)::int AS n FROM tickets`);
     const markers: Array<Record<string, string>> = [{ 'X-Autoreply': 'yes' }, { Precedence: 'auto_reply' }, { 'Auto-Submitted': 'auto-generated' }];

@@ -114,11 +114,16 @@ describe('attack suite: tokens, roles, IDOR, injection, XSS, body size, headers,
         .expect(201);
       phoneFolio = phone.body.folio;
       citizenId = phone.body.citizen.id;
+      // forwarded by another press user: press users read what came from social media, whoever forwarded it
+      const forwarder = await t.user('press');
       const social = await t
         .http()
-        .post('/api/v1/tickets')
-        .set(users.agent.auth)
-        .send({ subject: 'Basura', description: 'Reportado por redes', channel: 'other', citizen: { name: 'Beto Redes' } })
+        .post('/api/v1/intake/forwarded')
+        .set(forwarder.auth)
+        .field('network', 'facebook')
+        .field('authorName', 'Beto Redes')
+        .field('authorHandle', 'beto.redes')
+        .field('text', 'Reportado por redes: basura en la esquina')
         .expect(201);
       socialFolio = social.body.folio;
       await t.http().post(`/api/v1/tickets/${socialFolio}/notes`).set(users.agent.auth).send({ body: 'nota interna del agente' }).expect(201);
