@@ -30,6 +30,12 @@ describe('environment validation', () => {
     expect(() => loadAppConfig({ [name]: value })).toThrow(new RegExp(name));
   });
 
+  it('requires JWT_SECRET with a shared database (several instances must agree on it), not with the embedded one', () => {
+    expect(() => loadAppConfig({ DATABASE_URL: 'postgres://u@db/enlace' })).toThrow(/JWT_SECRET: required when DATABASE_URL is set/);
+    expect(loadAppConfig({ DATABASE_URL: 'postgres://u@db/enlace', JWT_SECRET: 'y'.repeat(40) }).jwtSecretGenerated).toBe(false);
+    expect(loadAppConfig({}).jwtSecretGenerated).toBe(true);
+  });
+
   it('reads typed values', () => {
     const cfg = loadAppConfig({
       PORT: '8080',

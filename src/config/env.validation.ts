@@ -231,6 +231,13 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
   if (env.TZ_CITY && !isValidTimeZone(env.TZ_CITY)) {
     throw new EnvironmentError(`Invalid environment configuration:\n  TZ_CITY: unknown time zone "${env.TZ_CITY}"`);
   }
+  if (env.DATABASE_URL && !env.JWT_SECRET) {
+    // on a shared database any number of instances may serve the API: a secret made up by each
+    // would reject the others' sessions (and every restart would log everyone out)
+    throw new EnvironmentError(
+      'Invalid environment configuration:\n  JWT_SECRET: required when DATABASE_URL is set (every instance must sign sessions with the same secret, at least 32 characters)',
+    );
+  }
   if (env.SMTP_HOST && !env.MAIL_FROM) {
     throw new EnvironmentError('Invalid environment configuration:\n  MAIL_FROM: required when SMTP_HOST is set (the sender of citizen emails)');
   }
