@@ -398,7 +398,7 @@ export class MailboxReader implements OnApplicationBootstrap, BeforeApplicationS
           if (isTransientError(err)) throw err;
           if (!savepoints) throw new PoisonMail(err);
           await manager.query('ROLLBACK TO SAVEPOINT mail');
-          await this.recordFailure(manager, item.source, item.raw, parsed, err);
+          await this.recordFailureSafely(manager, item.source, item.raw, parsed, err);
           run.outcomes.push('failed');
           run.decisions.push({ decision: 'failed', intake: null });
         }
@@ -407,8 +407,24 @@ export class MailboxReader implements OnApplicationBootstrap, BeforeApplicationS
     });
   }
 
+  /**
+   * recordFailure(), and should even that fail on what the mail holds, the record without the
+   * parsed fields: a poison mail must always end in the failed folder, never stop the mailbox.
+   */
+  private async recordFailureSafely(manager: EntityManager, source: MailSource | null, raw: Buffer | null, parsed: ParsedInboundEmail | null, err: unknown): Promise<void> {
+    await manager.query('SAVEPOINT failure');
+    try {
+      await this.recordFailure(manager, source, raw, parsed, err);
+      await manager.query('RELEASE SAVEPOINT failure');
+    } catch (recordErr) {
+      if (isTransientError(recordErr)) throw recordErr;
+      await manager.query('ROLLBACK TO SAVEPOINT failure');
+      await this.recordFailure(manager, source, raw, null, err);
+    }
+  }
+
   private async recordFailure(manager: EntityManager, source: MailSource | null, raw: Buffer | null, parsed: ParsedInboundEmail | null, err: unknown): Promise<void> {
-    const error = describe(err);
+    const error = describe(err).split(String.fromCharCode(0)).join('');
     this.logger.warn({ uid: source?.uid ?? null, err: error }, 'mail quarantined');
     await manager.query(
       `INSERT INTO intake_failures (channel, mailbox, uidvalidity, uid, external_id, from_address, subject, error, raw, raw_size)

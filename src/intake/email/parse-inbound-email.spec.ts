@@ -59,6 +59,13 @@ describe('parseInboundEmail', () => {
     expect(mail.attachments[0].omittedReason).toMatch(/tamaño máximo/);
   });
 
+  it('never takes a Message-ID or reference with a control character (a NUL cannot be stored): the raw hash is the id', async () => {
+    const raw = crlf(['From: a@b.mx', 'Subject: x', 'Message-ID: <ab\u0000cd@x.mx>', 'In-Reply-To: <r\u0001s@x.mx> <ok@x.mx>', '', 'texto']);
+    const mail = await parseInboundEmail(Buffer.from(raw, 'latin1'), { ownAddresses: [], attachmentMaxBytes: 1000 });
+    expect(mail.externalId).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(mail.references).toEqual(['<ok@x.mx>']);
+  });
+
   it('derives plain text from HTML-only mail and sanitises the HTML', async () => {
     const mail = await parseInboundEmail(
       crlf(['From: a@b.mx', 'Content-Type: text/html; charset=utf-8', '', '<div>Fuga de <b>agua</b><script>x()</script><img src="http://t.example/p.gif"><img src="cid:foto1"></div>']),

@@ -39,7 +39,9 @@ const clean = (s: string) => s.split(NUL).join('');
 
 export function messageIdsIn(value: string | string[] | undefined): string[] {
   const joined = Array.isArray(value) ? value.join(' ') : (value ?? '');
-  return joined.match(/<[^<>\s]{1,900}>/g) ?? [];
+  // no control characters (a NUL cannot be stored, and no real Message-ID has one)
+  // eslint-disable-next-line no-control-regex
+  return joined.match(/<[^<>\s\x00-\x1f\x7f]{1,900}>/g) ?? [];
 }
 
 const SANITIZE: sanitizeHtml.IOptions = {
