@@ -30,6 +30,12 @@ const REASON: Record<number, string> = {
 
 /** character_not_in_repertoire, untranslatable_character */
 const UNSTORABLE_TEXT = ['22021', '22P05'];
+/**
+ * string too long, numeric out of range, invalid date-time format, date-time out of range,
+ * invalid text representation (a malformed uuid or number): a value from the request the DTOs let
+ * through. A safety net: validation should catch each first, so these are also logged.
+ */
+const MALFORMED_VALUE = ['22001', '22003', '22007', '22008', '22P02'];
 
 function bodyParserMessage(cause: unknown): string | undefined {
   const c = cause as { type?: string } | undefined;
@@ -130,6 +136,10 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const sqlState = dbError?.driverError?.code ?? (typeof dbError?.severity === 'string' ? dbError.code : undefined);
     if (sqlState && UNSTORABLE_TEXT.includes(sqlState)) {
       return { statusCode: 400, error: REASON[400], message: 'The request contains characters that cannot be stored (e.g. NUL)', requestId };
+    }
+    if (sqlState && MALFORMED_VALUE.includes(sqlState)) {
+      this.logger.warn({ requestId, sqlState }, 'a malformed value reached the database; answered 400');
+      return { statusCode: 400, error: REASON[400], message: 'A value in the request is malformed or out of range', requestId };
     }
     return {
       statusCode: 500,

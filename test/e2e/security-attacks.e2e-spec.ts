@@ -230,6 +230,33 @@ describe('attack suite: tokens, roles, IDOR, injection, XSS, body size, headers,
     });
   });
 
+  describe('malformed values the database would refuse: 400 with the field, never 500', () => {
+    const cursorOf = (text: string) => Buffer.from(text, 'utf8').toString('base64url');
+    it.each([
+      ['week date', '/api/v1/tickets?from=2024-W05'],
+      ['ordinal date', '/api/v1/tickets?to=2024-123'],
+      ['basic-format date', '/api/v1/tickets?from=20240101'],
+      ['hour without minutes', '/api/v1/tickets?from=2024-01-01T10'],
+      ['30 February in a cursor', `/api/v1/tickets?cursor=${cursorOf('2024-02-30T00:00:00Z|1')}`],
+      ['an id beyond bigint in a cursor', `/api/v1/tickets?cursor=${cursorOf('2024-02-01T00:00:00Z|9999999999999999999')}`],
+      ['36 dashes as a user id', `/api/v1/tickets?assignee=${'-'.repeat(36)}`],
+      ['36 hex digits as a user id', `/api/v1/tickets?assignee=${'a'.repeat(36)}`],
+      ['week date in the access log', '/api/v1/personal-data/access-log?from=2024-W05'],
+      ['a paging id beyond any row', '/api/v1/intake/log?before=1e20'],
+    ])('%s', async (_what, url) => {
+      const res = await t.http().get(url).set(users.admin.auth);
+      expect([res.status, res.body.statusCode]).toEqual([400, 400]);
+    });
+
+    it('a forwarded post dated with a week date or a basic-format date', async () => {
+      for (const postedAt of ['2024-W05', '20240101', '2024-01-01T10']) {
+        const res = await t.http().post('/api/v1/intake/forwarded').set(users.press.auth).field('network', 'x').field('text', 'Bache').field('postedAt', postedAt);
+        expect([postedAt, res.status]).toEqual([postedAt, 400]);
+      }
+      await t.http().post('/api/v1/intake/forwarded').set(users.press.auth).field('network', 'x').field('text', 'Bache').field('postedAt', '2026-11-25T18:30:00-06:00').expect(201);
+    });
+  });
+
   describe('XSS and template strings in every text field: stored as data, returned verbatim as JSON', () => {
     it.each(XSS)('%s', async (evil) => {
       const created = await t

@@ -61,7 +61,7 @@ describe('parseInboundEmail', () => {
 
   it('never takes a Message-ID or reference with a control character (a NUL cannot be stored): the raw hash is the id', async () => {
     const raw = crlf(['From: a@b.mx', 'Subject: x', 'Message-ID: <ab\u0000cd@x.mx>', 'In-Reply-To: <r\u0001s@x.mx> <ok@x.mx>', '', 'texto']);
-    const mail = await parseInboundEmail(Buffer.from(raw, 'latin1'), { ownAddresses: [], attachmentMaxBytes: 1000 });
+    const mail = await parseInboundEmail(raw, opts);
     expect(mail.externalId).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(mail.references).toEqual(['<ok@x.mx>']);
   });

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUrl, Length, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, IsUrl, Length, Max, MaxLength, Min } from 'class-validator';
+import { IsDateTime } from '../../common/is-date-time';
 
 /** Networks the press office forwards from (SPEC §3.3); each is also the ticket's channel. */
 export const FORWARD_NETWORKS = ['facebook', 'instagram', 'x', 'tiktok', 'whatsapp', 'youtube', 'other'] as const;
@@ -30,7 +31,7 @@ export class ForwardMessageDto {
   text: string;
 
   @ApiPropertyOptional({ description: 'when it was posted (ISO 8601)' })
-  @Transform(trim) @IsOptional() @IsISO8601({ strict: true })
+  @Transform(trim) @IsOptional() @IsDateTime()
   postedAt?: string;
 
   @ApiPropertyOptional() @Transform(trim) @IsOptional() @IsString() @MaxLength(500)

@@ -4,7 +4,6 @@ import {
   ArrayMaxSize,
   IsArray,
   IsBoolean,
-  IsDateString,
   IsIn,
   IsInt,
   IsLatitude,
@@ -20,6 +19,7 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
+import { IsDateTime } from '../../common/is-date-time';
 import { CitizenContactDto } from '../../citizens/dto/citizen.dto';
 import { CAPTURE_CHANNELS, TICKET_CHANNELS, TICKET_PRIORITIES, type TicketChannel, type TicketPriority } from '../ticket-channel';
 import { TICKET_STATUSES, type TicketStatus } from '../ticket-status';
@@ -98,13 +98,13 @@ export class ListTicketsQuery {
   @ApiPropertyOptional() @IsOptional() @IsUUID() categoryId?: string;
   @ApiPropertyOptional({ description: 'comma-separated channels' }) @IsOptional() @Transform(csv) @IsArray() @IsIn(TICKET_CHANNELS, { each: true })
   channel?: TicketChannel[];
-  @ApiPropertyOptional({ description: 'user id, or "me", or "none"' }) @IsOptional() @Matches(/^(me|none|[0-9a-fA-F-]{36})$/) assignee?: string;
+  @ApiPropertyOptional({ description: 'user id, or "me", or "none"' }) @IsOptional() @Matches(/^(me|none|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i, { message: 'assignee must be a user id, "me" or "none"' }) assignee?: string;
   @ApiPropertyOptional({ enum: TICKET_PRIORITIES }) @IsOptional() @Transform(csv) @IsArray() @IsIn(TICKET_PRIORITIES, { each: true })
   priority?: TicketPriority[];
   @ApiPropertyOptional() @IsOptional() @Transform(bool) @IsBoolean() overdue?: boolean;
   @ApiPropertyOptional() @IsOptional() @IsUUID() citizenId?: string;
-  @ApiPropertyOptional({ description: 'created at or after (ISO 8601)' }) @IsOptional() @IsDateString() from?: string;
-  @ApiPropertyOptional({ description: 'created before (ISO 8601)' }) @IsOptional() @IsDateString() to?: string;
+  @ApiPropertyOptional({ description: 'created at or after (ISO 8601)' }) @IsOptional() @IsDateTime() from?: string;
+  @ApiPropertyOptional({ description: 'created before (ISO 8601)' }) @IsOptional() @IsDateTime() to?: string;
   @ApiPropertyOptional({ description: 'Spanish full-text search, accent-insensitive' })
   @IsOptional() @Transform(trim) @IsString() @MinLength(1) @MaxLength(200) q?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) cursor?: string;

@@ -10,6 +10,6 @@ export class ListFailuresQuery {
 export class ListIntakeLogQuery {
   @ApiPropertyOptional({ description: 'e.g. created, appended, duplicate, bounce_recorded, bounce_unmatched, automatic_unmatched, failed' })
   @IsOptional() @IsString() @MaxLength(30) decision?: string;
-  @ApiPropertyOptional({ description: 'only entries older than this id (paging)' }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) before?: number;
+  @ApiPropertyOptional({ description: 'only entries older than this id (paging)' }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(Number.MAX_SAFE_INTEGER) before?: number;
   @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
 }
