@@ -32,10 +32,10 @@ const REASON: Record<number, string> = {
 const UNSTORABLE_TEXT = ['22021', '22P05'];
 /**
  * string too long, numeric out of range, invalid date-time format, date-time out of range,
- * invalid text representation (a malformed uuid or number): a value from the request the DTOs let
+ * invalid text representation (a malformed uuid or number), a NOT NULL column given null: a value from the request the DTOs let
  * through. A safety net: validation should catch each first, so these are also logged.
  */
-const MALFORMED_VALUE = ['22001', '22003', '22007', '22008', '22P02'];
+const MALFORMED_VALUE = ['22001', '22003', '22007', '22008', '22P02', '23502'];
 
 function bodyParserMessage(cause: unknown): string | undefined {
   const c = cause as { type?: string } | undefined;

@@ -257,6 +257,38 @@ describe('attack suite: tokens, roles, IDOR, injection, XSS, body size, headers,
     });
   });
 
+  describe('null for a field that can be left out but not cleared: 400 naming it, never 500', () => {
+    it('on tickets, users, citizens, areas, categories and routing rules; fields that may be cleared still can', async () => {
+      const admin = users.admin.auth;
+      const ticket = await t.http().post('/api/v1/tickets').set(users.agent.auth).send({ subject: 'Poste caído', description: 'En la esquina', channel: 'phone', colonia: 'Centro', citizen: { name: 'Nulo', email: 'nulo@correo.mx' } }).expect(201);
+      const area = await t.http().post('/api/v1/areas').set(admin).send({ code: `nulos-${Date.now()}`, name: 'Área de pruebas', supervisorEmail: 'jefa@slp.gob.mx' }).expect(201);
+      const category = await t.http().post('/api/v1/categories').set(admin).send({ code: `nulo-${Date.now()}`, name: 'Categoría de pruebas', areaId: area.body.id }).expect(201);
+      const rule = await t.http().post('/api/v1/routing-rules').set(admin).send({ keyword: `nulidad${Date.now()}`, categoryId: category.body.id }).expect(201);
+      const user = await t.http().post('/api/v1/users').set(admin).send({ email: `nulo.${Date.now()}@slp.gob.mx`, name: 'Usuario Nulo', role: 'agent', password: 'Contrasena-larga-1' }).expect(201);
+      const attempts: Array<[string, Record<string, unknown>, string]> = [
+        [`/api/v1/tickets/${ticket.body.folio}`, { subject: null }, 'subject'],
+        [`/api/v1/tickets/${ticket.body.folio}`, { description: null }, 'description'],
+        [`/api/v1/tickets/${ticket.body.folio}`, { priority: null }, 'priority'],
+        [`/api/v1/tickets/${ticket.body.folio}`, { categoryId: null }, 'categoryId'],
+        [`/api/v1/tickets/${ticket.body.folio}`, { tags: null }, 'tags'],
+        [`/api/v1/users/${user.body.id}`, { name: null }, 'name'],
+        [`/api/v1/users/${user.body.id}`, { password: null }, 'password'],
+        [`/api/v1/citizens/${ticket.body.citizen.id}`, { name: null }, 'name'],
+        [`/api/v1/citizens/${ticket.body.citizen.id}`, { emails: null }, 'emails'],
+        [`/api/v1/areas/${area.body.id}`, { name: null }, 'name'],
+        [`/api/v1/categories/${category.body.id}`, { code: null }, 'code'],
+        [`/api/v1/routing-rules/${rule.body.id}`, { keyword: null }, 'keyword'],
+      ];
+      for (const [url, body, field] of attempts) {
+        const res = await t.http().patch(url).set(admin).send(body);
+        expect([url, field, res.status, res.body.details?.map((d: { field: string }) => d.field)]).toEqual([url, field, 400, [field]]);
+      }
+      const cleared = await t.http().patch(`/api/v1/tickets/${ticket.body.folio}`).set(admin).send({ colonia: null }).expect(200);
+      expect(cleared.body.location.colonia).toBeNull();
+      await t.http().patch(`/api/v1/areas/${area.body.id}`).set(admin).send({ supervisorEmail: null }).expect(200);
+    });
+  });
+
   describe('XSS and template strings in every text field: stored as data, returned verbatim as JSON', () => {
     it.each(XSS)('%s', async (evil) => {
       const created = await t

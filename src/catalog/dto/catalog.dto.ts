@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, IntersectionType, OmitType, PartialType, PickType } from '@nestjs/swagger';
 import { IsBoolean, IsEmail, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 
 export class CreateAreaDto {
@@ -7,7 +7,11 @@ export class CreateAreaDto {
   @ApiPropertyOptional() @IsOptional() @IsEmail() supervisorEmail?: string;
   @ApiPropertyOptional() @IsOptional() @IsBoolean() active?: boolean;
 }
-export class UpdateAreaDto extends PartialType(CreateAreaDto) {}
+/** code, name and active may be left out, not cleared (null is refused); supervisorEmail: null clears it */
+export class UpdateAreaDto extends IntersectionType(
+  PartialType(PickType(CreateAreaDto, ['code', 'name', 'active'] as const), { skipNullProperties: false }),
+  PartialType(OmitType(CreateAreaDto, ['code', 'name', 'active'] as const)),
+) {}
 
 export class CreateCategoryDto {
   @ApiProperty({ example: 'bache' }) @Matches(/^[a-z0-9-]{2,60}$/) code: string;
@@ -18,4 +22,8 @@ export class CreateCategoryDto {
   @ApiPropertyOptional() @IsOptional() @IsInt() @Min(1) @Max(3650) resolutionDays?: number;
   @ApiPropertyOptional() @IsOptional() @IsBoolean() active?: boolean;
 }
-export class UpdateCategoryDto extends PartialType(CreateCategoryDto) {}
+/** every field may be left out; only areaId may be cleared with null */
+export class UpdateCategoryDto extends IntersectionType(
+  PartialType(OmitType(CreateCategoryDto, ['areaId'] as const), { skipNullProperties: false }),
+  PartialType(PickType(CreateCategoryDto, ['areaId'] as const)),
+) {}

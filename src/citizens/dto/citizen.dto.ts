@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsOptionalButNotNull } from '../../common/is-optional-but-not-null';
 import { IDENTITY_KINDS, type IdentityKind } from '../identity-kind';
 
 export class CitizenContactDto {
@@ -9,11 +10,12 @@ export class CitizenContactDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(40) phone?: string;
 }
 
+/** fields may be left out, not sent as null (an empty list removes every email or phone) */
 export class UpdateCitizenDto {
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) name?: string;
-  @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @ArrayMaxSize(10) @IsString({ each: true }) @MaxLength(254, { each: true })
+  @ApiPropertyOptional() @IsOptionalButNotNull() @IsString() @MaxLength(200) name?: string;
+  @ApiPropertyOptional({ type: [String] }) @IsOptionalButNotNull() @IsArray() @ArrayMaxSize(10) @IsString({ each: true }) @MaxLength(254, { each: true })
   emails?: string[];
-  @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @ArrayMaxSize(10) @IsString({ each: true }) @MaxLength(40, { each: true })
+  @ApiPropertyOptional({ type: [String] }) @IsOptionalButNotNull() @IsArray() @ArrayMaxSize(10) @IsString({ each: true }) @MaxLength(40, { each: true })
   phones?: string[];
 }
 

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, IntersectionType, OmitType, PartialType, PickType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 
@@ -15,7 +15,11 @@ export class CreateRoutingRuleDto {
   @ApiPropertyOptional({ default: true }) @IsOptional() @IsBoolean() active?: boolean;
 }
 
-export class UpdateRoutingRuleDto extends PartialType(CreateRoutingRuleDto) {}
+/** every field may be left out; only categoryId may be cleared with null */
+export class UpdateRoutingRuleDto extends IntersectionType(
+  PartialType(OmitType(CreateRoutingRuleDto, ['categoryId'] as const), { skipNullProperties: false }),
+  PartialType(PickType(CreateRoutingRuleDto, ['categoryId'] as const)),
+) {}
 
 export class TryRoutingDto {
   @ApiProperty({ example: 'No hay luz en la calle, poste AP-10231' }) @IsString() @MinLength(1) @MaxLength(20000) text: string;

@@ -19,6 +19,7 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
+import { IsOptionalButNotNull } from '../../common/is-optional-but-not-null';
 import { IsDateTime } from '../../common/is-date-time';
 import { CitizenContactDto } from '../../citizens/dto/citizen.dto';
 import { CAPTURE_CHANNELS, TICKET_CHANNELS, TICKET_PRIORITIES, type TicketChannel, type TicketPriority } from '../ticket-channel';
@@ -30,16 +31,16 @@ const csv = ({ value }: { value: unknown }) =>
 const bool = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
 
 export class TicketFieldsDto {
-  @ApiPropertyOptional({ enum: TICKET_PRIORITIES }) @IsOptional() @IsIn(TICKET_PRIORITIES) priority?: TicketPriority;
-  @ApiPropertyOptional() @IsOptional() @IsUUID() categoryId?: string;
-  @ApiPropertyOptional() @IsOptional() @IsUUID() areaId?: string;
+  @ApiPropertyOptional({ enum: TICKET_PRIORITIES }) @IsOptionalButNotNull() @IsIn(TICKET_PRIORITIES) priority?: TicketPriority;
+  @ApiPropertyOptional() @IsOptionalButNotNull() @IsUUID() categoryId?: string;
+  @ApiPropertyOptional() @IsOptionalButNotNull() @IsUUID() areaId?: string;
   @ApiPropertyOptional() @IsOptional() @Transform(trim) @IsString() @MaxLength(500) address?: string;
   @ApiPropertyOptional() @IsOptional() @Transform(trim) @IsString() @MaxLength(160) colonia?: string;
   @ApiPropertyOptional() @IsOptional() @IsLatitude() latitude?: number;
   @ApiPropertyOptional() @IsOptional() @IsLongitude() longitude?: number;
   @ApiPropertyOptional({ description: 'Street-light pole id painted on the pole' })
   @IsOptional() @Matches(/^[A-Za-z0-9-]{1,40}$/) poleId?: string;
-  @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @ArrayMaxSize(20) @IsString({ each: true }) @MaxLength(40, { each: true })
+  @ApiPropertyOptional({ type: [String] }) @IsOptionalButNotNull() @IsArray() @ArrayMaxSize(20) @IsString({ each: true }) @MaxLength(40, { each: true })
   tags?: string[];
 }
 
@@ -53,8 +54,8 @@ export class CreateTicketDto extends TicketFieldsDto {
 }
 
 export class UpdateTicketDto extends TicketFieldsDto {
-  @ApiPropertyOptional() @IsOptional() @Transform(trim) @IsString() @MinLength(3) @MaxLength(300) subject?: string;
-  @ApiPropertyOptional() @IsOptional() @Transform(trim) @IsString() @IsNotEmpty() @MaxLength(20000) description?: string;
+  @ApiPropertyOptional() @IsOptionalButNotNull() @Transform(trim) @IsString() @MinLength(3) @MaxLength(300) subject?: string;
+  @ApiPropertyOptional() @IsOptionalButNotNull() @Transform(trim) @IsString() @IsNotEmpty() @MaxLength(20000) description?: string;
   @ApiPropertyOptional({ description: 'Optimistic check: refuse with 409 if the ticket changed since' })
   @IsOptional() @IsInt() @Min(1) expectedVersion?: number;
 }

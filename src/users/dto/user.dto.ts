@@ -1,5 +1,6 @@
-import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, IntersectionType, OmitType, PartialType, PickType } from '@nestjs/swagger';
 import { IsBoolean, IsEmail, IsIn, IsOptional, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
+import { IsOptionalButNotNull } from '../../common/is-optional-but-not-null';
 import { USER_ROLES, type UserRole } from '../user-role';
 
 export class CreateUserDto {
@@ -10,6 +11,10 @@ export class CreateUserDto {
   @ApiPropertyOptional() @IsOptional() @IsUUID() areaId?: string;
 }
 
-export class UpdateUserDto extends PartialType(CreateUserDto) {
-  @ApiPropertyOptional() @IsOptional() @IsBoolean() active?: boolean;
+/** every field may be left out; only areaId may be cleared with null */
+export class UpdateUserDto extends IntersectionType(
+  PartialType(OmitType(CreateUserDto, ['areaId'] as const), { skipNullProperties: false }),
+  PartialType(PickType(CreateUserDto, ['areaId'] as const)),
+) {
+  @ApiPropertyOptional() @IsOptionalButNotNull() @IsBoolean() active?: boolean;
 }
