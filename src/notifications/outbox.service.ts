@@ -181,6 +181,17 @@ export class OutboxService {
 
   /** Sent. Returns false when the claim was lost (lease expired and another worker took the row). */
   async markSent(row: OutboxRow, claimToken: string, externalId?: string): Promise<boolean> {
+    try {
+      return await this.markSentWith(row, claimToken, externalId);
+    } catch (err) {
+      // the platform's id is already another row's: the send happened all the same, and a row
+      // left queued would be sent again; record it without the id
+      if (externalId && (err as { driverError?: { code?: string } }).driverError?.code === '23505') return this.markSentWith(row, claimToken, undefined);
+      throw err;
+    }
+  }
+
+  private async markSentWith(row: OutboxRow, claimToken: string, externalId?: string): Promise<boolean> {
     return this.dataSource.transaction(async (manager) => {
       const updated: Array<{ message_id: string | null; external_id: string | null }> =
         await manager.query(

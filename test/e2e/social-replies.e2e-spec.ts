@@ -131,6 +131,29 @@ describe('social replies: 24 h window, platform send, press-office handover', ()
     expect(call.body).toEqual({ chat_id: '880001', text: 'Ya enviamos una cuadrilla.' });
   });
 
+  it('Telegram replies to two chats, numbered alike by Telegram, are each sent once and recorded', async () => {
+    const { auth } = await t.user('agent');
+    const folios: string[] = [];
+    for (const chat of [880101, 880102]) {
+      const ticket = await inbound(telegramUpdate(chat, { text: `Bache frente al número ${chat}` }), 'telegram');
+      await t.http().post(`/api/v1/tickets/${ticket.folio}/replies`).set(auth).send({ body: `Respuesta para ${chat}` }).expect(201);
+      folios.push(ticket.folio);
+    }
+    const worker = t.app.get(OutboxWorker);
+    await worker.runOnce();
+    await worker.runOnce();
+    const rows = await t.db.query(
+      `SELECT o.state, o.external_id FROM outbox o JOIN tickets t ON t.id = o.ticket_id WHERE t.folio = ANY($1) ORDER BY o.id`,
+      [folios],
+    );
+    expect(rows).toEqual([
+      { state: 'sent', external_id: '880101:1' },
+      { state: 'sent', external_id: '880102:1' },
+    ]);
+    const sent = fake.received(`/bot${fake.botToken}/sendMessage`).filter((c) => ['880101', '880102'].includes(String((c.body as { chat_id: string }).chat_id)));
+    expect(sent).toHaveLength(2);
+  });
+
   it('outside the 24 h window: nothing is queued, the press office sees it as "needs manual reply" and marks it done', async () => {
     const ticket = await inbound(messengerDelivery('PSID-R2', 'Fuga de agua', { page: 'PAGE-77' }));
     await t.db.query(`UPDATE messages SET created_at = now() - interval '25 hours' WHERE ticket_id = $1`, [ticket.id]);

@@ -24,6 +24,8 @@ export class FakePlatforms {
   private readonly overrides = new Map<string, Override>();
   private server!: Server;
   private sent = 0;
+  /** Telegram numbers messages per chat ("unique message identifier inside this chat") */
+  private readonly telegramSentPerChat = new Map<string, number>();
   url = '';
   readonly graphVersion = 'v21.0';
   readonly accessToken = 'EAAtestaccesstoken';
@@ -119,9 +121,10 @@ export class FakePlatforms {
       return this.serveFile(res, decodeURIComponent(u.pathname.split('/').pop()!.replace(/\.jpg$/, '')));
     }
     if (req.method === 'POST' && u.pathname === `${bot}sendMessage`) {
-      this.sent += 1;
       const b = body as { chat_id: number | string; text: string };
-      return json(200, { ok: true, result: { message_id: this.sent, chat: { id: b.chat_id, type: 'private' }, date: Math.floor(Date.now() / 1000), text: b.text } });
+      const messageId = (this.telegramSentPerChat.get(String(b.chat_id)) ?? 0) + 1;
+      this.telegramSentPerChat.set(String(b.chat_id), messageId);
+      return json(200, { ok: true, result: { message_id: messageId, chat: { id: b.chat_id, type: 'private' }, date: Math.floor(Date.now() / 1000), text: b.text } });
     }
     if (u.pathname.startsWith('/bot')) return json(401, { ok: false, error_code: 401, description: 'Unauthorized' });
     json(404, { error: 'not found' });

@@ -47,7 +47,10 @@ export class SocialReplySender {
     }
   }
 
-  private deliver(p: SocialReplyPayload): Promise<{ externalId: string | null }> {
-    return p.channel === 'telegram' ? this.telegram.sendText(p.recipientId, p.text) : this.graph.sendText(p.channel, p.businessId, p.recipientId, p.text);
+  private async deliver(p: SocialReplyPayload): Promise<{ externalId: string | null }> {
+    if (p.channel !== 'telegram') return this.graph.sendText(p.channel, p.businessId, p.recipientId, p.text);
+    // Telegram numbers messages per chat: the chat makes the id unique for the channel
+    const sent = await this.telegram.sendText(p.recipientId, p.text);
+    return { externalId: sent.externalId === null ? null : `${p.recipientId}:${sent.externalId}` };
   }
 }
