@@ -13,6 +13,7 @@ import {
 } from '../support/social-payloads';
 import { settleSocialQueue } from '../support/settle-social-queue';
 import { signMetaBody } from '../../src/intake/social/webhook-signature';
+import { IntakeService } from '../../src/intake/intake.service';
 
 describe('social webhooks: Meta (Messenger, Instagram, WhatsApp) and Telegram', () => {
   let t: TestApp;
@@ -393,6 +394,49 @@ describe('social webhooks: Meta (Messenger, Instagram, WhatsApp) and Telegram', 
   });
 
   // last: it blocks this client address for the rest of the minute
+  describe('hostile or broken items inside a valid delivery', () => {
+    it('control characters in ids, a date that is no date and an overlong username are made storable', async () => {
+      const telegram = telegramUpdate(880201, { text: 'Coladera sin tapa', date: 1e13, from: { id: 880201, is_bot: false, first_name: 'Nulo\u0000', username: 'u'.repeat(300) } });
+      await postTelegram(telegram).expect(200);
+      const messenger = messengerDelivery('PSID-NUL\u0000', 'Fuga en la banqueta', { mid: 'm_nul\u0000id' });
+      await postMeta(messenger).expect(200);
+      await settle();
+      const tg = await ticketOf('telegram', String(telegram.update_id));
+      expect(tg.body_text).toBe('Coladera sin tapa');
+      expect(Math.abs(new Date(tg.meta.platform.sentAt).getTime() - Date.now())).toBeLessThan(120_000);
+      const [identity] = await t.db.query(`SELECT handle, display_name FROM citizen_identities WHERE kind = 'telegram' AND value = '880201'`);
+      expect(identity.handle.length).toBeLessThanOrEqual(200);
+      expect(identity.display_name).not.toContain('\u0000');
+      expect((await ticketOf('messenger', 'm_nulid')).body_text).toBe('Fuga en la banqueta');
+      expect(await count(`SELECT count(*)::int AS n FROM social_events WHERE status <> 'done'`)).toBe(0);
+    });
+
+    it('a message that cannot be stored does not sink the others of its delivery', async () => {
+      const intake = t.app.get(IntakeService);
+      const original = intake.receiveIn.bind(intake);
+      const spy = jest.spyOn(intake, 'receiveIn').mockImplementation((manager, inbound, options) =>
+        inbound.externalId === 'm_poison' ? Promise.reject(new RangeError('Invalid time value')) : original(manager, inbound, options),
+      );
+      try {
+        const delivery = messengerDelivery('PSID-BATCH', 'Primero', { mid: 'm_first' });
+        const [entry] = delivery.entry;
+        entry.messaging.push(
+          { ...entry.messaging[0], message: { mid: 'm_poison', text: 'Segundo' } },
+          { ...entry.messaging[0], message: { mid: 'm_third', text: 'Tercero' } },
+        );
+        await postMeta(delivery).expect(200);
+        await settle();
+      } finally {
+        spy.mockRestore();
+      }
+      expect((await ticketOf('messenger', 'm_first')).body_text).toBe('Primero');
+      expect((await ticketOf('messenger', 'm_third')).body_text).toBe('Tercero');
+      expect(await ticketOf('messenger', 'm_poison')).toBeUndefined();
+      const [event] = await t.db.query(`SELECT status, attempts, result FROM social_events ORDER BY id DESC LIMIT 1`);
+      expect([event.status, event.attempts, event.result.outcomes.failed, event.result.failures[0].externalId]).toEqual(['done', 1, 1, 'm_poison']);
+    });
+  });
+
   describe('an address that keeps failing authentication', () => {
     it('gets 429 instead of another signature check', async () => {
       const statuses: number[] = [];

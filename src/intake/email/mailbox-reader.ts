@@ -12,6 +12,7 @@ import { ImapClientFactory } from './imap-client';
 import { parseInboundEmail, type ParsedInboundEmail } from './parse-inbound-email';
 import { ReaderLock } from './reader-lock';
 import { uidSet } from './uid-set';
+import { isTransientError, pgCode } from '../../database/transient-error';
 
 const STANDBY_RETRY_MS = 5000;
 const SHUTDOWN_GRACE_MS = 15_000;
@@ -48,14 +49,6 @@ export interface ReaderStatus {
   lastSyncAt: string | null;
   lastError: string | null;
   reconnects: number;
-}
-
-/** Postgres errors that mean "try again later", not "this mail is poison". */
-export function isTransientError(err: unknown): boolean {
-  const code = pgCode(err);
-  if (/^(08|53|57P|40)/.test(code)) return true;
-  const message = err instanceof Error ? err.message : String(err);
-  return /ECONNREFUSED|ECONNRESET|Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|DataSource is not initialized|Cannot use a pool after calling end/i.test(message);
 }
 
 /**
@@ -486,9 +479,4 @@ export function mailboxKey(imap: Pick<ImapConfig, 'user' | 'host' | 'port' | 'ma
 function describe(err: unknown): string {
   if (err instanceof Error) return `${err.name}: ${err.message}`.slice(0, 500);
   return String(err).slice(0, 500);
-}
-
-function pgCode(err: unknown): string {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : '';
 }

@@ -4,6 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { type ContactIdentity, normalizeIdentities } from '../../citizens/citizens.service';
 import { normalizePhone } from '../../citizens/normalize-contact';
 import { AppConfig } from '../../config/app-config';
+import { isTransientError } from '../../database/transient-error';
 import type { InboundAttachment, InboundMessage } from '../inbound-message';
 import { IntakeService } from '../intake.service';
 import { inspectMedia, isAllowedPlatformMime } from './media-check';
@@ -11,7 +12,7 @@ import { MetaGraphClient } from './meta-graph.client';
 import { parseMetaDelivery } from './parse-meta-delivery';
 import { parseTelegramUpdate } from './parse-telegram-update';
 import { MediaTooLargeError, PlatformError } from './platform-errors';
-import { MEDIA_LABELS, type MediaRef, type SocialItem } from './social-item';
+import { cleanItem, MEDIA_LABELS, type MediaRef, type SocialItem } from './social-item';
 import { TelegramClient } from './telegram.client';
 
 export interface ClaimedEvent {
@@ -59,11 +60,28 @@ export class SocialIntakeProcessor {
       ignored = r.ignored ? { [r.ignored]: 1 } : {};
     }
     const outcomes: Record<string, number> = {};
-    for (const item of items) {
-      const outcome = await this.handle(item, event.attempts);
+    const failures: Array<{ externalId: string; error: string }> = [];
+    for (const raw of items) {
+      const item = cleanItem(raw);
+      if (!item) {
+        ignored.invalid_item = (ignored.invalid_item ?? 0) + 1;
+        continue;
+      }
+      let outcome: string;
+      try {
+        outcome = await this.handle(item, event.attempts);
+      } catch (err) {
+        // the database or the platform is away: retry the whole event (what is done dedupes)
+        if (isTransientError(err) || (err instanceof PlatformError && err.retryable)) throw err;
+        // this message cannot be stored: the others of the delivery still are; the raw delivery stays in social_events
+        const error = err instanceof Error ? `${err.name}: ${err.message}`.slice(0, 300) : 'unknown error';
+        this.logger.error({ channel: item.channel, eventId: event.id, error }, 'social message could not be stored; the rest of the delivery goes on');
+        failures.push({ externalId: item.externalId.slice(0, 200), error });
+        outcome = 'failed';
+      }
       outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
     }
-    return { ignored, outcomes };
+    return { ignored, outcomes, ...(failures.length ? { failures } : {}) };
   }
 
   private async handle(item: SocialItem, attempts: number): Promise<string> {

@@ -61,3 +61,31 @@ export function describeItem(text: string, media: MediaRef[], location: SocialIt
   if (!text.trim()) for (const m of media) parts.push(`[${MEDIA_LABELS[m.kind]}${m.filename ? `: ${m.filename}` : ''}]`);
   return parts.join('\n') || '[mensaje sin texto]';
 }
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/g;
+const cleanId = (v: string, max: number) => v.replace(CONTROL, '').trim().slice(0, max);
+const cleanText = (v: string | null | undefined, max: number) => (v ? v.replace(CONTROL, ' ').trim().slice(0, max) || null : null);
+
+/**
+ * What a platform sent, made storable: no control characters in ids and names (a NUL cannot be
+ * stored), names and handles within their columns, a timestamp that is a real date. Null when the
+ * ids are left empty — such an item cannot be told apart from another and is ignored.
+ */
+export function cleanItem(item: SocialItem): SocialItem | null {
+  const externalId = cleanId(item.externalId, 998);
+  const userId = cleanId(item.userId, 300);
+  if (!externalId || !userId) return null;
+  return {
+    ...item,
+    externalId,
+    userId,
+    businessId: item.businessId === null ? null : cleanId(item.businessId, 300) || null,
+    name: cleanText(item.name, 200),
+    handle: cleanText(item.handle, 199),
+    timestamp: Number.isNaN(item.timestamp.getTime()) ? new Date() : item.timestamp,
+    location: item.location
+      ? { ...item.location, name: cleanText(item.location.name, 200), address: cleanText(item.location.address, 300) }
+      : null,
+  };
+}
