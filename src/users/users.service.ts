@@ -19,6 +19,13 @@ export class UsersService {
     private readonly sessions: UserSessionCache,
   ) {}
 
+  /** An area that does not exist is the request's mistake (400), not a foreign-key failure (500). */
+  private async checkArea(areaId: string | null | undefined): Promise<void> {
+    if (!areaId) return;
+    const [found] = await this.users.manager.query(`SELECT 1 FROM areas WHERE id = $1`, [areaId]);
+    if (!found) throw new DomainError('VALIDATION', 'Unknown area', [{ field: 'areaId', errors: ['unknown area'] }]);
+  }
+
   list() {
     return this.users.find({ select: PUBLIC_FIELDS, order: { name: 'ASC' } });
   }
@@ -34,6 +41,7 @@ export class UsersService {
     if (await this.users.exists({ where: { email } })) {
       throw new DomainError('CONFLICT', 'A user with this email already exists', [{ field: 'email', errors: ['already in use'] }]);
     }
+    await this.checkArea(dto.areaId);
     const saved = await this.users.save(
       this.users.create({
         email,
@@ -58,7 +66,10 @@ export class UsersService {
     }
     if (dto.name !== undefined) user.name = dto.name.trim();
     if (dto.role !== undefined) user.role = dto.role;
-    if (dto.areaId !== undefined) user.areaId = dto.areaId;
+    if (dto.areaId !== undefined) {
+      await this.checkArea(dto.areaId);
+      user.areaId = dto.areaId;
+    }
     if (dto.active !== undefined) user.active = dto.active;
     const patch: Partial<User> = {
       email: user.email,

@@ -283,6 +283,12 @@ describe('attack suite: tokens, roles, IDOR, injection, XSS, body size, headers,
         const res = await t.http().patch(url).set(admin).send(body);
         expect([url, field, res.status, res.body.details?.map((d: { field: string }) => d.field)]).toEqual([url, field, 400, [field]]);
       }
+      const unknownArea = '00000000-0000-4000-8000-000000000000';
+      await t.http().post('/api/v1/users').set(admin).send({ email: `sin.area.${Date.now()}@slp.gob.mx`, name: 'Sin Área', role: 'agent', password: 'Contrasena-larga-1', areaId: unknownArea }).expect(400);
+      await t.http().patch(`/api/v1/users/${user.body.id}`).set(admin).send({ areaId: unknownArea }).expect(400);
+      await t.http().patch(`/api/v1/users/${user.body.id}`).set(admin).send({ areaId: area.body.id }).expect(200);
+      const longHandle = await t.http().post('/api/v1/intake/forwarded').set(users.press.auth).field('network', 'tiktok').field('text', 'Video de un bache').field('authorHandle', 'h'.repeat(200)).expect(201);
+      expect(longHandle.body.folio).toBeDefined();
       const cleared = await t.http().patch(`/api/v1/tickets/${ticket.body.folio}`).set(admin).send({ colonia: null }).expect(200);
       expect(cleared.body.location.colonia).toBeNull();
       await t.http().patch(`/api/v1/areas/${area.body.id}`).set(admin).send({ supervisorEmail: null }).expect(200);

@@ -34,7 +34,8 @@ export class ForwardedIntakeService {
       const base = f.originalname.replace(/[/\\\p{Cc}]/gu, '_').replace(/\.[^.]*$/, '').trim().slice(0, 180) || `captura-${i + 1}`;
       attachments.push({ filename: `${base}.${check.ext}`, contentType: check.mime, size: f.buffer.length, content: f.buffer });
     }
-    const handle = dto.authorHandle?.replace(/^@+/, '').toLowerCase();
+    // within the identity's columns: handle varchar(200) with its "@", value varchar(320) with the network
+    const handle = dto.authorHandle?.replace(/^@+/, '').toLowerCase().slice(0, 199);
     const identities: ContactIdentity[] = handle ? [{ kind: 'handle', value: `${dto.network}:${handle}`, handle: `@${handle}`, displayName: dto.authorName ?? null }] : [];
     const result = await this.intake.receive({
       channel: dto.network,
