@@ -13,6 +13,7 @@ import { ThreadSearchSkipsAutomaticMail1764800000200 } from './1764800000200-Thr
 import { DuplicateSearchRecentWindow1764800000300 } from './1764800000300-DuplicateSearchRecentWindow';
 import { ThreadSearchVectorFromTrigger1764800000400 } from './1764800000400-ThreadSearchVectorFromTrigger';
 import { ThreadSearchPublicOnly1764800000500 } from './1764800000500-ThreadSearchPublicOnly';
+import { SocialEventProblemsIndex1764800000600 } from './1764800000600-SocialEventProblemsIndex';
 
 /** Every migration, in order. A new migration file must be added here (see CONTRIBUTING.md). */
 export const MIGRATIONS = [
@@ -31,4 +32,5 @@ export const MIGRATIONS = [
   DuplicateSearchRecentWindow1764800000300,
   ThreadSearchVectorFromTrigger1764800000400,
   ThreadSearchPublicOnly1764800000500,
+  SocialEventProblemsIndex1764800000600,
 ];

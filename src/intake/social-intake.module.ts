@@ -19,6 +19,7 @@ import { SocialEventQueue } from './social/social-event-queue.service';
 import { SocialIntakeProcessor } from './social/social-intake.processor';
 import { SocialWebhooksController } from './social/social-webhooks.controller';
 import { TelegramClient } from './social/telegram.client';
+import { SocialEventsAdminController } from './social/social-events-admin.controller';
 
 /** Social intake: Meta and Telegram webhooks, press-office forwarding, replies back through the platforms. */
 @Module({
@@ -33,7 +34,7 @@ import { TelegramClient } from './social/telegram.client';
       }),
     }),
   ],
-  controllers: [SocialWebhooksController, ForwardedIntakeController, ManualRepliesController],
+  controllers: [SocialWebhooksController, ForwardedIntakeController, ManualRepliesController, SocialEventsAdminController],
   providers: [
     MetaGraphClient,
     TelegramClient,

@@ -432,8 +432,24 @@ describe('social webhooks: Meta (Messenger, Instagram, WhatsApp) and Telegram', 
       expect((await ticketOf('messenger', 'm_first')).body_text).toBe('Primero');
       expect((await ticketOf('messenger', 'm_third')).body_text).toBe('Tercero');
       expect(await ticketOf('messenger', 'm_poison')).toBeUndefined();
-      const [event] = await t.db.query(`SELECT status, attempts, result FROM social_events ORDER BY id DESC LIMIT 1`);
+      const [event] = await t.db.query(`SELECT id, status, attempts, result FROM social_events ORDER BY id DESC LIMIT 1`);
       expect([event.status, event.attempts, event.result.outcomes.failed, event.result.failures[0].externalId]).toEqual(['done', 1, 1, 'm_poison']);
+
+      // the admin sees it, has it processed again once the cause is gone: the missing message goes in, nothing doubles
+      const admin = (await t.user('admin')).auth;
+      const problems = await t.http().get('/api/v1/intake/social-events/problems').set(admin).expect(200);
+      const mine = problems.body.find((p: { id: string }) => p.id === String(event.id));
+      expect(mine).toEqual(expect.objectContaining({ platform: 'meta', status: 'done', failures: [expect.objectContaining({ externalId: 'm_poison' })] }));
+      expect(JSON.stringify(problems.body)).not.toContain('Segundo'); // no bodies: personal data stays in the event
+      await t.http().post(`/api/v1/intake/social-events/${mine.id}/retry`).set((await t.user('agent')).auth).expect(403);
+      await t.http().post(`/api/v1/intake/social-events/${mine.id}/retry`).set(admin).expect(200);
+      await settle();
+      expect((await ticketOf('messenger', 'm_poison')).body_text).toBe('Segundo');
+      expect(await count(`SELECT count(*)::int AS n FROM messages WHERE channel = 'messenger' AND external_id IN ('m_first', 'm_poison', 'm_third')`)).toBe(3);
+      const after = await t.http().get('/api/v1/intake/social-events/problems').set(admin).expect(200);
+      expect(after.body.map((p: { id: string }) => p.id)).not.toContain(mine.id);
+      await t.http().post(`/api/v1/intake/social-events/${mine.id}/retry`).set(admin).expect(404); // nothing left to retry
+      await t.http().post('/api/v1/intake/social-events/abc/retry').set(admin).expect(404);
     });
   });
 

@@ -43,6 +43,8 @@ export const ROLE_MATRIX: Record<string, Allowed> = {
   'GET /api/v1/intake/failures': ADMIN,
   'POST /api/v1/intake/failures/{id}/retry': ADMIN,
   'GET /api/v1/intake/log': ADMIN,
+  'GET /api/v1/intake/social-events/problems': ADMIN,
+  'POST /api/v1/intake/social-events/{id}/retry': ADMIN,
   'POST /api/v1/tickets/{folio}/replies': STAFF,
   'GET /api/v1/public/tickets/{folio}': 'public',
   'GET /api/v1/routing-rules': SUP,

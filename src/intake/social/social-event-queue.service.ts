@@ -190,6 +190,45 @@ export class SocialEventQueue implements OnApplicationBootstrap, OnModuleDestroy
     }
   }
 
+  /** Deliveries that failed every retry, or were processed with messages that could not be stored; newest first, no bodies. */
+  async problems(before: number | null, limit: number) {
+    const rows: Array<{ id: string; platform: string; status: string; attempts: number; last_error: string | null; result: Record<string, unknown>; received_at: Date; processed_at: Date | null }> =
+      await this.dataSource.query(
+        `SELECT id, platform, status, attempts, last_error, result, received_at, processed_at FROM social_events
+         WHERE (status = 'failed' OR result ? 'failures') AND ($1::bigint IS NULL OR id < $1)
+         ORDER BY id DESC LIMIT $2`,
+        [before, limit],
+      );
+    return rows.map((r) => ({
+      id: String(r.id),
+      platform: r.platform,
+      status: r.status,
+      attempts: r.attempts,
+      lastError: r.last_error,
+      failures: (r.result.failures as unknown[] | undefined) ?? [],
+      outcomes: (r.result.outcomes as Record<string, number> | undefined) ?? {},
+      receivedAt: r.received_at,
+      processedAt: r.processed_at,
+    }));
+  }
+
+  /** Processes a failed (or partly failed) delivery again, from its stored raw body. False when there is no such problem. */
+  async retry(id: string): Promise<boolean> {
+    const updated: unknown[] = await this.dataSource.query(
+      // wrapped in a SELECT: TypeORM answers a bare UPDATE … RETURNING with [rows, count]
+      `WITH u AS (
+         UPDATE social_events SET status = 'pending', attempts = 0, next_attempt_at = now(), locked_until = NULL, last_error = NULL
+         WHERE id = $1 AND (status = 'failed' OR result ? 'failures') RETURNING id
+       ) SELECT id FROM u`,
+      [id],
+    );
+    if (updated.length) {
+      this.logger.log({ socialEventId: id }, 'social event queued again by an admin');
+      this.kick();
+    }
+    return updated.length > 0;
+  }
+
   private async claim(): Promise<ClaimedEvent[]> {
     const [rows] = await this.dataSource.query(
       `UPDATE social_events e SET locked_until = now() + interval '${LEASE}', attempts = e.attempts + 1
