@@ -88,7 +88,8 @@ export class CitizenStatusService {
       area: ticket.area,
       createdAt: ticket.created_at,
       statusChangedAt: ticket.status_changed_at,
-      resolvedAt: ticket.resolved_at,
+      // a reopened report is being worked on again: its earlier solution date would mislead
+      resolvedAt: ticket.status === 'resolved' || ticket.status === 'closed' ? ticket.resolved_at : null,
       closedAt: ticket.closed_at,
       messages: messages
         .map((m) => ({

@@ -13,7 +13,11 @@ export function formatDateEs(
     format = new Intl.DateTimeFormat('es-MX', { dateStyle: 'long', timeStyle: 'short', timeZone });
     formats.set(timeZone, format);
   }
-  return format
-    .format(d)
-    .replace(/\u202f/g, ' ');
+  return (
+    format
+      .format(d)
+      .replace(/\u202f/g, ' ')
+      // one o'clock is singular: "a la 1:30 p.m.", not "a las 1:30 p.m."
+      .replace(/ a las 1:/, ' a la 1:')
+  );
 }

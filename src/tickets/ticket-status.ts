@@ -24,13 +24,13 @@ export const STATUS_LABELS: Record<TicketStatus, string> = {
 };
 
 export const STATUS_MEANINGS: Record<TicketStatus, string> = {
-  new: 'Su reporte llegó y está por ser revisado.',
+  new: 'Recibimos su reporte; en breve será revisado.',
   assigned: 'Su reporte fue turnado al área responsable.',
   in_progress: 'El área responsable está atendiendo su reporte.',
-  waiting_citizen: 'Necesitamos información adicional de usted para continuar.',
+  waiting_citizen: 'Necesitamos que nos proporcione información adicional para continuar.',
   resolved: 'El área responsable dio solución a su reporte.',
-  closed: 'El reporte está cerrado.',
-  rejected: 'El reporte no procede (fuera de la competencia municipal, duplicado o improcedente).',
+  closed: 'Su reporte está cerrado.',
+  rejected: 'No es posible atender su reporte por el motivo indicado.',
 };
 
 const TRANSITIONS: Record<TicketStatus, readonly TicketStatus[]> = {

@@ -85,7 +85,7 @@ describe('citizen status page /seguimiento/{folio}?token=…', () => {
     expect(html).toContain(folio);
     expect(html).toContain('Bache profundo en Av. Himno Nacional');
     expect(html).toContain('En espera de información');
-    expect(html).toContain('Necesitamos información adicional de usted para continuar.');
+    expect(html).toContain('Necesitamos que nos proporcione información adicional para continuar.');
     expect(html).toMatch(/Fecha de recepción<\/dt><dd>\d{1,2} de [a-z]+ de \d{4}/);
     expect(html).toContain('Hay un bache muy profundo frente a la glorieta.');
     expect(html).not.toContain('texto citado'); // the citizen's new text, without the quoted history
@@ -120,7 +120,7 @@ describe('citizen status page /seguimiento/{folio}?token=…', () => {
       subject: 'Bache profundo en Av. Himno Nacional',
       status: 'waiting_citizen',
       statusLabel: 'En espera de información',
-      statusMeaning: 'Necesitamos información adicional de usted para continuar.',
+      statusMeaning: 'Necesitamos que nos proporcione información adicional para continuar.',
       rejectionReason: null,
     });
     expect(new Date(res.body.createdAt).getTime()).toBeGreaterThan(0);

@@ -192,7 +192,8 @@ describe('outbound email to citizens', () => {
       `[${folio}] Su reporte fue atendido: Luminaria apagada en Av. Venustiano Carranza`,
     );
     expect(mails[4].parsed.text).toContain('Cambiamos la lámpara del poste AP-10231.');
-    expect(mails[4].parsed.text).toContain('Si su reporte no quedó resuelto, responda este correo');
+    expect(mails[4].parsed.text).toContain('Si su reporte no quedó resuelto, responda a este correo');
+    expect(mails[4].parsed.text).toContain('Si no recibimos respuesta en 7 días, su reporte se cerrará.');
     expect(mails[4].parsed.inReplyTo).toBe('<respuesta.2@correo.mx>');
     expect(refs(mails[4])[0]).toBe('<raiz.1@correo.mx>');
     expect(refs(mails[4])).toContain('<respuesta.2@correo.mx>');
@@ -204,6 +205,7 @@ describe('outbound email to citizens', () => {
       `[${folio}] Su reporte fue cerrado: Luminaria apagada en Av. Venustiano Carranza`,
     );
     expect(mails[5].parsed.text).toContain('Gracias por ayudarnos a mejorar San Luis Potosí');
+    expect(mails[5].parsed.text).toContain('responda a este correo en los próximos 30 días y revisaremos su reporte; después de ese plazo, su respuesta abrirá un reporte nuevo.');
 
     for (const m of mails) {
       expect(header(m, 'auto-submitted')).toBe('auto-replied');

@@ -160,6 +160,8 @@ export class EmailNotifier implements TicketChangeListener, OnModuleInit {
       reason: notice.reason,
       receivedAt: formatDateEs(info.created_at, this.config.cityTimeZone) ?? '',
       automatic: notice.automatic,
+      autoCloseDays: this.config.autoCloseDays,
+      reopenWindowDays: this.config.reopenWindowDays,
     };
     let rendered;
     try {

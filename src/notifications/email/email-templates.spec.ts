@@ -27,6 +27,8 @@ describe('email templates (templates/email)', () => {
     reason: 'Fuera de la competencia municipal',
     receivedAt: '26 de noviembre de 2026 a las 10:08 a.m.',
     automatic: true,
+    autoCloseDays: 7,
+    reopenWindowDays: 30,
   };
   const decode = (html: string) =>
     html
@@ -70,7 +72,7 @@ describe('email templates (templates/email)', () => {
       subject: /^\[SLP-2026-000123\] Su reporte fue atendido/,
       body: [
         /Respuesta del área responsable/,
-        /Si su reporte no quedó resuelto, responda este correo/,
+        /Si su reporte no quedó resuelto, responda a este correo/,
       ],
       automatic: true,
     },

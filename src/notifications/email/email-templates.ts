@@ -39,6 +39,10 @@ export interface EmailTemplateContext {
   receivedAt: string;
   /** an automatic mail (not written by a person) */
   automatic: boolean;
+  /** AUTO_CLOSE_DAYS: a resolved report without an answer closes after this many days */
+  autoCloseDays: number;
+  /** REOPEN_WINDOW_DAYS: an answer within this many days reopens a closed report */
+  reopenWindowDays: number;
 }
 
 export interface RenderedEmail {
@@ -135,6 +139,8 @@ export class EmailTemplates {
       reason: 'Motivo',
       receivedAt: 'hoy',
       automatic: true,
+      autoCloseDays: 7,
+      reopenWindowDays: 30,
     };
     const empty: EmailTemplateContext = {
       ...full,
