@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { DomainError, DomainErrorCode } from './domain-error';
+import { isCitizenPage, renderPublicErrorPage } from './public-error-page';
 
 const STATUS_BY_CODE: Record<DomainErrorCode, number> = {
   NOT_FOUND: HttpStatus.NOT_FOUND,
@@ -78,6 +79,17 @@ export class HttpExceptionFilter implements ExceptionFilter {
       );
     }
     if (res.headersSent) return;
+    if (body.statusCode === 429 && !res.getHeader('Retry-After')) {
+      // @nestjs/throttler names its header after the limit (Retry-After-public): clients read Retry-After
+      const named = Object.keys(res.getHeaders()).find((h) => h.startsWith('retry-after-'));
+      if (named) res.setHeader('Retry-After', String(res.getHeader(named)));
+    }
+    if (isCitizenPage(req?.originalUrl ?? req?.url, req?.headers?.accept)) {
+      // a citizen in a browser: the same status, as a page in Spanish
+      res.status(body.statusCode).type('html').setHeader('Cache-Control', 'no-store');
+      res.send(renderPublicErrorPage(body.statusCode, requestId, '/aviso-de-privacidad'));
+      return;
+    }
     res.status(body.statusCode).json(body);
   }
 

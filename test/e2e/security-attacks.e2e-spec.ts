@@ -429,7 +429,19 @@ describe('attack suite: tokens, roles, IDOR, injection, XSS, body size, headers,
     it('rate-limits the public pages too', async () => {
       const ip = freshIp();
       for (let i = 0; i < 5; i++) await t.http().get('/aviso-de-privacidad').set('X-Forwarded-For', ip).expect(200);
-      await t.http().get('/aviso-de-privacidad').set('X-Forwarded-For', ip).expect(429);
+      const limited = await t.http().get('/aviso-de-privacidad').set('X-Forwarded-For', ip).expect(429);
+      // a citizen in a browser gets a page in Spanish, with the wait
+      expect(limited.headers['content-type']).toMatch(/^text\/html/);
+      expect(limited.text).toContain('Ha realizado demasiadas consultas en poco tiempo. Espere un minuto e inténtelo de nuevo.');
+      expect(limited.text).not.toMatch(/Too Many|Throttler/);
+      expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+      // a program asking for JSON still gets JSON
+      const json = await t.http().get('/aviso-de-privacidad').set('X-Forwarded-For', ip).set('Accept', 'application/json').expect(429);
+      expect(json.body.statusCode).toBe(429);
+      const ipTwo = freshIp();
+      for (let i = 0; i < 5; i++) await t.http().get(`/seguimiento/SLP-2026-999999`).set('X-Forwarded-For', ipTwo).expect(404);
+      const page = await t.http().get(`/seguimiento/SLP-2026-999999`).set('X-Forwarded-For', ipTwo).expect(429);
+      expect(page.text).toContain('Demasiadas consultas');
       await t.http().get('/api/v1/privacy-notice').set('X-Forwarded-For', freshIp()).expect(200);
     });
   });
