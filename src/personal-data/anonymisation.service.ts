@@ -48,6 +48,11 @@ export class AnonymisationService implements OnModuleInit {
     return result;
   }
 
+  /** The retention job anonymises inside its own transactions: it reports how many once they committed. */
+  countRetention(n: number): void {
+    if (n > 0) this.counter.inc({ trigger: 'retention' }, n);
+  }
+
   /** Inside the caller's transaction (the retention job batches several). */
   async anonymiseIn(manager: EntityManager, citizenId: string, opts: AnonymiseOptions): Promise<AnonymiseResult> {
     const citizen = await manager.findOne(Citizen, { where: { id: citizenId }, lock: { mode: 'pessimistic_write' } });

@@ -4,6 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { DomainError } from '../common/domain-error';
 import { AppConfig } from '../config/app-config';
 import { AnonymisationService } from './anonymisation.service';
+import { loadPersonalDataSubject } from './personal-data-subject';
 
 const LOCK_KEY = 'enlace:retention';
 const BATCH = 50;
@@ -59,18 +60,18 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
     return new Date(now.getTime() - this.config.retentionDays * 86_400_000);
   }
 
-  private async candidates(manager: EntityManager, cutoff: Date, limit: number): Promise<RetentionCandidate[]> {
+  private async candidates(manager: EntityManager, cutoff: Date, limit: number, skip: string[] = []): Promise<RetentionCandidate[]> {
     const rows: Array<{ id: string; tickets: number; folios: string[] | null; last_closed_at: Date | null }> = await manager.query(
       `SELECT c.id, count(t.id)::int AS tickets, array_remove(array_agg(t.folio ORDER BY t.id), NULL) AS folios,
               max(t.status_changed_at) AS last_closed_at
        FROM citizens c LEFT JOIN tickets t ON t.citizen_id = c.id
-       WHERE c.anonymised_at IS NULL AND c.merged_into_id IS NULL
+       WHERE c.anonymised_at IS NULL AND c.merged_into_id IS NULL AND NOT (c.id = ANY($3::uuid[]))
        GROUP BY c.id
        HAVING (count(t.id) > 0 AND bool_and(t.status IN ('closed', 'rejected') AND t.status_changed_at < $1))
            OR (count(t.id) = 0 AND min(c.created_at) < $1)
        ORDER BY max(t.status_changed_at) NULLS FIRST, c.id
        LIMIT $2`,
-      [cutoff, limit],
+      [cutoff, limit, skip],
     );
     return rows.map((r) => ({ citizenId: r.id, tickets: r.tickets, folios: r.folios ?? [], lastClosedAt: r.last_closed_at }));
   }
@@ -87,22 +88,62 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
     const cutoff = this.cutoff(now);
     const reason = `Plazo de conservación vencido (${this.config.retentionDays} días después del cierre)`;
     let anonymised = 0;
+    // citizens found not due after all (or failing) in this run: not picked again by the next batch
+    const passedOver: string[] = [];
     for (;;) {
       const batch = await this.dataSource.transaction(async (manager) => {
         const [{ locked }]: Array<{ locked: boolean }> = await manager.query(`SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS locked`, [LOCK_KEY]);
         if (!locked) return null;
-        const due = await this.candidates(manager, cutoff, BATCH);
-        for (const c of due) await this.anonymisation.anonymiseIn(manager, c.citizenId, { reason, actorUserId: null });
-        return due.length;
+        const due = await this.candidates(manager, cutoff, BATCH, passedOver);
+        let done = 0;
+        for (const c of due) {
+          // one citizen at a time: one that fails does not undo the others
+          await manager.query('SAVEPOINT citizen');
+          try {
+            if (await this.stillDue(manager, c.citizenId, cutoff)) {
+              await this.anonymisation.anonymiseIn(manager, c.citizenId, { reason, actorUserId: null });
+              done += 1;
+            } else {
+              passedOver.push(c.citizenId);
+            }
+            await manager.query('RELEASE SAVEPOINT citizen');
+          } catch (err) {
+            await manager.query('ROLLBACK TO SAVEPOINT citizen');
+            passedOver.push(c.citizenId);
+            this.logger.error({ citizenId: c.citizenId, err }, 'retention could not anonymise a citizen; the others go on');
+          }
+        }
+        return { picked: due.length, done };
       });
       if (batch === null) {
         this.logger.log({ anonymised }, 'retention run skipped: another instance holds the lock');
         return { anonymised, skipped: true };
       }
-      anonymised += batch;
-      if (batch < BATCH) break;
+      anonymised += batch.done;
+      this.anonymisation.countRetention(batch.done);
+      if (batch.picked < BATCH) break;
     }
-    this.logger.log({ anonymised }, 'retention run finished');
+    this.logger.log({ anonymised, passedOver: passedOver.length }, 'retention run finished');
     return { anonymised, skipped: false };
+  }
+
+  /**
+   * Locks the citizen — a new report on it, or a record merged into it, needs that lock too — and
+   * checks again that every report of it and of the records merged into it is closed or rejected
+   * since before the cutoff. The batch was chosen before the locks: an email may have arrived since.
+   */
+  private async stillDue(manager: EntityManager, citizenId: string, cutoff: Date): Promise<boolean> {
+    const [citizen]: Array<{ created_at: Date }> = await manager.query(
+      `SELECT created_at FROM citizens WHERE id = $1 AND anonymised_at IS NULL AND merged_into_id IS NULL FOR UPDATE`,
+      [citizenId],
+    );
+    if (!citizen) return false;
+    const subject = await loadPersonalDataSubject(manager, citizenId);
+    if (!subject.ticketIds.length) return new Date(citizen.created_at) < cutoff;
+    const [row]: Array<{ due: boolean }> = await manager.query(
+      `SELECT bool_and(status IN ('closed', 'rejected') AND status_changed_at < $2) AS due FROM tickets WHERE id = ANY($1)`,
+      [subject.ticketIds, cutoff],
+    );
+    return row.due === true;
   }
 }

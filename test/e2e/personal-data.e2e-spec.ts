@@ -2,6 +2,7 @@
 import { startTestApp, TestApp } from '../support/test-app';
 import { IntakeService } from '../../src/intake/intake.service';
 import { PersonalDataRegistry } from '../../src/personal-data/personal-data-registry';
+import { RetentionService } from '../../src/personal-data/retention.service';
 import { PLACEHOLDERS } from '../../src/personal-data/redact-identifiers';
 import { findTextInDatabase, listTables } from '../support/find-in-database';
 
@@ -353,6 +354,39 @@ describe('personal data: privacy notice, ARCO export and anonymisation, access t
       expect(await findTextInDatabase(t.db, 'retencion.nueva@correo-prueba.mx')).not.toEqual([]);
       const again = await t.http().get('/api/v1/personal-data/retention').set(admin.auth).expect(200);
       expect(again.body.citizens.map((c: { citizenId: string }) => c.citizenId)).not.toContain(old.citizenId);
+    });
+
+    it('checks each citizen again under its lock: a report that arrived after the batch was chosen keeps it, and the run goes on', async () => {
+      const late = await citizenWithHistory({ ...PERSON, name: 'Lucía Llegó Tarde', email: 'lucia.tarde@correo-prueba.mx', messengerId: '7712345000005', phone: '444 555 0505', handle: 'lucia_t' });
+      const closedLongAgo = await citizenWithHistory({ ...PERSON, name: 'Tomás Tiempo Vencido', email: 'tomas.vencido@correo-prueba.mx', messengerId: '7712345000007', phone: '444 555 0707', handle: 'tomas_v' });
+      for (const c of [late, closedLongAgo]) {
+        await t.http().post(`/api/v1/tickets/${c.folio}/transitions`).set(agent.auth).send({ to: 'resolved', message: 'Reparada' }).expect(200);
+        await t.http().post(`/api/v1/tickets/${c.folio}/transitions`).set(agent.auth).send({ to: 'closed' }).expect(200);
+        await t.db.query(`UPDATE tickets SET status_changed_at = now() - interval '40 days', closed_at = now() - interval '40 days' WHERE id = $1`, [c.ticketId]);
+      }
+      const retention = t.app.get(RetentionService);
+      // the batch is chosen now (both due) …
+      const stale = await (retention as unknown as { candidates: (...a: unknown[]) => Promise<unknown[]> }).candidates(t.db.manager, new Date(Date.now() - 30 * 86_400_000), 50);
+      // … then Lucía writes again before the batch reaches her
+      const fresh = await t
+        .http()
+        .post('/api/v1/tickets')
+        .set(agent.auth)
+        .send({ subject: 'Otra fuga', description: 'Ahora en la esquina de mi casa', channel: 'phone', citizen: { name: 'Lucía Llegó Tarde', email: 'lucia.tarde@correo-prueba.mx' } })
+        .expect(201);
+      expect(fresh.body.citizen.id).toBe(late.citizenId);
+      const spy = jest.spyOn(retention as unknown as { candidates: (...a: unknown[]) => Promise<unknown[]> }, 'candidates').mockResolvedValueOnce(stale);
+      try {
+        await t.http().post('/api/v1/personal-data/retention/run').set(admin.auth).expect(200);
+      } finally {
+        spy.mockRestore();
+      }
+      const [lucia] = await t.db.query(`SELECT name, anonymised_at FROM citizens WHERE id = $1`, [late.citizenId]);
+      expect(lucia).toEqual({ name: 'Lucía Llegó Tarde', anonymised_at: null });
+      const [open] = await t.db.query(`SELECT subject, description FROM tickets WHERE folio = $1`, [fresh.body.folio]);
+      expect(open).toEqual({ subject: 'Otra fuga', description: 'Ahora en la esquina de mi casa' });
+      const [tomas] = await t.db.query(`SELECT anonymised_at IS NOT NULL AS anonymised FROM citizens WHERE id = $1`, [closedLongAgo.citizenId]);
+      expect(tomas.anonymised).toBe(true);
     });
   });
 });
