@@ -36,6 +36,13 @@ describe('environment validation', () => {
     expect(loadAppConfig({}).jwtSecretGenerated).toBe(true);
   });
 
+  it('requires a failed folder when processed mail is moved out (a poison mail would be quarantined again on every pass)', () => {
+    const imap = { IMAP_HOST: 'imap.slp.gob.mx', IMAP_USER: 'atencion@slp.gob.mx', IMAP_PASSWORD: 'secreto' };
+    expect(() => loadAppConfig({ ...imap, IMAP_PROCESSED_MAILBOX: 'Procesados' })).toThrow(/IMAP_FAILED_MAILBOX: required when IMAP_PROCESSED_MAILBOX is set/);
+    expect(() => loadAppConfig({ ...imap, IMAP_PROCESSED_MAILBOX: 'Procesados', IMAP_FAILED_MAILBOX: 'Fallidos' })).not.toThrow();
+    expect(() => loadAppConfig({ ...imap })).not.toThrow();
+  });
+
   it('reads typed values', () => {
     const cfg = loadAppConfig({
       PORT: '8080',

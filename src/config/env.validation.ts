@@ -228,6 +228,13 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
   if (env.IMAP_HOST && (!env.IMAP_USER || !env.IMAP_PASSWORD)) {
     throw new EnvironmentError(`Invalid environment configuration:\n  IMAP_USER/IMAP_PASSWORD: required when IMAP_HOST is set`);
   }
+  if (env.IMAP_PROCESSED_MAILBOX && !env.IMAP_FAILED_MAILBOX) {
+    // processed mail leaves the folder, so it is read whole on every pass: a mail that cannot be
+    // processed must leave it too, or it is quarantined again every IMAP_RECONCILE_SECONDS
+    throw new EnvironmentError(
+      'Invalid environment configuration:\n  IMAP_FAILED_MAILBOX: required when IMAP_PROCESSED_MAILBOX is set (mail that cannot be processed must leave the folder as well)',
+    );
+  }
   if (env.TZ_CITY && !isValidTimeZone(env.TZ_CITY)) {
     throw new EnvironmentError(`Invalid environment configuration:\n  TZ_CITY: unknown time zone "${env.TZ_CITY}"`);
   }
