@@ -131,6 +131,17 @@ describe('social replies: 24 h window, platform send, press-office handover', ()
     expect(call.body).toEqual({ chat_id: '880001', text: 'Ya enviamos una cuadrilla.' });
   });
 
+  it('a reply already accepted by the platform is not sent again when its outbox row is retried (a worker died before recording it)', async () => {
+    const ticket = await inbound(telegramUpdate(880301, { text: 'Semáforo descompuesto' }), 'telegram');
+    const reply = await agentReply(ticket, 'Ya reportamos el semáforo a Tránsito.');
+    const payload = (await queuedPayload(reply.id))!;
+    const sentTo = () => fake.received(`/bot${fake.botToken}/sendMessage`).filter((c) => String((c.body as { chat_id: string }).chat_id) === '880301');
+    await expect(sender.send(payload)).resolves.toEqual({ externalId: '880301:1' });
+    // the outbox row was never marked sent: the next worker retries it
+    await expect(sender.send(payload)).resolves.toEqual({ externalId: '880301:1' });
+    expect(sentTo()).toHaveLength(1);
+  });
+
   it('Telegram replies to two chats, numbered alike by Telegram, are each sent once and recorded', async () => {
     const { auth } = await t.user('agent');
     const folios: string[] = [];

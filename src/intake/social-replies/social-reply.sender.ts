@@ -26,14 +26,19 @@ export class SocialReplySender {
 
   async send(payload: unknown): Promise<{ externalId?: string }> {
     if (!isSocialReplyPayload(payload)) throw new PlatformError('not a social reply payload', false);
+    // a platform has no Message-ID to drop a repeat: if an earlier attempt got through (and only
+    // its outbox bookkeeping failed), do not send it again
+    const [already]: Array<{ platform_message_id: string | null }> = await this.dataSource.query(
+      `SELECT meta->>'platformMessageId' AS platform_message_id FROM messages WHERE id = $1 AND delivery_state = 'sent'`,
+      [payload.messageId],
+    );
+    if (already) {
+      this.logger.warn({ channel: payload.channel, messageId: payload.messageId }, 'platform reply was already sent; not sending it again');
+      return already.platform_message_id ? { externalId: already.platform_message_id } : {};
+    }
+    let externalId: string | null;
     try {
-      const { externalId } = await this.deliver(payload);
-      await this.dataSource.query(
-        `UPDATE messages SET delivery_state = 'sent', delivery_error = NULL, meta = meta || $2::jsonb WHERE id = $1`,
-        [payload.messageId, JSON.stringify({ platformMessageId: externalId })],
-      );
-      this.logger.log({ channel: payload.channel, messageId: payload.messageId }, 'platform reply sent');
-      return externalId ? { externalId } : {};
+      ({ externalId } = await this.deliver(payload));
     } catch (err) {
       if (err instanceof PlatformError && err.windowClosed) {
         await this.dataSource.transaction(async (manager) => {
@@ -45,6 +50,17 @@ export class SocialReplySender {
       await this.dataSource.query(`UPDATE messages SET delivery_error = $2 WHERE id = $1`, [payload.messageId, (err as Error).message.slice(0, 500)]);
       throw err;
     }
+    // sent: from here on an error must not make the outbox send it again
+    try {
+      await this.dataSource.query(
+        `UPDATE messages SET delivery_state = 'sent', delivery_error = NULL, meta = meta || $2::jsonb WHERE id = $1`,
+        [payload.messageId, JSON.stringify({ platformMessageId: externalId })],
+      );
+    } catch (err) {
+      this.logger.error({ channel: payload.channel, messageId: payload.messageId, err }, 'platform reply sent, but its thread message could not be updated');
+    }
+    this.logger.log({ channel: payload.channel, messageId: payload.messageId }, 'platform reply sent');
+    return externalId ? { externalId } : {};
   }
 
   private async deliver(p: SocialReplyPayload): Promise<{ externalId: string | null }> {
