@@ -14,6 +14,7 @@ import {
 import { settleSocialQueue } from '../support/settle-social-queue';
 import { signMetaBody } from '../../src/intake/social/webhook-signature';
 import { IntakeService } from '../../src/intake/intake.service';
+import { SocialEventQueue } from '../../src/intake/social/social-event-queue.service';
 
 describe('social webhooks: Meta (Messenger, Instagram, WhatsApp) and Telegram', () => {
   let t: TestApp;
@@ -345,6 +346,24 @@ describe('social webhooks: Meta (Messenger, Instagram, WhatsApp) and Telegram', 
       );
       await settle();
       expect((await ticketOf('messenger', 'm_crash_1')).body_text).toBe('Quedó a medias');
+    });
+
+    it('an event whose lease ran out while it waited its turn is left to whoever holds it now, and a finished one is never reopened', async () => {
+      const worker: unknown = t.app.get(SocialEventQueue);
+      const queue = worker as { runOne(e: { id: string; platform: 'meta'; body: Buffer; attempts: number }): Promise<void> };
+      const { raw } = signed(messengerDelivery('PSID-302', 'Esperó su turno', { mid: 'm_lease_1' }));
+      const [row] = await t.db.query(
+        // claimed long ago by this worker; its lease expired while earlier events of the batch ran
+        `INSERT INTO social_events (platform, body, body_sha256, attempts, locked_until, next_attempt_at) VALUES ('meta', $1, md5($2) || md5($2), 1, now() - interval '1 second', now() + interval '1 hour') RETURNING id`,
+        [Buffer.from(raw), raw],
+      );
+      const event = { id: String(row.id), platform: 'meta' as const, body: Buffer.from(raw), attempts: 1 };
+      await queue.runOne(event);
+      expect(await ticketOf('messenger', 'm_lease_1')).toBeUndefined();
+      // another instance finished it meanwhile: a late failure of ours does not turn it back to pending
+      await t.db.query(`UPDATE social_events SET status = 'done', locked_until = now() + interval '5 minutes' WHERE id = $1`, [row.id]);
+      await queue.runOne(event);
+      expect(await t.db.query(`SELECT status FROM social_events WHERE id = $1`, [row.id])).toEqual([{ status: 'done' }]);
     });
 
     it('identical concurrent redeliveries are stored once and all answered 200', async () => {

@@ -245,10 +245,25 @@ export class SocialEventQueue implements OnApplicationBootstrap, OnModuleDestroy
   }
 
   private async runOne(event: ClaimedEvent): Promise<void> {
+    // the batch's lease was taken when it was claimed; events wait their turn behind slow ones
+    // (media downloads timing out): renew this one's, or leave it if it ran out meanwhile (another
+    // instance may have claimed it since)
+    const held: unknown[] = await this.dataSource.query(
+      `WITH renewed AS (
+         UPDATE social_events SET locked_until = now() + interval '${LEASE}'
+         WHERE id = $1 AND status = 'pending' AND locked_until > now() RETURNING id
+       ) SELECT id FROM renewed`,
+      [event.id],
+    );
+    if (!held.length) {
+      this.logger.warn({ socialEventId: event.id }, 'social event lease ran out before its turn; left to whoever holds it now');
+      return;
+    }
     try {
       const result = await this.processor.process(event);
       await this.dataSource.query(
-        `UPDATE social_events SET status = 'done', processed_at = now(), locked_until = NULL, last_error = NULL, result = $2 WHERE id = $1`,
+        // a row another instance finished meanwhile stays as it left it
+        `UPDATE social_events SET status = 'done', processed_at = now(), locked_until = NULL, last_error = NULL, result = $2 WHERE id = $1 AND status = 'pending'`,
         [event.id, JSON.stringify(result)],
       );
       this.processed.inc({ platform: event.platform, result: 'done' });
@@ -257,7 +272,7 @@ export class SocialEventQueue implements OnApplicationBootstrap, OnModuleDestroy
       const failed = event.attempts >= MAX_EVENT_ATTEMPTS;
       await this.dataSource.query(
         `UPDATE social_events SET status = $2, locked_until = NULL, last_error = $3,
-           next_attempt_at = now() + make_interval(secs => $4) WHERE id = $1`,
+           next_attempt_at = now() + make_interval(secs => $4) WHERE id = $1 AND status = 'pending'`,
         [event.id, failed ? 'failed' : 'pending', message, backoffSeconds(event.attempts)],
       );
       this.processed.inc({ platform: event.platform, result: failed ? 'failed' : 'retry' });
