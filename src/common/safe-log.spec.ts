@@ -25,4 +25,8 @@ describe('safeErrorSerializer', () => {
     expect(safeErrorSerializer('boom')).toEqual({ type: 'string' });
     expect(safeErrorSerializer(null)).toEqual({ type: 'object' });
   });
+  it('keeps an error name passed on its own, but not free text', () => {
+    expect(safeErrorSerializer('QueryFailedError')).toEqual({ type: 'QueryFailedError' });
+    expect(safeErrorSerializer('duplicate key (value)=(ana@correo.mx)')).toEqual({ type: 'string' });
+  });
 });

@@ -14,6 +14,8 @@ function isDriverError(err: Record<string, unknown>): boolean {
  * Kept: type, SQL state and constraint/table/column names, and the stack frames.
  */
 export function safeErrorSerializer(err: unknown): Record<string, unknown> {
+  // callers that pass only an error's name (`{ err: err.name }`, never its message) keep it
+  if (typeof err === 'string') return { type: /^[A-Z]\w{0,80}(Error|Exception)$/.test(err) ? err : 'string' };
   if (!err || typeof err !== 'object') return { type: typeof err };
   const e = err as Record<string, unknown> & { name?: string; message?: string; stack?: string };
   const driver = isDriverError(e) ? ((e.driverError as Record<string, unknown> | undefined) ?? e) : null;

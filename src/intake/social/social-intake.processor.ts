@@ -75,7 +75,7 @@ export class SocialIntakeProcessor {
         if (isTransientError(err) || (err instanceof PlatformError && err.retryable)) throw err;
         // this message cannot be stored: the others of the delivery still are; the raw delivery stays in social_events
         const error = err instanceof Error ? `${err.name}: ${err.message}`.slice(0, 300) : 'unknown error';
-        this.logger.error({ channel: item.channel, eventId: event.id, error }, 'social message could not be stored; the rest of the delivery goes on');
+        this.logger.error({ channel: item.channel, eventId: event.id, err }, 'social message could not be stored; the rest of the delivery goes on');
         failures.push({ externalId: item.externalId.slice(0, 200), error });
         outcome = 'failed';
       }
