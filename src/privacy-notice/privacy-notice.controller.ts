@@ -8,7 +8,7 @@ import { UpdatePrivacyNoticeDto } from './dto/privacy-notice.dto';
 import { PRIVACY_NOTICE_KINDS } from './privacy-notice.entity';
 import { PrivacyNoticeService } from './privacy-notice.service';
 
-/** The public page linked from every automatic email and social reply (outside /api/v1). */
+/** The public page linked from every automatic email and from the citizen's status page (outside /api/v1). */
 @ApiTags('privacy')
 @Controller('aviso-de-privacidad')
 export class PrivacyNoticePageController {

@@ -7,6 +7,7 @@ import { UpdatePrivacyNoticeDto } from './dto/privacy-notice.dto';
 import { privacyNoticeUrl } from './privacy-notice-url';
 import { PRIVACY_NOTICE_KINDS, PrivacyNotice, type PrivacyNoticeKind } from './privacy-notice.entity';
 import { renderPrivacyNoticePage } from './render-privacy-notice';
+import { formatDateEs } from '../notifications/format-date-es';
 
 @Injectable()
 export class PrivacyNoticeService {
@@ -34,7 +35,8 @@ export class PrivacyNoticeService {
 
   async page(): Promise<string> {
     const { simplificado, integral } = await this.get();
-    return renderPrivacyNoticePage(simplificado, integral);
+    const dated = (n: { title: string; body: string; updatedAt: Date }) => ({ ...n, updated: formatDateEs(n.updatedAt, this.config.cityTimeZone)?.replace(/ a las? .*$/, '') ?? null });
+    return renderPrivacyNoticePage(dated(simplificado), dated(integral));
   }
 
   async update(kind: string, dto: UpdatePrivacyNoticeDto, userId: string) {

@@ -1,6 +1,8 @@
 export interface NoticeText {
   title: string;
   body: string;
+  /** "Fecha de última actualización", already written in Spanish */
+  updated?: string | null;
 }
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -40,6 +42,8 @@ export function renderNoticeBody(body: string): string {
   return out.join('\n');
 }
 
+const updatedLine = (n: NoticeText) => (n.updated ? `<p><small>Fecha de última actualización: ${escapeHtml(n.updated)}</small></p>` : '');
+
 /** The public page: the short notice first, the full one below (anchor `#integral`). */
 export function renderPrivacyNoticePage(short: NoticeText, full: NoticeText): string {
   return `<!doctype html>
@@ -47,7 +51,7 @@ export function renderPrivacyNoticePage(short: NoticeText, full: NoticeText): st
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Aviso de privacidad · Enlace Ciudadano San Luis Potosí</title>
+<title>Aviso de privacidad · Atención Ciudadana · San Luis Potosí</title>
 <style>
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;line-height:1.55;color:#1f2933}
 h1{font-size:1.6rem}h2{font-size:1.3rem;margin-top:2.5rem;border-top:1px solid #d9e2ec;padding-top:1.5rem}h3{font-size:1.05rem;margin-top:1.5rem}
@@ -62,10 +66,12 @@ nav a{color:#0b5394}
 <section id="simplificado">
 <h2>${escapeHtml(short.title)}</h2>
 ${renderNoticeBody(short.body)}
+${updatedLine(short)}
 </section>
 <section id="integral">
 <h2>${escapeHtml(full.title)}</h2>
 ${renderNoticeBody(full.body)}
+${updatedLine(full)}
 </section>
 </main>
 </body>

@@ -85,6 +85,8 @@ describe('personal data: privacy notice, ARCO export and anonymisation, access t
       expect(res.text).toContain('Aviso de privacidad simplificado');
       expect(res.text).toContain('Aviso de privacidad integral');
       expect(res.text).toContain('Derechos ARCO');
+      // when each notice last changed, as a date in Spanish ("26 de noviembre de 2026")
+      expect(res.text).toMatch(/Fecha de última actualización: \d{1,2} de [a-z]+ de \d{4}<\/small>/);
       expect(res.headers['x-content-type-options']).toBe('nosniff');
       expect(res.headers['content-security-policy']).toMatch(/default-src 'self'/);
     });
