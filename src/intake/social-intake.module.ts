@@ -65,10 +65,10 @@ export class SocialIntakeModule implements OnModuleInit {
    */
   onModuleInit(): void {
     this.replies.setQueue({
-      enqueue: async (manager, payload) => {
+      enqueue: async (manager, payload, kind = 'reply') => {
         await this.outbox.enqueue(manager, {
           channel: payload.channel,
-          kind: 'reply',
+          kind,
           recipient: payload.recipientId,
           payload: { ...payload },
           ticketId: payload.ticketId,

@@ -75,10 +75,38 @@ describe('social replies: 24 h window, platform send, press-office handover', ()
     const [row] = await t.db.query(`SELECT channel, kind, recipient FROM outbox WHERE message_id = $1`, [res.body.id]);
     expect(row).toEqual(expect.objectContaining({ channel: 'whatsapp', kind: 'reply', recipient: '5214441239999' }));
     await expect(t.app.get(OutboxWorker).runOnce()).resolves.toBeGreaterThanOrEqual(1);
-    const [call] = fake.received(`/${fake.graphVersion}/PN-E2E/messages`);
+    const calls = fake.received(`/${fake.graphVersion}/PN-E2E/messages`);
+    // the citizen's acknowledgement with the folio, and the agent's reply (sent side by side)
+    const firstLines = calls.map((c) => (c.body as { text: { body: string } }).text.body.split('\n')[0]);
+    expect(firstLines.sort()).toEqual(['Mañana pasa la cuadrilla de Interapas.', `Recibimos su reporte. Su folio es ${ticket.folio}.`]);
+    const call = calls.find((c) => (c.body as { text: { body: string } }).text.body.startsWith('Mañana'))!;
     expect(call.body).toEqual(expect.objectContaining({ to: '5214441239999', text: { preview_url: false, body: 'Mañana pasa la cuadrilla de Interapas.' } }));
     const detail = await t.http().get(`/api/v1/tickets/${ticket.folio}`).set(auth).expect(200);
     expect(detail.body.thread.find((m: { id: string }) => m.id === res.body.id).delivery.state).toBe('sent');
+  });
+
+  it('a new ticket from a platform is acknowledged there with its folio, status link and privacy notice; the thread keeps it without the token', async () => {
+    const ticket = await inbound(whatsappDelivery('5214441237777', 'Marta', { type: 'text', text: { body: 'Alcantarilla sin tapa' } }, { phoneNumberId: 'PN-ACK' }));
+    const [row] = await t.db.query(`SELECT o.kind, o.payload->>'text' AS text, m.body_text, m.meta FROM outbox o JOIN messages m ON m.id = o.message_id WHERE o.ticket_id = $1`, [ticket.id]);
+    const [{ public_token: token }] = await t.db.query(`SELECT public_token FROM tickets WHERE id = $1`, [ticket.id]);
+    const statusUrl = `https://enlace.test/seguimiento/${ticket.folio}?token=${token}`;
+    expect(row.kind).toBe('acknowledgement');
+    expect(row.text).toBe(
+      `Recibimos su reporte. Su folio es ${ticket.folio}.\nConsulte su avance en: ${statusUrl}\nAviso de privacidad: https://enlace.test/aviso-de-privacidad\nAtención Ciudadana · H. Ayuntamiento de San Luis Potosí`,
+    );
+    expect(row.body_text).toContain(`Consulte su avance en: https://enlace.test/seguimiento/${ticket.folio}\n`);
+    expect(row.body_text).not.toContain(token);
+    expect(row.meta.automatic).toBe(true);
+    // a second message threads into the ticket: no second acknowledgement
+    await inbound(whatsappDelivery('5214441237777', 'Marta', { type: 'text', text: { body: 'Sigue sin tapa' } }, { phoneNumberId: 'PN-ACK' }));
+    expect(await t.db.query(`SELECT count(*)::int AS n FROM outbox WHERE ticket_id = $1`, [ticket.id])).toEqual([{ n: 1 }]);
+    // the office's template words are not in the thread search, and the citizen's page does not repeat them
+    const [hit] = await t.db.query(`SELECT messages_search @@ to_tsquery('spanish', 'consulte') AS ack FROM tickets WHERE id = $1`, [ticket.id]);
+    expect(hit.ack).toBe(false);
+    // a ticket the press office forwarded gets none: the city cannot write to that person
+    const press = await t.user('press');
+    const forwarded = await t.http().post('/api/v1/intake/forwarded').set(press.auth).field('network', 'instagram').field('text', 'Comentario sobre un bache').expect(201);
+    expect(await t.db.query(`SELECT count(*)::int AS n FROM outbox o JOIN tickets t ON t.id = o.ticket_id WHERE t.folio = $1`, [forwarded.body.folio])).toEqual([{ n: 0 }]);
   });
 
   it('WhatsApp inside the window: queued, then sent through the Graph API to the wa_id from the phone number id', async () => {
@@ -154,15 +182,19 @@ describe('social replies: 24 h window, platform send, press-office handover', ()
     await worker.runOnce();
     await worker.runOnce();
     const rows = await t.db.query(
-      `SELECT o.state, o.external_id FROM outbox o JOIN tickets t ON t.id = o.ticket_id WHERE t.folio = ANY($1) ORDER BY o.id`,
+      `SELECT o.kind, o.state, o.external_id FROM outbox o JOIN tickets t ON t.id = o.ticket_id WHERE t.folio = ANY($1) ORDER BY t.folio, o.id`,
       [folios],
     );
-    expect(rows).toEqual([
-      { state: 'sent', external_id: '880101:1' },
-      { state: 'sent', external_id: '880102:1' },
+    // each chat: the acknowledgement and the reply, numbered 1 and 2 by Telegram in whichever order they went out
+    expect(rows.map((r: { kind: string; state: string }) => [r.kind, r.state])).toEqual([
+      ['acknowledgement', 'sent'],
+      ['reply', 'sent'],
+      ['acknowledgement', 'sent'],
+      ['reply', 'sent'],
     ]);
+    expect(rows.map((r: { external_id: string }) => r.external_id).sort()).toEqual(['880101:1', '880101:2', '880102:1', '880102:2']);
     const sent = fake.received(`/bot${fake.botToken}/sendMessage`).filter((c) => ['880101', '880102'].includes(String((c.body as { chat_id: string }).chat_id)));
-    expect(sent).toHaveLength(2);
+    expect(sent).toHaveLength(4);
   });
 
   it('outside the 24 h window: nothing is queued, the press office sees it as "needs manual reply" and marks it done', async () => {
@@ -229,7 +261,7 @@ describe('social replies: 24 h window, platform send, press-office handover', ()
     await move({ to: 'resolved', message: 'Quedó reparada la banqueta. Gracias por reportar.' });
     const rows = await t.db.query(
       `SELECT o.channel, o.kind, o.recipient, o.payload->>'text' AS text, m.delivery_state
-       FROM outbox o JOIN messages m ON m.id = o.message_id WHERE o.ticket_id = $1 ORDER BY o.id`,
+       FROM outbox o JOIN messages m ON m.id = o.message_id WHERE o.ticket_id = $1 AND o.kind = 'reply' ORDER BY o.id`,
       [ticket.id],
     );
     expect(rows).toEqual([
@@ -238,7 +270,7 @@ describe('social replies: 24 h window, platform send, press-office handover', ()
     ]);
     await t.app.get(OutboxWorker).runOnce();
     const sent = fake.received(`/${fake.graphVersion}/PN-ST/messages`).map((c) => (c.body as { text: { body: string } }).text.body);
-    expect(sent).toEqual(['¿Nos comparte el número exterior más cercano?', 'Quedó reparada la banqueta. Gracias por reportar.']);
+    expect(sent.filter((text) => !text.startsWith('Recibimos su reporte.')).sort()).toEqual(['Quedó reparada la banqueta. Gracias por reportar.', '¿Nos comparte el número exterior más cercano?']);
   });
 
   it('on networks without a way back (x, tiktok, facebook, youtube) replies and status answers are handed to the press office', async () => {

@@ -171,7 +171,7 @@ describe('social webhooks: Meta (Messenger, Instagram, WhatsApp) and Telegram', 
       const a = await ticketOf('messenger', 'm_thr_1');
       const b = await ticketOf('messenger', 'm_thr_2');
       expect(b.folio).toBe(a.folio);
-      expect(await count(`SELECT count(*)::int AS n FROM messages WHERE ticket_id = $1`, [a.id])).toBe(2);
+      expect(await count(`SELECT count(*)::int AS n FROM messages WHERE ticket_id = $1 AND direction = 'inbound'`, [a.id])).toBe(2);
     });
 
     it('a message after the ticket was rejected opens a new ticket', async () => {
@@ -395,7 +395,7 @@ describe('social webhooks: Meta (Messenger, Instagram, WhatsApp) and Telegram', 
 
     it('300 concurrent deliveries with 20 % duplicates give exact ticket and message counts', async () => {
       const tickets0 = await count(`SELECT count(*)::int AS n FROM tickets`);
-      const messages0 = await count(`SELECT count(*)::int AS n FROM messages`);
+      const messages0 = await count(`SELECT count(*)::int AS n FROM messages WHERE direction = 'inbound'`);
       const unique = Array.from({ length: 240 }, (_, i) => {
         const sender = `PSID-LOAD-${i % 120}`; // 120 people, two messages each → 120 tickets, 240 messages
         return messengerDelivery(sender, `Reporte ${i}`, { mid: `m_load_${i}`, timestamp: Date.now() + i });
@@ -407,7 +407,9 @@ describe('social webhooks: Meta (Messenger, Instagram, WhatsApp) and Telegram', 
       expect(statuses.filter((s) => s !== 200)).toEqual([]);
       await settle(90_000);
       expect(await count(`SELECT count(*)::int AS n FROM tickets`)).toBe(tickets0 + 120);
-      expect(await count(`SELECT count(*)::int AS n FROM messages`)).toBe(messages0 + 240);
+      expect(await count(`SELECT count(*)::int AS n FROM messages WHERE direction = 'inbound'`)).toBe(messages0 + 240);
+      // and one acknowledgement with its folio per new ticket, no more
+      expect(await count(`SELECT count(*)::int AS n FROM messages m JOIN tickets t ON t.id = m.ticket_id WHERE m.direction = 'outbound' AND t.id IN (SELECT ticket_id FROM messages WHERE external_id LIKE 'm_load_%')`)).toBe(120);
       expect(await count(`SELECT count(DISTINCT t.id)::int AS n FROM messages m JOIN tickets t ON t.id = m.ticket_id WHERE m.external_id LIKE 'm_load_%'`)).toBe(120);
     }, 120_000);
   });

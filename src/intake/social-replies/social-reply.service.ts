@@ -1,5 +1,9 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { AppConfig } from '../../config/app-config';
+import { BRANDING } from '../../notifications/branding';
+import { privacyNoticeUrl } from '../../privacy-notice/privacy-notice-url';
+import { Message as MessageEntity } from '../../tickets/message.entity';
 import { TicketEvent } from '../../tickets/ticket-event.entity';
 import { type TicketChange, TicketHooks } from '../../tickets/ticket-hooks';
 import type { Message } from '../../tickets/message.entity';
@@ -13,7 +17,8 @@ import type { SocialReplyPayload } from './social-reply-payload';
  * the platform), wired in SocialIntakeModule; tests may put a recorder here.
  */
 export interface SocialReplyQueue {
-  enqueue(manager: EntityManager, payload: SocialReplyPayload): Promise<void>;
+  /** `kind`: the outbox kind — an agent's `reply` (the default) or the automatic `acknowledgement` */
+  enqueue(manager: EntityManager, payload: SocialReplyPayload, kind?: 'reply' | 'acknowledgement'): Promise<void>;
 }
 
 export type ReplyDecision = { route: 'send'; payload: SocialReplyPayload } | { route: 'manual'; reason: string } | { route: 'none' };
@@ -31,7 +36,10 @@ export class SocialReplyService implements OnModuleInit {
   private readonly logger = new Logger(SocialReplyService.name);
   private queue: SocialReplyQueue | null = null;
 
-  constructor(private readonly hooks: TicketHooks) {}
+  constructor(
+    private readonly hooks: TicketHooks,
+    private readonly config: AppConfig,
+  ) {}
 
   onModuleInit(): void {
     this.hooks.register({ onTicketChange: (manager, change) => this.onTicketChange(manager, change) });
@@ -42,7 +50,9 @@ export class SocialReplyService implements OnModuleInit {
   }
 
   async onTicketChange(manager: EntityManager, change: TicketChange): Promise<void> {
-    if (change.type === 'reply' && change.notifyCitizen) {
+    if (change.type === 'created') {
+      if (isWebhookChannel(change.ticket.channel) && !change.ticket.forwardedById && !change.automated) await this.acknowledge(manager, change.ticket);
+    } else if (change.type === 'reply' && change.notifyCitizen) {
       await this.handleReply(manager, change.ticket, change.message);
     } else if (change.type === 'status_changed' && change.notifyCitizen && change.publicMessage) {
       // the question of `waiting_citizen`, the answer of `resolved`: on these channels the citizen
@@ -51,10 +61,37 @@ export class SocialReplyService implements OnModuleInit {
     }
   }
 
-  async handleReply(manager: EntityManager, ticket: Ticket, message: Message, now = new Date()): Promise<ReplyDecision> {
+  /**
+   * The citizen who wrote on the platform gets their folio there, with the status link and the
+   * privacy notice (SPEC §7: linked from every automatic message), as email senders do. The thread
+   * keeps the text without the status link's token (press users read social threads).
+   */
+  private async acknowledge(manager: EntityManager, ticket: Ticket): Promise<void> {
+    const statusPage = `${this.config.publicBaseUrl}/seguimiento/${encodeURIComponent(ticket.folio)}`;
+    const statusUrl = `${statusPage}?token=${encodeURIComponent(ticket.publicToken)}`;
+    const text = (link: string) =>
+      `Recibimos su reporte. Su folio es ${ticket.folio}.\nConsulte su avance en: ${link}\nAviso de privacidad: ${privacyNoticeUrl(this.config.publicBaseUrl)}\n${BRANDING.office} · ${BRANDING.institution}`;
+    const message = await manager.save(
+      MessageEntity,
+      manager.create(MessageEntity, {
+        ticketId: ticket.id,
+        direction: 'outbound',
+        channel: ticket.channel,
+        bodyText: text(statusPage),
+        public: true,
+        meta: { automatic: true, notification: 'acknowledgement' },
+      }),
+    );
+    // an acknowledgement the platform cannot take is simply not sent (never a task for the press office)
+    const decision = await this.decide(manager, ticket, ticket.channel as WebhookChannel, message, new Date(), text(statusUrl));
+    if (decision.route === 'send') await this.queueSend(manager, message, decision.payload, new Date(), 'acknowledgement');
+  }
+
+  /** `text`: what is sent, when it differs from what the thread keeps (a link with its token). */
+  async handleReply(manager: EntityManager, ticket: Ticket, message: Message, now = new Date(), text?: string): Promise<ReplyDecision> {
     if (message.direction !== 'outbound' || !message.public) return { route: 'none' };
     let decision: ReplyDecision;
-    if (isWebhookChannel(ticket.channel)) decision = await this.decide(manager, ticket, ticket.channel, message, now);
+    if (isWebhookChannel(ticket.channel)) decision = await this.decide(manager, ticket, ticket.channel, message, now, text);
     else if (answeredOnlyByPress(ticket)) decision = { route: 'manual', reason: 'la red no permite responder desde el sistema' };
     else return { route: 'none' };
     if (decision.route === 'manual') {
@@ -62,16 +99,20 @@ export class SocialReplyService implements OnModuleInit {
       await manager.insert(TicketEvent, { ticketId: ticket.id, type: 'manual_reply_needed', actorKind: 'system', data: { messageId: message.id, reason: decision.reason } });
       this.logger.log({ ticketId: ticket.id, messageId: message.id }, 'platform reply handed to the press office');
     } else if (decision.route === 'send') {
-      await manager.query(`UPDATE messages SET delivery_state = 'queued', meta = meta || $2::jsonb WHERE id = $1`, [
-        message.id,
-        JSON.stringify({ socialReply: { channel: decision.payload.channel, queuedAt: now.toISOString() } }),
-      ]);
-      if (this.queue) await this.queue.enqueue(manager, decision.payload);
+      await this.queueSend(manager, message, decision.payload, now);
     }
     return decision;
   }
 
-  private async decide(manager: EntityManager, ticket: Ticket, channel: WebhookChannel, message: Message, now: Date): Promise<ReplyDecision> {
+  private async queueSend(manager: EntityManager, message: Message, payload: SocialReplyPayload, now: Date, kind: 'reply' | 'acknowledgement' = 'reply'): Promise<void> {
+    await manager.query(`UPDATE messages SET delivery_state = 'queued', meta = meta || $2::jsonb WHERE id = $1`, [
+      message.id,
+      JSON.stringify({ socialReply: { channel: payload.channel, queuedAt: now.toISOString() } }),
+    ]);
+    if (this.queue) await this.queue.enqueue(manager, payload, kind);
+  }
+
+  private async decide(manager: EntityManager, ticket: Ticket, channel: WebhookChannel, message: Message, now: Date, text?: string): Promise<ReplyDecision> {
     // the citizen's last message that came through the platform itself (not a press forward)
     const rows: Array<{ created_at: Date; meta: { platform?: { userId?: string; businessId?: string | null; sentAt?: string } } }> = await manager.query(
       `SELECT created_at, meta FROM messages
@@ -92,7 +133,7 @@ export class SocialReplyService implements OnModuleInit {
         channel,
         recipientId: channel === 'telegram' ? (platform.businessId ?? platform.userId) : platform.userId,
         businessId: channel === 'telegram' ? null : (platform.businessId ?? null),
-        text: message.bodyText,
+        text: text ?? message.bodyText,
         messageId: message.id,
         ticketId: ticket.id,
       },
