@@ -16,6 +16,20 @@ import { TicketHooks } from './ticket-hooks';
 import { checkTransition, STATUS_LABELS, type TicketStatus, type TransitionActor } from './ticket-status';
 import { Ticket } from './ticket.entity';
 import { TicketsService } from './tickets.service';
+import { createHash } from 'node:crypto';
+import { checkUploadContent } from '../common/detect-file-type';
+import { Attachment } from './attachment.entity';
+
+/** What staff may attach: photos and PDF documents (checked by content). */
+export const STAFF_ATTACHMENT_TYPES = ['image/jpeg', 'image/png', 'image/gif', 'image/webp', 'image/heic', 'image/heif', 'application/pdf'] as const;
+export const MAX_STAFF_FILES = 5;
+
+/** The part of multer's in-memory file this code uses. */
+export interface StaffUpload {
+  originalname: string;
+  size: number;
+  buffer: Buffer;
+}
 
 export interface StatusChangeOptions {
   to: TicketStatus;
@@ -188,6 +202,52 @@ export class TicketWorkflowService {
       actorUserId: opts.actorUserId,
     });
     this.logger.log({ ticketId: ticket.id, from, to: opts.to }, 'ticket status changed');
+  }
+
+  /**
+   * Files staff add to a ticket, as an internal note (never shown to the citizen or the press
+   * office). Each is checked by its content: images and PDF, no active content. All or nothing.
+   */
+  async attachFiles(folio: string, files: StaffUpload[], note: string | undefined, user: AuthenticatedUser) {
+    if (!files.length) throw new DomainError('VALIDATION', 'No files', [{ field: 'files', errors: ['at least one file is required'] }]);
+    const checked: Array<{ filename: string; contentType: string; content: Buffer }> = [];
+    for (const [i, f] of files.entries()) {
+      const check = await checkUploadContent(f.buffer, STAFF_ATTACHMENT_TYPES);
+      if (!check.ok) throw new DomainError('VALIDATION', 'File not accepted', [{ field: 'files', errors: [`${i + 1}: ${check.reason}`] }]);
+      const base = f.originalname.replace(/[/\\\p{Cc}]/gu, '_').replace(/\.[^.]*$/, '').trim().slice(0, 180) || `archivo-${i + 1}`;
+      checked.push({ filename: `${base}.${check.ext}`, contentType: check.mime!, content: f.buffer });
+    }
+    const message = await this.dataSource.transaction(async (manager) => {
+      const ticket = await this.tickets.lockByFolio(manager, folio);
+      const saved = await manager.save(
+        Message,
+        manager.create(Message, {
+          ticketId: ticket.id,
+          direction: 'note',
+          channel: 'staff',
+          authorUserId: user.id,
+          bodyText: note?.trim() || `${checked.length === 1 ? 'Archivo adjunto' : `${checked.length} archivos adjuntos`}`,
+          public: false,
+        }),
+      );
+      for (const f of checked) {
+        await manager.insert(Attachment, {
+          messageId: saved.id,
+          filename: f.filename,
+          contentType: f.contentType,
+          sizeBytes: String(f.content.length),
+          sha256: createHash('sha256').update(f.content).digest('hex'),
+          content: f.content,
+          omitted: false,
+          omittedReason: null,
+          inline: false,
+        });
+      }
+      await manager.insert(TicketEvent, { ticketId: ticket.id, type: 'note_added', actorUserId: user.id, data: { messageId: saved.id, attachments: checked.length } });
+      return saved;
+    });
+    this.logger.log({ messageId: message.id, files: checked.length }, 'files attached to a ticket');
+    return this.tickets.detail(folio, user);
   }
 
   async addNote(folio: string, body: string, user: AuthenticatedUser) {

@@ -1,5 +1,6 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Query, UploadedFiles, UseInterceptors } from '@nestjs/common';
+import { FilesInterceptor } from '@nestjs/platform-express';
+import { ApiBearerAuth, ApiConsumes, ApiHeader, ApiTags } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import { AuthenticatedUser, CurrentUser } from '../auth/authenticated-user';
 import { Roles } from '../auth/roles.decorator';
@@ -8,9 +9,9 @@ import { IntakeService } from '../intake/intake.service';
 import { AccessRecorder, AccessTrail } from '../personal-data/access-recorder';
 import { citizenOfTicket, RecordPersonalDataAccess } from '../personal-data/record-personal-data-access';
 import { ALL_ROLES, STAFF_ROLES, SUPERVISOR_ROLES } from '../users/user-role';
-import { AssignDto, CreateTicketDto, ListTicketsQuery, MergeTicketDto, NoteDto, ReplyDto, TransitionDto, UpdateTicketDto } from './dto/ticket.dto';
+import { AssignDto, AttachFilesDto, CreateTicketDto, ListTicketsQuery, MergeTicketDto, NoteDto, ReplyDto, TransitionDto, UpdateTicketDto } from './dto/ticket.dto';
 import { TicketListService } from './ticket-list.service';
-import { TicketWorkflowService } from './ticket-workflow.service';
+import { MAX_STAFF_FILES, type StaffUpload, TicketWorkflowService } from './ticket-workflow.service';
 import { TicketsService } from './tickets.service';
 
 @ApiTags('tickets')
@@ -55,6 +56,14 @@ export class TicketsController {
   @Post(':folio/transitions') @Roles(...STAFF_ROLES) @HttpCode(200)
   transition(@Param('folio') folio: string, @Body() dto: TransitionDto, @CurrentUser() user: AuthenticatedUser) {
     return this.workflow.transition(folio, dto, user);
+  }
+
+  /** Photos or PDF documents (up to 5, each up to ATTACHMENT_MAX_BYTES), as an internal note; answers the ticket detail. */
+  @Post(':folio/attachments') @Roles(...STAFF_ROLES)
+  @ApiConsumes('multipart/form-data')
+  @UseInterceptors(FilesInterceptor('files', MAX_STAFF_FILES))
+  attach(@Param('folio') folio: string, @Body() dto: AttachFilesDto, @UploadedFiles() files: StaffUpload[] | undefined, @CurrentUser() user: AuthenticatedUser) {
+    return this.workflow.attachFiles(folio, files ?? [], dto.note, user);
   }
 
   @Post(':folio/notes') @Roles(...STAFF_ROLES)

@@ -1,4 +1,5 @@
 import { startTestApp, TestApp } from '../support/test-app';
+import { JPEG_BYTES, PNG_1PX } from '../support/fake-platforms';
 
 describe('tickets API (real PostgreSQL)', () => {
   let t: TestApp;
@@ -183,6 +184,46 @@ describe('tickets API (real PostgreSQL)', () => {
     // it can be merged again, into something else this time
     const c = await capture({ description: 'Fuga en Morelos' }).expect(201);
     await t.http().post(`/api/v1/tickets/${b.body.folio}/merge`).set(supervisor).send({ intoFolio: c.body.folio }).expect(200);
+  });
+
+  it('staff attach photos and PDF documents as an internal note, checked by content; press users and citizens never see them', async () => {
+    const { body } = await capture({ citizen: { name: 'Ana', email: 'ana.adjuntos@correo.mx' } }).expect(201);
+    const pdf = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n', 'latin1');
+    const res = await t
+      .http()
+      .post(`/api/v1/tickets/${body.folio}/attachments`)
+      .set(agent)
+      .field('note', 'Fotos que la vecina mandó al celular de la cuadrilla, y el oficio')
+      .attach('files', JPEG_BYTES, { filename: 'foto bache.jpeg', contentType: 'application/octet-stream' })
+      .attach('files', PNG_1PX, { filename: 'croquis.png', contentType: 'image/png' })
+      .attach('files', pdf, { filename: 'oficio.pdf', contentType: 'application/pdf' })
+      .expect(201);
+    const note = res.body.thread.find((m: { direction: string }) => m.direction === 'note');
+    expect(note.bodyText).toBe('Fotos que la vecina mandó al celular de la cuadrilla, y el oficio');
+    const files = note.attachments.map((a: { filename: string; contentType: string }) => [a.filename, a.contentType]).sort();
+    expect(files).toEqual([
+      ['croquis.png', 'image/png'],
+      ['foto bache.jpg', 'image/jpeg'],
+      ['oficio.pdf', 'application/pdf'],
+    ]);
+    const pdfId = note.attachments.find((a: { filename: string }) => a.filename === 'oficio.pdf').id;
+    const download = await t.http().get(`/api/v1/tickets/${body.folio}/attachments/${pdfId}`).set(agent).expect(200);
+    expect(Buffer.compare(download.body as Buffer, pdf)).toBe(0);
+    expect(res.body.events.map((e: { type: string }) => e.type)).toContain('note_added');
+
+    // refused: nothing, a file that is not an image or PDF whatever it claims, an HTML page dressed as a picture
+    await t.http().post(`/api/v1/tickets/${body.folio}/attachments`).set(agent).field('note', 'sin archivos').expect(400);
+    const exe = await t.http().post(`/api/v1/tickets/${body.folio}/attachments`).set(agent).attach('files', Buffer.from('MZ\x90\x00\x03\x00\x00\x00\x04\x00', 'latin1'), { filename: 'foto.jpg', contentType: 'image/jpeg' }).expect(400);
+    expect(exe.body.details[0].field).toBe('files');
+    const polyglot = Buffer.concat([PNG_1PX, Buffer.from('<script>alert(1)</script>')]);
+    await t.http().post(`/api/v1/tickets/${body.folio}/attachments`).set(agent).attach('files', polyglot, { filename: 'x.png', contentType: 'image/png' }).expect(400);
+    const after = await t.http().get(`/api/v1/tickets/${body.folio}`).set(agent).expect(200);
+    expect(after.body.thread.filter((m: { direction: string }) => m.direction === 'note')).toHaveLength(1); // a refused upload leaves nothing
+
+    // the citizen's page shows no internal note
+    const [{ public_token: token }] = await t.db.query(`SELECT public_token FROM tickets WHERE folio = $1`, [body.folio]);
+    const page = await t.http().get(`/api/v1/public/tickets/${body.folio}`).query({ token }).expect(200);
+    expect(JSON.stringify(page.body)).not.toContain('oficio');
   });
 
   it('updates fields, recomputing area and due dates when the category changes', async () => {

@@ -36,6 +36,7 @@ export const ROLE_MATRIX: Record<string, Allowed> = {
   'PATCH /api/v1/tickets/{folio}': STAFF,
   'POST /api/v1/tickets/{folio}/transitions': STAFF,
   'POST /api/v1/tickets/{folio}/notes': STAFF,
+  'POST /api/v1/tickets/{folio}/attachments': STAFF,
   'POST /api/v1/tickets/{folio}/assign': STAFF,
   'POST /api/v1/tickets/{folio}/merge': SUP,
   'GET /api/v1/tickets/{folio}/duplicates': STAFF,

@@ -69,6 +69,12 @@ export class TransitionDto {
   @ApiPropertyOptional() @IsOptional() @IsInt() @Min(1) expectedVersion?: number;
 }
 
+/** Files staff add to a ticket (a photo a caller sent by other means, the crew's report, a letter): an internal note. */
+export class AttachFilesDto {
+  @ApiPropertyOptional({ description: 'What the files are (kept as the note\'s text)' })
+  @IsOptional() @Transform(trim) @IsString() @MaxLength(20000) note?: string;
+}
+
 export class NoteDto {
   @ApiProperty() @Transform(trim) @IsString() @IsNotEmpty() @MaxLength(20000) body: string;
 }
