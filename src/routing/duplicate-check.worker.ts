@@ -60,7 +60,10 @@ export class DuplicateCheckWorker implements OnApplicationBootstrap, OnModuleDes
   private async loop(): Promise<number> {
     let total = 0;
     while (!this.stopped) {
+      // counted once the batch has committed: a batch rolled back and run again counts once
+      const results: Array<'candidates' | 'none'> = [];
       const n = await this.dataSource.transaction(async (manager) => {
+        results.length = 0;
         const claimed: Array<{ ticket_id: string }> = await manager.query(
           // wrapped in a SELECT: TypeORM answers a bare DELETE … RETURNING with [rows, count]
           `WITH claimed AS (
@@ -80,10 +83,11 @@ export class DuplicateCheckWorker implements OnApplicationBootstrap, OnModuleDes
         for (const ticket of tickets) {
           if (ticket.mergedIntoId) continue; // merged meanwhile: an agent already decided
           const found = await this.finder.suggest(manager, ticket);
-          this.checked.inc({ result: found ? 'candidates' : 'none' });
+          results.push(found ? 'candidates' : 'none');
         }
         return claimed.length;
       });
+      for (const result of results) this.checked.inc({ result });
       if (!n) return total;
       total += n;
     }

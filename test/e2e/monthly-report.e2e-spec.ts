@@ -171,6 +171,18 @@ describe('monthly report (real PostgreSQL, seeded month)', () => {
     expect(jan.summary).toBe('Durante enero de 2022 no se recibieron reportes ciudadanos.');
   });
 
+  it('chooses the format from Accept when ?format= is absent (?format= wins)', async () => {
+    const csv = await get({ month: '2021-11' }).set('Accept', 'text/csv').expect(200);
+    expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(csv.headers.vary).toMatch(/Accept/);
+    const html = await get({ month: '2021-11' }).set('Accept', 'text/html,application/xhtml+xml;q=0.9,*/*;q=0.8').expect(200);
+    expect(html.headers['content-type']).toBe('text/html; charset=utf-8');
+    const json = await get({ month: '2021-11' }).set('Accept', '*/*').expect(200);
+    expect(json.body.received.total).toBeGreaterThan(0);
+    const forced = await get({ month: '2021-11', format: 'json' }).set('Accept', 'text/csv').expect(200);
+    expect(forced.headers['content-type']).toMatch(/^application\/json/);
+  });
+
   it('gives the same figures as CSV', async () => {
     const res = await get({ month: '2021-11', format: 'csv' }).expect(200);
     expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
