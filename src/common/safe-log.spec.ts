@@ -29,4 +29,9 @@ describe('safeErrorSerializer', () => {
     expect(safeErrorSerializer('QueryFailedError')).toEqual({ type: 'QueryFailedError' });
     expect(safeErrorSerializer('duplicate key (value)=(ana@correo.mx)')).toEqual({ type: 'string' });
   });
+  it('keeps the class pino-http names in its copy of the error (type), not "Object"', () => {
+    // what pino-std-serializers' err() makes of `new RangeError('Invalid time value')`
+    const copy = { type: 'RangeError', message: 'Invalid time value', stack: 'RangeError: Invalid time value\n    at x (y.js:1:1)' };
+    expect(safeErrorSerializer(copy)).toEqual({ type: 'RangeError', message: 'Invalid time value', stack: '    at x (y.js:1:1)' });
+  });
 });

@@ -19,7 +19,9 @@ export function safeErrorSerializer(err: unknown): Record<string, unknown> {
   if (!err || typeof err !== 'object') return { type: typeof err };
   const e = err as Record<string, unknown> & { name?: string; message?: string; stack?: string };
   const driver = isDriverError(e) ? ((e.driverError as Record<string, unknown> | undefined) ?? e) : null;
-  const out: Record<string, unknown> = { type: typeof e.name === 'string' ? e.name : (e.constructor?.name ?? 'Error') };
+  // pino-http hands over pino's own copy of the error, which names the class in `type`
+  const type = typeof e.type === 'string' ? e.type : typeof e.name === 'string' ? e.name : (e.constructor?.name ?? 'Error');
+  const out: Record<string, unknown> = { type };
   if (driver) {
     for (const f of DRIVER_FIELDS) {
       const v = driver[f] ?? e[f];
