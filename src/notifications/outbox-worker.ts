@@ -183,7 +183,11 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
       return;
     }
     try {
-      await this.outbox.markSent(row, claimToken, result.externalId);
+      const recorded = await this.outbox.markSent(row, claimToken, result.externalId);
+      if (!recorded) {
+        // the lease ran out during the send: another worker holds the row now
+        this.logger.warn(log, 'outbox delivered, but its claim had run out: another worker may send it again');
+      }
       this.attempts.inc({ channel: row.channel, outcome: 'sent' });
       this.lag.observe(
         { channel: row.channel },
