@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { Clock } from '../common/clock';
 import { DomainError } from '../common/domain-error';
 import { AppConfig } from '../config/app-config';
 import { AnonymisationService } from './anonymisation.service';
@@ -34,6 +35,7 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly config: AppConfig,
     private readonly anonymisation: AnonymisationService,
+    private readonly clock: Clock,
   ) {}
 
   onApplicationBootstrap() {
@@ -77,14 +79,14 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
   }
 
   /** What a run would anonymise now (admin dry run). */
-  async dryRun(now = new Date(), limit = 500) {
+  async dryRun(now = this.clock.now(), limit = 500) {
     const cutoff = this.cutoff(now);
     const due = await this.candidates(this.dataSource.manager, cutoff, limit);
     return { retentionDays: this.config.retentionDays, cutoff, count: due.length, citizens: due };
   }
 
   /** Anonymises everything past the retention period, batch by batch. */
-  async run(now = new Date()): Promise<{ anonymised: number; skipped: boolean }> {
+  async run(now = this.clock.now()): Promise<{ anonymised: number; skipped: boolean }> {
     const cutoff = this.cutoff(now);
     const reason = `Plazo de conservación vencido (${this.config.retentionDays} días después del cierre)`;
     let anonymised = 0;
