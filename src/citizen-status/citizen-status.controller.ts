@@ -60,11 +60,11 @@ export class StatusPageController {
     const view = await this.status.find(folio, typeof token === 'string' ? token : undefined);
     res.set(PRIVATE_HEADERS).type('html');
     if (!view) {
-      res.status(404).send(this.page.notFound({ privacyUrl }));
+      res.status(404).send(this.page.notFound({ privacyUrl, contact: this.config.citizenContact }));
       return;
     }
     res
       .status(200)
-      .send(this.page.render(view, { timeZone: this.config.cityTimeZone, privacyUrl }));
+      .send(this.page.render(view, { timeZone: this.config.cityTimeZone, privacyUrl, contact: this.config.citizenContact }));
   }
 }

@@ -32,7 +32,7 @@ export class StatusPage {
     );
   }
 
-  render(view: PublicTicketView, opts: { timeZone: string; privacyUrl: string }): string {
+  render(view: PublicTicketView, opts: { timeZone: string; privacyUrl: string; contact?: string | null }): string {
     const date = (d: Date | null) => formatDateEs(d, opts.timeZone);
     return this.page({
       ...view,
@@ -47,15 +47,17 @@ export class StatusPage {
         date: date(m.createdAt),
       })),
       privacyUrl: opts.privacyUrl,
+      contact: opts.contact ?? null,
     });
   }
 
   /** One page for every miss (unknown folio, wrong or missing token): nothing tells them apart. */
-  notFound(opts: { privacyUrl: string }): string {
+  notFound(opts: { privacyUrl: string; contact?: string | null }): string {
     return this.notFoundHtml({
       city: BRANDING.city,
       office: BRANDING.office,
       privacyUrl: opts.privacyUrl,
+      contact: opts.contact ?? null,
     });
   }
 }

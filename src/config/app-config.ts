@@ -44,6 +44,8 @@ export class AppConfig {
   mailReplyTo?: string;
   /** Acknowledgements per recipient address per hour (0 = none). */
   mailAckRateLimit!: number;
+  /** CITIZEN_CONTACT: phone, address, hours — shown in citizen emails and pages; null = none */
+  citizenContact!: string | null;
   outbox!: OutboxConfig;
   /** IMAP intake; undefined when IMAP_HOST is unset (intake off) */
   imap?: ImapConfig;
@@ -140,6 +142,7 @@ export function buildAppConfig(env: EnvironmentVariables): AppConfig {
   cfg.mailFrom = env.MAIL_FROM ?? `Atención Ciudadana <atencionciudadana@${new URL(cfg.publicBaseUrl).hostname || 'localhost'}>`;
   cfg.mailReplyTo = env.MAIL_REPLY_TO?.toLowerCase();
   cfg.mailAckRateLimit = env.MAIL_ACK_RATE_LIMIT ?? 5;
+  cfg.citizenContact = env.CITIZEN_CONTACT?.trim() || null;
   cfg.outbox = {
     workerEnabled: cfg.backgroundWorkers && (env.OUTBOX_WORKER ?? true),
     pollMs: env.OUTBOX_POLL_MS ?? 1000,

@@ -25,6 +25,7 @@ describe('environment validation', () => {
     ['ATTACHMENT_MAX_BYTES', '12'],
     ['ADMIN_EMAIL', 'not-an-email'],
     ['PUBLIC_BASE_URL', 'ftp//nope'],
+    ['CITIZEN_CONTACT', 'Tel. 444\n<script>'],
   ])('rejects %s=%s naming the variable', (name, value) => {
     expect(() => loadAppConfig({ [name]: value })).toThrow(EnvironmentError);
     expect(() => loadAppConfig({ [name]: value })).toThrow(new RegExp(name));

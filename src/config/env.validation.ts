@@ -1,18 +1,5 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import {
-  IsBoolean,
-  IsEmail,
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  IsUrl,
-  Matches,
-  Max,
-  Min,
-  MinLength,
-  validateSync,
-} from 'class-validator';
+import { IsBoolean, IsEmail, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, MinLength, validateSync } from 'class-validator';
 
 const toInt = ({ value }: { value: unknown }) =>
   value === undefined || value === '' ? undefined : Number(value);
@@ -126,6 +113,10 @@ export class EnvironmentVariables {
 
   @Transform(toInt) @IsOptional() @IsInt() @Min(0) @Max(1000)
   MAIL_ACK_RATE_LIMIT?: number;
+
+  /** how citizens reach the office besides email (phone, address, hours), one line, shown to them */
+  @IsOptional() @IsString() @MaxLength(300) @Matches(/^[^\r\n<>]*$/, { message: 'CITIZEN_CONTACT must be one line without < or >' })
+  CITIZEN_CONTACT?: string;
 
   @Transform(toBool) @IsOptional() @IsBoolean()
   OUTBOX_WORKER?: boolean;

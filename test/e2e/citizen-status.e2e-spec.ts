@@ -14,7 +14,7 @@ describe('citizen status page /seguimiento/{folio}?token=…', () => {
   let otherFolio: string;
 
   beforeAll(async () => {
-    t = await startTestApp(); // no SMTP: mails stay queued, the page works regardless
+    t = await startTestApp({ CITIZEN_CONTACT: 'Tel. 444 834 5400 · lunes a viernes de 8:00 a 15:00' }); // no SMTP: mails stay queued, the page works regardless
     const a = await t.user('agent', { name: 'Rogelio Agente Interno' });
     agent = a.auth;
     supervisor = (await t.user('supervisor', { name: 'Susana Supervisora' })).auth;
@@ -90,6 +90,7 @@ describe('citizen status page /seguimiento/{folio}?token=…', () => {
     expect(html).toContain('Hay un bache muy profundo frente a la glorieta.');
     expect(html).not.toContain('texto citado'); // the citizen's new text, without the quoted history
     expect(html).toContain('Gracias, enviaremos una cuadrilla esta semana.');
+    expect(html).toContain('También puede comunicarse con Atención Ciudadana: Tel. 444 834 5400 · lunes a viernes de 8:00 a 15:00');
     expect(html).toContain('¿Entre qué calles está el bache?');
     expect(html).toContain('href="https://enlace.test/aviso-de-privacidad"');
     expect(html).not.toMatch(/<script/i);

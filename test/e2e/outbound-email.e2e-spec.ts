@@ -32,6 +32,7 @@ describe('outbound email to citizens', () => {
       MAIL_FROM: `Atención Ciudadana SLP <${MAILBOX}>`,
       MAIL_REPLY_TO: MAILBOX,
       MAIL_ACK_RATE_LIMIT: '3',
+      CITIZEN_CONTACT: 'Tel. 444 834 5400 · Blvd. Salvador Nava 1580 · lunes a viernes de 8:00 a 15:00',
       OUTBOX_POLL_MS: '50',
       OUTBOX_RETRY_BASE_MS: '200',
       OUTBOX_RETRY_MAX_MS: '400',
@@ -102,6 +103,9 @@ describe('outbound email to citizens', () => {
     const statusUrl = `https://enlace.test/seguimiento/${inbound.folio}?token=${d.publicStatusToken}`;
     expect(text).toContain(statusUrl);
     expect(text).toContain('Aviso de privacidad: https://enlace.test/aviso-de-privacidad');
+    // how to reach the office besides email (CITIZEN_CONTACT), in both parts
+    expect(text).toContain('También puede comunicarse con nosotros: Tel. 444 834 5400 · Blvd. Salvador Nava 1580 · lunes a viernes de 8:00 a 15:00');
+    expect(String(mail.parsed.html)).toContain('También puede comunicarse con nosotros: Tel. 444 834 5400');
     expect(String(mail.parsed.html)).toContain(`href="${statusUrl}"`);
 
     // the thread holds the mail with our Message-ID as its external id, delivered once

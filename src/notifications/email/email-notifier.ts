@@ -162,6 +162,7 @@ export class EmailNotifier implements TicketChangeListener, OnModuleInit {
       automatic: notice.automatic,
       autoCloseDays: this.config.autoCloseDays,
       reopenWindowDays: this.config.reopenWindowDays,
+      contact: this.config.citizenContact,
     };
     let rendered;
     try {

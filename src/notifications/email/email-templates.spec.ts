@@ -29,6 +29,7 @@ describe('email templates (templates/email)', () => {
     automatic: true,
     autoCloseDays: 7,
     reopenWindowDays: 30,
+    contact: 'Tel. 444 834 5400 · lunes a viernes de 8:00 a 15:00',
   };
   const decode = (html: string) =>
     html

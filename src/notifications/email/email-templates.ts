@@ -43,6 +43,8 @@ export interface EmailTemplateContext {
   autoCloseDays: number;
   /** REOPEN_WINDOW_DAYS: an answer within this many days reopens a closed report */
   reopenWindowDays: number;
+  /** CITIZEN_CONTACT: how to reach the office besides email */
+  contact: string | null;
 }
 
 export interface RenderedEmail {
@@ -141,6 +143,7 @@ export class EmailTemplates {
       automatic: true,
       autoCloseDays: 7,
       reopenWindowDays: 30,
+      contact: 'Tel. 444 000 0000',
     };
     const empty: EmailTemplateContext = {
       ...full,
@@ -149,6 +152,7 @@ export class EmailTemplates {
       message: null,
       reason: null,
       automatic: false,
+      contact: null,
     };
     for (const kind of EMAIL_TEMPLATE_KINDS) {
       for (const ctx of [full, empty]) {
