@@ -14,6 +14,7 @@ import { DuplicateSearchRecentWindow1764800000300 } from './1764800000300-Duplic
 import { ThreadSearchVectorFromTrigger1764800000400 } from './1764800000400-ThreadSearchVectorFromTrigger';
 import { ThreadSearchPublicOnly1764800000500 } from './1764800000500-ThreadSearchPublicOnly';
 import { SocialEventProblemsIndex1764800000600 } from './1764800000600-SocialEventProblemsIndex';
+import { OutboxUnavailableRounds1764800000700 } from './1764800000700-OutboxUnavailableRounds';
 
 /** Every migration, in order. A new migration file must be added here (see CONTRIBUTING.md). */
 export const MIGRATIONS = [
@@ -33,4 +34,5 @@ export const MIGRATIONS = [
   ThreadSearchVectorFromTrigger1764800000400,
   ThreadSearchPublicOnly1764800000500,
   SocialEventProblemsIndex1764800000600,
+  OutboxUnavailableRounds1764800000700,
 ];

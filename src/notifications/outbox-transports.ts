@@ -18,6 +18,8 @@ export interface OutboxRow {
   payload: Record<string, unknown>;
   /** attempts so far, including the one in progress */
   attempts: number;
+  /** of those, rounds in which the server could not be reached (they never make a mail give up) */
+  unavailableRounds: number;
   createdAt: Date;
 }
 

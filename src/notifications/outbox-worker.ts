@@ -155,7 +155,8 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
         throw new OutboxUnavailableError(`no transport registered for channel ${row.channel}`);
       result = await withTimeout(transport.send(row), (cfg.leaseSeconds * 1000) / 2);
     } catch (err) {
-      const outcome = failureOutcome(err, row.attempts, cfg.maxAttempts);
+      // rounds the server could not be reached in do not count towards giving up
+      const outcome = failureOutcome(err, row.attempts - row.unavailableRounds, cfg.maxAttempts);
       const text = describe(err, row.attempts, cfg.maxAttempts, outcome);
       try {
         if (outcome === 'failed') {
@@ -166,7 +167,7 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
             baseMs: cfg.retryBaseMs,
             maxMs: cfg.retryMaxMs,
           });
-          await this.outbox.markRetry(row, claimToken, text, delay);
+          await this.outbox.markRetry(row, claimToken, text, delay, err instanceof OutboxUnavailableError);
           this.logger.log(
             { ...log, err: errorCode(err), retryInMs: delay },
             'outbox delivery will be retried',

@@ -44,6 +44,7 @@ interface RawOutboxRow {
   external_id: string | null;
   payload: Record<string, unknown>;
   attempts: number;
+  unavailable_rounds: number;
   created_at: Date;
 }
 
@@ -58,6 +59,7 @@ function toRow(r: RawOutboxRow): OutboxRow {
     externalId: r.external_id,
     payload: r.payload ?? {},
     attempts: Number(r.attempts),
+    unavailableRounds: Number(r.unavailable_rounds ?? 0),
     createdAt: new Date(r.created_at),
   };
 }
@@ -171,7 +173,7 @@ export class OutboxService {
          UPDATE outbox o
          SET locked_by = $3, locked_until = now() + make_interval(secs => $4), attempts = o.attempts + 1, updated_at = now()
          FROM due WHERE o.id = due.id
-         RETURNING o.id, o.channel, o.kind, o.ticket_id, o.message_id, o.recipient, o.external_id, o.payload, o.attempts, o.created_at
+         RETURNING o.id, o.channel, o.kind, o.ticket_id, o.message_id, o.recipient, o.external_id, o.payload, o.attempts, o.unavailable_rounds, o.created_at
        )
        SELECT * FROM claimed`,
       [channels, limit, claimToken, leaseSeconds],
@@ -222,13 +224,15 @@ export class OutboxService {
   }
 
   /** A temporary failure: try again at `retryAt`. */
+  /** `unavailable`: the server could not be reached this round (counted apart: it never makes a mail give up) */
   async markRetry(
     row: OutboxRow,
     claimToken: string,
     error: string,
     delayMs: number,
+    unavailable = false,
   ): Promise<boolean> {
-    return this.finishWithError(row, claimToken, 'queued', error, delayMs);
+    return this.finishWithError(row, claimToken, 'queued', error, delayMs, unavailable);
   }
 
   /** A permanent failure, or too many temporary ones: stop, and show it on the thread. */
@@ -242,18 +246,20 @@ export class OutboxService {
     state: 'queued' | 'failed',
     error: string,
     delayMs: number,
+    unavailable = false,
   ) {
     const message = error.slice(0, MAX_ERROR_CHARS);
     return this.dataSource.transaction(async (manager) => {
       const updated: Array<{ message_id: string | null }> = await manager.query(
         `WITH done AS (
            UPDATE outbox SET state = $3, last_error = $4, locked_by = NULL, locked_until = NULL, updated_at = now(),
-                  next_attempt_at = now() + make_interval(secs => $5)
+                  next_attempt_at = now() + make_interval(secs => $5),
+                  unavailable_rounds = unavailable_rounds + CASE WHEN $6 THEN 1 ELSE 0 END
            WHERE id = $1 AND locked_by = $2 AND state = 'queued'
            RETURNING message_id
          )
          SELECT * FROM done`,
-        [row.id, claimToken, state, message, delayMs / 1000],
+        [row.id, claimToken, state, message, delayMs / 1000, unavailable],
       );
       if (!updated.length) return false;
       if (updated[0].message_id) {
