@@ -202,7 +202,7 @@ describe('email intake over IMAP (real Dovecot, real PostgreSQL)', () => {
     const { log } = await send({ from: 'rebota@correo.example.mx', text: 'Alcantarilla sin tapa' });
     const ours = await ourMessage(log.ticket_id!);
     const b = `dsn_${randomBytes(4).toString('hex')}`;
-    const dsn = (origId: string) =>
+    const dsn = (origId: string, action = 'failed', status = '5.1.1') =>
       buildMail({
         from: 'Mail Delivery System <MAILER-DAEMON@mx.correo.example.mx>',
         subject: 'Undelivered Mail Returned to Sender',
@@ -210,11 +210,17 @@ describe('email intake over IMAP (real Dovecot, real PostgreSQL)', () => {
         headers: { 'Auto-Submitted': 'auto-replied' },
         body: [
           `--${b}`, 'Content-Type: text/plain', '', 'I\'m sorry to have to inform you that your message could not be delivered.', '',
-          `--${b}`, 'Content-Type: message/delivery-status', '', 'Reporting-MTA: dns; mx.correo.example.mx', '', 'Final-Recipient: rfc822; rebota@correo.example.mx', 'Action: failed', 'Status: 5.1.1', '',
+          `--${b}`, 'Content-Type: message/delivery-status', '', 'Reporting-MTA: dns; mx.correo.example.mx', '', 'Final-Recipient: rfc822; rebota@correo.example.mx', `Action: ${action}`, `Status: ${status}`, '',
           `--${b}`, 'Content-Type: text/rfc822-headers', '', 'From: notificaciones@sanluis.gob.mx', 'To: rebota@correo.example.mx', `Message-ID: ${origId}`, 'Subject: Su reporte', '',
           `--${b}--`, '',
         ].join('\r\n'),
       });
+    // a report that our mail is only delayed is recorded, and marks nothing
+    const delayedId = uniqueMessageId();
+    const delayed = await deliver(dsn(ours, 'delayed', '4.4.7').replace(/^Message-ID: .*$/m, `Message-ID: ${delayedId}`), delayedId);
+    expect([delayed.decision, delayed.ticket_id]).toEqual(['bounce_recorded', log.ticket_id]);
+    expect((await t.db.query(`SELECT undeliverable FROM citizen_identities WHERE value = 'rebota@correo.example.mx'`))[0].undeliverable).toBe(false);
+
     const bounceId = uniqueMessageId();
     const bounced = await deliver(dsn(ours).replace(/^Message-ID: .*$/m, `Message-ID: ${bounceId}`), bounceId);
     expect(bounced.decision).toBe('bounce_recorded');

@@ -211,8 +211,9 @@ describe('outbound email to citizens', () => {
     expect(mails[5].parsed.text).toContain('Gracias por ayudarnos a mejorar San Luis Potosí');
     expect(mails[5].parsed.text).toContain('responda a este correo en los próximos 30 días y revisaremos su reporte; después de ese plazo, su respuesta abrirá un reporte nuevo.');
 
+    // RFC 3834: the acknowledgement answers the citizen's mail, status notices answer nothing
+    expect(mails.map((m) => header(m, 'auto-submitted'))).toEqual(['auto-replied', ...mails.slice(1).map(() => 'auto-generated')]);
     for (const m of mails) {
-      expect(header(m, 'auto-submitted')).toBe('auto-replied');
       expect(m.parsed.subject).toContain(`[${folio}]`);
       expect(m.parsed.text).toContain('https://enlace.test/aviso-de-privacidad');
     }
@@ -244,6 +245,21 @@ describe('outbound email to citizens', () => {
     );
     expect(mails[1].parsed.text).toContain('Motivo: Fuera de la competencia municipal');
     expect(mails[1].parsed.text).toContain('Estado: No procede.');
+  });
+
+  it('never threads its mail under a recorded out-of-office answer or bounce', async () => {
+    const from = address('vacaciones');
+    const r = await citizenEmail(from, { externalId: '<pregunta.ooo@correo.mx>' });
+    const [ack] = await waitForMails(from, 1);
+    // the citizen's out-of-office answer to our acknowledgement, as the mailbox reader records it
+    await t.db.query(
+      `INSERT INTO messages (ticket_id, direction, channel, body_text, public, external_id, meta) VALUES ($1, 'inbound', 'email', 'Estoy de vacaciones', false, '<ooo.1@correo.mx>', '{"automated": true, "kind": "auto_reply"}')`,
+      [r.ticketId],
+    );
+    await t.http().post(`/api/v1/tickets/${r.folio}/replies`).set(agent).send({ body: 'Ya quedó la luminaria.' }).expect(201);
+    const [, reply] = await waitForMails(from, 2);
+    expect(reply.parsed.inReplyTo).toBe('<pregunta.ooo@correo.mx>');
+    expect(refs(reply)).toEqual(['<pregunta.ooo@correo.mx>', ack.messageId]);
   });
 
   it('sends an agent reply (not marked automatic) and records it on the thread; notifyCitizen false sends nothing', async () => {

@@ -47,6 +47,13 @@ describe('classifyEmail', () => {
     expect(classifyEmail(base({ subject })).kind).toBe('auto_reply');
   });
 
+  it.each(['Ausencia de agua en la colonia Centro', 'Ausencia de alumbrado en Zaragoza', 'Vacaciones escolares: basura en el parque', 'Fuera de servicio el semáforo'])(
+    'a report whose subject merely starts like an auto-reply is a person: %s',
+    (subject) => {
+      expect(classifyEmail(base({ subject })).kind).toBe('human');
+    },
+  );
+
   it.each([[{ Precedence: 'bulk' }], [{ Precedence: 'list' }], [{ Precedence: 'junk' }], [{ 'List-Id': '<vecinos.lista.mx>' }], [{ 'List-Unsubscribe': '<mailto:u@l.mx>' }]])('bulk: %j', (headers) => {
     expect(classifyEmail(base({ headers })).kind).toBe('bulk');
   });

@@ -21,8 +21,12 @@ export interface ClassifierInput {
   ownAddresses: readonly string[];
 }
 
+/**
+ * Subjects only automatic replies use. Not "Ausencia…" or "Vacaciones…" on their own: citizens
+ * write "Ausencia de agua en la colonia Centro" (auto-replies say so in their headers anyway).
+ */
 const AUTO_SUBJECT =
-  /^\s*(auto(matic)?\s*(reply|response)|respuesta\s+autom[aá]tica|out\s+of\s+(the\s+)?office|fuera\s+de\s+(la\s+)?oficina|ausencia|vacaciones|r[ée]ponse\s+automatique|abwesenheit)\b/i;
+  /^\s*(auto(matic)?\s*(reply|response)|respuesta\s+autom[aá]tica|out\s+of\s+(the\s+)?office|fuera\s+de\s+(la\s+)?oficina|r[ée]ponse\s+automatique|abwesenheitsnotiz)\b/i;
 const BOUNCE_SENDER = /^(mailer-daemon|mail-daemon|mailer_daemon)@/i;
 const NO_REPLY_SENDER = /^(no-?reply|do-?not-?reply|noresponder|no-?responder)[@+.-]/i;
 const BOUNCE_SUBJECT =

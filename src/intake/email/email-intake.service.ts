@@ -100,7 +100,8 @@ export class EmailIntakeService {
       const ticketId = await this.ticketByOurMessageIds(manager, [...mail.references, ...(mail.bounce?.referencedIds ?? [])]);
       if (!ticketId) return { ...none, decision: 'bounce_unmatched', reason: `${mail.classification.reason}; no message of ours referenced` };
       const messageId = await this.recordAutomatic(manager, ticketId, mail, externalId, 'bounce');
-      const marked = await this.markUndeliverable(manager, ticketId, mail.bounce?.recipients ?? []);
+      // a report that our mail was delayed or delivered, or a read receipt, marks no address
+      const marked = mail.bounce?.failed === false ? 0 : await this.markUndeliverable(manager, ticketId, mail.bounce?.recipients ?? []);
       await manager.insert(TicketEvent, { ticketId, type: 'email_bounced', actorKind: 'system', data: { messageId, identitiesMarked: marked } });
       return { ...none, decision: 'bounce_recorded', reason: `${mail.classification.reason}; ${marked} address(es) marked undeliverable`, ticketId, messageId };
     }

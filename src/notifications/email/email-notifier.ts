@@ -228,7 +228,9 @@ export class EmailNotifier implements TicketChangeListener, OnModuleInit {
        )
        SELECT t.public_token, t.created_at, c.name AS citizen_name, a.name AS area_name,
               COALESCE((SELECT json_agg(json_build_object('direction', m.direction, 'external_id', m.external_id) ORDER BY m.id)
-                        FROM messages m WHERE m.ticket_id = t.id AND m.channel = 'email' AND m.external_id IS NOT NULL), '[]'::json) AS thread,
+                        FROM messages m WHERE m.ticket_id = t.id AND m.channel = 'email' AND m.external_id IS NOT NULL
+                          -- not a recorded out-of-office answer or bounce: our mail answers the citizen
+                          AND (m.meta->>'automated') IS DISTINCT FROM 'true'), '[]'::json) AS thread,
               COALESCE((SELECT json_agg(json_build_object('value', ci.value, 'undeliverable', ci.undeliverable) ORDER BY ci.created_at DESC, ci.value)
                         FROM citizen_identities ci WHERE ci.citizen_id IN (SELECT id FROM chain) AND ci.kind = 'email'), '[]'::json) AS emails
        FROM tickets t LEFT JOIN citizens c ON c.id = t.citizen_id LEFT JOIN areas a ON a.id = t.area_id

@@ -33,8 +33,10 @@ export class EmailTransport implements OutboxTransport {
     if (!row.externalId) throw new OutboxPermanentError('outbox row has no Message-ID');
     if (typeof p.subject !== 'string' || typeof p.text !== 'string')
       throw new OutboxPermanentError('outbox row has no email content');
+    // RFC 3834: the acknowledgement answers the citizen's mail (auto-replied); a status notice
+    // answers nothing (auto-generated). Both keep vacation responders quiet.
     const headers: Record<string, string> = p.automatic
-      ? { 'Auto-Submitted': 'auto-replied', 'X-Auto-Response-Suppress': 'All' }
+      ? { 'Auto-Submitted': p.template === 'acknowledgement' ? 'auto-replied' : 'auto-generated', 'X-Auto-Response-Suppress': 'All' }
       : {};
     try {
       await this.smtp.send({
