@@ -173,6 +173,17 @@ describe('email intake over IMAP (real Dovecot, real PostgreSQL)', () => {
     expect((await ticket(b.log.ticket_id)).status).toBe('closed');
   });
 
+  it('measures the reopen window from when the mailbox received the reply, not from when it was read (an outage in between)', async () => {
+    const a = await send({ from: 'olga@correo.example.mx', text: 'Bache en la esquina' });
+    // closed 31 days ago; the reply reached the mailbox 2 days ago (day 29) and is read only now
+    await t.db.query(`UPDATE tickets SET status = 'closed', closed_at = now() - interval '31 days' WHERE id = $1`, [a.log.ticket_id]);
+    const messageId = uniqueMessageId();
+    await box.append(buildMail({ from: 'olga@correo.example.mx', inReplyTo: await ourMessage(a.log.ticket_id!), subject: 'Re: cerrado', text: 'Sigue el bache', messageId }), 'INBOX', new Date(Date.now() - 2 * 86_400_000));
+    const log = await waitFor(async () => (await t.db.query(`SELECT * FROM intake_log WHERE external_id = $1`, [messageId]))[0], 'the late reply');
+    expect([log.decision, log.ticket_id]).toEqual(['appended', a.log.ticket_id]);
+    expect((await ticket(a.log.ticket_id)).status).toBe('in_progress');
+  });
+
   it('records an auto-reply to our mail on its ticket without a status change, and logs an unmatched one without a ticket', async () => {
     const { log } = await send({ from: 'pedro@correo.example.mx', text: 'Semáforo descompuesto' });
     await t.db.query(`UPDATE tickets SET status = 'waiting_citizen' WHERE id = $1`, [log.ticket_id]);

@@ -43,10 +43,11 @@ export class TestMailbox {
     return client;
   }
 
-  async append(raw: string | Buffer, mailbox = 'INBOX'): Promise<void> {
+  /** `date`: the message's INTERNALDATE (when the server received it); now by default */
+  async append(raw: string | Buffer, mailbox = 'INBOX', date?: Date): Promise<void> {
     const client = await this.connect();
     await client.mailboxCreate(mailbox).catch(() => undefined);
-    await client.append(mailbox, raw);
+    await client.append(mailbox, raw, [], date);
   }
 
   async count(mailbox: string): Promise<number> {

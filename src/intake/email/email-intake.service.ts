@@ -15,6 +15,8 @@ export interface MailSource {
   mailbox: string;
   uidvalidity: string;
   uid: number;
+  /** when the mailbox received it (IMAP INTERNALDATE): the reopen window is measured from it */
+  receivedAt?: Date | null;
 }
 
 export type EmailDecision =
@@ -58,7 +60,7 @@ export class EmailIntakeService {
 
   async process(manager: EntityManager, mail: ParsedInboundEmail, source: MailSource | null): Promise<EmailIntakeResult> {
     const externalId = mail.externalId.slice(0, 998);
-    const result = await this.decide(manager, mail, externalId);
+    const result = await this.decide(manager, mail, externalId, source?.receivedAt ?? null);
     await manager.query(
       `INSERT INTO intake_log (channel, mailbox, uidvalidity, uid, external_id, from_address, subject, kind, decision, reason, ticket_id, message_id, acknowledged)
        VALUES ('email', $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
@@ -81,7 +83,7 @@ export class EmailIntakeService {
     return result;
   }
 
-  private async decide(manager: EntityManager, mail: ParsedInboundEmail, externalId: string): Promise<EmailIntakeResult> {
+  private async decide(manager: EntityManager, mail: ParsedInboundEmail, externalId: string, arrivedAt: Date | null): Promise<EmailIntakeResult> {
     const none = { ticketId: null, messageId: null, folio: null, acknowledged: false, intake: null };
     // serialise deliveries of this id (a separate statement: the read below needs a snapshot taken after the lock)
     await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [intakeLockKey('email', externalId)]);
@@ -133,6 +135,9 @@ export class EmailIntakeService {
       textNew: mail.textNew,
       attachments: mail.attachments,
       threadTicketId,
+      // a reply that arrived within the reopen window reopens, however late the reader got to it
+      // (an outage); never later than now (a server clock ahead of ours)
+      receivedAt: arrivedAt && !Number.isNaN(arrivedAt.getTime()) ? new Date(Math.min(arrivedAt.getTime(), Date.now())) : undefined,
       meta: { messageId: mail.messageId, ...(mail.references.length ? { references: mail.references.slice(0, 20) } : {}) },
       deferDuplicateSearch: true,
     }, { deduplicated: true });

@@ -274,7 +274,7 @@ export class MailboxReader implements OnApplicationBootstrap, BeforeApplicationS
     // with a processed folder everything still in the inbox is pending (incl. committed but not yet
     // moved after a crash: a dedupe and a move); without one, only UIDs past the cursor
     const range = imap.processedMailbox ? '1:*' : `${lastUid + 1}:*`;
-    const sizes = await this.step(client, client.fetchAll(range, { uid: true, size: true }, { uid: true }), 'fetch sizes', 120_000);
+    const sizes = await this.step(client, client.fetchAll(range, { uid: true, size: true, internalDate: true }, { uid: true }), 'fetch sizes', 120_000);
     const pending = sizes.filter((m) => imap.processedMailbox || m.uid > lastUid).sort((a, b) => a.uid - b.uid);
     const maxRaw = Math.max(25 * 1024 * 1024, Math.ceil(this.config.attachmentMaxBytes * 1.4) + 1024 * 1024);
     let i = 0;
@@ -295,7 +295,7 @@ export class MailboxReader implements OnApplicationBootstrap, BeforeApplicationS
       const items: BatchItem[] = batch.map((m) => {
         const raw = sources.get(m.uid) ?? null;
         return {
-          source: { mailbox: imap.mailbox, uidvalidity: uidValidity, uid: m.uid },
+          source: { mailbox: imap.mailbox, uidvalidity: uidValidity, uid: m.uid, receivedAt: m.internalDate ? new Date(m.internalDate) : null },
           raw,
           // parsing starts at once for the whole batch and overlaps the database round trips
           parsed: raw ? this.parse(raw) : Promise.resolve(new Error((m.size ?? 0) > maxRaw ? `message too large (${m.size} bytes)` : 'message vanished before it was fetched')),
