@@ -173,6 +173,16 @@ describe('email intake over IMAP (real Dovecot, real PostgreSQL)', () => {
     expect((await ticket(b.log.ticket_id)).status).toBe('closed');
   });
 
+  it('keeps the whole text of a forwarded mail as the report (it is not quoted history)', async () => {
+    const text = ['Les reenvío lo que me mandó mi vecina:', '', '---------- Mensaje reenviado ----------', 'De: Vecina <vecina@correo.example.mx>', 'Asunto: fuga', '', 'Hay una fuga de agua enorme en la calle Arista desde ayer.'].join('\r\n');
+    const { log } = await send({ from: 'reenvia@correo.example.mx', subject: 'RV: fuga', text });
+    const tk = await ticket(log.ticket_id);
+    expect(tk.description).toContain('Hay una fuga de agua enorme en la calle Arista desde ayer.');
+    // a reply still loses its quoted history
+    const { log: plain } = await send({ from: 'responde@correo.example.mx', subject: 'Bache', text: ['Bache en Reforma.', '', 'El lun, 3 nov 2025 a las 10:00, Alguien <a@b.mx> escribió:', '> texto viejo'].join('\r\n') });
+    expect((await ticket(plain.ticket_id)).description).toBe('Bache en Reforma.');
+  });
+
   it('measures the reopen window from when the mailbox received the reply, not from when it was read (an outage in between)', async () => {
     const a = await send({ from: 'olga@correo.example.mx', text: 'Bache en la esquina' });
     // closed 31 days ago; the reply reached the mailbox 2 days ago (day 29) and is read only now

@@ -132,7 +132,8 @@ export class EmailIntakeService {
       subject: mail.subject,
       text: mail.text,
       html: mail.html,
-      textNew: mail.textNew,
+      // a forwarded mail ("RV:", "Fwd:") is the report itself: nothing of it is quoted history
+      textNew: isForward(mail.subject) && !threadTicketId ? undefined : mail.textNew,
       attachments: mail.attachments,
       threadTicketId,
       // a reply that arrived within the reopen window reopens, however late the reader got to it
@@ -212,4 +213,9 @@ export class EmailIntakeService {
     const [, affected]: [unknown[], number] = await manager.query(`UPDATE citizen_identities SET undeliverable = true WHERE kind = 'email' AND value = ANY($1)`, [addresses]);
     return affected;
   }
+}
+
+/** "RV: …", "Fwd: …", "Reenviado: …" — a mail someone passes on, whose body is what they pass on */
+function isForward(subject: string | null): boolean {
+  return !!subject && /^\s*(fwd?|rv|reenv(iado)?)\s*:/i.test(subject);
 }
