@@ -33,6 +33,11 @@ export interface InboundMessage {
   /** the citizen did not write it themselves (auto-reply, bulk): never acknowledged */
   automated?: boolean;
   /**
+   * threaded onto a ticket that is not the sender's (someone else answering a notification the
+   * citizen forwarded, a CC): recorded on the thread, but not taken as the citizen's answer
+   */
+  fromThirdParty?: boolean;
+  /**
    * Background intake (mailbox reader, social worker): a new ticket's duplicate search runs after
    * the commit (DuplicateCheckWorker) instead of inside the intake transaction.
    */

@@ -104,7 +104,7 @@ export class IntakeService {
         } else {
           outcome = 'appended';
           // automatic mail on a thread is recorded, never taken as the citizen's answer
-          if (!inbound.automated && (decision === 'resume' || decision === 'reopen')) {
+          if (!inbound.automated && !inbound.fromThirdParty && (decision === 'resume' || decision === 'reopen')) {
             await this.workflow.changeStatus(manager, ticket, {
               to: 'in_progress',
               actor: 'citizen',

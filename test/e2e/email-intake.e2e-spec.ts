@@ -173,6 +173,19 @@ describe('email intake over IMAP (real Dovecot, real PostgreSQL)', () => {
     expect((await ticket(b.log.ticket_id)).status).toBe('closed');
   });
 
+  it('an answer to our mail from someone other than the ticket\'s citizen goes on the thread but does not move the ticket', async () => {
+    const { log } = await send({ from: 'ciudadano.reenvia@correo.example.mx', text: 'Árbol caído sobre la banqueta' });
+    await t.db.query(`UPDATE tickets SET status = 'resolved', resolved_at = now() WHERE id = $1`, [log.ticket_id]);
+    const ours = await ourMessage(log.ticket_id!);
+    const other = await send({ from: 'vecino.en.copia@correo.example.mx', inReplyTo: ours, subject: 'Re: Su reporte', text: 'Gracias por atenderlo' });
+    expect([other.log.decision, other.log.ticket_id]).toEqual(['appended', log.ticket_id]);
+    expect(other.log.reason).toContain('from someone other than its citizen');
+    expect((await ticket(log.ticket_id)).status).toBe('resolved');
+    // the citizen's own answer still reopens it
+    await send({ from: 'ciudadano.reenvia@correo.example.mx', inReplyTo: ours, subject: 'Re: Su reporte', text: 'No, el árbol sigue ahí' });
+    expect((await ticket(log.ticket_id)).status).toBe('in_progress');
+  });
+
   it('keeps the whole text of a forwarded mail as the report (it is not quoted history)', async () => {
     const text = ['Les reenvío lo que me mandó mi vecina:', '', '---------- Mensaje reenviado ----------', 'De: Vecina <vecina@correo.example.mx>', 'Asunto: fuga', '', 'Hay una fuga de agua enorme en la calle Arista desde ayer.'].join('\r\n');
     const { log } = await send({ from: 'reenvia@correo.example.mx', subject: 'RV: fuga', text });

@@ -110,6 +110,9 @@ export class EmailIntakeService {
 
     let threadTicketId = await this.ticketByOurMessageIds(manager, mail.references);
     let threadReason = threadTicketId ? 'replies to one of our messages' : '';
+    // anyone can answer a notification the citizen forwarded: only the citizen's answer moves the ticket
+    const fromThirdParty = !!threadTicketId && !(mail.fromAddress && (await this.senderOwnsTicket(manager, threadTicketId, mail.fromAddress)));
+    if (fromThirdParty) threadReason = 'replies to one of our messages, from someone other than its citizen: status kept';
     if (!threadTicketId && mail.subject && mail.fromAddress) {
       threadTicketId = await this.ticketByFolioOfSender(manager, mail.subject, mail.fromAddress);
       if (threadTicketId) threadReason = 'folio in the subject, sent by its citizen';
@@ -136,6 +139,7 @@ export class EmailIntakeService {
       textNew: isForward(mail.subject) && !threadTicketId ? undefined : mail.textNew,
       attachments: mail.attachments,
       threadTicketId,
+      fromThirdParty,
       // a reply that arrived within the reopen window reopens, however late the reader got to it
       // (an outage); never later than now (a server clock ahead of ours)
       receivedAt: arrivedAt && !Number.isNaN(arrivedAt.getTime()) ? new Date(Math.min(arrivedAt.getTime(), Date.now())) : undefined,
@@ -158,6 +162,22 @@ export class EmailIntakeService {
       [wanted],
     );
     return rows.length ? String(rows[0].ticket_id) : null;
+  }
+
+  /** Whether the address is one of the ticket citizen's (following citizen merges). */
+  private async senderOwnsTicket(manager: EntityManager, ticketId: string, from: string): Promise<boolean> {
+    const email = normalizeEmail(from);
+    if (!email) return false;
+    const rows: unknown[] = await manager.query(
+      `WITH RECURSIVE owner(id, depth) AS (
+         SELECT c.id, 0 FROM citizen_identities i JOIN citizens c ON c.id = i.citizen_id WHERE i.kind = 'email' AND i.value = $2
+         UNION ALL
+         SELECT c.merged_into_id, o.depth + 1 FROM owner o JOIN citizens c ON c.id = o.id WHERE c.merged_into_id IS NOT NULL AND o.depth < 10
+       )
+       SELECT 1 FROM tickets t WHERE t.id = $1 AND t.citizen_id IN (SELECT id FROM owner)`,
+      [ticketId, email],
+    );
+    return rows.length > 0;
   }
 
   /** The folio in the subject counts only when the sender is that ticket's citizen (following citizen merges). */
