@@ -11,6 +11,7 @@ import type { Ticket } from '../../tickets/ticket.entity';
 import { decideReplyRoute } from '../social/reply-window';
 import { isWebhookChannel, type WebhookChannel } from '../social/social-item';
 import type { SocialReplyPayload } from './social-reply-payload';
+import { statusPageUrls } from '../../citizen-status/status-page-url';
 
 /**
  * Where a platform reply is queued: the generic outbox (`OutboxService.enqueue` with `channel` =
@@ -67,8 +68,7 @@ export class SocialReplyService implements OnModuleInit {
    * keeps the text without the status link's token (press users read social threads).
    */
   private async acknowledge(manager: EntityManager, ticket: Ticket): Promise<void> {
-    const statusPage = `${this.config.publicBaseUrl}/seguimiento/${encodeURIComponent(ticket.folio)}`;
-    const statusUrl = `${statusPage}?token=${encodeURIComponent(ticket.publicToken)}`;
+    const { page: statusPage, link: statusUrl } = statusPageUrls(this.config.publicBaseUrl, ticket.folio, ticket.publicToken);
     const text = (link: string) =>
       `Recibimos su reporte. Su folio es ${ticket.folio}.\nConsulte su avance en: ${link}\nAviso de privacidad: ${privacyNoticeUrl(this.config.publicBaseUrl)}\n${BRANDING.office} · ${BRANDING.institution}`;
     const message = await manager.save(

@@ -14,6 +14,7 @@ import type { EmailPayload } from './email-transport';
 import { domainOf, parseMailbox } from './mail-address';
 import { generateMessageId } from './message-id';
 import { emailAppliesTo, pickRecipient, statusTemplate, threadHeaders } from './notification-plan';
+import { statusPageUrls } from '../../citizen-status/status-page-url';
 
 interface TicketMailInfo {
   public_token: string;
@@ -143,7 +144,7 @@ export class EmailNotifier implements TicketChangeListener, OnModuleInit {
     );
 
     const base = this.config.publicBaseUrl;
-    const statusPage = `${base}/seguimiento/${encodeURIComponent(ticket.folio)}`;
+    const { page: statusPage, link: statusUrl } = statusPageUrls(base, ticket.folio, info.public_token);
     const context = {
       city: BRANDING.city,
       office: BRANDING.office,
@@ -154,7 +155,7 @@ export class EmailNotifier implements TicketChangeListener, OnModuleInit {
       statusLabel: STATUS_LABELS[ticket.status],
       statusMeaning: STATUS_MEANINGS[ticket.status],
       areaName: info.area_name,
-      statusUrl: `${statusPage}?token=${encodeURIComponent(info.public_token)}`,
+      statusUrl,
       privacyUrl: `${base}/aviso-de-privacidad`,
       message: notice.message,
       reason: notice.reason,
