@@ -86,6 +86,8 @@ export interface ImapConfig {
   reconcileSeconds: number;
   /** transactions one batch of mails is split into, by sender (1 with the embedded database) */
   concurrency: number;
+  /** IMAP_MAX_MESSAGE_BYTES: larger mails are fetched part by part, their big parts recorded as omitted */
+  maxMessageBytes: number;
 }
 
 export function buildAppConfig(env: EnvironmentVariables): AppConfig {
@@ -166,6 +168,7 @@ export function buildAppConfig(env: EnvironmentVariables): AppConfig {
       failedMailbox: env.IMAP_FAILED_MAILBOX,
       reconcileSeconds: env.IMAP_RECONCILE_SECONDS ?? 60,
       concurrency: env.IMAP_INTAKE_CONCURRENCY ?? 4,
+      maxMessageBytes: env.IMAP_MAX_MESSAGE_BYTES ?? 25 * 1024 * 1024,
     };
   }
   return cfg;

@@ -178,6 +178,10 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsOptional() @IsInt() @Min(1) @Max(16)
   IMAP_INTAKE_CONCURRENCY?: number;
 
+  /** the largest mail fetched whole; a larger one is fetched part by part (big parts omitted) */
+  @Transform(toInt) @IsOptional() @IsInt() @Min(1048576) @Max(1073741824)
+  IMAP_MAX_MESSAGE_BYTES?: number;
+
   // Social webhooks (SPEC §3.2). Each platform is off until its secret is set.
   @Transform(emptyToUndefined) @IsOptional() @IsString() @MinLength(8, { message: 'META_APP_SECRET must be at least 8 characters long' })
   META_APP_SECRET?: string;

@@ -19,6 +19,7 @@ describe('IMAP configuration', () => {
       failedMailbox: undefined,
       reconcileSeconds: 60,
       concurrency: 4,
+      maxMessageBytes: 26214400,
     });
   });
 
@@ -35,6 +36,7 @@ describe('IMAP configuration', () => {
     [{ IMAP_RECONCILE_SECONDS: '1' }, /IMAP_RECONCILE_SECONDS/],
     [{ IMAP_INTAKE_CONCURRENCY: '0' }, /IMAP_INTAKE_CONCURRENCY/],
     [{ IMAP_INTAKE_CONCURRENCY: '64' }, /IMAP_INTAKE_CONCURRENCY/],
+    [{ IMAP_MAX_MESSAGE_BYTES: '1000' }, /IMAP_MAX_MESSAGE_BYTES/],
   ])('rejects %j naming the variable', (env, name) => {
     expect(() => loadAppConfig(env)).toThrow(EnvironmentError);
     expect(() => loadAppConfig(env)).toThrow(name);

@@ -22,7 +22,7 @@ describe('email intake over IMAP (real Dovecot, real PostgreSQL)', () => {
 
   beforeAll(async () => {
     box = new TestMailbox(user);
-    t = await startTestApp(imapEnv(user, { MAIL_FROM: 'notificaciones@sanluis.gob.mx', ATTACHMENT_MAX_BYTES: '20000', MAIL_ACK_RATE_LIMIT: '3' }));
+    t = await startTestApp(imapEnv(user, { MAIL_FROM: 'notificaciones@sanluis.gob.mx', ATTACHMENT_MAX_BYTES: '20000', MAIL_ACK_RATE_LIMIT: '3', IMAP_MAX_MESSAGE_BYTES: '1048576' }));
     admin = (await t.user('admin')).auth;
   });
   afterAll(async () => {
@@ -387,6 +387,118 @@ describe('email intake over IMAP (real Dovecot, real PostgreSQL)', () => {
     await t.http().get(`/api/v1/tickets/${folio}/attachments/${atts[0].id}`).expect(401);
     const otherFolio = detail.body.folio.replace(/\d{6}$/, '999999');
     await t.http().get(`/api/v1/tickets/${otherFolio}/attachments/${atts[0].id}`).set(agent).expect(404);
+  });
+
+  it('makes a ticket of a mail above IMAP_MAX_MESSAGE_BYTES from its text and the parts that fit; the rest is recorded as omitted', async () => {
+    const messageId = uniqueMessageId();
+    const b = `mix_${randomBytes(4).toString('hex')}`;
+    const alt = `alt_${randomBytes(4).toString('hex')}`;
+    const b64 = (buf: Buffer) => (buf.toString('base64').match(/.{1,76}/g) ?? []).join('\r\n');
+    const photo = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), randomBytes(3000)]);
+    const video = randomBytes(1_400_000);
+    const raw = [
+      `From: Rosa Martínez <rosa.martinez@correo.example.mx>`,
+      `To: atencion@test.local`,
+      `Subject: =?UTF-8?Q?Fuga_de_agua_en_la_calle_Zaragoza_=28video=29?=`,
+      `Message-ID: ${messageId}`,
+      `MIME-Version: 1.0`,
+      `Content-Type: multipart/mixed; boundary="${b}"`,
+      ``,
+      `--${b}`,
+      `Content-Type: multipart/alternative; boundary="${alt}"`,
+      ``,
+      `--${alt}`,
+      `Content-Type: text/plain; charset=iso-8859-1`,
+      `Content-Transfer-Encoding: quoted-printable`,
+      ``,
+      `Desde ayer sale agua limpia de la banqueta frente al n=FAmero 120. Les mando el video.`,
+      `--${alt}`,
+      `Content-Type: text/html; charset=utf-8`,
+      ``,
+      `<p>Desde ayer sale agua limpia de la banqueta frente al número 120.</p><script>x()</script>`,
+      `--${alt}--`,
+      `--${b}`,
+      `Content-Type: image/jpeg; name="foto.jpg"`,
+      `Content-Disposition: attachment; filename="foto.jpg"`,
+      `Content-Transfer-Encoding: base64`,
+      ``,
+      b64(photo),
+      `--${b}`,
+      `Content-Type: video/mp4; name="fuga.mp4"`,
+      `Content-Disposition: attachment; filename="fuga.mp4"`,
+      `Content-Transfer-Encoding: base64`,
+      ``,
+      b64(video),
+      `--${b}--`,
+      ``,
+    ].join('\r\n');
+    expect(raw.length).toBeGreaterThan(1048576);
+    const log = await deliver(raw, messageId);
+    expect(log.decision).toBe('created');
+    expect(log.reason).toMatch(/^new report; \d+-byte mail read part by part$/);
+    expect(log.acknowledged).toBe(true);
+    const tk = await ticket(log.ticket_id);
+    expect(tk.subject).toBe('Fuga de agua en la calle Zaragoza (video)');
+    expect(tk.description).toContain('frente al número 120');
+    const detail = await t.http().get(`/api/v1/tickets/${tk.folio}`).set(admin).expect(200);
+    const first = detail.body.thread[0];
+    expect(first.bodyHtml).toContain('número 120');
+    expect(first.bodyHtml).not.toContain('script');
+    const atts = first.attachments as Array<{ id: string; filename: string; contentType: string; omitted: boolean; omittedReason: string | null; sizeBytes: number }>;
+    expect(atts.map((a) => [a.filename, a.omitted]).sort()).toEqual([['foto.jpg', false], ['fuga.mp4', true]]);
+    const omitted = atts.find((a) => a.omitted)!;
+    expect(omitted).toMatchObject({ contentType: 'video/mp4', omittedReason: 'supera el tamaño máximo permitido' });
+    expect(Math.abs(omitted.sizeBytes - video.length)).toBeLessThan(video.length * 0.05);
+    const kept = atts.find((a) => !a.omitted)!;
+    const res = await t.http().get(`/api/v1/tickets/${tk.folio}/attachments/${kept.id}`).set(admin).buffer(true).parse((resp, cb) => {
+      const chunks: Buffer[] = [];
+      resp.on('data', (c: Buffer) => chunks.push(c));
+      resp.on('end', () => cb(null, Buffer.concat(chunks)));
+    }).expect(200);
+    expect(Buffer.compare(res.body as Buffer, photo)).toBe(0);
+    await inboxEmpty();
+
+    // the same mail again: a dedupe by its Message-ID, not a second ticket
+    await box.append(raw);
+    const rows = await waitFor(async () => {
+      const r: LogRow[] = await t.db.query(`SELECT * FROM intake_log WHERE external_id = $1 ORDER BY id`, [messageId]);
+      return r.length === 2 ? r : undefined;
+    }, 'the second delivery');
+    expect(rows.map((r) => r.decision)).toEqual(['created', 'duplicate']);
+    expect(rows[1].ticket_id).toBe(log.ticket_id);
+  });
+
+  it('makes a ticket of an oversized mail of one part: a long text is cut, a lone file recorded as omitted', async () => {
+    const longText = `Reporte de alumbrado: ${'la luminaria del poste sigue apagada. '.repeat(32_000)}`;
+    const a = await send({ subject: 'Alumbrado (texto largo)', text: longText });
+    expect(a.log.decision).toBe('created');
+    expect(a.log.reason).toMatch(/read part by part/);
+    const tka = await ticket(a.log.ticket_id);
+    expect(tka.description.startsWith('Reporte de alumbrado: la luminaria')).toBe(true);
+
+    const messageId = uniqueMessageId();
+    const pdf = randomBytes(1_200_000);
+    const raw = [
+      `From: Ciudadano <ciudadano.pdf@correo.example.mx>`,
+      `To: atencion@test.local`,
+      `Subject: Oficio escaneado`,
+      `Message-ID: ${messageId}`,
+      `MIME-Version: 1.0`,
+      `Content-Type: application/pdf; name="oficio.pdf"`,
+      `Content-Disposition: attachment; filename="oficio.pdf"`,
+      `Content-Transfer-Encoding: base64`,
+      ``,
+      (pdf.toString('base64').match(/.{1,76}/g) ?? []).join('\r\n'),
+      ``,
+    ].join('\r\n');
+    const log = await deliver(raw, messageId);
+    expect(log.decision).toBe('created');
+    expect(log.reason).toMatch(/read part by part/);
+    const tk = await ticket(log.ticket_id);
+    expect(tk.subject).toBe('Oficio escaneado');
+    const detail = await t.http().get(`/api/v1/tickets/${tk.folio}`).set(admin).expect(200);
+    expect(detail.body.thread[0].attachments).toEqual([expect.objectContaining({ filename: 'oficio.pdf', contentType: 'application/pdf', omitted: true })]);
+    await inboxEmpty();
   });
 
   it('quarantines a mail it cannot process, keeps going with the ones behind it, and lets an admin retry it', async () => {

@@ -61,6 +61,7 @@ export class EmailIntakeService {
   async process(manager: EntityManager, mail: ParsedInboundEmail, source: MailSource | null): Promise<EmailIntakeResult> {
     const externalId = mail.externalId.slice(0, 998);
     const result = await this.decide(manager, mail, externalId, source?.receivedAt ?? null);
+    if (mail.oversizedBytes) result.reason = `${result.reason}; ${mail.oversizedBytes}-byte mail read part by part`;
     await manager.query(
       `INSERT INTO intake_log (channel, mailbox, uidvalidity, uid, external_id, from_address, subject, kind, decision, reason, ticket_id, message_id, acknowledged)
        VALUES ('email', $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,

@@ -9,7 +9,9 @@ import { MetricsService } from '../../metrics/metrics.service';
 import { IntakeService } from '../intake.service';
 import { EmailIntakeService, type EmailIntakeResult, type MailSource } from './email-intake.service';
 import { ImapClientFactory } from './imap-client';
-import { parseInboundEmail, type ParsedInboundEmail } from './parse-inbound-email';
+import type { InboundAttachment } from '../inbound-message';
+import { normalisePartKeys, planPartialFetch, rebuildMessage } from './oversized-mail';
+import { parseInboundEmail, withOmitted, type ParsedInboundEmail } from './parse-inbound-email';
 import { ReaderLock } from './reader-lock';
 import { uidSet } from './uid-set';
 import { isTransientError, pgCode } from '../../database/transient-error';
@@ -276,7 +278,7 @@ export class MailboxReader implements OnApplicationBootstrap, BeforeApplicationS
     const range = imap.processedMailbox ? '1:*' : `${lastUid + 1}:*`;
     const sizes = await this.step(client, client.fetchAll(range, { uid: true, size: true, internalDate: true }, { uid: true }), 'fetch sizes', 120_000);
     const pending = sizes.filter((m) => imap.processedMailbox || m.uid > lastUid).sort((a, b) => a.uid - b.uid);
-    const maxRaw = Math.max(25 * 1024 * 1024, Math.ceil(this.config.attachmentMaxBytes * 1.4) + 1024 * 1024);
+    const maxRaw = imap.maxMessageBytes;
     let i = 0;
     while (i < pending.length && !this.stopping) {
       const batch: typeof pending = [];
@@ -292,15 +294,23 @@ export class MailboxReader implements OnApplicationBootstrap, BeforeApplicationS
           if (msg.source) sources.set(msg.uid, msg.source);
         }
       }
-      const items: BatchItem[] = batch.map((m) => {
+      const items: BatchItem[] = [];
+      for (const m of batch) {
+        const source = { mailbox: imap.mailbox, uidvalidity: uidValidity, uid: m.uid, receivedAt: m.internalDate ? new Date(m.internalDate) : null };
+        if ((m.size ?? 0) > maxRaw) {
+          // too big to hold whole: its text and the parts that fit, the rest recorded as omitted
+          const partial = await this.fetchOversized(client, m.uid, maxRaw);
+          items.push({
+            source,
+            raw: partial?.raw ?? null,
+            parsed: partial ? this.parse(partial.raw).then((p) => (p instanceof Error ? p : withOmitted(p, partial.omitted, m.size ?? 0))) : Promise.resolve(new Error('message vanished before it was fetched')),
+          });
+          continue;
+        }
         const raw = sources.get(m.uid) ?? null;
-        return {
-          source: { mailbox: imap.mailbox, uidvalidity: uidValidity, uid: m.uid, receivedAt: m.internalDate ? new Date(m.internalDate) : null },
-          raw,
-          // parsing starts at once for the whole batch and overlaps the database round trips
-          parsed: raw ? this.parse(raw) : Promise.resolve(new Error((m.size ?? 0) > maxRaw ? `message too large (${m.size} bytes)` : 'message vanished before it was fetched')),
-        };
-      });
+        // parsing starts at once for the whole batch and overlaps the database round trips
+        items.push({ source, raw, parsed: raw ? this.parse(raw) : Promise.resolve(new Error('message vanished before it was fetched')) });
+      }
       const outcomes = await this.processBatch(items, cursorKey);
       const done = items.filter((_, k) => outcomes[k] === 'ok').map((it) => it.source.uid);
       const failed = items.filter((_, k) => outcomes[k] === 'failed').map((it) => it.source.uid);
@@ -315,6 +325,21 @@ export class MailboxReader implements OnApplicationBootstrap, BeforeApplicationS
     const set = uidSet(uids);
     await this.step(client, client.messageFlagsAdd(set, ['\\Seen'], { uid: true }), 'flag');
     if (destination) await this.step(client, client.messageMove(set, destination, { uid: true }), 'move');
+  }
+
+  /** Header, structure and the parts that fit of a mail above IMAP_MAX_MESSAGE_BYTES; null if it vanished. */
+  private async fetchOversized(client: ImapFlow, uid: number, budgetBytes: number): Promise<{ raw: Buffer; omitted: InboundAttachment[] } | null> {
+    const head = await this.step(client, client.fetchOne(String(uid), { uid: true, headers: true, bodyStructure: true }, { uid: true }), 'fetch structure', 120_000);
+    if (!head || !head.headers || !head.bodyStructure) return null;
+    const plan = planPartialFetch(head.bodyStructure, budgetBytes, this.config.attachmentMaxBytes);
+    let fetched = new Map<string, Buffer>();
+    if (plan.sections.length) {
+      const parts = await this.step(client, client.fetchOne(String(uid), { uid: true, bodyParts: plan.sections }, { uid: true }), 'fetch parts', 120_000);
+      if (!parts) return null;
+      fetched = normalisePartKeys(parts.bodyParts);
+    }
+    this.logger.log({ uid, fetchedParts: plan.sections.length, omittedParts: plan.omitted.length }, 'oversized mail read part by part');
+    return { raw: rebuildMessage(head.headers, head.bodyStructure, fetched), omitted: plan.omitted };
   }
 
   private parse(raw: Buffer): Promise<ParsedInboundEmail | Error> {

@@ -27,6 +27,8 @@ export interface ParsedInboundEmail {
   attachments: InboundAttachment[];
   classification: EmailClassification;
   bounce: BounceDetails | null;
+  /** set when the mail was above IMAP_MAX_MESSAGE_BYTES and only the parts that fit were read */
+  oversizedBytes?: number;
 }
 
 export interface ParseOptions {
@@ -112,4 +114,11 @@ export async function parseInboundEmail(raw: Buffer, opts: ParseOptions): Promis
     classification,
     bounce,
   };
+}
+
+/** Adds the parts of an oversized mail that were not fetched, as omitted attachments (none on a bounce). */
+export function withOmitted(parsed: ParsedInboundEmail, omitted: InboundAttachment[], sizeBytes: number): ParsedInboundEmail {
+  const room = Math.max(0, MAX_ATTACHMENTS - parsed.attachments.length);
+  const attachments = parsed.classification.kind === 'bounce' ? parsed.attachments : [...parsed.attachments, ...omitted.slice(0, room)];
+  return { ...parsed, attachments, oversizedBytes: sizeBytes };
 }
