@@ -30,15 +30,23 @@ export class AttachmentsController {
     const rows: Array<{
       filename: string; content_type: string; content: Buffer | null; omitted: boolean; omitted_reason: string | null;
       direction: string; author_user_id: string | null; public: boolean; channel: string; forwarded_by_id: string | null;
+      own_channel: string; own_forwarded_by_id: string | null;
     }> = await this.dataSource.query(
-      `SELECT a.filename, a.content_type, a.content, a.omitted, a.omitted_reason, m.direction, m.author_user_id, m.public, t.channel, t.forwarded_by_id
+      `SELECT a.filename, a.content_type, a.content, a.omitted, a.omitted_reason, m.direction, m.author_user_id, m.public, t.channel, t.forwarded_by_id,
+              mt.channel AS own_channel, mt.forwarded_by_id AS own_forwarded_by_id
        FROM attachments a JOIN messages m ON m.id = a.message_id JOIN tickets mt ON mt.id = m.ticket_id
        JOIN tickets t ON t.id = mt.id OR t.id = mt.merged_into_id
        WHERE a.id = $1 AND t.folio = $2 LIMIT 1`,
       [id, folio.toUpperCase()],
     );
     const row = rows[0];
-    if (!row || !canReadTicket(user, { channel: row.channel, forwardedById: row.forwarded_by_id }) || !canSeeMessage(user, { direction: row.direction, authorUserId: row.author_user_id, public: row.public })) {
+    if (
+      !row ||
+      !canReadTicket(user, { channel: row.channel, forwardedById: row.forwarded_by_id }) ||
+      // a merged duplicate's file: only for whoever may read that duplicate on its own
+      !canReadTicket(user, { channel: row.own_channel, forwardedById: row.own_forwarded_by_id }) ||
+      !canSeeMessage(user, { direction: row.direction, authorUserId: row.author_user_id, public: row.public })
+    ) {
       throw notFound('Attachment');
     }
     if (row.omitted || !row.content) throw new DomainError('CONFLICT', `Attachment was not stored: ${row.omitted_reason ?? 'omitted'}`);

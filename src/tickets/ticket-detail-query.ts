@@ -57,6 +57,8 @@ export interface MergedRow {
   folio: string;
   subject: string;
   citizen_name: string | null;
+  channel: string;
+  forwarded_by_id: string | null;
 }
 
 export interface MessageRow {
@@ -113,7 +115,7 @@ export const TICKET_DETAIL_SQL = `
   WHERE t.folio = $1`;
 
 export const MERGED_TICKETS_SQL = `
-  SELECT d.id, d.folio, d.subject, dc.name AS citizen_name
+  SELECT d.id, d.folio, d.subject, dc.name AS citizen_name, d.channel, d.forwarded_by_id
   FROM tickets d LEFT JOIN citizens dc ON dc.id = d.citizen_id
   WHERE d.merged_into_id = $1`;
 

@@ -185,9 +185,14 @@ export class TicketsService implements OnApplicationBootstrap {
       alongside ? (t) => alongside({ folio: t.folio, citizenId: t.citizen_id }) : undefined,
     );
     if (!rows) throw notFound(`Ticket ${folio}`);
-    const { ticket, merged, messages, events } = rows;
+    const { ticket, events } = rows;
+    // a duplicate merged in is shown only to whoever may read it on its own (the press office
+    // reads social tickets: an email report merged into one stays out of its view)
+    const merged = rows.merged.filter((d) => canReadTicket(user, { channel: d.channel, forwardedById: d.forwarded_by_id }));
     const folioById = new Map([[ticket.id, ticket.folio], ...merged.map((m) => [m.id, m.folio] as [string, string])]);
-    const visible = messages.filter((m) => canSeeMessage(user, { direction: m.direction, authorUserId: m.author_user_id, public: m.public }));
+    const visible = rows.messages.filter(
+      (m) => folioById.has(m.ticket_id) && canSeeMessage(user, { direction: m.direction, authorUserId: m.author_user_id, public: m.public }),
+    );
     const isPress = user.role === 'press';
     const status = ticket.status;
     const dueDates = { firstResponse: ticket.first_response_due_at, resolution: ticket.resolution_due_at };
