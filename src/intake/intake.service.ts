@@ -153,8 +153,10 @@ export class IntakeService {
         bodyHtml: inbound.html ? stripNul(inbound.html).slice(0, MAX_BODY_CHARS) : null,
         bodyNew: inbound.textNew ? stripNul(inbound.textNew).slice(0, MAX_BODY_CHARS) : null,
         externalId,
-        public: true,
-        meta: { ...(inbound.meta ?? {}), ...(inbound.automated ? { automated: true } : {}) },
+        // someone other than the ticket's citizen (a neighbour in copy): staff see it, the citizen's
+        // status page and the press office do not
+        public: !inbound.fromThirdParty,
+        meta: { ...(inbound.meta ?? {}), ...(inbound.automated ? { automated: true } : {}), ...(inbound.fromThirdParty ? { thirdParty: true } : {}) },
         createdAt: now,
       }),
     );

@@ -180,7 +180,14 @@ describe('email intake over IMAP (real Dovecot, real PostgreSQL)', () => {
     const other = await send({ from: 'vecino.en.copia@correo.example.mx', inReplyTo: ours, subject: 'Re: Su reporte', text: 'Gracias por atenderlo' });
     expect([other.log.decision, other.log.ticket_id]).toEqual(['appended', log.ticket_id]);
     expect(other.log.reason).toContain('from someone other than its citizen');
-    expect((await ticket(log.ticket_id)).status).toBe('resolved');
+    const tk = await ticket(log.ticket_id);
+    expect(tk.status).toBe('resolved');
+    // staff see the neighbour's words; the citizen's status page does not show them
+    const staffView = await t.http().get(`/api/v1/tickets/${tk.folio}`).set(admin).expect(200);
+    expect(staffView.body.thread.map((m: { bodyText: string }) => m.bodyText)).toContain('Gracias por atenderlo');
+    const page = await t.http().get(`/api/v1/public/tickets/${tk.folio}?token=${tk.public_token}`).expect(200);
+    expect(JSON.stringify(page.body)).toContain('Árbol caído');
+    expect(JSON.stringify(page.body)).not.toContain('Gracias por atenderlo');
     // the citizen's own answer still reopens it
     await send({ from: 'ciudadano.reenvia@correo.example.mx', inReplyTo: ours, subject: 'Re: Su reporte', text: 'No, el árbol sigue ahí' });
     expect((await ticket(log.ticket_id)).status).toBe('in_progress');
