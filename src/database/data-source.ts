@@ -7,7 +7,7 @@ import { ENTITIES } from './entities';
  * The one DataSource definition shared by the app and the TypeORM CLI.
  * Schema changes only through migrations; never synchronize.
  */
-export function buildDataSourceOptions(url: string, opts: { poolSize?: number } = {}): DataSourceOptions {
+export function buildDataSourceOptions(url: string, opts: { poolSize?: number; forMigrations?: boolean } = {}): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -19,10 +19,12 @@ export function buildDataSourceOptions(url: string, opts: { poolSize?: number } 
     logging: false,
     extra: {
       max: opts.poolSize ?? 10,
-      // a request never waits forever for a connection or a statement
+      // a request never waits forever for a connection or a statement; a migration (an index
+      // over a million tickets, a backfill) may take longer than any request: no limit there,
+      // or it would be cancelled and retried at every start, and the app would never start
       connectionTimeoutMillis: 5000,
-      statement_timeout: 30000,
-      idle_in_transaction_session_timeout: 60000,
+      statement_timeout: opts.forMigrations ? 0 : 30000,
+      idle_in_transaction_session_timeout: opts.forMigrations ? 0 : 60000,
       application_name: 'enlace-ciudadano',
     },
   };
@@ -30,5 +32,5 @@ export function buildDataSourceOptions(url: string, opts: { poolSize?: number } 
 
 /** Used by `npm run migration:*` (compiled to dist/src/database/data-source.js). */
 export default new DataSource(
-  buildDataSourceOptions(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/enlace'),
+  buildDataSourceOptions(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/enlace', { forMigrations: true }),
 );

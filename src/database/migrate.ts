@@ -8,7 +8,7 @@ const MIGRATION_LOCK_KEY = 7_216_335_001;
  * (skipped on the embedded database, which has one instance and one session).
  */
 export async function runMigrations(url: string, opts: { lock: boolean }): Promise<string[]> {
-  const ds = new DataSource(buildDataSourceOptions(url, { poolSize: 2 }));
+  const ds = new DataSource(buildDataSourceOptions(url, { poolSize: 2, forMigrations: true }));
   await ds.initialize();
   const lockRunner = opts.lock ? ds.createQueryRunner() : null;
   try {
