@@ -6,6 +6,9 @@ import { Client } from 'pg';
  * standby instance takes it on its next try. Not used on the embedded database (one instance,
  * one backend session: a second connection would wait forever).
  */
+/** Server-side keepalive of the lock connection, in seconds: a dead holder is dropped after idle + interval × count. */
+export const KEEPALIVE = { idle: 20, interval: 10, count: 4 };
+
 export class ReaderLock {
   private client: Client | null = null;
   private lost = false;
@@ -17,7 +20,17 @@ export class ReaderLock {
 
   /** true when this instance now holds the lock */
   async tryAcquire(onLost: () => void): Promise<boolean> {
-    const client = new Client({ connectionString: this.url, application_name: 'enlace-imap-lock', connectionTimeoutMillis: 5000 });
+    // keepalive both ways: this side notices a dead server, and the server notices a dead holder
+    // (a crashed host, a network split) within ~a minute instead of the system's two hours, so the
+    // lock is released and a standby takes over; a liveness check never hangs on a half-open socket
+    const client = new Client({
+      connectionString: this.url,
+      application_name: 'enlace-imap-lock',
+      connectionTimeoutMillis: 5000,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+      query_timeout: 10_000,
+    });
     let settled = false;
     const lose = () => {
       if (settled && !this.lost) {
@@ -29,6 +42,8 @@ export class ReaderLock {
     client.on('end', lose);
     try {
       await client.connect();
+      // ignored on a Unix socket (no TCP), where the server sees a dead local process at once
+      await client.query(`SET tcp_keepalives_idle = ${KEEPALIVE.idle}; SET tcp_keepalives_interval = ${KEEPALIVE.interval}; SET tcp_keepalives_count = ${KEEPALIVE.count}`);
       const rows = await client.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok`, [this.key]);
       if (!rows.rows[0]?.ok) {
         await client.end().catch(() => undefined);
