@@ -130,6 +130,7 @@ export class IntakeService {
           createdById: inbound.createdById ?? null,
           forwardedById: inbound.forwardedById ?? null,
           linkedTicketId,
+          receivedAt: inbound.receivedAt,
         },
         inbound.createdById ?? null,
       );

@@ -37,6 +37,17 @@ export interface NewTicketInput {
   createdById?: string | null;
   forwardedById?: string | null;
   linkedTicketId?: string | null;
+  /** when the report reached us (IMAP INTERNALDATE, the platform's timestamp); read later after an outage */
+  receivedAt?: Date;
+}
+
+/** A report read late (an outage) dates from its arrival: its month, folio year and due dates. */
+const MAX_BACKDATING_MS = 7 * 24 * 3600 * 1000;
+export function creationInstant(receivedAt: Date | undefined, now: Date): Date {
+  if (!receivedAt || Number.isNaN(receivedAt.getTime())) return now;
+  const behind = now.getTime() - receivedAt.getTime();
+  // never in the future, and not from long ago (a mail dragged into the inbox keeps its old date)
+  return behind > 0 && behind <= MAX_BACKDATING_MS ? receivedAt : now;
 }
 
 export function isOverdue(t: Pick<Ticket, 'status' | 'resolutionDueAt' | 'firstResponseDueAt' | 'firstRespondedAt'>, now = new Date()) {
@@ -108,7 +119,7 @@ export class TicketsService implements OnApplicationBootstrap {
   }
 
   async createTicket(manager: EntityManager, input: NewTicketInput, actorUserId: string | null): Promise<Ticket> {
-    const now = this.clock.now();
+    const now = creationInstant(input.receivedAt, this.clock.now());
     let category: Category | null = null;
     if (input.categoryId) {
       category = await manager.findOne(Category, { where: { id: input.categoryId } });
@@ -152,6 +163,7 @@ export class TicketsService implements OnApplicationBootstrap {
       actorKind: actorUserId ? 'user' : 'citizen',
       toStatus: 'new',
       data: { channel: input.channel, ...(input.linkedTicketId ? { linkedTicketId: input.linkedTicketId } : {}) },
+      createdAt: now,
     });
     await afterInsert(manager, saved);
     return saved;

@@ -203,6 +203,23 @@ describe('email intake over IMAP (real Dovecot, real PostgreSQL)', () => {
     expect((await ticket(plain.ticket_id)).description).toBe('Bache en Reforma.');
   });
 
+  it('dates a report read late (an outage) from when the mailbox received it: creation, first event and due dates', async () => {
+    const messageId = uniqueMessageId();
+    const arrived = new Date(Date.now() - 5 * 3600 * 1000);
+    await box.append(buildMail({ messageId, from: 'tardia@correo.example.mx', subject: 'Luminaria', text: 'Luminaria apagada en Carranza' }), 'INBOX', arrived);
+    const log = await waitFor(async () => (await t.db.query(`SELECT * FROM intake_log WHERE external_id = $1`, [messageId]))[0] as LogRow | undefined, 'the late report');
+    const tk = await ticket(log.ticket_id);
+    expect(Math.abs(new Date(tk.created_at).getTime() - arrived.getTime())).toBeLessThan(1000);
+    const [created] = await t.db.query(`SELECT created_at FROM ticket_events WHERE ticket_id = $1 AND type = 'created'`, [tk.id]);
+    expect(Math.abs(new Date(created.created_at).getTime() - arrived.getTime())).toBeLessThan(1000);
+    expect(new Date(tk.first_response_due_at).getTime() - new Date(tk.created_at).getTime()).toBeGreaterThan(0);
+    // a mail dragged into the inbox with a date of months ago is a report of today
+    const oldId = uniqueMessageId();
+    await box.append(buildMail({ messageId: oldId, from: 'archivo@correo.example.mx', subject: 'Bache', text: 'Bache viejo' }), 'INBOX', new Date('2025-01-15T12:00:00Z'));
+    const oldLog = await waitFor(async () => (await t.db.query(`SELECT * FROM intake_log WHERE external_id = $1`, [oldId]))[0] as LogRow | undefined, 'the old mail');
+    expect(Date.now() - new Date((await ticket(oldLog.ticket_id)).created_at).getTime()).toBeLessThan(60_000);
+  });
+
   it('measures the reopen window from when the mailbox received the reply, not from when it was read (an outage in between)', async () => {
     const a = await send({ from: 'olga@correo.example.mx', text: 'Bache en la esquina' });
     // closed 31 days ago; the reply reached the mailbox 2 days ago (day 29) and is read only now
