@@ -13,7 +13,7 @@ import { AssignDto, MergeTicketDto, ReplyDto, TransitionDto, UpdateTicketDto } f
 import { Message } from './message.entity';
 import { TicketEvent } from './ticket-event.entity';
 import { TicketHooks } from './ticket-hooks';
-import { checkTransition, STATUS_LABELS, type TicketStatus, type TransitionActor } from './ticket-status';
+import { canTransition, checkTransition, STATUS_LABELS, type TicketStatus, type TransitionActor } from './ticket-status';
 import { Ticket } from './ticket.entity';
 import { TicketsService } from './tickets.service';
 import { createHash } from 'node:crypto';
@@ -110,6 +110,25 @@ export class TicketWorkflowService {
     await this.dataSource.transaction(async (manager) => {
       const ticket = await this.tickets.lockByFolio(manager, folio);
       this.checkVersion(ticket, dto.expectedVersion);
+      if (dto.to === 'assigned' && canTransition(ticket.status, 'assigned')) {
+        // `assigned → assigned` is the table's re-assignment, which /assign makes when the routing
+        // changes; here nothing would change, so nothing is recorded and no "turnado" mail goes out
+        if (ticket.status === 'assigned') {
+          if (dto.message) {
+            throw new DomainError('VALIDATION', `${ticket.folio} is already Turnado: this would change nothing and send nothing; write to the citizen with POST /tickets/${ticket.folio}/replies`, [
+              { field: 'message', errors: ['not sent: the ticket is already assigned'] },
+            ]);
+          }
+          return;
+        }
+        if (!ticket.areaId && !ticket.assigneeId) {
+          throw new DomainError(
+            'CONFLICT',
+            `${ticket.folio} has no area and no assignee: turn it over with POST /tickets/${ticket.folio}/assign (areaId and/or assigneeId), which sets the status to assigned`,
+            { from: ticket.status, to: 'assigned', areaId: null, assigneeId: null },
+          );
+        }
+      }
       await this.changeStatus(manager, ticket, {
         to: dto.to,
         actor: SUPERVISOR_ROLES.includes(user.role) ? 'supervisor' : 'staff',
@@ -315,6 +334,17 @@ export class TicketWorkflowService {
     }
     await this.dataSource.transaction(async (manager) => {
       const ticket = await this.tickets.lockByFolio(manager, folio);
+      this.checkVersion(ticket, dto.expectedVersion);
+      // taking a ticket another person holds is re-assigning it: a supervisor's call (two agents
+      // taking the same ticket at once: the row lock orders them, the second gets this 409)
+      if (!isSupervisor && dto.assigneeId && ticket.assigneeId && ticket.assigneeId !== dto.assigneeId) {
+        const holder = await manager.findOne(User, { where: { id: ticket.assigneeId }, select: { id: true, name: true } });
+        throw new DomainError(
+          'CONFLICT',
+          `${ticket.folio} is already assigned to ${holder?.name ?? 'another user'}; only a supervisor may re-assign it`,
+          { assignee: { id: ticket.assigneeId, name: holder?.name ?? null }, currentVersion: ticket.version },
+        );
+      }
       if (dto.assigneeId) {
         const assignee = await manager.findOne(User, { where: { id: dto.assigneeId } });
         if (!assignee || !assignee.active || assignee.role === 'press') {
@@ -335,8 +365,10 @@ export class TicketWorkflowService {
         reason: dto.reason ?? null,
         data: { from: before, to: { assigneeId: ticket.assigneeId, areaId: ticket.areaId } },
       });
-      // Turning over a new ticket (or re-assigning one already turned over) is the `assigned` status.
-      if (ticket.status === 'new' || (ticket.status === 'assigned' && (before.areaId !== ticket.areaId || before.assigneeId !== ticket.assigneeId))) {
+      // Turning over a new ticket (or re-assigning one already turned over) is the `assigned` status;
+      // un-assigning a new ticket that has no area turns it over to nobody: it stays `new`.
+      const routed = !!(ticket.areaId || ticket.assigneeId);
+      if ((ticket.status === 'new' && routed) || (ticket.status === 'assigned' && (before.areaId !== ticket.areaId || before.assigneeId !== ticket.assigneeId))) {
         await this.changeStatus(manager, ticket, {
           to: 'assigned',
           actor: isSupervisor ? 'supervisor' : 'staff',
@@ -377,6 +409,16 @@ export class TicketWorkflowService {
       await manager.save(Ticket, source);
       await manager.insert(TicketEvent, { ticketId: source.id, type: 'merged', actorUserId: user.id, reason, data: { intoFolio: target.folio } });
       await manager.insert(TicketEvent, { ticketId: target.id, type: 'merged_from', actorUserId: user.id, data: { fromFolio: source.folio } });
+      // duplicates merged earlier into the source follow it: the survivor shows them (thread,
+      // citizen), and no merge chain is left behind (A → B → C becomes A → C, B → C)
+      const [carried] = await manager.query<[Array<{ id: string; folio: string }>, number]>(
+        `UPDATE tickets SET merged_into_id = $1, version = version + 1, updated_at = now() WHERE merged_into_id = $2 RETURNING id, folio`,
+        [target.id, source.id],
+      );
+      for (const d of carried) {
+        await manager.insert(TicketEvent, { ticketId: d.id, type: 'merged', actorUserId: user.id, reason, data: { intoFolio: target.folio, via: source.folio } });
+        await manager.insert(TicketEvent, { ticketId: target.id, type: 'merged_from', actorUserId: user.id, data: { fromFolio: d.folio, via: source.folio } });
+      }
     });
     return this.tickets.detail(dto.intoFolio, user);
   }

@@ -1,13 +1,17 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { IsOptionalButNotNull } from '../../common/is-optional-but-not-null';
 import { IDENTITY_KINDS, type IdentityKind } from '../identity-kind';
+import { blankToUndefined, IsContactEmail, IsContactPhone } from './contact-validators';
 
+/** The citizen on a staff capture: a bad email or phone is refused (400 naming `citizen.email` / `citizen.phone`), not dropped. */
 export class CitizenContactDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) name?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(254) email?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(40) phone?: string;
+  @ApiPropertyOptional({ example: 'nombre@correo.mx' })
+  @Transform(blankToUndefined) @IsOptional() @IsString() @MaxLength(254) @IsContactEmail() email?: string;
+  @ApiPropertyOptional({ example: '444 123 4567', description: 'Mexico (+52) when given without a country code; stored as E.164' })
+  @Transform(blankToUndefined) @IsOptional() @IsString() @MaxLength(40) @IsContactPhone() phone?: string;
 }
 
 /** fields may be left out, not sent as null (an empty list removes every email or phone) */

@@ -61,7 +61,11 @@ export class UpdateTicketDto extends TicketFieldsDto {
 }
 
 export class TransitionDto {
-  @ApiProperty({ enum: TICKET_STATUSES }) @IsIn(TICKET_STATUSES) to: TicketStatus;
+  @ApiProperty({
+    enum: TICKET_STATUSES,
+    description: '`assigned` (Turnado) needs an area or an assignee on the ticket (POST /tickets/{folio}/assign sets them); on a ticket already `assigned` it changes nothing',
+  })
+  @IsIn(TICKET_STATUSES) to: TicketStatus;
   @ApiPropertyOptional({ description: 'Why (required to reject)' }) @IsOptional() @Transform(trim) @IsString() @MaxLength(1000) reason?: string;
   @ApiPropertyOptional({ description: 'Public text for the citizen (the question, the answer)' })
   @IsOptional() @Transform(trim) @IsString() @MaxLength(20000) message?: string;
@@ -91,6 +95,8 @@ export class AssignDto {
   @IsOptional() @IsUUID() assigneeId?: string | null;
   @ApiPropertyOptional({ description: 'Area the ticket is turned over to' }) @IsOptional() @IsUUID() areaId?: string;
   @ApiPropertyOptional() @IsOptional() @Transform(trim) @IsString() @MaxLength(1000) reason?: string;
+  @ApiPropertyOptional({ description: 'Optimistic check: refuse with 409 if the ticket changed since' })
+  @IsOptional() @IsInt() @Min(1) expectedVersion?: number;
 }
 
 export class MergeTicketDto {
