@@ -80,7 +80,9 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
       ],
     });
     app.useGlobalPipes(buildValidationPipe());
-    app.enableShutdownHooks();
+    // no enableShutdownHooks(): the entry point (src/main.ts) owns SIGTERM/SIGINT and closes the
+    // app, then the embedded database, then exits 0; Nest's hook re-raised the signal once the
+    // app was closed, which killed the process before the embedded database was stopped
     const doc = new DocumentBuilder()
       .setTitle('Enlace Ciudadano API')
       .setDescription('Citizen reports of San Luis Potosí: tickets, citizens, catalog, users')

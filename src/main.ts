@@ -2,6 +2,8 @@ import { createApp } from './bootstrap';
 import { loadAppConfig } from './config/app-config';
 import { EnvironmentError } from './config/env.validation';
 
+const SHUTDOWN_TIMEOUT_MS = 60_000;
+
 async function main() {
   let config;
   try {
@@ -22,12 +24,26 @@ async function main() {
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   running.app.get(await import('nestjs-pino').then((m) => m.Logger)).log(`Enlace Ciudadano listening on port ${config.port}`, 'Bootstrap');
-  const stop = async () => {
-    await running.close();
+  // workers finish what they hold (bounded each); should closing hang anyway, the process still
+  // ends, so an orchestrator's stop never waits on us forever
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    setTimeout(() => {
+      process.stderr.write(`Enlace Ciudadano: shutdown after ${signal} took over ${SHUTDOWN_TIMEOUT_MS / 1000} s; exiting\n`);
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS).unref();
+    try {
+      await running.close();
+    } catch (err) {
+      process.stderr.write(`Enlace Ciudadano: shutdown failed: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    }
     process.exit(0);
   };
-  process.once('SIGTERM', () => void stop());
-  process.once('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
 }
 
 main().catch((err) => {
