@@ -1,4 +1,4 @@
-import { monthBounds } from './month-bounds';
+import { localWallClock, monthBounds } from './month-bounds';
 
 describe('monthBounds', () => {
   const iso = (b: { start: Date; end: Date }) => [b.start.toISOString(), b.end.toISOString()];
@@ -26,5 +26,13 @@ describe('monthBounds', () => {
   it('refuses a malformed month', () => {
     expect(() => monthBounds('2026-13', 'UTC')).toThrow(RangeError);
     expect(() => monthBounds('26-1', 'UTC')).toThrow(RangeError);
+  });
+});
+
+describe('localWallClock', () => {
+  it('reads a wall-clock time in the zone, with or without daylight-saving time', () => {
+    expect(localWallClock(Date.UTC(2026, 10, 26, 20, 0), 'America/Mexico_City').toISOString()).toBe('2026-11-27T02:00:00.000Z');
+    expect(localWallClock(Date.UTC(2021, 5, 15, 20, 0), 'America/Mexico_City').toISOString()).toBe('2021-06-16T01:00:00.000Z'); // CDT, UTC−5
+    expect(localWallClock(Date.UTC(2026, 10, 26, 20, 0), 'UTC').toISOString()).toBe('2026-11-26T20:00:00.000Z');
   });
 });

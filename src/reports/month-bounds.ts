@@ -9,7 +9,14 @@ export function monthBounds(month: string, timeZone: string): { start: Date; end
 
 /** 00:00 local time on day 1 of (year, monthIndex) in `timeZone`, as a UTC instant. */
 export function localMidnight(year: number, monthIndex: number, timeZone: string): Date {
-  const wall = Date.UTC(year, monthIndex, 1);
+  return localWallClock(Date.UTC(year, monthIndex, 1), timeZone);
+}
+
+/**
+ * A wall-clock time in `timeZone`, given as the ms of that same reading in UTC
+ * (`Date.UTC(y, m, d, h, min, s, ms)`), as a UTC instant.
+ */
+export function localWallClock(wall: number, timeZone: string): Date {
   // the offset at the guess, then again at the corrected instant (a DST change in between)
   let instant = wall - offsetMs(new Date(wall), timeZone);
   instant = wall - offsetMs(new Date(instant), timeZone);

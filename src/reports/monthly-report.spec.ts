@@ -18,6 +18,7 @@ function ticket(over: Partial<ReportTicket>): ReportTicket {
     createdAt: at(0),
     firstRespondedAt: null,
     resolvedAt: null,
+    mergedDuplicate: false,
     firstResponseDueAt: at(120),
     resolutionDueAt: at(960),
     ...over,
@@ -84,6 +85,38 @@ describe('buildMonthlyReport', () => {
     ]);
   });
 
+  it('counts merged duplicates apart and leaves them out of every other figure', () => {
+    const dup = (over: Partial<ReportTicket>) =>
+      ticket({ mergedDuplicate: true, statusAtMonthEnd: 'rejected', firstRespondedAt: at(1), categoryName: 'Ruido', colonia: 'Centro', ...over });
+    const r = build([
+      ticket({ statusAtMonthEnd: 'resolved', firstRespondedAt: at(10), resolvedAt: at(20), colonia: 'Tequisquiapan' }),
+      dup({}),
+      dup({ channel: 'whatsapp' }),
+    ]);
+    expect(r.mergedDuplicates).toBe(2);
+    expect(r.received.total).toBe(1);
+    expect(r.received.byOrigin).toEqual({ email: 1, social: 0, forwarded: 0, capture: 0 });
+    expect(r.received.byChannel).toEqual([{ key: 'email', label: 'Correo institucional', count: 1 }]);
+    expect(r.byCategory).toEqual([{ key: 'Bache', label: 'Bache', count: 1 }]);
+    expect(r.byArea).toEqual([{ key: 'Obras Públicas', label: 'Obras Públicas', count: 1 }]);
+    expect(r.statusAtMonthEnd.find((s) => s.key === 'rejected')!.count).toBe(0);
+    expect(r.firstResponse).toEqual({ count: 1, medianHours: 10, p90Hours: 10 });
+    expect(r.withinTarget.firstResponse).toEqual({ met: 1, missed: 0, pending: 0, share: 1 });
+    expect(r.topColonias).toEqual([{ key: 'tequisquiapan', label: 'Tequisquiapan', count: 1 }]);
+    expect(r.summary).toBe(
+      'Durante marzo de 2026 se recibió 1 reporte ciudadano por correo institucional. ' +
+        'Además se recibieron 2 reportes duplicados, que se fusionaron con los reportes originales y no se incluyen en estas cifras. ' +
+        'El tema más frecuente fue bache (1). Al cierre del mes, 1 había sido atendido. ' +
+        'El 100% de los reportes con plazo cumplido o vencido recibió primera respuesta a tiempo y el 100% se atendió dentro del plazo establecido. ' +
+        'La colonia con más reportes fue Tequisquiapan (1).',
+    );
+    // the press office's part counts its own duplicates only
+    expect(build([dup({}), dup({ channel: 'whatsapp' })], 'social').mergedDuplicates).toBe(1);
+    expect(build([dup({ channel: 'whatsapp' })], 'social').summary).toBe(
+      'Durante marzo de 2026 no se recibieron reportes ciudadanos nuevos por redes sociales; se recibió 1 reporte duplicado, que se fusionó con el reporte original.',
+    );
+  });
+
   it('keeps only social networks and forwarded messages for the press scope', () => {
     const r = build([ticket({ channel: 'whatsapp' }), ticket({ channel: 'x', forwarded: true }), ticket({ channel: 'phone' }), ticket({ channel: 'other' }), ticket({})], 'social');
     expect(r.received.total).toBe(2); // 'other' captured by an agent (a letter, say) is not social media
@@ -148,5 +181,10 @@ describe('formats', () => {
     expect(html).toContain(escapeHtml('<script>alert(1)</script>'));
     expect(html).not.toMatch(/<(link|img|script)\b|url\(|@import|https?:\/\//i);
     expect(reportToCsv(r).startsWith('\uFEFFsection,key,label,value\r\n')).toBe(true);
+  });
+  it('shows the merged duplicates in the CSV and the HTML, with their Spanish label', () => {
+    const r = build([ticket({}), ticket({ mergedDuplicate: true, statusAtMonthEnd: 'rejected' })]);
+    expect(reportToCsv(r)).toContain('\r\nreceived,total,Reportes recibidos,1\r\nmerged_duplicates,count,Duplicados fusionados (no incluidos en las demás cifras),1\r\n');
+    expect(reportToHtml(r)).toContain('<th scope="row">Duplicados fusionados (no incluidos en las demás cifras)</th><td data-figure="merged_duplicates.count">1</td>');
   });
 });

@@ -12,8 +12,13 @@ export interface ReportTicket {
   statusAtMonthEnd: TicketStatus;
   createdAt: Date;
   firstRespondedAt: Date | null;
-  /** the last resolution before the month end */
+  /**
+   * the final resolution before the month end: the first move into resolved/closed after the last
+   * reopening (resolved 3 Nov, reopened, closed 28 Nov → 28 Nov)
+   */
   resolvedAt: Date | null;
+  /** merged into another ticket as a duplicate (as of the month end): counted apart, in no other figure */
+  mergedDuplicate: boolean;
   firstResponseDueAt: Date | null;
   resolutionDueAt: Date | null;
 }
@@ -78,7 +83,10 @@ export interface MonthlyReport {
   firstResponse: TimeStats;
   resolution: TimeStats;
   withinTarget: { firstResponse: TargetShare; resolution: TargetShare };
+  /** reports reopened during the month (each report once) */
   reopened: number;
+  /** reports received in the month that were merged into another as duplicates by the month end; left out of every other figure */
+  mergedDuplicates: number;
   topColonias: CountRow[];
   summary: string;
 }
@@ -150,9 +158,11 @@ const TOP_COLONIAS = 5;
 /**
  * The figures of the monthly report (SPEC §6) for the tickets received in the month: by origin
  * and channel, category, area; status at the month end; first-response and resolution times
- * (hours, median and p90) and share within target as of the month end; reopenings during the
- * month; the colonias with most reports. Measured as of the month end, so a month's report does
- * not change when it is generated again later.
+ * (hours, median and p90) and share within target as of the month end; reports reopened during
+ * the month; the colonias with most reports. Duplicates merged into another ticket are counted
+ * apart (`mergedDuplicates`) and left out of the other figures: their report is the surviving
+ * ticket's, and their merge (new → rejected) is no first response. Measured as of the month end, so
+ * a month's report does not change when it is generated again later.
  */
 export function buildMonthlyReport(input: {
   month: string;
@@ -164,7 +174,8 @@ export function buildMonthlyReport(input: {
   reopened: number;
   summary: (r: Omit<MonthlyReport, 'summary'>) => string;
 }): MonthlyReport {
-  const tickets = input.scope === 'social' ? input.tickets.filter(isSocial) : input.tickets;
+  const inScope = input.scope === 'social' ? input.tickets.filter(isSocial) : input.tickets;
+  const tickets = inScope.filter((t) => !t.mergedDuplicate);
   const byOrigin: Record<Origin, number> = { email: 0, social: 0, forwarded: 0, capture: 0 };
   for (const t of tickets) byOrigin[originOf(t)]++;
 
@@ -224,6 +235,7 @@ export function buildMonthlyReport(input: {
       ),
     },
     reopened: input.reopened,
+    mergedDuplicates: inScope.length - tickets.length,
     topColonias: countBy(coloniaKeys, displayColonia).slice(0, TOP_COLONIAS),
   };
   return { ...report, summary: input.summary(report) };

@@ -3,6 +3,7 @@ import { monthName, percent } from './report-summary';
 
 const SCOPE_LABEL = { all: 'Todos los canales', social: 'Redes sociales' } as const;
 const pct1 = (share: number | null) => (share === null ? '' : String(Math.round(share * 1000) / 10));
+const MERGED_DUPLICATES_LABEL = 'Duplicados fusionados (no incluidos en las demás cifras)';
 
 // ---------- CSV ----------
 
@@ -20,6 +21,7 @@ export function reportToCsv(r: MonthlyReport): string {
     ['report', 'scope', 'Alcance', SCOPE_LABEL[r.scope]],
     ['report', 'time_zone', 'Zona horaria', r.timeZone],
     ['received', 'total', 'Reportes recibidos', r.received.total],
+    ['merged_duplicates', 'count', MERGED_DUPLICATES_LABEL, r.mergedDuplicates],
   ];
   for (const [k, v] of Object.entries(r.received.byOrigin)) rows.push(['origin', k, ORIGIN_LABELS[k as Origin], v]);
   const counts = (section: string, list: CountRow[]) => list.forEach((c) => rows.push([section, c.key, c.label, c.count]));
@@ -106,6 +108,7 @@ export function reportToHtml(r: MonthlyReport): string {
       <h2>Resumen</h2><p class="summary">${escapeHtml(r.summary)}</p>
       ${table('Cifras principales', ['Concepto', 'Valor'], [
         ['received.total', 'Reportes recibidos', n(r.received.total)],
+        ['merged_duplicates.count', MERGED_DUPLICATES_LABEL, n(r.mergedDuplicates)],
         ['status.attended', 'Atendidos o cerrados al cierre del mes', n(count('resolved') + count('closed'))],
         ['within_target.first_response_share', 'Primera respuesta dentro del plazo', share(r.withinTarget.firstResponse)],
         ['within_target.resolution_share', 'Atención dentro del plazo', share(r.withinTarget.resolution)],
@@ -138,7 +141,7 @@ export function reportToHtml(r: MonthlyReport): string {
       ])}</section>`,
     `<section class="page" id="colonias"><h2>Colonias con más reportes</h2>
       ${table('Colonias', ['Colonia', 'Reportes'], countRows('colonia', r.topColonias))}
-      <footer>Periodo: del 1 al ${lastDay(r.month)} de ${escapeHtml(monthName(r.month))}, hora local (${escapeHtml(r.timeZone)}). Cifras de los reportes recibidos en el mes, medidas al cierre del mes.</footer></section>`,
+      <footer>Periodo: del 1 al ${lastDay(r.month)} de ${escapeHtml(monthName(r.month))}, hora local (${escapeHtml(r.timeZone)}). Cifras de los reportes recibidos en el mes, medidas al cierre del mes; los duplicados fusionados con otro reporte se cuentan aparte.</footer></section>`,
   ];
   return `<!DOCTYPE html>
 <html lang="es-MX"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head>

@@ -27,8 +27,14 @@ export function monthName(month: string): string {
 export function summarize(r: Omit<MonthlyReport, 'summary'>): string {
   const total = r.received.total;
   const when = `Durante ${monthName(r.month)}`;
+  const dup = r.mergedDuplicates;
+  const duplicates = (prefix: string) =>
+    dup === 1
+      ? `${prefix} 1 reporte duplicado, que se fusionó con el reporte original`
+      : `${prefix} ${num(dup)} reportes duplicados, que se fusionaron con los reportes originales`;
   if (total === 0) {
-    return `${when} no se recibieron reportes ciudadanos${r.scope === 'social' ? ' por redes sociales' : ''}.`;
+    const none = `${when} no se recibieron reportes ciudadanos${dup ? ' nuevos' : ''}${r.scope === 'social' ? ' por redes sociales' : ''}`;
+    return dup ? `${none}; ${duplicates(dup === 1 ? 'se recibió' : 'se recibieron')}.` : `${none}.`;
   }
   const o = r.received.byOrigin;
   const social = o.social + o.forwarded;
@@ -56,6 +62,7 @@ export function summarize(r: Omit<MonthlyReport, 'summary'>): string {
   } else {
     sentences.push(`${received}.`);
   }
+  if (dup) sentences.push(`${duplicates(dup === 1 ? 'Además se recibió' : 'Además se recibieron')} y no se ${dup === 1 ? 'incluye' : 'incluyen'} en estas cifras.`);
 
   const topics = r.byCategory.filter((c) => c.key !== 'Sin categoría').slice(0, 3);
   if (topics.length) {

@@ -144,6 +144,7 @@ describe('monthly report (real PostgreSQL, seeded month)', () => {
       resolution: { met: 2, missed: 0, pending: 4, share: 1 },
     });
     expect(r.reopened).toBe(1);
+    expect(r.mergedDuplicates).toBe(0);
     expect(r.topColonias).toEqual([
       { key: 'tequisquiapan', label: 'Tequisquiapan', count: 3 },
       { key: 'centro', label: 'Centro', count: 2 },
@@ -200,6 +201,7 @@ describe('monthly report (real PostgreSQL, seeded month)', () => {
       'report.scope': 'Todos los canales',
       'report.time_zone': 'America/Mexico_City',
       'received.total': '7',
+      'merged_duplicates.count': '0',
       'origin.email': '1',
       'origin.social': '2',
       'origin.forwarded': '1',
@@ -263,6 +265,7 @@ describe('monthly report (real PostgreSQL, seeded month)', () => {
     const figures = Object.fromEntries([...html.matchAll(/data-figure="([^"]+)">([^<]*)</g)].map((m) => [m[1], m[2]]));
     expect(figures).toEqual({
       'received.total': '7',
+      'merged_duplicates.count': '0',
       'status.attended': '2',
       'within_target.first_response_share': '60%',
       'within_target.resolution_share': '100%',
@@ -346,5 +349,119 @@ describe('monthly report (real PostgreSQL, seeded month)', () => {
     const bad = await get({ month: '2021-13', format: 'pdf' }).expect(400);
     expect(bad.body.details.map((d: { field: string }) => d.field).sort()).toEqual(['format', 'month']);
     await get({}).expect(400);
+  });
+
+  /**
+   * February 2022 (UTC−6): final resolutions after reopenings, a report reopened twice, a duplicate
+   * merged within the month and one merged only after the month end.
+   */
+  describe('reopenings, final resolution and merged duplicates (February 2022)', () => {
+    let a: string;
+    let b: string;
+    let c: string;
+    let e: string;
+    beforeAll(async () => {
+      // A: resolved 3 Feb, reopened, waiting for the citizen, closed 25 Feb → resolved on 25 Feb
+      a = await intake('2022-02-01 10:00', 'email', 'Bache enorme en la calle Reforma', 'Tequisquiapan');
+      await move(a, '2022-02-01 12:00', 'in_progress');
+      await move(a, '2022-02-03 10:00', 'resolved', { message: 'Se bacheó la calle.' });
+      await move(a, '2022-02-04 10:00', 'in_progress'); // the citizen says it is still there
+      await move(a, '2022-02-05 10:00', 'waiting_citizen', { message: '¿Nos confirma el número exterior?' });
+      await move(a, '2022-02-25 10:00', 'closed');
+      // B: closed without a "resolved", reopened by a supervisor, closed again on 10 Feb → resolved on 10 Feb
+      b = await intake('2022-02-02 10:00', 'email', 'Luminaria apagada en el jardín', 'Centro');
+      await move(b, '2022-02-02 12:00', 'waiting_citizen', { message: '¿Cuál es el número del poste?' });
+      await move(b, '2022-02-04 10:00', 'closed');
+      await move(b, '2022-02-06 10:00', 'in_progress', {}, supervisor);
+      await move(b, '2022-02-06 12:00', 'waiting_citizen', { message: '¿Sigue apagada?' });
+      await move(b, '2022-02-10 10:00', 'closed');
+      // C: reopened twice, still open at the month end
+      c = await intake('2022-02-03 09:00', 'email', 'Basura no recolectada en la calle', null);
+      await move(c, '2022-02-04 09:00', 'resolved', { message: 'Se recolectó.' });
+      await move(c, '2022-02-05 09:00', 'in_progress');
+      await move(c, '2022-02-06 09:00', 'resolved', { message: 'Se recolectó de nuevo.' });
+      await move(c, '2022-02-07 09:00', 'in_progress');
+      // D: a duplicate of A by WhatsApp, merged an hour later
+      const d = await intake('2022-02-08 10:00', 'whatsapp', 'Bache enorme en la calle Reforma, ya lo había reportado', 'Tequisquiapan');
+      at('2022-02-08 11:00');
+      await t.http().post(`/api/v1/tickets/${d}/merge`).set(supervisor).send({ intoFolio: a }).expect(200);
+      await stampEvents();
+      // E: merged only in March: a report like any other as of the end of February
+      e = await intake('2022-02-20 10:00', 'telegram', 'Fuga de agua en la banqueta', 'Centro');
+      at('2022-03-02 10:00');
+      await t.http().post(`/api/v1/tickets/${e}/merge`).set(supervisor).send({ intoFolio: c }).expect(200);
+      await stampEvents();
+      now = new Date();
+    });
+
+    it('measures resolution at the final move to Atendido/Cerrado after the last reopening', async () => {
+      const r = (await get({ month: '2022-02' }).expect(200)).body;
+      // A: 1 Feb 10:00 → 25 Feb 10:00 = 576 h (not 3 Feb, 48 h); B: 2 Feb 10:00 → 10 Feb 10:00 = 192 h (not its first close, 48 h)
+      expect(r.resolution).toEqual({ count: 2, medianHours: 384, p90Hours: 576 });
+      expect(Object.fromEntries(r.statusAtMonthEnd.filter((s: { count: number }) => s.count).map((s: { key: string; count: number }) => [s.key, s.count]))).toEqual({
+        new: 1,
+        in_progress: 1,
+        closed: 2,
+      });
+    });
+
+    it('counts reports reopened, not reopenings', async () => {
+      const r = (await get({ month: '2022-02' }).expect(200)).body;
+      expect(r.reopened).toBe(3); // A once, B once, C twice
+      expect(r.summary).toContain('Se reabrieron 3 reportes.');
+    });
+
+    it('counts a merged duplicate apart, in no other figure, in JSON, CSV and HTML', async () => {
+      const r = (await get({ month: '2022-02' }).expect(200)).body;
+      expect(r.mergedDuplicates).toBe(1);
+      expect(r.received.total).toBe(4);
+      expect(r.received.byOrigin).toEqual({ email: 3, social: 1, forwarded: 0, capture: 0 });
+      expect(r.received.byChannel.map((c: { key: string; count: number }) => [c.key, c.count])).toEqual([
+        ['email', 3],
+        ['telegram', 1],
+      ]);
+      expect(r.byCategory.map((c: { label: string; count: number }) => [c.label, c.count])).toEqual([
+        ['Bache', 1],
+        ['Basura no recolectada', 1],
+        ['Fuga de agua', 1],
+        ['Luminaria apagada', 1],
+      ]);
+      expect(r.statusAtMonthEnd.find((s: { key: string }) => s.key === 'rejected').count).toBe(0);
+      // the merge (new → rejected) is no first response: A 2 h, B 2 h, C 24 h
+      expect(r.firstResponse).toEqual({ count: 3, medianHours: 2, p90Hours: 24 });
+      const fr = r.withinTarget.firstResponse;
+      expect(fr.met + fr.missed + fr.pending).toBe(4);
+      expect(r.topColonias.map((c: { label: string; count: number }) => [c.label, c.count])).toEqual([
+        ['Centro', 2],
+        ['Tequisquiapan', 1],
+      ]);
+      expect(r.summary).toContain(
+        'Además se recibió 1 reporte duplicado, que se fusionó con el reporte original y no se incluye en estas cifras.',
+      );
+
+      const csv = (await get({ month: '2022-02', format: 'csv' }).expect(200)).text;
+      expect(csv).toContain('\r\nreceived,total,Reportes recibidos,4\r\n');
+      expect(csv).toContain('\r\nmerged_duplicates,count,Duplicados fusionados (no incluidos en las demás cifras),1\r\n');
+      expect(csv).not.toMatch(/^channel,whatsapp/m);
+      const html = (await get({ month: '2022-02', format: 'html' }).expect(200)).text;
+      expect(html).toContain('data-figure="received.total">4<');
+      expect(html).toContain('<th scope="row">Duplicados fusionados (no incluidos en las demás cifras)</th><td data-figure="merged_duplicates.count">1</td>');
+      expect(html).not.toContain('data-figure="channel.whatsapp"');
+
+      // the press office's part: its duplicate (WhatsApp) apart, the Telegram report counted
+      const social = (await get({ month: '2022-02' }, press).expect(200)).body;
+      expect(social.mergedDuplicates).toBe(1);
+      expect(social.received.total).toBe(1);
+    });
+
+    it('leaves a month already past as it was when a duplicate is merged later', async () => {
+      const mar = (await get({ month: '2022-03' }).expect(200)).body;
+      expect(mar.received.total).toBe(0);
+      expect(mar.mergedDuplicates).toBe(0);
+      const feb = (await get({ month: '2022-02' }).expect(200)).body;
+      expect(feb.received.byChannel.find((c: { key: string }) => c.key === 'telegram').count).toBe(1);
+      expect(Object.fromEntries(feb.statusAtMonthEnd.map((s: { key: string; count: number }) => [s.key, s.count])).new).toBe(1);
+      expect(feb.mergedDuplicates).toBe(1); // D only: E (merged in March) was not a duplicate yet
+    });
   });
 });
