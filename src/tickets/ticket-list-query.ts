@@ -1,5 +1,6 @@
 import { decodeCursor } from '../common/keyset-cursor';
 import type { ScopedQuery, SqlRunner } from '../database/pool-runner';
+import { localWallClock } from '../reports/month-bounds';
 import { parseFolio } from './folio';
 import type { ListTicketsQuery } from './dto/ticket.dto';
 import { SOCIAL_CHANNELS } from './ticket-channel';
@@ -18,6 +19,42 @@ export interface ListViewer {
 
 export class InvalidCursorError extends Error {}
 
+/** The city's zone when the caller gives none (callers should pass config.cityTimeZone): AppConfig's default for TZ_CITY. */
+export const DEFAULT_CITY_TIME_ZONE = 'America/Mexico_City';
+
+/** A date or date-time with no `Z` and no offset: `2026-11-26`, `2026-11-26T20:00`, `2026-11-26 20:00:00.5`, `2026-11`, `2026`. */
+const LOCAL_DATE_TIME = /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?)?)?$/;
+
+/** The UTC reading of a wall-clock time (years below 100 kept as they are, unlike Date.UTC). */
+function wallMs(year: number, month: number, day: number, hour = 0, minute = 0, second = 0, ms = 0): number {
+  const d = new Date(0);
+  d.setUTCFullYear(year, month, day);
+  d.setUTCHours(hour, minute, second, ms);
+  return d.getTime();
+}
+
+/**
+ * A `from`/`to` bound of the queue as an instant. A value with `Z` or an offset is that instant; a
+ * date or a date-time without one is wall-clock time in the city's zone (TZ_CITY), not UTC and not
+ * the server's zone. A `to` with no time of day takes in the whole day it names (for `YYYY-MM` or
+ * `YYYY`, the whole month or year): `from=2026-11-26&to=2026-11-26` is that local day.
+ */
+export function cityTimeBound(value: string, side: 'from' | 'to', timeZone: string): Date {
+  const m = LOCAL_DATE_TIME.exec(value.trim());
+  if (!m) return new Date(value);
+  const [, y, mo, d, h, mi, s, frac] = m;
+  const year = Number(y);
+  const month = mo ? Number(mo) - 1 : 0;
+  const day = d ? Number(d) : 1;
+  if (h === undefined) {
+    if (side === 'from') return localWallClock(wallMs(year, month, day), timeZone);
+    // the start of the next day, month or year
+    return localWallClock(d ? wallMs(year, month, day + 1) : mo ? wallMs(year, month + 1, 1) : wallMs(year + 1, 0, 1), timeZone);
+  }
+  const ms = frac ? Number(frac.slice(0, 3).padEnd(3, '0')) : 0;
+  return localWallClock(wallMs(year, month, day, Number(h), Number(mi), s ? Number(s) : 0, ms), timeZone);
+}
+
 /**
  * Builds the SQL of the ticket queue. Pure, so the API and the benchmark run the very same query.
  * Status values are checked against the fixed list and written as literals, so the planner can
@@ -26,7 +63,7 @@ export class InvalidCursorError extends Error {}
 export function buildTicketListQuery(
   query: ListTicketsQuery,
   viewer: ListViewer,
-  opts: { candidates?: number; ids?: string[] } = {},
+  opts: { candidates?: number; ids?: string[]; /** the city's zone (config cityTimeZone) for offset-less from/to */ timeZone?: string } = {},
 ): { sql: string; params: unknown[]; limit: number } {
   const where: string[] = [];
   const params: unknown[] = [];
@@ -45,10 +82,13 @@ export function buildTicketListQuery(
   if (query.areaId) where.push(`t.area_id = ${p(query.areaId)}`);
   if (query.categoryId) where.push(`t.category_id = ${p(query.categoryId)}`);
   if (query.citizenId) where.push(`t.citizen_id = ${p(query.citizenId)}`);
-  if (query.assignee === 'none') where.push(`t.assignee_id IS NULL`);
-  else if (query.assignee) where.push(`t.assignee_id = ${p(query.assignee === 'me' ? viewer.id : query.assignee)}`);
-  if (query.from) where.push(`t.created_at >= ${p(new Date(query.from))}`);
-  if (query.to) where.push(`t.created_at < ${p(new Date(query.to))}`);
+  // the DTO takes "me"/"none" in any case (and a uuid in either case)
+  const assignee = query.assignee?.toLowerCase();
+  if (assignee === 'none') where.push(`t.assignee_id IS NULL`);
+  else if (assignee) where.push(`t.assignee_id = ${p(assignee === 'me' ? viewer.id : assignee)}`);
+  const timeZone = opts.timeZone ?? DEFAULT_CITY_TIME_ZONE;
+  if (query.from) where.push(`t.created_at >= ${p(cityTimeBound(query.from, 'from', timeZone))}`);
+  if (query.to) where.push(`t.created_at < ${p(cityTimeBound(query.to, 'to', timeZone))}`);
   if (query.overdue === true) where.push(OVERDUE_SQL);
   if (query.overdue === false) where.push(`NOT ${OVERDUE_SQL}`);
   if (query.q) {
@@ -105,13 +145,19 @@ export const SEARCH_CANDIDATE_CAP = 2000;
  * fit under the cap the page is the newest of them, else the word is common and the newest-first
  * index walk with the text as a filter is fast. Both steps are bounded; neither scans the table.
  */
-export async function fetchTicketPage<Row>(run: SqlRunner, scoped: ScopedQuery, query: ListTicketsQuery, viewer: ListViewer) {
+export async function fetchTicketPage<Row>(
+  run: SqlRunner,
+  scoped: ScopedQuery,
+  query: ListTicketsQuery,
+  viewer: ListViewer,
+  timeZone: string = DEFAULT_CITY_TIME_ZONE,
+) {
   const textSearch = Boolean(query.q && !parseFolio(query.q));
   if (!textSearch) {
-    const built = buildTicketListQuery(query, viewer);
+    const built = buildTicketListQuery(query, viewer, { timeZone });
     return { rows: (await run.query(built.sql, built.params)) as Row[], limit: built.limit };
   }
-  const phase1 = buildTicketListQuery(query, viewer, { candidates: SEARCH_CANDIDATE_CAP });
+  const phase1 = buildTicketListQuery(query, viewer, { candidates: SEARCH_CANDIDATE_CAP, timeZone });
   const candidates = (await scoped(CANDIDATE_SETTINGS, phase1.sql, phase1.params)) as Array<{ id: string; cursor_ts: string }>;
   if (candidates.length <= SEARCH_CANDIDATE_CAP) {
     const newest = candidates
@@ -119,10 +165,10 @@ export async function fetchTicketPage<Row>(run: SqlRunner, scoped: ScopedQuery, 
       .slice(0, phase1.limit + 1)
       .map((c) => c.id);
     if (newest.length === 0) return { rows: [] as Row[], limit: phase1.limit };
-    const page = buildTicketListQuery(query, viewer, { ids: newest });
+    const page = buildTicketListQuery(query, viewer, { ids: newest, timeZone });
     return { rows: (await run.query(page.sql, page.params)) as Row[], limit: page.limit };
   }
-  const page = buildTicketListQuery(query, viewer);
+  const page = buildTicketListQuery(query, viewer, { timeZone });
   const rows = (await scoped(COMMON_WORD_SETTINGS, page.sql, page.params)) as Row[];
   return { rows, limit: page.limit };
 }

@@ -357,5 +357,36 @@ describe('tickets API (real PostgreSQL)', () => {
       expect(overdue.body.items[0].overdue).toBe(true);
       await t.http().get('/api/v1/tickets').query({ status: 'bogus' }).set(agent).expect(400);
     });
+
+    it('reads date-only and offset-less from/to in the city time zone; a date-only `to` takes in that whole day', async () => {
+      const { body } = await capture({ subject: 'Reporte de la noche' }).expect(201);
+      // 20:00 on 14 March 2023 in Mexico City (UTC−6) is 02:00 UTC on the 15th
+      await t.db.query(`UPDATE tickets SET created_at = '2023-03-14T20:00:00-06:00' WHERE folio = $1`, [body.folio]);
+      const list = async (query: Record<string, string>) =>
+        (await t.http().get('/api/v1/tickets').query(query).set(agent).expect(200)).body.items.map((i: { folio: string }) => i.folio);
+      expect(await list({ from: '2023-03-14', to: '2023-03-14' })).toEqual([body.folio]);
+      expect(await list({ from: '2023-03-15', to: '2023-03-31' })).toEqual([]);
+      expect(await list({ from: '2023-03-01', to: '2023-03-13' })).toEqual([]);
+      expect(await list({ from: '2023-03-14T19:59', to: '2023-03-31' })).toEqual([body.folio]);
+      expect(await list({ from: '2023-03-14T20:01', to: '2023-03-31' })).toEqual([]);
+      expect(await list({ from: '2023-03-01', to: '2023-03-14T20:00:00' })).toEqual([]); // a time in `to` is exclusive
+      // with Z or an offset, the instant as given
+      expect(await list({ from: '2023-03-15T02:00:00Z', to: '2023-03-15T02:00:01Z' })).toEqual([body.folio]);
+      expect(await list({ from: '2023-03-01T00:00:00Z', to: '2023-03-14T20:00:00-06:00' })).toEqual([]);
+    });
+
+    it('takes assignee=ME and assignee=NONE in any case, as it validates them', async () => {
+      const { body } = await capture({ subject: 'Para tomar' }).expect(201);
+      await t.http().post(`/api/v1/tickets/${body.folio}/assign`).set(agent).send({ assigneeId: agentId }).expect(200);
+      for (const me of ['ME', 'Me']) {
+        const items = (await t.http().get('/api/v1/tickets').query({ assignee: me }).set(agent).expect(200)).body.items;
+        expect(items.map((i: { folio: string }) => i.folio)).toContain(body.folio);
+        expect(items.every((i: { assignee: { id: string } | null }) => i.assignee?.id === agentId)).toBe(true);
+      }
+      const unassigned = (await t.http().get('/api/v1/tickets').query({ assignee: 'NONE' }).set(agent).expect(200)).body.items;
+      expect(unassigned.length).toBeGreaterThan(0);
+      expect(unassigned.every((i: { assignee: unknown }) => i.assignee === null)).toBe(true);
+      expect(unassigned.map((i: { folio: string }) => i.folio)).not.toContain(body.folio);
+    });
   });
 });

@@ -1,0 +1,59 @@
+import type { ListTicketsQuery } from './dto/ticket.dto';
+import { buildTicketListQuery, cityTimeBound } from './ticket-list-query';
+
+const viewer = { id: '6f1c2a34-5b6d-4e7f-8a9b-0c1d2e3f4a5b', role: 'agent' };
+const iso = (d: Date) => d.toISOString();
+
+describe('cityTimeBound', () => {
+  const MX = 'America/Mexico_City';
+  it('reads a date as local midnight in the city, not UTC midnight', () => {
+    expect(iso(cityTimeBound('2026-11-26', 'from', MX))).toBe('2026-11-26T06:00:00.000Z');
+  });
+  it('takes in the whole local day for a date-only `to` (and the whole month or year)', () => {
+    expect(iso(cityTimeBound('2026-11-26', 'to', MX))).toBe('2026-11-27T06:00:00.000Z');
+    expect(iso(cityTimeBound('2026-11-30', 'to', MX))).toBe('2026-12-01T06:00:00.000Z');
+    expect(iso(cityTimeBound('2026-11', 'to', MX))).toBe('2026-12-01T06:00:00.000Z');
+    expect(iso(cityTimeBound('2026', 'to', MX))).toBe('2027-01-01T06:00:00.000Z');
+    expect(iso(cityTimeBound('2026-11', 'from', MX))).toBe('2026-11-01T06:00:00.000Z');
+  });
+  it('reads a date-time without offset as wall-clock time in the city, whatever the server zone', () => {
+    expect(iso(cityTimeBound('2026-11-26T20:00', 'from', MX))).toBe('2026-11-27T02:00:00.000Z');
+    expect(iso(cityTimeBound('2026-11-26T20:00:30.5', 'to', MX))).toBe('2026-11-27T02:00:30.500Z');
+    expect(iso(cityTimeBound('2026-11-26 20:00:00', 'to', MX))).toBe('2026-11-27T02:00:00.000Z');
+    // daylight-saving time Mexico City still had in 2021 (UTC−5)
+    expect(iso(cityTimeBound('2021-06-15', 'from', MX))).toBe('2021-06-15T05:00:00.000Z');
+    expect(iso(cityTimeBound('2026-11-26', 'from', 'UTC'))).toBe('2026-11-26T00:00:00.000Z');
+  });
+  it('keeps a value with Z or an offset as the instant it names', () => {
+    expect(iso(cityTimeBound('2026-11-26T20:00:00Z', 'from', MX))).toBe('2026-11-26T20:00:00.000Z');
+    expect(iso(cityTimeBound('2026-11-26T20:00:00-05:00', 'to', MX))).toBe('2026-11-27T01:00:00.000Z');
+    expect(iso(cityTimeBound('2026-11-26T20:00+01:00', 'to', MX))).toBe('2026-11-26T19:00:00.000Z');
+  });
+});
+
+describe('buildTicketListQuery', () => {
+  const build = (q: ListTicketsQuery, timeZone?: string) => buildTicketListQuery(q, viewer, timeZone ? { timeZone } : {});
+
+  it('binds date-only from/to as the local days in the city zone (default America/Mexico_City)', () => {
+    const { sql, params } = build({ from: '2026-11-26', to: '2026-11-26' });
+    expect(sql).toContain('t.created_at >= $1');
+    expect(sql).toContain('t.created_at < $2');
+    expect(params.map((p) => iso(p as Date))).toEqual(['2026-11-26T06:00:00.000Z', '2026-11-27T06:00:00.000Z']);
+    expect(build({ from: '2026-11-26' }, 'America/Tijuana').params.map((p) => iso(p as Date))).toEqual(['2026-11-26T08:00:00.000Z']);
+  });
+
+  it('takes "me" and "none" in any case, as the DTO does', () => {
+    for (const me of ['me', 'ME', 'Me']) {
+      const { sql, params } = build({ assignee: me });
+      expect(sql).toContain('t.assignee_id = $1');
+      expect(params).toEqual([viewer.id]);
+    }
+    for (const none of ['none', 'NONE', 'None']) {
+      const { sql, params } = build({ assignee: none });
+      expect(sql).toContain('t.assignee_id IS NULL');
+      expect(params).toEqual([]);
+    }
+    const other = '0A1B2C3D-4E5F-4A6B-8C7D-9E0F1A2B3C4D';
+    expect(build({ assignee: other }).params).toEqual([other.toLowerCase()]);
+  });
+});
