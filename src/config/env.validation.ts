@@ -246,6 +246,18 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
   if (env.OUTBOX_RETRY_BASE_MS && env.OUTBOX_RETRY_MAX_MS && env.OUTBOX_RETRY_MAX_MS < env.OUTBOX_RETRY_BASE_MS) {
     throw new EnvironmentError('Invalid environment configuration:\n  OUTBOX_RETRY_MAX_MS: must not be smaller than OUTBOX_RETRY_BASE_MS');
   }
+  if (env.SMTP_HOST) {
+    // the outbox worker gives a send half the lease; nodemailer's own socket timeout (twice
+    // SMTP_TIMEOUT_MS) must end a stalled send before that, or the worker abandons sends still in
+    // flight (defaults as in app-config.ts: 300 s, 30000 ms)
+    const leaseSeconds = env.OUTBOX_LEASE_SECONDS ?? 300;
+    const smtpTimeoutMs = env.SMTP_TIMEOUT_MS ?? 30000;
+    if ((leaseSeconds * 1000) / 2 <= 2 * smtpTimeoutMs) {
+      throw new EnvironmentError(
+        `Invalid environment configuration:\n  OUTBOX_LEASE_SECONDS/SMTP_TIMEOUT_MS: half the lease (${leaseSeconds / 2} s, the most a send may take) must be longer than the SMTP socket timeout (twice SMTP_TIMEOUT_MS: ${(2 * smtpTimeoutMs) / 1000} s); raise OUTBOX_LEASE_SECONDS above ${(4 * smtpTimeoutMs) / 1000} or lower SMTP_TIMEOUT_MS`,
+      );
+    }
+  }
   if (env.BACKGROUND_WORKERS === false && env.OUTBOX_WORKER === true) {
     throw new EnvironmentError('Invalid environment configuration:\n  OUTBOX_WORKER: cannot be true when BACKGROUND_WORKERS is false (a web-only instance runs no worker)');
   }

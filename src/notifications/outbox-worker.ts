@@ -11,7 +11,20 @@ import {
 } from './outbox-transports';
 import { retryDelayMs } from './retry-backoff';
 
+/** On shutdown, how long the sends already in flight may take to finish and be recorded. */
 const STOP_WAIT_MS = 10_000;
+
+/**
+ * A send that did not settle within half the lease. Unlike OutboxUnavailableError it counts
+ * towards OUTBOX_MAX_ATTEMPTS: the send was not cancelled and may still have reached the server,
+ * so a row that keeps timing out must not be retried (and perhaps delivered) without end.
+ */
+export class OutboxSendTimeoutError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OutboxSendTimeoutError';
+  }
+}
 
 /** What the worker does with a failed attempt (pure; see the spec beside it). */
 export function failureOutcome(
@@ -35,8 +48,10 @@ function errorCode(err: unknown): string {
 
 /**
  * Sends the outbox. Every app instance may run one: rows are claimed with SKIP LOCKED and a lease,
- * sent through the transport registered for their channel, then marked sent / retried with
- * exponential backoff / failed. Delivery is at-least-once: a worker that dies after the receiving
+ * the claim renewed right before each row's send (a row another worker claimed meanwhile is left
+ * to it), sent through the transport registered for their channel, then marked sent / retried with
+ * exponential backoff / failed. On shutdown no new send starts, claimed rows not yet started are
+ * handed back at once, and the sends in flight get STOP_WAIT_MS to finish. Delivery is at-least-once: a worker that dies after the receiving
  * server accepted a mail but before it recorded that, sends it again — with the same Message-ID.
  */
 @Injectable()
@@ -44,6 +59,8 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(OutboxWorker.name);
   private readonly workerId = randomBytes(6).toString('hex');
   private stopping = false;
+  /** the rounds under way, told when shutdown begins */
+  private readonly stopListeners = new Set<() => void>();
   private loopDone: Promise<void> | null = null;
   private wakeUp: (() => void) | null = null;
   private readonly attempts;
@@ -78,14 +95,22 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
 
   async onModuleDestroy(): Promise<void> {
     this.stopping = true;
+    for (const listener of this.stopListeners) listener();
     this.wakeUp?.();
     if (!this.loopDone) return;
+    // no new send starts now and unstarted rows are handed back (runOnce); the sends in flight
+    // get a bounded grace to finish and be recorded
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      this.loopDone,
-      new Promise<void>((resolve) => (timer = setTimeout(resolve, STOP_WAIT_MS))),
+    const finished = await Promise.race([
+      this.loopDone.then(() => true),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), STOP_WAIT_MS))),
     ]);
     clearTimeout(timer);
+    if (!finished) {
+      this.logger.warn(
+        `outbox sends still in flight after ${STOP_WAIT_MS / 1000} s of shutdown: their rows are taken up again when their lease runs out`,
+      );
+    }
   }
 
   /** Poll now instead of waiting for the next interval. */
@@ -130,13 +155,39 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
     if (!rows.length) return 0;
     let next = 0;
     const lane = async () => {
-      while (next < rows.length) {
+      while (next < rows.length && !this.stopping) {
         const row = rows[next++];
         await this.deliver(row, claimToken);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(cfg.concurrency, rows.length) }, lane));
+    const lanes = Promise.all(Array.from({ length: Math.min(cfg.concurrency, rows.length) }, lane));
+    let onStop!: () => void;
+    const stopped = new Promise<void>((resolve) => (onStop = resolve));
+    if (this.stopping) onStop();
+    this.stopListeners.add(onStop);
+    try {
+      await Promise.race([lanes, stopped]);
+    } finally {
+      this.stopListeners.delete(onStop);
+    }
+    if (next < rows.length) {
+      // stopping: the rows no lane started go back now, not when the lease runs out
+      const unstarted = rows.slice(next);
+      next = rows.length;
+      await this.release(unstarted, claimToken);
+    }
+    await lanes;
     return rows.length;
+  }
+
+  private async release(rows: OutboxRow[], claimToken: string): Promise<void> {
+    try {
+      const released = await this.outbox.releaseClaims(rows, claimToken);
+      this.logger.log({ released, claimed: rows.length }, 'outbox worker stopping: unsent rows handed back');
+    } catch (err) {
+      // their lease runs out and another round takes them
+      this.logger.warn({ err: errorCode(err), rows: rows.length }, 'could not hand back unsent outbox rows');
+    }
   }
 
   private async deliver(row: OutboxRow, claimToken: string): Promise<void> {
@@ -149,6 +200,19 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
       kind: row.kind,
       attempt: row.attempts,
     };
+    // the batch's lease was taken at claim time and earlier rows may have used it up: renew it, and
+    // leave the row alone if another worker claimed it meanwhile (it sends it; two would be a duplicate)
+    let ours: boolean;
+    try {
+      ours = await this.outbox.renewClaim(row, claimToken, cfg.leaseSeconds);
+    } catch (err) {
+      this.logger.warn({ ...log, err: errorCode(err) }, 'could not renew an outbox claim; the row is left for a later round');
+      return;
+    }
+    if (!ours) {
+      this.logger.warn(log, 'outbox row not sent: its claim ran out before its turn and another worker holds it');
+      return;
+    }
     let result: { externalId?: string };
     try {
       if (!transport)
@@ -221,7 +285,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new OutboxUnavailableError(`no answer within ${Math.round(ms / 1000)} s`)),
+      () => reject(new OutboxSendTimeoutError(`no answer within ${Math.round(ms / 1000)} s`)),
       ms,
     );
   });

@@ -181,6 +181,45 @@ export class OutboxService {
     return rows.map(toRow).sort((a, b) => Number(a.id) - Number(b.id));
   }
 
+  /**
+   * Right before a row's send: extends this claim to a whole lease from now, so the send (at most
+   * half a lease) ends inside it. False when the row is no longer ours — its lease ran out while
+   * earlier rows of the batch were sent and another worker claimed it (or it is no longer queued):
+   * then it must not be sent here. The row lock orders this against a concurrent claim(): either
+   * that claim skips the row, or this update sees its new token and changes nothing.
+   */
+  async renewClaim(row: OutboxRow, claimToken: string, leaseSeconds: number): Promise<boolean> {
+    const renewed: unknown[] = await this.dataSource.query(
+      `WITH renewed AS (
+         UPDATE outbox SET locked_until = now() + make_interval(secs => $3), updated_at = now()
+         WHERE id = $1 AND locked_by = $2 AND state = 'queued'
+         RETURNING 1
+       )
+       SELECT * FROM renewed`,
+      [row.id, claimToken, leaseSeconds],
+    );
+    return renewed.length > 0;
+  }
+
+  /**
+   * Hands back rows claimed under `claimToken` whose send never started (the worker is stopping):
+   * any worker may take them at once instead of after the lease, and the attempt claim() counted
+   * for them is taken back. Returns how many were still ours.
+   */
+  async releaseClaims(rows: OutboxRow[], claimToken: string): Promise<number> {
+    if (!rows.length) return 0;
+    const released: unknown[] = await this.dataSource.query(
+      `WITH released AS (
+         UPDATE outbox SET locked_by = NULL, locked_until = NULL, attempts = GREATEST(attempts - 1, 0), updated_at = now()
+         WHERE id = ANY($1) AND locked_by = $2 AND state = 'queued'
+         RETURNING 1
+       )
+       SELECT * FROM released`,
+      [rows.map((r) => r.id), claimToken],
+    );
+    return released.length;
+  }
+
   /** Sent. Returns false when the claim was lost (lease expired and another worker took the row). */
   async markSent(row: OutboxRow, claimToken: string, externalId?: string): Promise<boolean> {
     try {

@@ -238,7 +238,10 @@ describe('outbox delivery guarantees (real SMTP server on loopback)', () => {
       ...fast,
       OUTBOX_BATCH_SIZE: '10',
       OUTBOX_CONCURRENCY: '3',
-      OUTBOX_LEASE_SECONDS: '3',
+      // a short lease: the restart takes up the dead worker's rows soon; half of it (2.5 s) still
+      // outlasts the SMTP socket timeout (2 × 1 s), as the configuration requires
+      OUTBOX_LEASE_SECONDS: '5',
+      SMTP_TIMEOUT_MS: '1000',
     };
     let first: AppProcess | undefined;
     let restarted: RunningApp | undefined;
