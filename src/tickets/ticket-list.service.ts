@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
+import { AppConfig } from '../config/app-config';
 import { DomainError } from '../common/domain-error';
 import { encodeCursor } from '../common/keyset-cursor';
 import { pgPoolOf, poolRunner, poolScopedQuery, type ScopedQuery, type SqlRunner } from '../database/pool-runner';
@@ -40,7 +41,10 @@ export class TicketListService {
   private readonly run: SqlRunner;
   private readonly scoped: ScopedQuery;
 
-  constructor(@InjectDataSource() dataSource: DataSource) {
+  constructor(
+    @InjectDataSource() dataSource: DataSource,
+    private readonly config: AppConfig,
+  ) {
     const pool = pgPoolOf(dataSource);
     this.run = poolRunner(pool);
     this.scoped = poolScopedQuery(pool);
@@ -49,7 +53,7 @@ export class TicketListService {
   async list(query: ListTicketsQuery, user: AuthenticatedUser) {
     let result: { rows: Row[]; limit: number };
     try {
-      result = await fetchTicketPage<Row>(this.run, this.scoped, query, user);
+      result = await fetchTicketPage<Row>(this.run, this.scoped, query, user, this.config.cityTimeZone);
     } catch (err) {
       if (err instanceof InvalidCursorError) throw new DomainError('VALIDATION', 'Invalid cursor', [{ field: 'cursor', errors: ['invalid cursor'] }]);
       throw err;
