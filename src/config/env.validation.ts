@@ -31,7 +31,7 @@ export class EnvironmentVariables {
   JWT_EXPIRES_IN?: string;
 
   @Transform(emptyToUndefined) @IsOptional()
-  @IsUrl({ require_tld: false, require_protocol: true }, { message: 'PUBLIC_BASE_URL must be an http(s) URL' })
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] }, { message: 'PUBLIC_BASE_URL must be an http(s) URL' })
   PUBLIC_BASE_URL?: string;
 
   @Transform(emptyToUndefined) @IsOptional()
@@ -193,7 +193,7 @@ export class EnvironmentVariables {
   META_ACCESS_TOKEN?: string;
 
   @Transform(emptyToUndefined) @IsOptional()
-  @IsUrl({ require_tld: false, require_protocol: true }, { message: 'META_GRAPH_URL must be an http(s) URL such as https://graph.facebook.com/v21.0' })
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] }, { message: 'META_GRAPH_URL must be an http(s) URL such as https://graph.facebook.com/v21.0' })
   META_GRAPH_URL?: string;
 
   @Transform(emptyToUndefined) @IsOptional()
@@ -204,7 +204,7 @@ export class EnvironmentVariables {
   TELEGRAM_BOT_TOKEN?: string;
 
   @Transform(emptyToUndefined) @IsOptional()
-  @IsUrl({ require_tld: false, require_protocol: true }, { message: 'TELEGRAM_API_URL must be an http(s) URL such as https://api.telegram.org' })
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] }, { message: 'TELEGRAM_API_URL must be an http(s) URL such as https://api.telegram.org' })
   TELEGRAM_API_URL?: string;
 }
 
@@ -243,8 +243,20 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
   if (env.SMTP_HOST && !env.MAIL_FROM) {
     throw new EnvironmentError('Invalid environment configuration:\n  MAIL_FROM: required when SMTP_HOST is set (the sender of citizen emails)');
   }
-  if (env.OUTBOX_RETRY_BASE_MS && env.OUTBOX_RETRY_MAX_MS && env.OUTBOX_RETRY_MAX_MS < env.OUTBOX_RETRY_BASE_MS) {
-    throw new EnvironmentError('Invalid environment configuration:\n  OUTBOX_RETRY_MAX_MS: must not be smaller than OUTBOX_RETRY_BASE_MS');
+  // effective values (defaults as in app-config.ts: 30000 and 3600000 ms): a maximum below the base
+  // alone would retry every few milliseconds
+  if ((env.OUTBOX_RETRY_MAX_MS ?? 3600000) < (env.OUTBOX_RETRY_BASE_MS ?? 30000)) {
+    throw new EnvironmentError(
+      `Invalid environment configuration:\n  OUTBOX_RETRY_MAX_MS: must not be smaller than OUTBOX_RETRY_BASE_MS (${env.OUTBOX_RETRY_BASE_MS ?? 30000} ms${env.OUTBOX_RETRY_BASE_MS ? '' : ', its default'})`,
+    );
+  }
+  const readFolder = (env.IMAP_MAILBOX ?? 'INBOX').trim();
+  const sameFolder = (a: string) => a.trim() === readFolder || (a.trim().toUpperCase() === 'INBOX' && readFolder.toUpperCase() === 'INBOX');
+  for (const [name, value] of [['IMAP_PROCESSED_MAILBOX', env.IMAP_PROCESSED_MAILBOX], ['IMAP_FAILED_MAILBOX', env.IMAP_FAILED_MAILBOX]] as const) {
+    // mail moved into the folder being read comes back and is read again, for ever
+    if (value && sameFolder(value)) {
+      throw new EnvironmentError(`Invalid environment configuration:\n  ${name}: must differ from the folder that is read (IMAP_MAILBOX = ${readFolder})`);
+    }
   }
   if (env.SMTP_HOST) {
     // the outbox worker gives a send half the lease; nodemailer's own socket timeout (twice

@@ -37,6 +37,11 @@ describe('IMAP configuration', () => {
     [{ IMAP_INTAKE_CONCURRENCY: '0' }, /IMAP_INTAKE_CONCURRENCY/],
     [{ IMAP_INTAKE_CONCURRENCY: '64' }, /IMAP_INTAKE_CONCURRENCY/],
     [{ IMAP_MAX_MESSAGE_BYTES: '1000' }, /IMAP_MAX_MESSAGE_BYTES/],
+    [{ IMAP_PROCESSED_MAILBOX: 'inbox', IMAP_FAILED_MAILBOX: 'Fallidos' }, /IMAP_PROCESSED_MAILBOX: must differ/],
+    [{ IMAP_MAILBOX: 'Reportes', IMAP_PROCESSED_MAILBOX: 'Procesados', IMAP_FAILED_MAILBOX: 'Reportes' }, /IMAP_FAILED_MAILBOX: must differ/],
+    [{ OUTBOX_RETRY_MAX_MS: '10' }, /OUTBOX_RETRY_MAX_MS/],
+    [{ PUBLIC_BASE_URL: 'ftp://reportes.sanluis.gob.mx' }, /PUBLIC_BASE_URL/],
+    [{ TELEGRAM_API_URL: 'ftp://api.telegram.org' }, /TELEGRAM_API_URL/],
   ])('rejects %j naming the variable', (env, name) => {
     expect(() => loadAppConfig(env)).toThrow(EnvironmentError);
     expect(() => loadAppConfig(env)).toThrow(name);
