@@ -15,6 +15,7 @@ import { ThreadSearchVectorFromTrigger1764800000400 } from './1764800000400-Thre
 import { ThreadSearchPublicOnly1764800000500 } from './1764800000500-ThreadSearchPublicOnly';
 import { SocialEventProblemsIndex1764800000600 } from './1764800000600-SocialEventProblemsIndex';
 import { OutboxUnavailableRounds1764800000700 } from './1764800000700-OutboxUnavailableRounds';
+import { SocialEventClaimToken1764800000800 } from './1764800000800-SocialEventClaimToken';
 
 /** Every migration, in order. A new migration file must be added here (see CONTRIBUTING.md). */
 export const MIGRATIONS = [
@@ -35,4 +36,5 @@ export const MIGRATIONS = [
   ThreadSearchPublicOnly1764800000500,
   SocialEventProblemsIndex1764800000600,
   OutboxUnavailableRounds1764800000700,
+  SocialEventClaimToken1764800000800,
 ];

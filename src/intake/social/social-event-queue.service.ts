@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../../config/app-config';
@@ -13,6 +13,11 @@ export type SocialPlatform = 'meta' | 'telegram';
 const POLL_MS = 2_000;
 const BATCH = 20;
 const LEASE = '5 minutes';
+/**
+ * Attempts per delivery, counted when it is claimed (so a crash mid-processing is one too). A row
+ * found still pending with this many attempts never finished its last one (the process died on it,
+ * e.g. out of memory): it is set `failed` at the next claim instead of being processed again.
+ */
 export const MAX_EVENT_ATTEMPTS = 8;
 const MAX_WRITE_BATCH = 200;
 /**
@@ -29,16 +34,24 @@ const BUSY_PAUSE_MS = 40;
 /** Seconds to wait before attempt n+1: 1, 2, 4 … capped at one hour. */
 export const backoffSeconds = (attempts: number) => Math.min(2 ** Math.max(0, attempts - 1), 3600);
 
+/** A claimed delivery and the token of the claim that holds it. */
+type HeldEvent = ClaimedEvent & { claimToken: string };
+
 /**
  * The durable inbox of webhook deliveries. The controller stores the raw body (signature already
  * checked) and answers 200; this worker claims due rows with FOR UPDATE SKIP LOCKED (safe with
- * several instances), processes them, and retries failures with backoff. A row that keeps failing
- * ends `failed` with its error — kept, never deleted. A crash mid-processing only delays the row
- * until its lease expires; the intake's (channel, external id) uniqueness absorbs the replay.
+ * several instances) under a claim token (`locked_by`), processes them, and retries failures with
+ * backoff. Renewing, finishing and failing a row all require that token: once a lease has run out
+ * and another instance has claimed the row, the first one leaves it alone. A row that keeps
+ * failing — or whose attempts keep dying with the process — ends `failed` with its error: kept,
+ * never deleted. A crash mid-processing only delays the row until its lease expires; the intake's
+ * (channel, external id) uniqueness absorbs the replay.
  */
 @Injectable()
 export class SocialEventQueue implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(SocialEventQueue.name);
+  /** this instance, in its claim tokens */
+  private readonly workerId = randomBytes(6).toString('hex');
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private again = false;
@@ -165,13 +178,13 @@ export class SocialEventQueue implements OnApplicationBootstrap, OnModuleDestroy
     let total = 0;
     for (;;) {
       if (this.stopped) return total;
-      const batch = await this.claim();
-      if (!batch.length) return total;
-      for (const event of batch) {
+      const { events, claimed } = await this.claim();
+      if (!claimed) return total;
+      for (const event of events) {
         await this.runOne(event);
         await this.yieldWhenBusy();
       }
-      total += batch.length;
+      total += events.length;
     }
   }
 
@@ -217,7 +230,7 @@ export class SocialEventQueue implements OnApplicationBootstrap, OnModuleDestroy
     const updated: unknown[] = await this.dataSource.query(
       // wrapped in a SELECT: TypeORM answers a bare UPDATE … RETURNING with [rows, count]
       `WITH u AS (
-         UPDATE social_events SET status = 'pending', attempts = 0, next_attempt_at = now(), locked_until = NULL, last_error = NULL
+         UPDATE social_events SET status = 'pending', attempts = 0, next_attempt_at = now(), locked_by = NULL, locked_until = NULL, last_error = NULL
          WHERE id = $1 AND (status = 'failed' OR result ? 'failures') RETURNING id
        ) SELECT id FROM u`,
       [id],
@@ -229,51 +242,81 @@ export class SocialEventQueue implements OnApplicationBootstrap, OnModuleDestroy
     return updated.length > 0;
   }
 
-  private async claim(): Promise<ClaimedEvent[]> {
-    const [rows] = await this.dataSource.query(
-      `UPDATE social_events e SET locked_until = now() + interval '${LEASE}', attempts = e.attempts + 1
-       WHERE e.id IN (
+  /**
+   * Claims up to BATCH due rows under a new claim token and counts the attempt. A row that already
+   * had MAX_EVENT_ATTEMPTS is not processed again: its last attempt never finished (the process
+   * died on it), so it goes `failed`, shown with the problems. `claimed` counts both kinds.
+   */
+  private async claim(): Promise<{ events: HeldEvent[]; claimed: number }> {
+    const claimToken = `${this.workerId}.${randomBytes(6).toString('hex')}`;
+    const rows: Array<{ id: string; platform: SocialPlatform; body: Buffer | null; attempts: number; status: string }> = await this.dataSource.query(
+      // wrapped in a SELECT: TypeORM answers a bare UPDATE … RETURNING with [rows, count]
+      `WITH due AS (
          SELECT id FROM social_events
          WHERE status = 'pending' AND next_attempt_at <= now() AND (locked_until IS NULL OR locked_until < now())
-         ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED)
-       RETURNING e.id, e.platform, e.body, e.attempts`,
-      [BATCH],
+         ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED
+       ), claimed AS (
+         UPDATE social_events e SET
+           attempts = CASE WHEN e.attempts >= $3 THEN e.attempts ELSE e.attempts + 1 END,
+           status = CASE WHEN e.attempts >= $3 THEN 'failed' ELSE 'pending' END,
+           locked_by = CASE WHEN e.attempts >= $3 THEN NULL ELSE $2 END,
+           locked_until = CASE WHEN e.attempts >= $3 THEN NULL ELSE now() + interval '${LEASE}' END,
+           last_error = CASE WHEN e.attempts >= $3
+             THEN left('AttemptsExhausted: attempt ' || e.attempts || ' never finished (the process stopped while handling it)'
+                       || COALESCE('; earlier: ' || e.last_error, ''), 1000)
+             ELSE e.last_error END
+         FROM due WHERE e.id = due.id
+         RETURNING e.id, e.platform, CASE WHEN e.status = 'pending' THEN e.body END AS body, e.attempts, e.status
+       ) SELECT * FROM claimed`,
+      [BATCH, claimToken, MAX_EVENT_ATTEMPTS],
     );
-    return (rows as Array<{ id: string; platform: SocialPlatform; body: Buffer; attempts: number }>)
-      .map((r) => ({ id: String(r.id), platform: r.platform, body: r.body, attempts: r.attempts }))
-      .sort((a, b) => Number(a.id) - Number(b.id));
+    const events: HeldEvent[] = [];
+    for (const r of rows) {
+      if (r.status === 'pending' && r.body) {
+        events.push({ id: String(r.id), platform: r.platform, body: r.body, attempts: r.attempts, claimToken });
+      } else {
+        this.processed.inc({ platform: r.platform, result: 'failed' });
+        this.logger.warn({ socialEventId: String(r.id), attempts: r.attempts, failed: true }, 'social event given up: its last attempt never finished');
+      }
+    }
+    return { events: events.sort((a, b) => Number(a.id) - Number(b.id)), claimed: rows.length };
   }
 
-  private async runOne(event: ClaimedEvent): Promise<void> {
+  private async runOne(event: HeldEvent): Promise<void> {
     // the batch's lease was taken when it was claimed; events wait their turn behind slow ones
-    // (media downloads timing out): renew this one's, or leave it if it ran out meanwhile (another
-    // instance may have claimed it since)
+    // (media downloads timing out): renew this one's, or leave it if another instance claimed it
+    // after it ran out (its token replaced ours). The row lock orders this against that claim.
     const held: unknown[] = await this.dataSource.query(
       `WITH renewed AS (
          UPDATE social_events SET locked_until = now() + interval '${LEASE}'
-         WHERE id = $1 AND status = 'pending' AND locked_until > now() RETURNING id
+         WHERE id = $1 AND status = 'pending' AND locked_by = $2 RETURNING id
        ) SELECT id FROM renewed`,
-      [event.id],
+      [event.id, event.claimToken],
     );
     if (!held.length) {
       this.logger.warn({ socialEventId: event.id }, 'social event lease ran out before its turn; left to whoever holds it now');
       return;
     }
+    const { claimToken, ...claimed } = event;
     try {
-      const result = await this.processor.process(event);
-      await this.dataSource.query(
-        // a row another instance finished meanwhile stays as it left it
-        `UPDATE social_events SET status = 'done', processed_at = now(), locked_until = NULL, last_error = NULL, result = $2 WHERE id = $1 AND status = 'pending'`,
-        [event.id, JSON.stringify(result)],
+      const result = await this.processor.process(claimed);
+      const done: unknown[] = await this.dataSource.query(
+        // a row another instance claimed or finished meanwhile stays as it left it
+        `WITH done AS (
+           UPDATE social_events SET status = 'done', processed_at = now(), locked_by = NULL, locked_until = NULL, last_error = NULL, result = $3
+           WHERE id = $1 AND status = 'pending' AND locked_by = $2 RETURNING id
+         ) SELECT id FROM done`,
+        [event.id, claimToken, JSON.stringify(result)],
       );
+      if (!done.length) this.logger.warn({ socialEventId: event.id }, 'social event processed after its claim was lost; left as its holder leaves it');
       this.processed.inc({ platform: event.platform, result: 'done' });
     } catch (err) {
       const message = `${(err as Error).name}: ${(err as Error).message}`.slice(0, 1000);
       const failed = event.attempts >= MAX_EVENT_ATTEMPTS;
       await this.dataSource.query(
-        `UPDATE social_events SET status = $2, locked_until = NULL, last_error = $3,
-           next_attempt_at = now() + make_interval(secs => $4) WHERE id = $1 AND status = 'pending'`,
-        [event.id, failed ? 'failed' : 'pending', message, backoffSeconds(event.attempts)],
+        `UPDATE social_events SET status = $3, locked_by = NULL, locked_until = NULL, last_error = $4,
+           next_attempt_at = now() + make_interval(secs => $5) WHERE id = $1 AND status = 'pending' AND locked_by = $2`,
+        [event.id, claimToken, failed ? 'failed' : 'pending', message, backoffSeconds(event.attempts)],
       );
       this.processed.inc({ platform: event.platform, result: failed ? 'failed' : 'retry' });
       this.logger.warn({ socialEventId: event.id, attempts: event.attempts, failed, error: (err as Error).name }, 'social event processing failed');
