@@ -8,12 +8,24 @@ import { DuplicateFinderService } from './duplicate-finder.service';
 
 const POLL_MS = 2_000;
 const BATCH = 20;
+/**
+ * A ticket whose duplicate search fails this many times leaves the queue (logged, by id): the
+ * suggestion is a help for agents, and a ticket that cannot be searched must not hold the others up.
+ */
+export const MAX_DUPLICATE_CHECK_ATTEMPTS = 5;
+/** Seconds before the next try after `failures` failed ones: 30, 60, 120, 240 (capped at an hour). */
+export const duplicateCheckRetrySeconds = (failures: number) => Math.min(30 * 2 ** Math.max(0, failures - 1), 3600);
+
+type CheckResult = 'candidates' | 'none' | 'retry' | 'given_up';
 
 /**
  * Runs the duplicate search of tickets the mailbox reader and the social worker made (queued in
  * `duplicate_checks` by their creation transaction). Each batch is claimed with FOR UPDATE SKIP
- * LOCKED and removed in the same transaction that writes the `duplicates_suggested` events, so
- * several instances share the queue and a crash only repeats the batch.
+ * LOCKED, and each ticket's row is removed in the transaction that writes its
+ * `duplicates_suggested` event, so several instances share the queue and a crash only repeats the
+ * batch. Each ticket runs under its own savepoint: one whose search fails is put back with its
+ * attempts counted and a later `next_attempt_at` (the others of the batch are kept), and after
+ * MAX_DUPLICATE_CHECK_ATTEMPTS failures it is dropped with a warning.
  */
 @Injectable()
 export class DuplicateCheckWorker implements OnApplicationBootstrap, OnModuleDestroy {
@@ -29,7 +41,11 @@ export class DuplicateCheckWorker implements OnApplicationBootstrap, OnModuleDes
     private readonly config: AppConfig,
     metrics: MetricsService,
   ) {
-    this.checked = metrics.counter('enlace_duplicate_checks_total', 'Deferred duplicate searches run, by whether they found candidates', ['result']);
+    this.checked = metrics.counter(
+      'enlace_duplicate_checks_total',
+      'Deferred duplicate searches run, by result: candidates or none found; retry or given_up when the search failed',
+      ['result'],
+    );
     const pending = metrics.gauge('enlace_duplicate_checks_pending', 'New tickets waiting for their duplicate search');
     metrics.onCollect(async () => {
       const [row] = await this.dataSource.query(`SELECT count(*)::int AS n FROM duplicate_checks`);
@@ -60,17 +76,15 @@ export class DuplicateCheckWorker implements OnApplicationBootstrap, OnModuleDes
   private async loop(): Promise<number> {
     let total = 0;
     while (!this.stopped) {
-      // counted once the batch has committed: a batch rolled back and run again counts once
-      const results: Array<'candidates' | 'none'> = [];
+      // counted and logged once the batch has committed: a batch rolled back and run again counts once
+      const results: CheckResult[] = [];
+      const failures: Array<{ ticketId: string; attempts: number; givenUp: boolean; error: string; code?: string }> = [];
       const n = await this.dataSource.transaction(async (manager) => {
         results.length = 0;
-        const claimed: Array<{ ticket_id: string }> = await manager.query(
-          // wrapped in a SELECT: TypeORM answers a bare DELETE … RETURNING with [rows, count]
-          `WITH claimed AS (
-             DELETE FROM duplicate_checks WHERE ticket_id IN (
-               SELECT ticket_id FROM duplicate_checks ORDER BY ticket_id LIMIT ${BATCH} FOR UPDATE SKIP LOCKED
-             ) RETURNING ticket_id
-           ) SELECT ticket_id FROM claimed`,
+        failures.length = 0;
+        const claimed: Array<{ ticket_id: string; attempts: number }> = await manager.query(
+          `SELECT ticket_id, attempts FROM duplicate_checks WHERE next_attempt_at <= now()
+           ORDER BY ticket_id LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`,
         );
         if (!claimed.length) return 0;
         const tickets = await manager
@@ -78,16 +92,45 @@ export class DuplicateCheckWorker implements OnApplicationBootstrap, OnModuleDes
           .createQueryBuilder('t')
           .select(['t.id', 't.categoryId', 't.colonia', 't.subject', 't.description', 't.mergedIntoId'])
           .where('t.id IN (:...ids)', { ids: claimed.map((c) => c.ticket_id) })
-          .orderBy('t.id')
           .getMany();
-        for (const ticket of tickets) {
-          if (ticket.mergedIntoId) continue; // merged meanwhile: an agent already decided
-          const found = await this.finder.suggest(manager, ticket);
-          results.push(found ? 'candidates' : 'none');
+        const byId = new Map(tickets.map((t) => [String(t.id), t]));
+        for (const row of claimed) {
+          const ticketId = String(row.ticket_id);
+          const ticket = byId.get(ticketId);
+          // one ticket at a time: one whose search fails does not undo the others
+          await manager.query('SAVEPOINT duplicate_check');
+          try {
+            // merged meanwhile: an agent already decided
+            if (ticket && !ticket.mergedIntoId) results.push((await this.finder.suggest(manager, ticket)) ? 'candidates' : 'none');
+            await manager.query(`DELETE FROM duplicate_checks WHERE ticket_id = $1`, [ticketId]);
+            await manager.query('RELEASE SAVEPOINT duplicate_check');
+          } catch (err) {
+            await manager.query('ROLLBACK TO SAVEPOINT duplicate_check');
+            const attempts = row.attempts + 1;
+            const givenUp = attempts >= MAX_DUPLICATE_CHECK_ATTEMPTS;
+            if (givenUp) {
+              await manager.query(`DELETE FROM duplicate_checks WHERE ticket_id = $1`, [ticketId]);
+            } else {
+              await manager.query(
+                `UPDATE duplicate_checks SET attempts = $2, next_attempt_at = now() + make_interval(secs => $3) WHERE ticket_id = $1`,
+                [ticketId, attempts, duplicateCheckRetrySeconds(attempts)],
+              );
+            }
+            results.push(givenUp ? 'given_up' : 'retry');
+            // the error's name and code only: its message may quote the ticket's text
+            const e = err as { name?: string; code?: string; driverError?: { code?: string } };
+            failures.push({ ticketId, attempts, givenUp, error: e.name ?? 'Error', code: e.driverError?.code ?? e.code });
+          }
         }
         return claimed.length;
       });
       for (const result of results) this.checked.inc({ result });
+      for (const f of failures) {
+        this.logger.warn(
+          { ticketId: f.ticketId, attempts: f.attempts, givenUp: f.givenUp, error: f.error, code: f.code },
+          f.givenUp ? 'duplicate search failed too often; the ticket leaves the queue without suggestions' : 'duplicate search failed; it will be tried again',
+        );
+      }
       if (!n) return total;
       total += n;
     }
