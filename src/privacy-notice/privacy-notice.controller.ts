@@ -17,6 +17,8 @@ export class PrivacyNoticePageController {
   @Get() @Public() @RateLimit('public')
   @ApiProduces('text/html', 'application/json')
   @Header('Cache-Control', 'public, max-age=300')
+  // HTML or JSON by Accept: a shared cache must keep them apart
+  @Header('Vary', 'Accept')
   async page(@Req() req: Request) {
     // JSON for clients that ask for it; HTML (the default) for people
     if (req.accepts(['text/html', 'application/json']) === 'application/json') return this.notices.get();

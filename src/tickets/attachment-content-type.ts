@@ -13,5 +13,11 @@ export function safeContentType(declared: string | null | undefined): string {
 /** `Content-Disposition: attachment` with an ASCII fallback and the RFC 5987 UTF-8 name. */
 export function attachmentDisposition(filename: string): string {
   const ascii = filename.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_').slice(0, 150) || 'adjunto';
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename.slice(0, 200))}`;
+  // cut by code point: a cut inside an emoji's surrogate pair makes encodeURIComponent throw
+  // (an unpaired surrogate left by the sender is dropped for the same reason)
+  const utf8Name = Array.from(filename)
+    .slice(0, 200)
+    .join('')
+    .replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '');
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(utf8Name)}`;
 }

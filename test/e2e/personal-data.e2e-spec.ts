@@ -98,6 +98,8 @@ describe('personal data: privacy notice, ARCO export and anonymisation, access t
       expect(res.body.integral.body).toMatch(/Responsable/);
       const negotiated = await t.http().get('/aviso-de-privacidad').set('Accept', 'application/json').expect(200);
       expect(negotiated.body.simplificado.title).toBe(res.body.simplificado.title);
+      // one URL, two bodies: a shared cache (CDN, proxy) must key them by Accept
+      expect(negotiated.headers.vary).toMatch(/\bAccept\b/);
     });
 
     it('lets an admin edit the text; HTML in it is shown escaped', async () => {
