@@ -210,6 +210,8 @@ export class EnvironmentVariables {
 
 export class EnvironmentError extends Error {}
 
+const PUBLISHED_PLACEHOLDERS = new Set(['cambie-este-secreto-por-uno-largo-y-aleatorio-0123456789', 'cambie-esta-contrasena']);
+
 export function validateEnvironment(raw: Record<string, string | undefined>): EnvironmentVariables {
   const env = plainToInstance(EnvironmentVariables, raw, { excludeExtraneousValues: false });
   const errors = validateSync(env, { skipMissingProperties: false, forbidUnknownValues: false });
@@ -232,6 +234,14 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
   }
   if (env.TZ_CITY && !isValidTimeZone(env.TZ_CITY)) {
     throw new EnvironmentError(`Invalid environment configuration:\n  TZ_CITY: unknown time zone "${env.TZ_CITY}"`);
+  }
+  // the example values an earlier docker-compose.yml carried: public, so anyone could sign a session
+  // or log in as the first admin of a deployment that kept them
+  if (env.JWT_SECRET && PUBLISHED_PLACEHOLDERS.has(env.JWT_SECRET)) {
+    throw new EnvironmentError('Invalid environment configuration:\n  JWT_SECRET: still the published example value; set a long random secret (openssl rand -base64 48)');
+  }
+  if (env.ADMIN_PASSWORD && PUBLISHED_PLACEHOLDERS.has(env.ADMIN_PASSWORD)) {
+    throw new EnvironmentError('Invalid environment configuration:\n  ADMIN_PASSWORD: still the published example value; choose the first admin\'s own password');
   }
   if (env.DATABASE_URL && !env.JWT_SECRET) {
     // on a shared database any number of instances may serve the API: a secret made up by each

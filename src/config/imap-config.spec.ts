@@ -40,6 +40,8 @@ describe('IMAP configuration', () => {
     [{ IMAP_PROCESSED_MAILBOX: 'inbox', IMAP_FAILED_MAILBOX: 'Fallidos' }, /IMAP_PROCESSED_MAILBOX: must differ/],
     [{ IMAP_MAILBOX: 'Reportes', IMAP_PROCESSED_MAILBOX: 'Procesados', IMAP_FAILED_MAILBOX: 'Reportes' }, /IMAP_FAILED_MAILBOX: must differ/],
     [{ OUTBOX_RETRY_MAX_MS: '10' }, /OUTBOX_RETRY_MAX_MS/],
+    [{ JWT_SECRET: 'cambie-este-secreto-por-uno-largo-y-aleatorio-0123456789' }, /JWT_SECRET: still the published example/],
+    [{ ADMIN_PASSWORD: 'cambie-esta-contrasena' }, /ADMIN_PASSWORD: still the published example/],
     [{ PUBLIC_BASE_URL: 'ftp://reportes.sanluis.gob.mx' }, /PUBLIC_BASE_URL/],
     [{ TELEGRAM_API_URL: 'ftp://api.telegram.org' }, /TELEGRAM_API_URL/],
   ])('rejects %j naming the variable', (env, name) => {
