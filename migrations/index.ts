@@ -16,6 +16,7 @@ import { ThreadSearchPublicOnly1764800000500 } from './1764800000500-ThreadSearc
 import { SocialEventProblemsIndex1764800000600 } from './1764800000600-SocialEventProblemsIndex';
 import { OutboxUnavailableRounds1764800000700 } from './1764800000700-OutboxUnavailableRounds';
 import { SocialEventClaimToken1764800000800 } from './1764800000800-SocialEventClaimToken';
+import { AttachmentContentId1764800000900 } from './1764800000900-AttachmentContentId';
 import { DuplicateCheckAttempts1764800001000 } from './1764800001000-DuplicateCheckAttempts';
 
 /** Every migration, in order. A new migration file must be added here (see CONTRIBUTING.md). */
@@ -38,5 +39,6 @@ export const MIGRATIONS = [
   SocialEventProblemsIndex1764800000600,
   OutboxUnavailableRounds1764800000700,
   SocialEventClaimToken1764800000800,
+  AttachmentContentId1764800000900,
   DuplicateCheckAttempts1764800001000,
 ];

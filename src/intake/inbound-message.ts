@@ -10,6 +10,8 @@ export interface InboundAttachment {
   content: Buffer | null;
   omittedReason?: string | null;
   inline?: boolean;
+  /** Content-ID without angle brackets: what the HTML's `cid:` image references point to */
+  contentId?: string | null;
 }
 
 /**

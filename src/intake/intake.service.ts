@@ -172,6 +172,7 @@ export class IntakeService {
         omitted: a.content === null,
         omittedReason: a.content === null ? (a.omittedReason ?? 'omitido') : null,
         inline: a.inline ?? false,
+        contentId: a.contentId ?? null,
       });
     }
     let acknowledgement: AcknowledgementOutcome | undefined;

@@ -26,5 +26,7 @@ export class Attachment {
   @Column({ name: 'omitted_reason', type: 'varchar', length: 200, nullable: true }) omittedReason:
     string | null;
   @Column({ type: 'boolean', default: false }) inline: boolean;
+  /** Content-ID of an inline image (no angle brackets): the message's HTML names it as `cid:…` */
+  @Column({ name: 'content_id', type: 'varchar', length: 255, nullable: true }) contentId: string | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
 }

@@ -79,7 +79,16 @@ export interface MessageRow {
   delivery_error: string | null;
   meta: Record<string, unknown> | null;
   created_at: Date;
-  attachments: Array<{ id: string; filename: string; contentType: string; sizeBytes: number; omitted: boolean; omittedReason: string | null }>;
+  attachments: Array<{
+    id: string;
+    filename: string;
+    contentType: string;
+    sizeBytes: number;
+    omitted: boolean;
+    omittedReason: string | null;
+    inline: boolean;
+    contentId: string | null;
+  }>;
 }
 
 export interface EventRow {
@@ -128,7 +137,8 @@ export const THREAD_SQL = `
          m.subject, m.body_text, m.body_html, m.body_new, m.public, m.delivery_state, m.delivery_attempts,
          m.delivery_error, m.meta, m.created_at,
          COALESCE((SELECT json_agg(json_build_object('id', f.id, 'filename', f.filename, 'contentType', f.content_type,
-                                                     'sizeBytes', f.size_bytes, 'omitted', f.omitted, 'omittedReason', f.omitted_reason)
+                                                     'sizeBytes', f.size_bytes, 'omitted', f.omitted, 'omittedReason', f.omitted_reason,
+                                                     'inline', f.inline, 'contentId', f.content_id)
                                    ORDER BY f.created_at, f.ctid)
                    FROM attachments f WHERE f.message_id = m.id), '[]') AS attachments
   FROM messages m LEFT JOIN users au ON au.id = m.author_user_id

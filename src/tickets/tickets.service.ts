@@ -50,6 +50,20 @@ export function creationInstant(receivedAt: Date | undefined, now: Date): Date {
   return behind > 0 && behind <= MAX_BACKDATING_MS ? receivedAt : now;
 }
 
+/**
+ * Points a mail's `<img src="cid:…">` at the stored inline image (SPEC §3.1, inline images): the
+ * attachment's download path, fetched with the agent's credentials like any attachment. A `cid:`
+ * with no stored image (omitted, or never sent) is left as it is.
+ */
+export function linkInlineImages(html: string, attachments: Array<{ id: string; contentId: string | null; omitted: boolean }>, folio: string): string {
+  const byCid = new Map(attachments.filter((a) => a.contentId && !a.omitted).map((a) => [a.contentId!, a.id]));
+  if (!byCid.size || !html.includes('cid:')) return html;
+  return html.replace(/(<img\b[^>]*?\ssrc=")cid:([^"]+)"/gi, (whole, head: string, cid: string) => {
+    const id = byCid.get(cid.replace(/&amp;/g, '&'));
+    return id ? `${head}/api/v1/tickets/${encodeURIComponent(folio)}/attachments/${id}"` : whole;
+  });
+}
+
 export function isOverdue(t: Pick<Ticket, 'status' | 'resolutionDueAt' | 'firstResponseDueAt' | 'firstRespondedAt'>, now = new Date()) {
   if (!OPEN_STATUSES.includes(t.status)) return false;
   if (t.resolutionDueAt && t.resolutionDueAt < now) return true;
@@ -269,7 +283,7 @@ export class TicketsService implements OnApplicationBootstrap {
             : { kind: 'system' },
         subject: m.subject,
         bodyText: m.body_text,
-        bodyHtml: m.body_html,
+        bodyHtml: m.body_html ? linkInlineImages(m.body_html, m.attachments, folioById.get(m.ticket_id) ?? ticket.folio) : null,
         bodyNew: m.body_new,
         delivery: m.delivery_state ? { state: m.delivery_state, attempts: m.delivery_attempts, lastError: m.delivery_error } : null,
         // platform reply outside its window: 'pending' until the press office answers by hand, then 'done'

@@ -1,5 +1,6 @@
 import type { FetchBodyPartQuery, MessageStructureObject } from 'imapflow';
 import type { InboundAttachment } from '../inbound-message';
+import { contentIdOf } from './parse-inbound-email';
 
 /**
  * A mail larger than IMAP_MAX_MESSAGE_BYTES (a citizen's video, a scanned file) is not fetched
@@ -57,6 +58,7 @@ function describe(n: MessageStructureObject, index: number, reason: string): Inb
     content: null,
     omittedReason: reason,
     inline: /^inline$/i.test(n.disposition ?? '') || !!n.id,
+    contentId: contentIdOf(n.id),
   };
 }
 

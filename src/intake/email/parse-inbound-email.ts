@@ -56,6 +56,13 @@ const SANITIZE: sanitizeHtml.IOptions = {
   transformTags: { a: sanitizeHtml.simpleTransform('a', { rel: 'noopener noreferrer nofollow', target: '_blank' }) },
 };
 
+/** A Content-ID as `cid:` URLs name it: no angle brackets, printable, bounded. */
+export function contentIdOf(cid: string | undefined | null): string | null {
+  // eslint-disable-next-line no-control-regex
+  const id = (cid ?? '').replace(/^<|>$/g, '').replace(/[\x00-\x20\x7f"<>]/g, '').slice(0, 255);
+  return id || null;
+}
+
 function rawHeaders(parsed: ParsedMail): Record<string, string> {
   const out: Record<string, string> = {};
   for (const { key, line } of parsed.headerLines ?? []) {
@@ -97,6 +104,7 @@ export async function parseInboundEmail(raw: Buffer, opts: ParseOptions): Promis
         content: omittedReason ? null : a.content,
         omittedReason,
         inline: a.related === true || a.contentDisposition === 'inline',
+        contentId: contentIdOf(a.cid),
       });
     }
   }
