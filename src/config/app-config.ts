@@ -46,6 +46,8 @@ export class AppConfig {
   mailAckRateLimit!: number;
   /** CITIZEN_CONTACT: phone, address, hours — shown in citizen emails and pages; null = none */
   citizenContact!: string | null;
+  /** METRICS_TOKEN: bearer token /metrics requires; null = open (restrict it at the network edge) */
+  metricsToken!: string | null;
   outbox!: OutboxConfig;
   /** IMAP intake; undefined when IMAP_HOST is unset (intake off) */
   imap?: ImapConfig;
@@ -145,6 +147,7 @@ export function buildAppConfig(env: EnvironmentVariables): AppConfig {
   cfg.mailReplyTo = env.MAIL_REPLY_TO?.toLowerCase();
   cfg.mailAckRateLimit = env.MAIL_ACK_RATE_LIMIT ?? 5;
   cfg.citizenContact = env.CITIZEN_CONTACT?.trim() || null;
+  cfg.metricsToken = env.METRICS_TOKEN ?? null;
   cfg.outbox = {
     workerEnabled: cfg.backgroundWorkers && (env.OUTBOX_WORKER ?? true),
     pollMs: env.OUTBOX_POLL_MS ?? 1000,

@@ -115,6 +115,10 @@ export class EnvironmentVariables {
   MAIL_ACK_RATE_LIMIT?: number;
 
   /** how citizens reach the office besides email (phone, address, hours), one line, shown to them */
+  /** when set, GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>` (Prometheus: bearer_token) */
+  @Transform(emptyToUndefined) @IsOptional() @IsString() @MinLength(16, { message: 'METRICS_TOKEN must be at least 16 characters long' })
+  METRICS_TOKEN?: string;
+
   @IsOptional() @IsString() @MaxLength(300) @Matches(/^[^\r\n<>]*$/, { message: 'CITIZEN_CONTACT must be one line without < or >' })
   CITIZEN_CONTACT?: string;
 

@@ -9,6 +9,8 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 export class MetricsService {
   readonly registry = new Registry();
   private readonly collectors: Array<() => Promise<void>> = [];
+  /** the collection under way: scrapes arriving meanwhile share it (a flood costs one at a time) */
+  private collecting: Promise<void> | null = null;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'enlace_' });
@@ -38,7 +40,12 @@ export class MetricsService {
   }
 
   async render(): Promise<string> {
-    await Promise.all(this.collectors.map((fn) => fn().catch(() => undefined)));
+    this.collecting ??= Promise.all(this.collectors.map((fn) => fn().catch(() => undefined)))
+      .then(() => undefined)
+      .finally(() => {
+        this.collecting = null;
+      });
+    await this.collecting;
     return this.registry.metrics();
   }
 }
