@@ -23,13 +23,17 @@ export interface RetentionCandidate {
  * RETENTION_DAYS after closure, a citizen whose tickets are all closed (or rejected) for longer
  * than that is anonymised; a citizen without tickets counts from its creation. Runs hourly;
  * with several instances each batch runs under a transaction-scoped advisory lock, so one
- * instance works while the others skip.
+ * instance works while the others skip. At shutdown a run stops after the citizen it is on (what
+ * is done commits); the next run goes on from there.
  */
 @Injectable()
 export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(RetentionService.name);
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<unknown> | null = null;
+  /** runs under way, the hourly one or an admin's: shutdown waits for them */
+  private readonly runs = new Set<Promise<unknown>>();
+  private stopping = false;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -52,9 +56,10 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
   }
 
   async onModuleDestroy() {
+    this.stopping = true; // checked between citizens: the run under way ends after the current one
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    await this.running;
+    await Promise.allSettled([this.running, ...this.runs]);
   }
 
   private cutoff(now: Date): Date {
@@ -85,20 +90,32 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
     return { retentionDays: this.config.retentionDays, cutoff, count: due.length, citizens: due };
   }
 
-  /** Anonymises everything past the retention period, batch by batch. */
+  /** Anonymises everything past the retention period, batch by batch (until shutdown begins). */
   async run(now = this.clock.now()): Promise<{ anonymised: number; skipped: boolean }> {
+    const work = this.runBatches(now);
+    this.runs.add(work);
+    try {
+      return await work;
+    } finally {
+      this.runs.delete(work);
+    }
+  }
+
+  private async runBatches(now: Date): Promise<{ anonymised: number; skipped: boolean }> {
     const cutoff = this.cutoff(now);
     const reason = `Plazo de conservación vencido (${this.config.retentionDays} días después del cierre)`;
     let anonymised = 0;
     // citizens found not due after all (or failing) in this run: not picked again by the next batch
     const passedOver: string[] = [];
     for (;;) {
+      if (this.stopping) break;
       const batch = await this.dataSource.transaction(async (manager) => {
         const [{ locked }]: Array<{ locked: boolean }> = await manager.query(`SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS locked`, [LOCK_KEY]);
         if (!locked) return null;
         const due = await this.candidates(manager, cutoff, BATCH, passedOver);
         let done = 0;
         for (const c of due) {
+          if (this.stopping) return { picked: due.length, done, stopped: true };
           // one citizen at a time: one that fails does not undo the others
           await manager.query('SAVEPOINT citizen');
           try {
@@ -115,7 +132,7 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
             this.logger.error({ citizenId: c.citizenId, err }, 'retention could not anonymise a citizen; the others go on');
           }
         }
-        return { picked: due.length, done };
+        return { picked: due.length, done, stopped: false };
       });
       if (batch === null) {
         this.logger.log({ anonymised }, 'retention run skipped: another instance holds the lock');
@@ -123,7 +140,11 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
       }
       anonymised += batch.done;
       this.anonymisation.countRetention(batch.done);
-      if (batch.picked < BATCH) break;
+      if (batch.stopped || batch.picked < BATCH) break;
+    }
+    if (this.stopping) {
+      this.logger.log({ anonymised }, 'retention run stopped for shutdown; the next run goes on');
+      return { anonymised, skipped: false };
     }
     this.logger.log({ anonymised, passedOver: passedOver.length }, 'retention run finished');
     return { anonymised, skipped: false };
