@@ -18,6 +18,7 @@ import { OutboxUnavailableRounds1764800000700 } from './1764800000700-OutboxUnav
 import { SocialEventClaimToken1764800000800 } from './1764800000800-SocialEventClaimToken';
 import { AttachmentContentId1764800000900 } from './1764800000900-AttachmentContentId';
 import { DuplicateCheckAttempts1764800001000 } from './1764800001000-DuplicateCheckAttempts';
+import { LoginAttemptsAndTokenVersion1764800001100 } from './1764800001100-LoginAttemptsAndTokenVersion';
 
 /** Every migration, in order. A new migration file must be added here (see CONTRIBUTING.md). */
 export const MIGRATIONS = [
@@ -41,4 +42,5 @@ export const MIGRATIONS = [
   SocialEventClaimToken1764800000800,
   AttachmentContentId1764800000900,
   DuplicateCheckAttempts1764800001000,
+  LoginAttemptsAndTokenVersion1764800001100,
 ];

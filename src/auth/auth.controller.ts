@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Ip, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { RateLimit } from '../common/rate-limit';
 import { ALL_ROLES } from '../users/user-role';
@@ -20,8 +20,17 @@ export class AuthController {
   @Public()
   @HttpCode(200)
   @RateLimit('login')
-  login(@Body() dto: LoginDto) {
-    return this.auth.login(dto.email, dto.password);
+  login(@Body() dto: LoginDto, @Ip() ip: string) {
+    return this.auth.login(dto.email, dto.password, ip);
+  }
+
+  /** Ends every session of the caller (all tokens issued to them so far), not only this one. */
+  @Post('logout')
+  @Roles(...ALL_ROLES)
+  @ApiBearerAuth()
+  @HttpCode(204)
+  async logout(@CurrentUser() user: AuthenticatedUser): Promise<void> {
+    await this.auth.logout(user.id);
   }
 
   @Get('me')

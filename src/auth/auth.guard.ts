@@ -12,12 +12,15 @@ import { UserSessionCache } from './user-session-cache';
 export interface TokenPayload {
   sub: string;
   role: UserRole;
+  /** users.token_version when the token was issued; absent in tokens from before it existed (= 0) */
+  ver?: number;
 }
 
 /**
  * Global guard. Fails closed: an endpoint without @Public() or @Roles(...) is refused.
  * The token is checked (HS256 only, expiry) and the user reloaded so a deactivated
- * account or a changed role takes effect at once.
+ * account or a changed role takes effect at once, and a token whose version is no longer the
+ * user's (password or role changed, deactivated, logged out) is refused.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -53,12 +56,17 @@ export class AuthGuard implements CanActivate {
     if (typeof payload.sub !== 'string' || !/^[0-9a-f-]{36}$/i.test(payload.sub)) {
       throw new DomainError('UNAUTHORIZED', 'Invalid or expired token');
     }
+    const version: unknown = payload.ver === undefined ? 0 : payload.ver;
+    if (typeof version !== 'number' || !Number.isSafeInteger(version)) throw new DomainError('UNAUTHORIZED', 'Invalid or expired token');
     let user = this.cache.get(payload.sub) ?? null;
     if (!user) {
-      user = await this.users.findOne({ where: { id: payload.sub }, select: { id: true, role: true, name: true, active: true } });
-      if (user) this.cache.set({ id: user.id, role: user.role, name: user.name, active: user.active });
+      const found = await this.users.findOne({ where: { id: payload.sub }, select: { id: true, role: true, name: true, active: true, tokenVersion: true } });
+      if (found) {
+        user = { id: found.id, role: found.role, name: found.name, active: found.active, tokenVersion: found.tokenVersion };
+        this.cache.set(user);
+      }
     }
-    if (!user || !user.active) throw new DomainError('UNAUTHORIZED', 'Invalid or expired token');
+    if (!user || !user.active || user.tokenVersion !== version) throw new DomainError('UNAUTHORIZED', 'Invalid or expired token');
     req.user = { id: user.id, role: user.role, name: user.name };
     if (!roles.includes(user.role)) {
       throw new DomainError('FORBIDDEN', `Role ${user.role} may not call this endpoint`);

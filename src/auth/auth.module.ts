@@ -6,6 +6,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { createSecretKey } from 'node:crypto';
 import { rateLimitThrottlers } from '../common/rate-limit';
 import { AppConfig } from '../config/app-config';
+import { PersonalDataRegistry } from '../personal-data/personal-data-registry';
 import { User } from '../users/user.entity';
 import { UsersModule } from '../users/users.module';
 import { AuthController } from './auth.controller';
@@ -35,4 +36,8 @@ import { AuthService } from './auth.service';
   providers: [AuthService, { provide: APP_GUARD, useClass: AuthGuard }],
   exports: [JwtModule],
 })
-export class AuthModule {}
+export class AuthModule {
+  constructor(registry: PersonalDataRegistry) {
+    registry.declareFreeOfPersonalData(['login_attempts'], 'failed staff logins per account and client address; nothing about citizens');
+  }
+}

@@ -1,7 +1,7 @@
 import { UserSessionCache } from './user-session-cache';
 
 describe('UserSessionCache', () => {
-  const user = { id: 'u1', role: 'agent' as const, name: 'Agente', active: true };
+  const user = { id: 'u1', role: 'agent' as const, name: 'Agente', active: true, tokenVersion: 0 };
   it('returns a cached user until the TTL passes', () => {
     const c = new UserSessionCache();
     c.set(user, 1000);

@@ -2,15 +2,15 @@ import { Injectable } from '@nestjs/common';
 import type { UserRole } from '../users/user-role';
 
 interface Entry {
-  user: { id: string; role: UserRole; name: string; active: boolean };
+  user: { id: string; role: UserRole; name: string; active: boolean; tokenVersion: number };
   expires: number;
 }
 
 /**
- * The guard reloads the user behind a token so a deactivated account or a changed role takes
- * effect; this keeps that answer for a few seconds so a busy agent's every click does not cost an
- * extra database round trip. Changes made through this instance evict at once; another instance
- * sees them within TTL_MS.
+ * The guard reloads the user behind a token so a deactivated account, a changed role or ended
+ * sessions (token_version) take effect; this keeps that answer for a few seconds so a busy agent's
+ * every click does not cost an extra database round trip. Changes made through this instance
+ * evict at once; another instance sees them within TTL_MS.
  */
 @Injectable()
 export class UserSessionCache {

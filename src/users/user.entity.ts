@@ -17,8 +17,8 @@ export class User {
   passwordHash: string;
   @Column({ type: 'boolean', default: true }) active: boolean;
   @Column({ name: 'area_id', type: 'uuid', nullable: true }) areaId: string | null;
-  @Column({ name: 'failed_logins', type: 'int', default: 0 }) failedLogins: number;
-  @Column({ name: 'locked_until', type: 'timestamptz', nullable: true }) lockedUntil: Date | null;
+  /** in every token; bumped to end the user's sessions (password/role change, deactivation, logout) */
+  @Column({ name: 'token_version', type: 'int', default: 0, select: false }) tokenVersion: number;
   @Column({ name: 'last_login_at', type: 'timestamptz', nullable: true }) lastLoginAt: Date | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;

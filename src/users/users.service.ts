@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
-import { Repository } from 'typeorm';
+import { Repository, type QueryDeepPartialEntity } from 'typeorm';
 import { hashPassword } from '../auth/password-hasher';
 import { UserSessionCache } from '../auth/user-session-cache';
 import { DomainError, notFound } from '../common/domain-error';
@@ -65,13 +65,17 @@ export class UsersService {
       user.email = email;
     }
     if (dto.name !== undefined) user.name = dto.name.trim();
+    // a new password, a new role or deactivation ends the user's sessions: the tokens issued so
+    // far carry the old token_version and the guard refuses them
+    const endSessions =
+      dto.password !== undefined || (dto.role !== undefined && dto.role !== user.role) || (dto.active === false && user.active);
     if (dto.role !== undefined) user.role = dto.role;
     if (dto.areaId !== undefined) {
       await this.checkArea(dto.areaId);
       user.areaId = dto.areaId;
     }
     if (dto.active !== undefined) user.active = dto.active;
-    const patch: Partial<User> = {
+    const patch: QueryDeepPartialEntity<User> = {
       email: user.email,
       name: user.name,
       role: user.role,
@@ -79,9 +83,12 @@ export class UsersService {
       active: user.active,
     };
     if (dto.password !== undefined) patch.passwordHash = await hashPassword(dto.password);
+    if (endSessions) patch.tokenVersion = () => 'token_version + 1';
     await this.users.update(id, patch);
+    // a password set by an admin also lifts the login lockouts of the account
+    if (dto.password !== undefined) await this.users.query(`DELETE FROM login_attempts WHERE user_id = $1`, [id]);
     this.sessions.evict(id);
-    this.logger.log({ userId: id }, 'user updated');
+    this.logger.log({ userId: id, sessionsEnded: endSessions }, 'user updated');
     return this.get(id);
   }
 

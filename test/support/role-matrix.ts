@@ -70,6 +70,8 @@ export const ROLE_MATRIX: Record<string, Allowed> = {
   'POST /api/v1/intake/manual-replies/{id}/done': ALL,
   'GET /health/live': 'public',
   'GET /health/ready': 'public',
+  // keep last: it ends the sessions of the token that calls it (the matrix test's tokens)
+  'POST /api/v1/auth/logout': ALL,
 };
 
 export const SAMPLE: Record<string, string> = {
