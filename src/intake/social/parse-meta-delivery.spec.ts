@@ -121,6 +121,138 @@ describe('parseMetaDelivery', () => {
     expect(ignored).toEqual({ status: 1, reaction: 1 });
   });
 
+  it('makes nothing of stickers sent on their own: the Messenger like (image with sticker_id), the sticker attachment, a WhatsApp sticker', () => {
+    const like = (mid: string, attachments: unknown[], extra: Record<string, unknown> = {}) => ({
+      sender: { id: 'PSID1' },
+      recipient: { id: 'PAGE1' },
+      timestamp: 1,
+      message: { mid, attachments, ...extra },
+    });
+    const stickerUrl = 'https://scontent.xx.fbcdn.net/v/t39.1997-6/851557_369239266556155_759568595_n.png';
+    const { items, ignored } = parseMetaDelivery(
+      messenger([
+        // the 👍 like, as Messenger sends it (v6.0+): message.sticker_id and an image attachment carrying it
+        like('st1', [{ type: 'image', payload: { url: stickerUrl, sticker_id: 369239263222822 } }], { sticker_id: 369239263222822 }),
+        // the sticker attachment type (during Meta's transition both arrive in one message)
+        like('st2', [{ type: 'sticker', payload: { url: stickerUrl, sticker_id: 767226160478561 } }, { type: 'image', payload: { url: stickerUrl, sticker_id: 767226160478561 } }], { sticker_id: 767226160478561 }),
+      ]),
+    );
+    expect(items).toEqual([]);
+    expect(ignored).toEqual({ sticker: 2 });
+    const wa = parseMetaDelivery(
+      waValue({
+        contacts: [{ profile: { name: 'Ana' }, wa_id: '524441234567' }],
+        messages: [{ from: '524441234567', id: 'ws1', timestamp: '1', type: 'sticker', sticker: { mime_type: 'image/webp', sha256: 'abc', id: 'MEDIA-ST', animated: false } }],
+      }),
+    );
+    expect(wa.items).toEqual([]);
+    expect(wa.ignored).toEqual({ sticker: 1 });
+  });
+
+  it('keeps only the text of a Messenger message that also carries a sticker', () => {
+    const { items } = parseMetaDelivery(
+      messenger([
+        {
+          sender: { id: 'PSID1' },
+          recipient: { id: 'PAGE1' },
+          timestamp: 1,
+          message: { mid: 'st3', text: 'Gracias por atender', sticker_id: 369239263222822, attachments: [{ type: 'image', payload: { url: 'https://scontent.xx.fbcdn.net/s.png', sticker_id: 369239263222822 } }] },
+        },
+      ]),
+    );
+    expect(items).toEqual([expect.objectContaining({ externalId: 'st3', text: 'Gracias por atender', media: [] })]);
+  });
+
+  it('puts the title and URL of shared links and posts in the text instead of downloading them', () => {
+    const ev = (mid: string, message: Record<string, unknown>) => ({ sender: { id: 'PSID1' }, recipient: { id: 'PAGE1' }, timestamp: 1, message: { mid, ...message } });
+    const { items } = parseMetaDelivery(
+      messenger([
+        // v6.0+ fallback: payload { url, title }
+        ev('l1', { attachments: [{ type: 'fallback', payload: { url: 'https://www.elsoldesanluis.com.mx/local/bache-gigante.html', title: 'Bache gigante en Himno Nacional' } }] }),
+        // the older shape: payload null, title and URL on the attachment; the URL is already in the text
+        ev('l2', { text: 'Miren https://noticias.example/nota', attachments: [{ type: 'fallback', payload: null, title: 'Nota del día', URL: 'https://noticias.example/nota' }] }),
+        // a shared Facebook post
+        ev('l3', { attachments: [{ type: 'post', payload: { url: 'https://www.facebook.com/permalink.php?story_fbid=1&id=2', title: 'Fuga en la colonia Centro' } }] }),
+        // a share with no payload at all
+        ev('l4', { attachments: [{ type: 'fallback' }] }),
+      ]),
+    );
+    expect(items.map((i) => [i.text, i.media])).toEqual([
+      ['[enlace compartido: Bache gigante en Himno Nacional — https://www.elsoldesanluis.com.mx/local/bache-gigante.html]', []],
+      ['Miren https://noticias.example/nota\n[enlace compartido: Nota del día]', []],
+      ['[enlace compartido: Fuga en la colonia Centro — https://www.facebook.com/permalink.php?story_fbid=1&id=2]', []],
+      ['[contenido compartido]', []],
+    ]);
+  });
+
+  it('reads an Instagram shared post once when both the share and the ig_post attachment arrive', () => {
+    const payload = { ig_post_media_id: '18139494541428835', title: 'Así quedó la calle', url: 'https://lookaside.fbsbx.com/ig_messaging_cdn/?asset_id=18139494541428835&signature=x' };
+    const { items } = parseMetaDelivery({
+      object: 'instagram',
+      entry: [{ id: 'IG1', time: 1, messaging: [{ sender: { id: 'U1' }, recipient: { id: 'IG1' }, timestamp: 1, message: { mid: 'ig1', attachments: [{ type: 'share', payload }, { type: 'ig_post', payload }] } }] }],
+    });
+    expect(items).toEqual([expect.objectContaining({ text: `[enlace compartido: Así quedó la calle — ${payload.url}]`, media: [] })]);
+  });
+
+  it('makes nothing of WhatsApp unsupported, unknown and request_welcome messages', () => {
+    const from = '524441234567';
+    const { items, ignored } = parseMetaDelivery(
+      waValue({
+        contacts: [{ profile: { name: 'Ana' }, wa_id: from }],
+        messages: [
+          {
+            from,
+            id: 'u1',
+            timestamp: '1',
+            errors: [{ code: 131051, title: 'Message type unknown', message: 'Message type unknown', error_data: { details: 'Message type is currently not supported.' } }],
+            type: 'unsupported',
+            unsupported: { type: 'edit' },
+          },
+          {
+            from,
+            id: 'u2',
+            timestamp: '1',
+            errors: [{ code: 131051, title: 'Message type unknown', message: 'Message type unknown', error_data: { details: 'Message type is currently not supported.' } }],
+            type: 'unsupported',
+            unsupported: { type: 'poll_creation' },
+          },
+          { from, id: 'u3', timestamp: '1', errors: [{ code: 131051, details: 'Message type is not currently supported', title: 'Unsupported message type' }], type: 'unknown' },
+          { from, id: 'u4', timestamp: '1', type: 'request_welcome' },
+        ],
+      }),
+    );
+    expect(items).toEqual([]);
+    expect(ignored).toEqual({ unsupported: 2, unknown: 1, request_welcome: 1 });
+  });
+
+  it('turns a shared WhatsApp contact card into text', () => {
+    const { items } = parseMetaDelivery(
+      waValue({
+        contacts: [{ profile: { name: 'Ana' }, wa_id: '524441234567' }],
+        messages: [
+          {
+            from: '524441234567',
+            id: 'c1',
+            timestamp: '1',
+            type: 'contacts',
+            contacts: [
+              {
+                addresses: [{ city: 'San Luis Potosí', country: 'México', country_code: 'MX', street: 'Av. Carranza 100', type: 'HOME' }],
+                name: { formatted_name: 'Juan Pérez', first_name: 'Juan', last_name: 'Pérez' },
+                phones: [
+                  { phone: '+52 444 123 4567', wa_id: '524441234567', type: 'CELL' },
+                  { phone: '+52 444 765 4321', type: 'WORK' },
+                ],
+              },
+              { name: { first_name: 'Lupita' }, phones: [{ wa_id: '524449998877' }] },
+            ],
+          },
+        ],
+      }),
+    );
+    expect(items.map((i) => i.text)).toEqual(['[contacto: Juan Pérez, tel. +52 444 123 4567, +52 444 765 4321]\n[contacto: Lupita, tel. 524449998877]']);
+  });
+
   it('survives hostile shapes without throwing', () => {
     for (const body of [null, 42, 'x', [], { object: 'page' }, { object: 'page', entry: 'x' }, { object: 'page', entry: [{ messaging: [null, 1, { message: 'x' }] }] }, { object: 'user', entry: [{}] }]) {
       expect(parseMetaDelivery(body).items).toEqual([]);

@@ -15,7 +15,9 @@ export interface MetaParseResult {
 /**
  * Splits one Meta webhook delivery into citizen messages (Messenger `object: page`, Instagram
  * `object: instagram`, WhatsApp Cloud API `object: whatsapp_business_account`). Echoes of our own
- * messages, delivery/read receipts and WhatsApp `statuses[]` produce no item.
+ * messages, delivery/read receipts, WhatsApp `statuses[]`, reactions, stickers sent on their own
+ * and WhatsApp messages whose content Cloud API does not give (`unsupported`, `unknown`) produce no
+ * item — they are counted in `ignored`.
  */
 export function parseMetaDelivery(body: unknown): MetaParseResult {
   const result: MetaParseResult = { items: [], ignored: {} };
@@ -41,6 +43,11 @@ export function parseMetaDelivery(body: unknown): MetaParseResult {
   return result;
 }
 
+/** Attachment types that carry a shared link or post, not a file: their title and URL go into the text. */
+const SHARED_LINK_TYPES = new Set(['fallback', 'template', 'post', 'ig_post', 'share']);
+/** Sticker attachments: `sticker`, and `like_heart` (Instagram's heart sticker). */
+const STICKER_TYPES = new Set(['sticker', 'like_heart']);
+
 function parseMessagingEvent(channel: 'messenger' | 'instagram', ev: Json | null, out: SocialItem[], skip: (w: string) => void): void {
   const message = obj(ev?.message);
   if (!ev || !message) return skip(ev?.read ? 'read' : ev?.delivery ? 'delivery' : 'not_a_message');
@@ -50,7 +57,10 @@ function parseMessagingEvent(channel: 'messenger' | 'instagram', ev: Json | null
   const userId = str(obj(ev.sender)?.id);
   if (!mid || !userId) return skip('incomplete');
   const media: MediaRef[] = [];
+  const links: string[] = [];
   let location: SocialItem['location'] = null;
+  let stickers = 0;
+  const text = str(message.text) ?? '';
   for (const aRaw of arr(message.attachments)) {
     const a = obj(aRaw);
     const payload = obj(a?.payload);
@@ -62,12 +72,25 @@ function parseMessagingEvent(channel: 'messenger' | 'instagram', ev: Json | null
       if (lat !== null && long !== null) location = { latitude: lat, longitude: long, name: str(a?.title) };
       continue;
     }
+    // a sticker (the 👍 "like" included): `type: sticker`, or — before Meta's sticker attachment
+    // type, and alongside it during the transition — an image whose payload has a sticker_id
+    if ((type && STICKER_TYPES.has(type)) || payload?.sticker_id !== undefined || (type === 'image' && message.sticker_id !== undefined)) {
+      stickers += 1;
+      continue;
+    }
+    if (type && SHARED_LINK_TYPES.has(type)) {
+      // never downloaded: the URL is a page anywhere on the web (or a Meta post), not a file
+      const link = describeSharedLink(a!, payload, text);
+      if (link && !links.includes(link)) links.push(link);
+      continue;
+    }
     const url = str(payload?.url);
     if (!url) continue;
     const kind: MediaRef['kind'] = type === 'image' || type === 'audio' || type === 'video' ? type : 'file';
     media.push({ kind, source: { type: 'url', url } });
   }
-  const text = str(message.text) ?? '';
+  // a sticker on its own says nothing to answer (like a reaction): no ticket, no status change
+  if (stickers > 0 && !text.trim() && !media.length && !links.length && !location) return skip('sticker');
   out.push({
     channel,
     externalId: mid,
@@ -76,10 +99,53 @@ function parseMessagingEvent(channel: 'messenger' | 'instagram', ev: Json | null
     name: null,
     handle: null,
     timestamp: timestampMs(num(ev.timestamp)),
-    text: describeItem(text, media, location),
+    text: describeItem([text.trim(), ...links].filter(Boolean).join('\n'), media, location),
     media,
     location,
   });
+}
+
+/**
+ * "[enlace compartido: title — url]" of a shared link (`fallback`: the v6+ payload {url, title}, or
+ * the older attachment-level title / URL), a shared post (`post`, `ig_post`, Instagram `share`:
+ * payload {url, title}) or a template (payload.elements[0]: title, default_action.url). The URL is
+ * left out when the message text already has it.
+ */
+function describeSharedLink(a: Json, payload: Json | null, text: string): string {
+  const element = obj(arr(payload?.elements)[0]) ?? obj(arr(obj(payload?.product)?.elements)[0]);
+  const title = clip(str(payload?.title) ?? str(a.title) ?? str(element?.title), 300);
+  const url = clip(
+    str(payload?.url) ?? str(a.url) ?? str(a.URL) ?? str(obj(element?.default_action)?.url) ?? str(element?.url) ?? str(element?.item_url),
+    2000,
+  );
+  const parts = [title, url && !text.includes(url) ? url : null].filter(Boolean);
+  return parts.length ? `[enlace compartido: ${parts.join(' — ')}]` : '[contenido compartido]';
+}
+
+function clip(v: string | null, max: number): string | null {
+  const t = v?.replace(/\s+/g, ' ').trim();
+  return t ? t.slice(0, max) : null;
+}
+
+/**
+ * WhatsApp message types that are no report: reactions, system notices, disappearing-message
+ * settings, stickers (no caption possible); `unsupported` (edits, polls, some reactions, pins… —
+ * Cloud API gives no content, only `unsupported.type`), `unknown`, and `request_welcome` (the
+ * user opened the chat for the first time, before writing anything).
+ */
+const WHATSAPP_SKIPPED = new Set(['reaction', 'system', 'ephemeral', 'sticker', 'unsupported', 'unknown', 'request_welcome']);
+
+/** "[contacto: name, tel. +52 444 123 4567, …]" of a contact card the citizen shared. */
+function describeSharedContact(c: Json): string {
+  const n = obj(c.name);
+  const name = clip(str(n?.formatted_name) ?? ([str(n?.first_name), str(n?.last_name)].filter(Boolean).join(' ') || null), 200);
+  const phones = arr(c.phones)
+    .map(obj)
+    .map((p) => clip(str(p?.phone) ?? str(p?.wa_id), 40))
+    .filter((p): p is string => !!p)
+    .slice(0, 10);
+  const parts = [name, phones.length ? `tel. ${phones.join(', ')}` : null].filter(Boolean);
+  return `[contacto: ${parts.join(', ') || 'sin datos'}]`;
 }
 
 function parseWhatsAppChange(change: Json | null, out: SocialItem[], skip: (w: string) => void): void {
@@ -97,7 +163,7 @@ function parseWhatsAppChange(change: Json | null, out: SocialItem[], skip: (w: s
       continue;
     }
     const type = str(m.type) ?? 'unknown';
-    if (type === 'reaction' || type === 'system' || type === 'ephemeral') {
+    if (WHATSAPP_SKIPPED.has(type)) {
       skip(type);
       continue;
     }
@@ -113,8 +179,7 @@ function parseWhatsAppChange(change: Json | null, out: SocialItem[], skip: (w: s
       case 'image':
       case 'audio':
       case 'video':
-      case 'document':
-      case 'sticker': {
+      case 'document': {
         const mediaId = str(body?.id);
         text = str(body?.caption) ?? '';
         if (mediaId) {
@@ -133,6 +198,10 @@ function parseWhatsAppChange(change: Json | null, out: SocialItem[], skip: (w: s
         break;
       case 'interactive':
         text = str(obj(body?.button_reply)?.title) ?? str(obj(body?.list_reply)?.title) ?? '';
+        break;
+      case 'contacts':
+        // `contacts` is an array at the message's top level (what m[type] reads)
+        text = arr(m.contacts).map(obj).filter((c): c is Json => !!c).map(describeSharedContact).join('\n');
         break;
       default:
         text = `[mensaje de WhatsApp de tipo «${type.slice(0, 40)}» no compatible]`;
