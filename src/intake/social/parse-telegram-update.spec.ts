@@ -35,6 +35,40 @@ describe('parseTelegramUpdate', () => {
     expect(r.item!.text).toBe('[ubicación: (22.15, -100.97)]');
   });
 
+  it('ignores /start and other bot commands', () => {
+    const start = parseTelegramUpdate(update({ text: '/start', entities: [{ offset: 0, length: 6, type: 'bot_command' }] }));
+    expect(start).toEqual({ item: null, ignored: 'bot_command' });
+    expect(parseTelegramUpdate(update({ text: '/start ref123', entities: [{ offset: 0, length: 6, type: 'bot_command' }] })).ignored).toBe('bot_command');
+    // a command further into the text is part of a message
+    expect(parseTelegramUpdate(update({ text: 'Escribí /ayuda y nada', entities: [{ offset: 8, length: 6, type: 'bot_command' }] })).item?.text).toBe('Escribí /ayuda y nada');
+  });
+
+  it('ignores stickers, dice and polls', () => {
+    const sticker = { file_id: 'CAACAgIAAxkBAAE', file_unique_id: 'AgAD', type: 'regular', width: 512, height: 512, is_animated: false, is_video: false, emoji: '👍', set_name: 'Animals', file_size: 21000 };
+    expect(parseTelegramUpdate(update({ sticker }))).toEqual({ item: null, ignored: 'sticker' });
+    expect(parseTelegramUpdate(update({ dice: { emoji: '🎲', value: 4 } }))).toEqual({ item: null, ignored: 'dice' });
+    const poll = { id: '5', question: '¿Sirve?', options: [{ text: 'Sí', voter_count: 0 }], total_voter_count: 0, is_closed: false, is_anonymous: true, type: 'regular', allows_multiple_answers: false };
+    expect(parseTelegramUpdate(update({ poll }))).toEqual({ item: null, ignored: 'poll' });
+  });
+
+  it('reads a video note as a video', () => {
+    const r = parseTelegramUpdate(update({ video_note: { file_id: 'VN1', file_unique_id: 'vn', length: 240, duration: 7, file_size: 50000 } }));
+    expect(r.item!.media).toEqual([{ kind: 'video', source: { type: 'telegram_file', fileId: 'VN1' }, filename: null, mimeType: null, size: 50000 }]);
+    expect(r.item!.text).toBe('[video]');
+  });
+
+  it('turns a shared contact into text', () => {
+    const r = parseTelegramUpdate(update({ contact: { phone_number: '+524441234567', first_name: 'Juan', last_name: 'Pérez', user_id: 222 } }));
+    expect(r.item!.text).toBe('[contacto: Juan Pérez, tel. +524441234567]');
+  });
+
+  it('reads a venue: title and address with its location', () => {
+    const location = { latitude: 22.1517, longitude: -100.9765 };
+    const r = parseTelegramUpdate(update({ location, venue: { location, title: 'Jardín de San Juan de Dios', address: 'Av. Universidad, Centro' } }));
+    expect(r.item!.location).toEqual({ ...location, name: 'Jardín de San Juan de Dios', address: 'Av. Universidad, Centro' });
+    expect(r.item!.text).toBe('[ubicación: Jardín de San Juan de Dios, Av. Universidad, Centro (22.1517, -100.9765)]');
+  });
+
   it('ignores edits, bots and non-updates', () => {
     expect(parseTelegramUpdate({ update_id: 1, edited_message: {} }).ignored).toBe('edited_message');
     expect(parseTelegramUpdate(update({ text: 'x', from: { id: 9, is_bot: true } })).ignored).toBe('bot');

@@ -9,7 +9,9 @@ export type TelegramParseResult = { item: SocialItem; ignored: null } | { item: 
 
 /**
  * One Telegram Update → one citizen message: text, the largest photo size, captions, documents,
- * voice/audio, location. Edited messages, channel posts, group chats, bots and callbacks are ignored.
+ * voice/audio, video and video notes, location and venue, shared contacts. Edited messages,
+ * channel posts, group chats, bots, callbacks, bot commands (`/start`), stickers, dice and polls
+ * are ignored.
  */
 export function parseTelegramUpdate(body: unknown): TelegramParseResult {
   const update = obj(body);
@@ -24,22 +26,30 @@ export function parseTelegramUpdate(body: unknown): TelegramParseResult {
   const chat = obj(message.chat);
   // only one-to-one chats: a group's messages are not a citizen's report, and a reply must never go to a group
   if (chat && chat.type !== 'private') return { item: null, ignored: 'not_private_chat' };
+  // `/start` (sent by the app when the chat is opened) and other commands are not reports
+  const firstEntity = obj(Array.isArray(message.entities) ? message.entities[0] : null);
+  if (firstEntity?.type === 'bot_command' && firstEntity.offset === 0) return { item: null, ignored: 'bot_command' };
+  // stickers, dice and polls say nothing to answer (like a reaction): no ticket, no status change
+  for (const key of ['sticker', 'dice', 'poll'] as const) if (obj(message[key])) return { item: null, ignored: key };
   const media: MediaRef[] = [];
   const photos = Array.isArray(message.photo) ? message.photo.map(obj).filter((p): p is Json => !!p && !!str(p.file_id)) : [];
   if (photos.length) {
     const largest = photos.reduce((best, p) => (area(p) > area(best) ? p : best));
     media.push({ kind: 'image', source: { type: 'telegram_file', fileId: str(largest.file_id)! }, size: num(largest.file_size) });
   }
-  for (const [key, kind] of [['document', 'document'], ['voice', 'audio'], ['audio', 'audio'], ['video', 'video']] as const) {
+  for (const [key, kind] of [['document', 'document'], ['voice', 'audio'], ['audio', 'audio'], ['video', 'video'], ['video_note', 'video']] as const) {
     const f = obj(message[key]);
     const fileId = str(f?.file_id);
     if (fileId) media.push({ kind, source: { type: 'telegram_file', fileId }, filename: str(f?.file_name), mimeType: str(f?.mime_type), size: num(f?.file_size) });
   }
-  const loc = obj(message.location);
+  // a venue also sets `location` (Telegram keeps both); its title and address name the place
+  const venue = obj(message.venue);
+  const loc = obj(message.location) ?? obj(venue?.location);
   const lat = num(loc?.latitude);
   const long = num(loc?.longitude);
-  const location = lat !== null && long !== null ? { latitude: lat, longitude: long } : null;
-  const text = str(message.text) ?? str(message.caption) ?? '';
+  const location = lat !== null && long !== null ? { latitude: lat, longitude: long, ...(venue ? { name: str(venue.title), address: str(venue.address) } : {}) } : null;
+  const contact = obj(message.contact);
+  const text = [str(message.text) ?? str(message.caption), contact ? describeContact(contact) : null].filter(Boolean).join('\n');
   const name = [str(from.first_name), str(from.last_name)].filter(Boolean).join(' ') || null;
   const date = num(message.date);
   return {
@@ -57,6 +67,14 @@ export function parseTelegramUpdate(body: unknown): TelegramParseResult {
       location,
     },
   };
+}
+
+/** "[contacto: name, tel. phone]" of a contact the citizen shared. */
+function describeContact(c: Json): string {
+  const name = [str(c.first_name), str(c.last_name)].filter(Boolean).join(' ').replace(/\s+/g, ' ').trim().slice(0, 200);
+  const phone = str(c.phone_number)?.trim().slice(0, 40);
+  const parts = [name || null, phone ? `tel. ${phone}` : null].filter(Boolean);
+  return `[contacto: ${parts.join(', ') || 'sin datos'}]`;
 }
 
 function area(p: Json): number {
