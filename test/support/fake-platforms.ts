@@ -9,7 +9,14 @@ export interface RecordedRequest {
   body: unknown;
 }
 
-type Override = { status: number; body: unknown; times: number };
+/**
+ * The longest text each send API takes (WhatsApp text body 4096 characters, Messenger 2000,
+ * Instagram — POST /me/messages here — 1000 bytes of UTF-8, Telegram sendMessage 4096); longer is
+ * refused as the platforms do.
+ */
+export const TEXT_LIMITS = { whatsapp: 4096, messenger: 2000, instagramBytes: 1000, telegram: 4096 };
+
+type Override = { status: number; body: unknown; times: number; skip: number };
 
 /**
  * A loopback stand-in for Meta's Graph API and Telegram's Bot API, speaking their documented
@@ -46,9 +53,9 @@ export class FakePlatforms {
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 
-  /** The next `times` requests whose path starts with `prefix` get this answer. */
-  failNext(prefix: string, status: number, body: unknown = { error: { message: 'fake failure', code: 2 } }, times = 1): void {
-    this.overrides.set(prefix, { status, body, times });
+  /** The next `times` requests whose path starts with `prefix` get this answer (after `skip` that are answered as usual). */
+  failNext(prefix: string, status: number, body: unknown = { error: { message: 'fake failure', code: 2 } }, times = 1, skip = 0): void {
+    this.overrides.set(prefix, { status, body, times, skip });
   }
 
   received(prefix: string, method = 'POST'): RecordedRequest[] {
@@ -73,6 +80,10 @@ export class FakePlatforms {
     };
     for (const [prefix, o] of this.overrides) {
       if (u.pathname.startsWith(prefix)) {
+        if (o.skip > 0) {
+          o.skip -= 1;
+          break;
+        }
         if (--o.times <= 0) this.overrides.delete(prefix);
         return json(o.status, o.body);
       }
@@ -82,6 +93,15 @@ export class FakePlatforms {
     // Graph send API: POST /{page-id | ig-id | phone-number-id}/messages
     if (req.method === 'POST' && u.pathname.startsWith(g) && u.pathname.endsWith('/messages')) {
       if (!bearerOk) return json(401, { error: { message: 'Invalid OAuth access token', type: 'OAuthException', code: 190 } });
+      // the platforms refuse a text over their limit (Graph error 100, "Invalid parameter")
+      const t = body as { messaging_product?: string; text?: { body?: string }; message?: { text?: string } };
+      const tooLong =
+        t.messaging_product === 'whatsapp'
+          ? (t.text?.body ?? '').length > TEXT_LIMITS.whatsapp
+          : u.pathname === `${g}me/messages`
+            ? Buffer.byteLength(t.message?.text ?? '', 'utf8') > TEXT_LIMITS.instagramBytes
+            : (t.message?.text ?? '').length > TEXT_LIMITS.messenger;
+      if (tooLong) return json(400, { error: { message: '(#100) Invalid parameter', type: 'OAuthException', code: 100, error_data: { details: 'Param text must be shorter' } } });
       this.sent += 1;
       const b = body as { messaging_product?: string; to?: string; recipient?: { id: string } };
       if (b.messaging_product === 'whatsapp') {
@@ -122,6 +142,7 @@ export class FakePlatforms {
     }
     if (req.method === 'POST' && u.pathname === `${bot}sendMessage`) {
       const b = body as { chat_id: number | string; text: string };
+      if ((b.text ?? '').length > TEXT_LIMITS.telegram) return json(400, { ok: false, error_code: 400, description: 'Bad Request: message is too long' });
       const messageId = (this.telegramSentPerChat.get(String(b.chat_id)) ?? 0) + 1;
       this.telegramSentPerChat.set(String(b.chat_id), messageId);
       return json(200, { ok: true, result: { message_id: messageId, chat: { id: b.chat_id, type: 'private' }, date: Math.floor(Date.now() / 1000), text: b.text } });
