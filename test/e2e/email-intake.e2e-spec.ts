@@ -59,6 +59,16 @@ describe('email intake over IMAP (real Dovecot, real PostgreSQL)', () => {
     return messageId;
   }
 
+  /** An attachment's bytes as staff download them (expects 200). */
+  async function download(path: string, auth: Record<string, string>): Promise<{ bytes: Buffer; headers: Record<string, string> }> {
+    const res = await t.http().get(path).set(auth).buffer(true).parse((resp, cb) => {
+      const chunks: Buffer[] = [];
+      resp.on('data', (c: Buffer) => chunks.push(c));
+      resp.on('end', () => cb(null, Buffer.concat(chunks)));
+    }).expect(200);
+    return { bytes: res.body as Buffer, headers: res.headers as Record<string, string> };
+  }
+
   const inboxEmpty = () => waitFor(async () => (await box.count('INBOX')) === 0, 'an empty inbox');
 
   it('makes a ticket of a new mail, commits first, then flags it \\Seen and moves it to the processed folder', async () => {
@@ -393,12 +403,8 @@ describe('email intake over IMAP (real Dovecot, real PostgreSQL)', () => {
     expect(atts[1].omittedReason).toMatch(/tamaño máximo/);
 
     const agent = (await t.user('agent')).auth;
-    const res = await t.http().get(`/api/v1/tickets/${folio}/attachments/${atts[0].id}`).set(agent).buffer(true).parse((resp, cb) => {
-      const chunks: Buffer[] = [];
-      resp.on('data', (c: Buffer) => chunks.push(c));
-      resp.on('end', () => cb(null, Buffer.concat(chunks)));
-    }).expect(200);
-    expect(Buffer.compare(res.body as Buffer, photo)).toBe(0);
+    const res = await download(`/api/v1/tickets/${folio}/attachments/${atts[0].id}`, agent);
+    expect(Buffer.compare(res.bytes, photo)).toBe(0);
     expect(res.headers['content-type']).toBe('image/jpeg');
     expect(res.headers['content-disposition']).toMatch(/^attachment; filename="IMG_2043.jpg"/);
     expect(res.headers['x-content-type-options']).toBe('nosniff');
@@ -448,12 +454,8 @@ describe('email intake over IMAP (real Dovecot, real PostgreSQL)', () => {
     const path = `/api/v1/tickets/${tk.folio}/attachments/${first.attachments[0].id}`;
     expect(first.bodyHtml).toContain(`<img src="${path}" alt="poste" />`);
     expect(first.bodyHtml).toContain('src="cid:no-existe@x"'); // nothing stored under that id: left as it was
-    const img = await t.http().get(path).set(admin).buffer(true).parse((resp, cb) => {
-      const chunks: Buffer[] = [];
-      resp.on('data', (c: Buffer) => chunks.push(c));
-      resp.on('end', () => cb(null, Buffer.concat(chunks)));
-    }).expect(200);
-    expect(Buffer.compare(img.body as Buffer, photo)).toBe(0);
+    const img = await download(path, admin);
+    expect(Buffer.compare(img.bytes, photo)).toBe(0);
   });
 
   it('makes a ticket of a mail above IMAP_MAX_MESSAGE_BYTES from its text and the parts that fit; the rest is recorded as omitted', async () => {
@@ -517,12 +519,8 @@ describe('email intake over IMAP (real Dovecot, real PostgreSQL)', () => {
     expect(omitted).toMatchObject({ contentType: 'video/mp4', omittedReason: 'supera el tamaño máximo permitido' });
     expect(Math.abs(omitted.sizeBytes - video.length)).toBeLessThan(video.length * 0.05);
     const kept = atts.find((a) => !a.omitted)!;
-    const res = await t.http().get(`/api/v1/tickets/${tk.folio}/attachments/${kept.id}`).set(admin).buffer(true).parse((resp, cb) => {
-      const chunks: Buffer[] = [];
-      resp.on('data', (c: Buffer) => chunks.push(c));
-      resp.on('end', () => cb(null, Buffer.concat(chunks)));
-    }).expect(200);
-    expect(Buffer.compare(res.body as Buffer, photo)).toBe(0);
+    const res = await download(`/api/v1/tickets/${tk.folio}/attachments/${kept.id}`, admin);
+    expect(Buffer.compare(res.bytes, photo)).toBe(0);
     await inboxEmpty();
 
     // the same mail again: a dedupe by its Message-ID, not a second ticket
