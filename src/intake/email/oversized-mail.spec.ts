@@ -31,8 +31,8 @@ describe('oversized mail, read part by part', () => {
       { key: '2' },
     ]);
     expect(plan.omitted).toEqual([
-      { filename: 'plano.png', contentType: 'image/png', size: 6750, content: null, omittedReason: 'el mensaje completo supera el tamaño máximo permitido', inline: false },
-      { filename: 'fuga.mp4', contentType: 'video/mp4', size: 30_000_000, content: null, omittedReason: 'supera el tamaño máximo permitido', inline: false },
+      { filename: 'plano.png', contentType: 'image/png', size: 6750, content: null, omittedReason: 'el mensaje completo supera el tamaño máximo permitido', inline: false, contentId: null },
+      { filename: 'fuga.mp4', contentType: 'video/mp4', size: 30_000_000, content: null, omittedReason: 'supera el tamaño máximo permitido', inline: false, contentId: null },
     ]);
   });
 
