@@ -66,7 +66,7 @@ describe('email intake over IMAP (real Dovecot, real PostgreSQL)', () => {
       resp.on('data', (c: Buffer) => chunks.push(c));
       resp.on('end', () => cb(null, Buffer.concat(chunks)));
     }).expect(200);
-    return { bytes: res.body as Buffer, headers: res.headers as Record<string, string> };
+    return { bytes: res.body as Buffer, headers: res.headers };
   }
 
   const inboxEmpty = () => waitFor(async () => (await box.count('INBOX')) === 0, 'an empty inbox');
