@@ -20,7 +20,11 @@ export class ForwardedIntakeController {
 
   @Post() @Roles('press', 'admin')
   @ApiConsumes('multipart/form-data', 'application/json')
-  @ApiHeader({ name: 'Idempotency-Key', required: false })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'optional; a retry — or the same post forwarded by a colleague — returns the ticket already made whether or not it is sent',
+  })
   @UseInterceptors(FilesInterceptor('screenshots', MAX_SCREENSHOTS))
   forward(
     @Body() dto: ForwardMessageDto,
@@ -31,7 +35,8 @@ export class ForwardedIntakeController {
     if (key !== undefined && !/^[\w.:-]{8,128}$/.test(key)) {
       throw new DomainError('VALIDATION', 'Invalid Idempotency-Key', [{ field: 'Idempotency-Key', errors: ['8–128 characters: letters, digits, . : _ -'] }]);
     }
-    return this.forwarded.forward(dto, files ?? [], user, key);
+    // the forward's own content names it (see ForwardedIntakeService.forward): the key is still checked, no longer needed
+    return this.forwarded.forward(dto, files ?? [], user);
   }
 
   @Get('mine') @Roles('press', 'admin')

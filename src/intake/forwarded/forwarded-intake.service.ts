@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { AuthenticatedUser } from '../../auth/authenticated-user';
-import type { ContactIdentity } from '../../citizens/citizens.service';
+import { AppConfig } from '../../config/app-config';
 import { decodeCursor, encodeCursor } from '../../common/keyset-cursor';
 import { DomainError } from '../../common/domain-error';
 import { STATUS_LABELS, type TicketStatus } from '../../tickets/ticket-status';
@@ -12,6 +11,7 @@ import type { InboundAttachment } from '../inbound-message';
 import { IntakeService } from '../intake.service';
 import { inspectMedia, isImageMime } from '../social/media-check';
 import type { ForwardMessageDto, ListForwardedQuery } from './forwarded.dto';
+import { forwardedAuthor, forwardedExternalId, postedAtInstant } from './forwarded-source';
 import type { UploadedImage } from './uploaded-file';
 
 export const MAX_SCREENSHOTS = 5;
@@ -23,9 +23,16 @@ export class ForwardedIntakeService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly intake: IntakeService,
     private readonly tickets: TicketsService,
+    private readonly config: AppConfig,
   ) {}
 
-  async forward(dto: ForwardMessageDto, files: UploadedImage[], user: AuthenticatedUser, idempotencyKey?: string) {
+  /**
+   * The same message forwarded again — by a colleague, or retried with or without the
+   * Idempotency-Key — answers with the ticket it already made: the external id comes from the post
+   * the forward names, else from the network, author and text (see forwardedExternalId), and the
+   * intake serialises deliveries of one (channel, external id) under an advisory lock.
+   */
+  async forward(dto: ForwardMessageDto, files: UploadedImage[], user: AuthenticatedUser) {
     if (files.length > MAX_SCREENSHOTS) throw invalid(`at most ${MAX_SCREENSHOTS} screenshots`);
     const attachments: InboundAttachment[] = [];
     for (const [i, f] of files.entries()) {
@@ -34,13 +41,12 @@ export class ForwardedIntakeService {
       const base = f.originalname.replace(/[/\\\p{Cc}]/gu, '_').replace(/\.[^.]*$/, '').trim().slice(0, 180) || `captura-${i + 1}`;
       attachments.push({ filename: `${base}.${check.ext}`, contentType: check.mime, size: f.buffer.length, content: f.buffer });
     }
-    // within the identity's columns: handle varchar(200) with its "@", value varchar(320) with the network
-    const handle = dto.authorHandle?.replace(/^@+/, '').toLowerCase().slice(0, 199);
-    const identities: ContactIdentity[] = handle ? [{ kind: 'handle', value: `${dto.network}:${handle}`, handle: `@${handle}`, displayName: dto.authorName ?? null }] : [];
+    const author = forwardedAuthor(dto.network, dto.authorHandle, dto.authorName);
+    const postedAt = postedAtInstant(dto.postedAt, this.config.cityTimeZone);
     const result = await this.intake.receive({
       channel: dto.network,
-      externalId: `forwarded:${idempotencyKey ? `${user.id}:${idempotencyKey}` : randomUUID()}`,
-      sender: { name: dto.authorName ?? (handle ? `@${handle}` : null), identities },
+      externalId: forwardedExternalId(dto.network, dto.url, author.key, dto.text),
+      sender: { name: dto.authorName ?? author.fallbackName, identities: author.identities },
       text: dto.text,
       attachments,
       ticket: { address: dto.address, colonia: dto.colonia },
@@ -49,9 +55,9 @@ export class ForwardedIntakeService {
         forwarded: {
           network: dto.network,
           authorName: dto.authorName ?? null,
-          authorHandle: handle ? `@${handle}` : null,
+          authorHandle: author.handleLabel,
           url: dto.url ?? null,
-          postedAt: dto.postedAt ? new Date(dto.postedAt).toISOString() : null,
+          postedAt: postedAt ? postedAt.toISOString() : null,
         },
       },
     });

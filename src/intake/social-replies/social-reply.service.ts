@@ -52,7 +52,9 @@ export class SocialReplyService implements OnModuleInit {
 
   async onTicketChange(manager: EntityManager, change: TicketChange): Promise<void> {
     if (change.type === 'created') {
-      if (isWebhookChannel(change.ticket.channel) && !change.ticket.forwardedById && !change.automated) await this.acknowledge(manager, change.ticket);
+      if (change.automated) return;
+      if (change.ticket.forwardedById) await this.acknowledgeThroughPress(manager, change.ticket, change.message);
+      else if (isWebhookChannel(change.ticket.channel)) await this.acknowledge(manager, change.ticket);
     } else if (change.type === 'reply' && change.notifyCitizen) {
       await this.handleReply(manager, change.ticket, change.message);
     } else if (change.type === 'status_changed' && change.notifyCitizen && change.publicMessage) {
@@ -69,8 +71,7 @@ export class SocialReplyService implements OnModuleInit {
    */
   private async acknowledge(manager: EntityManager, ticket: Ticket): Promise<void> {
     const { page: statusPage, link: statusUrl } = statusPageUrls(this.config.publicBaseUrl, ticket.folio, ticket.publicToken);
-    const text = (link: string) =>
-      `Recibimos su reporte. Su folio es ${ticket.folio}.\nConsulte su avance en: ${link}\nAviso de privacidad: ${privacyNoticeUrl(this.config.publicBaseUrl)}\n${BRANDING.office} · ${BRANDING.institution}`;
+    const text = (link: string) => this.acknowledgementText(ticket.folio, link);
     const message = await manager.save(
       MessageEntity,
       manager.create(MessageEntity, {
@@ -85,6 +86,43 @@ export class SocialReplyService implements OnModuleInit {
     // an acknowledgement the platform cannot take is simply not sent (never a task for the press office)
     const decision = await this.decide(manager, ticket, ticket.channel as WebhookChannel, message, new Date(), text(statusUrl));
     if (decision.route === 'send') await this.queueSend(manager, message, decision.payload, new Date(), 'acknowledgement');
+  }
+
+  private acknowledgementText(folio: string, statusLink: string): string {
+    return `Recibimos su reporte. Su folio es ${folio}.\nConsulte su avance en: ${statusLink}\nAviso de privacidad: ${privacyNoticeUrl(this.config.publicBaseUrl)}\n${BRANDING.office} · ${BRANDING.institution}`;
+  }
+
+  /**
+   * A report the press office forwarded reaches the citizen only through the press office: the
+   * acknowledgement — the same text, with the status link and its token, since this is the text the
+   * press office pastes to the citizen — is a manual reply for them (listed in
+   * GET /intake/manual-replies until marked done), whatever the network. It is not `public`: press
+   * users read the public thread, and the token is shown to them only in that list while the reply
+   * is pending (staff see it on the thread; the citizen's status page never lists acknowledgements).
+   */
+  private async acknowledgeThroughPress(manager: EntityManager, ticket: Ticket, inbound: Message | null): Promise<void> {
+    const { link } = statusPageUrls(this.config.publicBaseUrl, ticket.folio, ticket.publicToken);
+    // after the forwarded message on the thread (that one is stamped in JS, the default would be the transaction's start)
+    const after = inbound?.createdAt ? new Date(inbound.createdAt).getTime() + 1 : 0;
+    const message = await manager.save(
+      MessageEntity,
+      manager.create(MessageEntity, {
+        ticketId: ticket.id,
+        direction: 'outbound',
+        channel: ticket.channel,
+        bodyText: this.acknowledgementText(ticket.folio, link),
+        public: false,
+        meta: { automatic: true, notification: 'acknowledgement' },
+        createdAt: new Date(Math.max(Date.now(), after)),
+      }),
+    );
+    const forwarded = (inbound?.meta as { forwarded?: { url?: string | null; authorHandle?: string | null } } | undefined)?.forwarded;
+    // where to answer: the post, else the author's @handle (never a WhatsApp number: press users see no contact data)
+    const where = forwarded?.url ?? (forwarded?.authorHandle?.startsWith('@') ? forwarded.authorHandle : null);
+    const reason = `acuse de un reporte reenviado por Comunicación Social: entregue el folio al ciudadano en la red${where ? ` (${where})` : ''}`;
+    await markManual(manager, message.id, reason);
+    await manager.insert(TicketEvent, { ticketId: ticket.id, type: 'manual_reply_needed', actorKind: 'system', data: { messageId: message.id, reason } });
+    this.logger.log({ ticketId: ticket.id, messageId: message.id }, 'acknowledgement of a forwarded report handed to the press office');
   }
 
   /** `text`: what is sent, when it differs from what the thread keeps (a link with its token). */
