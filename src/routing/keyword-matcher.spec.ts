@@ -1,5 +1,5 @@
 import { SEED_ROUTING_RULES } from '../../migrations/1764500000000-RoutingRulesAndSlaNotifications';
-import { keywordOccurs, KeywordRule, suggestCategory, withinOneEdit } from './keyword-matcher';
+import { COMMON_WORDS, keywordOccurs, KeywordRule, singularForms, spellingKey, suggestCategory, withinOneEdit } from './keyword-matcher';
 import { normalizeText } from './normalize-text';
 
 // the seeded rules, with the category code standing in for its id
@@ -8,6 +8,7 @@ const RULES: KeywordRule[] = SEED_ROUTING_RULES.map(([keyword, category, weight]
   keyword,
   kind: category ? 'category' : 'transparency',
   categoryId: category,
+  categoryCode: category,
   weight,
 }));
 
@@ -28,6 +29,9 @@ describe('withinOneEdit', () => {
     ['bache', 'bache', true],
     ['luminaria', 'luminosa', false],
     ['ruido', 'rudos', false],
+    ['luminaria', 'luminaira', true], // two neighbours swapped
+    ['alumbrado', 'alumbrdo', true],
+    ['parque', 'paqreu', false],
   ])('%s ~ %s → %s', (a, b, expected) => {
     expect(withinOneEdit(a, b)).toBe(expected);
   });
@@ -42,9 +46,44 @@ describe('keywordOccurs', () => {
     expect(keywordOccurs('fug*', tokens('se fugó el agua'))).toBe(true);
     expect(keywordOccurs('fug*', tokens('refugio'))).toBe(false);
   });
-  it('tolerates one typo only in words of five or more letters', () => {
+  it('tolerates one typo only when both words have six or more letters', () => {
     expect(keywordOccurs('luminaria', tokens('la luminarea no sirve'))).toBe(true);
+    expect(keywordOccurs('luminaria', tokens('la luminaira no sirve'))).toBe(true);
+    expect(keywordOccurs('alumbrado', tokens('el alumbrdo de la calle'))).toBe(true);
     expect(keywordOccurs('poda', tokens('pida'))).toBe(false);
+    // real words one letter away from a short keyword
+    expect(keywordOccurs('perro', tokens('pero nadie vino'))).toBe(false);
+    expect(keywordOccurs('podar', tokens('para poder salir'))).toBe(false);
+    expect(keywordOccurs('gatos', tokens('mis datos y los gastos'))).toBe(false);
+  });
+  it('never reads a common Spanish word as a typo of a keyword', () => {
+    expect(keywordOccurs('parque', tokens('porque nadie viene'))).toBe(false);
+    expect(keywordOccurs('asfalto', tokens('hubo un asalto'))).toBe(false);
+    expect(keywordOccurs('asfalto', tokens('hubo asaltos'))).toBe(false);
+    expect(keywordOccurs('desechos', tokens('mis derechos'))).toBe(false);
+    expect(keywordOccurs('apagada', tokens('la factura pagada'))).toBe(false);
+    expect(keywordOccurs('mordida', tokens('lo ha mordido'))).toBe(false);
+    expect(keywordOccurs('camion', tokens('el camino'))).toBe(false);
+    expect(keywordOccurs('bocinas', tokens('las cocinas'))).toBe(false);
+    for (const w of COMMON_WORDS) expect(normalizeText(w)).toBe(w);
+  });
+  it('takes b/v, s/z/c, y/ll and j/g spelling slips as the same word', () => {
+    expect(spellingKey('vache')).toBe(spellingKey('bache'));
+    expect(keywordOccurs('bache', tokens('un vache'))).toBe(true);
+    expect(keywordOccurs('drenaje', tokens('el drenage'))).toBe(true);
+    expect(keywordOccurs('alcantarilla', tokens('la alcantariya'))).toBe(true);
+    expect(keywordOccurs('azolve', tokens('asolve'))).toBe(true);
+  });
+  it('matches the singular and the plural of a word (-s, -es, -ces → z)', () => {
+    expect(singularForms('luces')).toContain('luz');
+    expect(singularForms('arboles')).toContain('arbol');
+    expect(singularForms('baches')).toContain('bache');
+    expect(singularForms('tres')).toEqual(['tres', 'tre']);
+    expect(keywordOccurs('bache', tokens('muchos baches'))).toBe(true);
+    expect(keywordOccurs('baches', tokens('un bache'))).toBe(true);
+    expect(keywordOccurs('sin luz', tokens('la calle esta sin luces'))).toBe(true);
+    expect(keywordOccurs('foco fundido', tokens('los focos fundidos'))).toBe(true);
+    expect(keywordOccurs('arbol', tokens('arboles caidos'))).toBe(true);
   });
 });
 
@@ -98,9 +137,61 @@ describe('suggestCategory on real-sounding complaints', () => {
     });
   });
 
-  it('adds the weights of several keywords of one category', () => {
+  it('adds the weights of several keywords of one category, each text word counted once', () => {
     const s = suggestCategory('Fuga en la tubería, se tira el agua', RULES);
     expect(s.categoryId).toBe('fuga-de-agua');
-    expect(s.score).toBe(2 + 2 + 1 + 2);
+    // fug*, tuberia, "se tira el agua" — `agua` is inside that phrase and does not count again
+    expect(s.score).toBe(2 + 2 + 2);
+    expect(s.matched).toEqual(['fug*', 'tuberia', 'se tira el agua']);
+  });
+
+  it.each([
+    // one word, one vote: not `bache` and `baches`, not `poda` and `podar`, not `perro` and `perros`
+    ['Hay muchos baches en la calle Reforma', 'bache', 3, ['baches']],
+    ['Solicito poda en mi calle', 'poda-parque', 3, ['poda']],
+    ['Un perro suelto en la calle', 'animal-abandonado', 2, ['perro']],
+    ['La luminaira de la esquina', 'luminaria-apagada', 3, ['luminaria']],
+    ['Los focos fundidos de la calle Hidalgo', 'luminaria-apagada', 2, ['foco fundido']],
+    ['La calle está sin luces desde el lunes', 'luminaria-apagada', 2, ['sin luz']],
+    ['Salen aguas negras de la alcantarilla', 'drenaje', 3 + 3, ['aguas negras', 'alcantarilla']],
+  ])('%s → %s (%d)', (text, category, score, matched) => {
+    expect(suggestCategory(text, RULES)).toMatchObject({ categoryId: category, score, matched });
+  });
+
+  it.each([
+    // common words one letter from a keyword (the review's examples and more)
+    ['No tenemos agua desde ayer, pero nadie nos dice nada', 'fuga-de-agua'],
+    ['Necesito poder salir de mi casa, la calle está bloqueada', null],
+    ['Quiero actualizar mis datos de contacto', null],
+    ['¿En qué se usan los gastos del municipio?', null],
+    ['Hubo un asalto en la esquina de mi casa', null],
+    ['Exijo que respeten mis derechos', null],
+    ['Ya tengo la factura pagada', null],
+    ['No pasan porque dicen que el camino está feo', null],
+  ])('does not take common words for keywords: %s → %s', (text, expected) => {
+    expect(suggestCategory(text, RULES).categoryId).toBe(expected);
+  });
+
+  it('breaks ties by category code, whatever the order of the rules', () => {
+    const rules: KeywordRule[] = [
+      { id: '1', keyword: 'tapado', kind: 'category', categoryId: 'uuid-z', categoryCode: 'drenaje', weight: 2 },
+      { id: '2', keyword: 'tapada', kind: 'category', categoryId: 'uuid-a', categoryCode: 'zanja', weight: 2 },
+    ];
+    // "tapado" and "tapada": same score, same keyword length → the smaller code, drenaje
+    expect(suggestCategory('la calle tapado y tapada', rules).categoryId).toBe('uuid-z');
+    expect(suggestCategory('la calle tapado y tapada', [...rules].reverse()).categoryId).toBe('uuid-z');
+    // one word matching rules of two categories votes once: exact before typo
+    expect(suggestCategory('tapado', rules)).toMatchObject({ categoryId: 'uuid-z', matched: ['tapado'], score: 2 });
+    expect(suggestCategory('tapada', [...rules].reverse())).toMatchObject({ categoryId: 'uuid-a', matched: ['tapada'], score: 2 });
+  });
+
+  it('gives the same answer for the seeded rules in any order (they are stored with one creation time)', () => {
+    // `poste` (Alumbrado, 1) and `pasto` (Parques, 1): same score, same length → the smaller code
+    const text = 'El poste de la esquina está tirado en el pasto';
+    expect(suggestCategory(text, RULES).categoryId).toBe('luminaria-apagada');
+    expect(suggestCategory(text, [...RULES].reverse()).categoryId).toBe('luminaria-apagada');
+    for (const t of ['Hay un perro muerto junto al parque', 'Música y fiesta con bocinas, y basura tirada', 'árbol caído sobre el poste de luz']) {
+      expect(suggestCategory(t, [...RULES].reverse())).toEqual(suggestCategory(t, RULES));
+    }
   });
 });
