@@ -36,6 +36,8 @@ export interface EmailIntakeResult {
   acknowledged: boolean;
   /** set when IntakeService made the decision (for its metrics, counted after commit) */
   intake: IntakeResult | null;
+  /** the very same IMAP message (folder, UIDVALIDITY, UID) was already processed but is still in the folder: no new log row */
+  unfiled?: boolean;
 }
 
 /**
@@ -60,7 +62,9 @@ export class EmailIntakeService {
 
   async process(manager: EntityManager, mail: ParsedInboundEmail, source: MailSource | null): Promise<EmailIntakeResult> {
     const externalId = mail.externalId.slice(0, 998);
-    const result = await this.decide(manager, mail, externalId, source?.receivedAt ?? null);
+    const result = await this.decide(manager, mail, externalId, source);
+    // processed before but not moved yet (a crash, or a move the server refused): nothing new arrived
+    if (result.unfiled) return result;
     if (mail.oversizedBytes) result.reason = `${result.reason}; ${mail.oversizedBytes}-byte mail read part by part`;
     await manager.query(
       `INSERT INTO intake_log (channel, mailbox, uidvalidity, uid, external_id, from_address, subject, kind, decision, reason, ticket_id, message_id, acknowledged)
@@ -84,17 +88,20 @@ export class EmailIntakeService {
     return result;
   }
 
-  private async decide(manager: EntityManager, mail: ParsedInboundEmail, externalId: string, arrivedAt: Date | null): Promise<EmailIntakeResult> {
+  private async decide(manager: EntityManager, mail: ParsedInboundEmail, externalId: string, source: MailSource | null): Promise<EmailIntakeResult> {
+    const arrivedAt = source?.receivedAt ?? null;
     const none = { ticketId: null, messageId: null, folio: null, acknowledged: false, intake: null };
     // serialise deliveries of this id (a separate statement: the read below needs a snapshot taken after the lock)
     await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [intakeLockKey('email', externalId)]);
-    const seen: Array<{ ticket_id: string | null; message_id: string | null; decision: string }> = await manager.query(
-      `SELECT ticket_id, message_id, decision FROM intake_log
+    const seen: Array<{ ticket_id: string | null; message_id: string | null; decision: string; mailbox: string | null; uidvalidity: string | null; uid: string | null }> = await manager.query(
+      `SELECT ticket_id, message_id, decision, mailbox, uidvalidity, uid FROM intake_log
        WHERE channel = 'email' AND external_id = $1 AND decision NOT IN ('duplicate', 'failed') ORDER BY id LIMIT 1`,
       [externalId],
     );
     if (seen.length) {
-      return { ...none, decision: 'duplicate', reason: `already processed (${seen[0].decision})`, ticketId: seen[0].ticket_id, messageId: seen[0].message_id };
+      const s = seen[0];
+      const unfiled = !!source && s.mailbox === source.mailbox && String(s.uidvalidity) === String(source.uidvalidity) && Number(s.uid) === source.uid;
+      return { ...none, decision: 'duplicate', reason: `already processed (${s.decision})`, ticketId: s.ticket_id, messageId: s.message_id, ...(unfiled ? { unfiled } : {}) };
     }
     const kind = mail.classification.kind;
     if (kind === 'own') return { ...none, decision: 'ignored_own', reason: mail.classification.reason };

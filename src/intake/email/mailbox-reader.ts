@@ -67,6 +67,8 @@ export class MailboxReader implements OnApplicationBootstrap, BeforeApplicationS
   private wakeUp: (() => void) | null = null;
   private pendingWake = false;
   private sleepTimer: NodeJS.Timeout | null = null;
+  /** the last refusal to file mail in the current pass (shown as lastError once the pass ends) */
+  private fileError: string | null = null;
   private readonly status: ReaderStatus = { role: 'off', connection: 'disconnected', mailbox: null, uidValidity: null, lastUid: null, lastSyncAt: null, lastError: null, reconnects: 0 };
   private readonly metrics;
 
@@ -86,6 +88,7 @@ export class MailboxReader implements OnApplicationBootstrap, BeforeApplicationS
       decisions: metrics.counter('enlace_email_intake_total', 'Processed mails by decision', ['decision']),
       batchSeconds: metrics.histogram('enlace_email_batch_seconds', 'Time to parse and commit one batch of mails (one transaction)', [], [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]),
       pendingFailures: metrics.gauge('enlace_intake_failures_pending', 'Quarantined mails waiting for an admin'),
+      fileFailures: metrics.counter('enlace_imap_file_failures_total', 'Mails the IMAP server refused to flag or move after they were processed', ['action']),
     };
     metrics.onCollect(async () => {
       const [{ n }] = await this.dataSource.query(`SELECT count(*)::int AS n FROM intake_failures WHERE status = 'pending'`);
@@ -230,7 +233,9 @@ export class MailboxReader implements OnApplicationBootstrap, BeforeApplicationS
           mailboxLock.release();
         }
         this.status.lastSyncAt = new Date().toISOString();
-        this.status.lastError = null;
+        // a pass that could not file its mail still ran: say so until one files it
+        this.status.lastError = this.fileError;
+        this.fileError = null;
         await this.sleep(imap.reconcileSeconds * 1000);
       }
       if (closed && !this.stopping) throw new Error('IMAP connection closed');
@@ -320,11 +325,26 @@ export class MailboxReader implements OnApplicationBootstrap, BeforeApplicationS
     }
   }
 
+  /**
+   * \\Seen and MOVE after the commit. imapflow answers a refused command with `false`, not an error:
+   * a refusal (quota, permissions, a folder that cannot be made) is logged, counted and shown in
+   * /health/ready; the mail stays and is read again next pass, a dedupe that logs nothing new.
+   */
   private async file(client: ImapFlow, uids: number[], destination: string | undefined): Promise<void> {
     if (!uids.length) return;
     const set = uidSet(uids);
-    await this.step(client, client.messageFlagsAdd(set, ['\\Seen'], { uid: true }), 'flag');
-    if (destination) await this.step(client, client.messageMove(set, destination, { uid: true }), 'move');
+    const flagged = await this.step(client, client.messageFlagsAdd(set, ['\\Seen'], { uid: true }), 'flag');
+    if (!flagged) this.fileRefused('flag', `the server refused to flag ${uids.length} mail(s) \\Seen`);
+    if (destination) {
+      const moved = await this.step(client, client.messageMove(set, destination, { uid: true }), 'move');
+      if (!moved) this.fileRefused('move', `the server refused to move ${uids.length} mail(s) to ${destination}`);
+    }
+  }
+
+  private fileRefused(action: 'flag' | 'move', message: string): void {
+    this.fileError = message;
+    this.metrics.fileFailures.inc({ action });
+    this.logger.warn({ action }, message);
   }
 
   /** Header, structure and the parts that fit of a mail above IMAP_MAX_MESSAGE_BYTES; null if it vanished. */
@@ -359,9 +379,13 @@ export class MailboxReader implements OnApplicationBootstrap, BeforeApplicationS
    * the next pass (what a lane did commit is then a dedupe and a move). The cursor advances only
    * once every lane has committed.
    */
-  private async processBatch(items: BatchItem[], cursorKey: string): Promise<Array<'ok' | 'failed'>> {
+  private async processBatch(all: BatchItem[], cursorKey: string): Promise<Array<'ok' | 'failed'>> {
     const stop = this.metrics.batchSeconds.startTimer();
-    const laneCount = this.config.databaseUrl ? Math.min(this.config.imap?.concurrency ?? 1, items.length) : 1;
+    // a mail already quarantined but still here (the move to the failed folder was refused) is not
+    // processed and recorded again on every pass: it is only filed again
+    const quarantined = await this.pendingFailures(all);
+    const items = all.filter((it) => !quarantined.has(it.source.uid));
+    const laneCount = this.config.databaseUrl ? Math.max(1, Math.min(this.config.imap?.concurrency ?? 1, items.length)) : 1;
     const lanes: BatchItem[][] = Array.from({ length: laneCount }, () => []);
     for (const item of items) {
       const parsed = await item.parsed;
@@ -381,9 +405,21 @@ export class MailboxReader implements OnApplicationBootstrap, BeforeApplicationS
         this.metrics.decisions.inc({ decision: d.decision });
       }
     }
+    const source = all[0]?.source;
+    if (source) await this.advanceCursor(this.dataSource.manager, cursorKey, source.uidvalidity, Math.max(...all.map((it) => it.source.uid)));
+    return all.map((it) => outcome.get(it) ?? 'failed');
+  }
+
+  /** UIDs of the batch with a pending failure record of this folder and UIDVALIDITY. */
+  private async pendingFailures(items: BatchItem[]): Promise<Set<number>> {
     const source = items[0]?.source;
-    if (source) await this.advanceCursor(this.dataSource.manager, cursorKey, source.uidvalidity, Math.max(...items.map((it) => it.source.uid)));
-    return items.map((it) => outcome.get(it) ?? 'failed');
+    if (!source) return new Set();
+    const rows: Array<{ uid: string }> = await this.dataSource.query(
+      `SELECT DISTINCT uid FROM intake_failures
+       WHERE channel = 'email' AND status = 'pending' AND mailbox = $1 AND uidvalidity = $2 AND uid = ANY($3::bigint[])`,
+      [source.mailbox, source.uidvalidity, items.map((it) => it.source.uid)],
+    );
+    return new Set(rows.map((r) => Number(r.uid)));
   }
 
   private async processLane(items: BatchItem[]): Promise<BatchRun> {
