@@ -32,9 +32,10 @@ export class RoutingRulesService {
   ) {}
 
   /**
-   * The active rules and the categories, cached for ROUTING_CACHE_MS (edits through this instance
-   * apply at once). A stale cache is reloaded through the caller's own connection: asking the pool
-   * for a second one while many creations hold theirs could wait for ever.
+   * The active rules (those of active categories, and the transparency ones) and all categories,
+   * cached for ROUTING_CACHE_MS (edits through this instance apply at once). A stale cache is
+   * reloaded through the caller's own connection: asking the pool for a second one while many
+   * creations hold theirs could wait for ever.
    */
   private async current(manager: EntityManager): Promise<RoutingSnapshot> {
     const s = this.snapshot;
@@ -42,9 +43,13 @@ export class RoutingRulesService {
     const catalogVersion = this.catalog.version;
     const rows = await manager.find(RoutingRule, { where: { active: true }, order: { createdAt: 'ASC', id: 'ASC' } });
     const categories = await manager.find(Category);
+    const byId = new Map(categories.map((c) => [c.id, c]));
     const snapshot: RoutingSnapshot = {
-      rules: rows.map((r) => ({ id: r.id, keyword: r.keyword, kind: r.kind, categoryId: r.categoryId, weight: r.weight })),
-      categories: new Map(categories.map((c) => [c.id, c])),
+      // a deactivated category is offered to nobody: its rules are skipped (kept, for when it comes back)
+      rules: rows
+        .filter((r) => r.kind === 'transparency' || byId.get(r.categoryId ?? '')?.active)
+        .map((r) => ({ id: r.id, keyword: r.keyword, kind: r.kind, categoryId: r.categoryId, weight: r.weight, categoryCode: byId.get(r.categoryId ?? '')?.code ?? null })),
+      categories: byId,
       loadedAt: Date.now(),
       catalogVersion,
     };
@@ -70,6 +75,7 @@ export class RoutingRulesService {
       category = await manager.findOne(Category, { where: { id: suggestion.categoryId } });
       this.invalidate();
     }
+    if (category && !category.active) return { suggestion: { ...suggestion, categoryId: null, score: 0, matched: [] }, category: null };
     return { suggestion, category };
   }
 
@@ -96,24 +102,28 @@ export class RoutingRulesService {
       weight: dto.weight ?? 1,
       active: dto.active ?? true,
     });
-    await this.check(rule);
+    await this.check(rule, true);
     return this.save(rule);
   }
 
   async update(id: string, dto: UpdateRoutingRuleDto) {
     const rule = await this.dataSource.getRepository(RoutingRule).findOne({ where: { id } });
     if (!rule) throw notFound('Routing rule');
+    const categoryBefore = rule.categoryId;
     if (dto.kind === 'transparency' && dto.categoryId === undefined) rule.categoryId = null;
     Object.assign(rule, dto);
-    await this.check(rule);
+    // editing (or switching off) a rule of a category deactivated since is fine; pointing a rule at one is not
+    await this.check(rule, rule.categoryId !== categoryBefore);
     return this.save(rule);
   }
 
-  private async check(rule: RoutingRule) {
+  private async check(rule: RoutingRule, newCategory: boolean) {
     if (rule.kind === 'category') {
       if (!rule.categoryId) throw new DomainError('VALIDATION', 'A category rule needs a category', [{ field: 'categoryId', errors: ['required for kind=category'] }]);
-      if (!(await this.dataSource.getRepository(Category).exists({ where: { id: rule.categoryId } }))) {
-        throw new DomainError('VALIDATION', 'Unknown category', [{ field: 'categoryId', errors: ['unknown category'] }]);
+      const category = await this.dataSource.getRepository(Category).findOne({ where: { id: rule.categoryId } });
+      if (!category) throw new DomainError('VALIDATION', 'Unknown category', [{ field: 'categoryId', errors: ['unknown category'] }]);
+      if (newCategory && !category.active) {
+        throw new DomainError('VALIDATION', 'Inactive category', [{ field: 'categoryId', errors: [`category ${category.code} is inactive`] }]);
       }
     } else if (rule.categoryId) {
       throw new DomainError('VALIDATION', 'A transparency rule has no category', [{ field: 'categoryId', errors: ['must be empty for kind=transparency'] }]);

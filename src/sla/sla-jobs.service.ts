@@ -28,11 +28,18 @@ const BATCH = 200;
  * Every `SLA_JOBS_INTERVAL_SECONDS` (0 = not scheduled; tests call the run methods), on instances
  * with BACKGROUND_WORKERS on.
  */
-/** no message from the citizen since the ticket was resolved (automatic mail does not count) */
+/**
+ * No reply from the citizen since the ticket was resolved (SPEC §2: "resolved with no reply for
+ * AUTO_CLOSE_DAYS"). Only inbound messages count: staff notes and replies are not inbound; automatic
+ * mail (meta.automated) and a message from someone other than the ticket's citizen (meta.thirdParty,
+ * kept non-public) are recorded on the thread but do not move the status, so they do not keep the
+ * ticket open either.
+ */
 const NO_CITIZEN_REPLY_SINCE_RESOLVED = `NOT EXISTS (
   SELECT 1 FROM messages m
   WHERE m.ticket_id = t.id AND m.direction = 'inbound' AND m.created_at > t.resolved_at
-    AND (m.meta->>'automated') IS DISTINCT FROM 'true')`;
+    AND (m.meta->>'automated') IS DISTINCT FROM 'true'
+    AND (m.meta->>'thirdParty') IS DISTINCT FROM 'true')`;
 
 @Injectable()
 export class SlaJobsService implements OnApplicationBootstrap, OnModuleDestroy {

@@ -75,6 +75,7 @@ export class TicketWorkflowService {
       if (dto.categoryId !== undefined && dto.categoryId !== ticket.categoryId) {
         const category = await manager.findOne(Category, { where: { id: dto.categoryId } });
         if (!category) throw new DomainError('VALIDATION', 'Unknown category', [{ field: 'categoryId', errors: ['unknown category'] }]);
+        if (!category.active) throw new DomainError('VALIDATION', 'Inactive category', [{ field: 'categoryId', errors: [`category ${category.code} is inactive`] }]);
         set('categoryId', category.id);
         if (dto.areaId === undefined && category.areaId) set('areaId', category.areaId);
         const due = computeDueDates(ticket.createdAt, category);

@@ -138,6 +138,7 @@ export class TicketsService implements OnApplicationBootstrap {
     if (input.categoryId) {
       category = await manager.findOne(Category, { where: { id: input.categoryId } });
       if (!category) throw new DomainError('VALIDATION', 'Unknown category', [{ field: 'categoryId', errors: ['unknown category'] }]);
+      if (!category.active) throw new DomainError('VALIDATION', 'Inactive category', [{ field: 'categoryId', errors: [`category ${category.code} is inactive`] }]);
     }
     const areaId = input.areaId ?? category?.areaId ?? null;
     if (input.areaId && !(await manager.exists(Area, { where: { id: input.areaId } }))) {

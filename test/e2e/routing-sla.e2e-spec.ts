@@ -1,6 +1,8 @@
 // the app (and its entities) first: the entity files import each other
 import { DUPLICATE_MAX_AGE_DAYS } from '../../src/routing/duplicate-finder.service';
 import { startTestApp, TestApp } from '../support/test-app';
+import { startAppOnDatabase } from '../support/app-on-database';
+import type { RunningApp } from '../../src/bootstrap';
 import { Clock } from '../../src/common/clock';
 import { SlaJobsService } from '../../src/sla/sla-jobs.service';
 import { OverdueNotice, SupervisorNotifier } from '../../src/sla/supervisor-notifier';
@@ -9,6 +11,8 @@ const DAY = 86_400_000;
 
 describe('routing, service levels and duplicates (real PostgreSQL)', () => {
   let t: TestApp;
+  /** a second app instance on the same database: the jobs' "two runs at once" are one on each */
+  let b: RunningApp;
   let agent: Record<string, string>;
   let supervisor: Record<string, string>;
   let admin: Record<string, string>;
@@ -16,21 +20,28 @@ describe('routing, service levels and duplicates (real PostgreSQL)', () => {
   const notices: OverdueNotice[] = [];
 
   beforeAll(async () => {
-    t = await startTestApp({ SLA_JOBS_INTERVAL_SECONDS: '0', AUTO_CLOSE_DAYS: '7' });
+    const env = { SLA_JOBS_INTERVAL_SECONDS: '0', AUTO_CLOSE_DAYS: '7' };
+    t = await startTestApp(env);
+    b = await startAppOnDatabase(t.running.databaseUrl, env);
     agent = (await t.user('agent')).auth;
     supervisor = (await t.user('supervisor')).auth;
     admin = (await t.user('admin')).auth;
-    // a controllable clock for the workflow stamps and the jobs
+    // a controllable clock for the workflow stamps and the jobs, on both instances
     now = new Date();
-    jest.spyOn(t.app.get(Clock), 'now').mockImplementation(() => new Date(now));
-    const notifier = t.app.get(SupervisorNotifier);
-    const original = notifier.notifyOverdue.bind(notifier);
-    jest.spyOn(notifier, 'notifyOverdue').mockImplementation(async (manager, notice) => {
-      notices.push(notice);
-      await original(manager, notice);
-    });
+    for (const app of [t.app, b.app]) {
+      jest.spyOn(app.get(Clock), 'now').mockImplementation(() => new Date(now));
+      const notifier = app.get(SupervisorNotifier);
+      const original = notifier.notifyOverdue.bind(notifier);
+      jest.spyOn(notifier, 'notifyOverdue').mockImplementation(async (manager, notice) => {
+        notices.push(notice);
+        await original(manager, notice);
+      });
+    }
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    await b?.close();
+    await t?.close();
+  });
 
   const capture = (body: Record<string, unknown>, auth = agent) =>
     t.http().post('/api/v1/tickets').set(auth).send({ channel: 'phone', ...body });
@@ -47,6 +58,9 @@ describe('routing, service levels and duplicates (real PostgreSQL)', () => {
       ['Urgente', 'se fugó el agua de la toma y está inundando la calle', 'fuga-de-agua', 'interapas'],
       ['Drenage tapado', 'Salen aguas negras de la coladera', 'drenaje', 'interapas'],
       ['Basura', 'no paso el camion de la vasura en toda la semana', 'basura-no-recolectada', 'aseo-publico'],
+      // "pero" is a word, not a typo of `perro`
+      ['Sin servicio', 'No tenemos agua desde ayer pero nadie nos dice nada', 'fuga-de-agua', 'interapas'],
+      ['Baches', 'Hay muchos baches y hoyos en la calle, la luminaira tampoco sirve', 'bache', 'obras-publicas'],
     ])('"%s / %s" → %s (%s), recorded as an event and applied', async (subject, description, category, area) => {
       const res = await capture({ subject, description }).expect(201);
       expect(res.body.category.code).toBe(category);
@@ -85,6 +99,41 @@ describe('routing, service levels and duplicates (real PostgreSQL)', () => {
       const res = await capture({ subject: 'Felicitación', description: 'Quiero agradecer la atención recibida' }).expect(201);
       expect(res.body.category).toBeNull();
       expect(res.body.events.map((e: { type: string }) => e.type)).toEqual(['created']);
+    });
+
+    it('does not route to a deactivated category, and refuses it at capture, PATCH and rule creation', async () => {
+      const grafiti = await t.http().post('/api/v1/categories').set(admin).send({ code: 'grafiti', name: 'Grafiti', areaId: await areaId('desarrollo-urbano') }).expect(201);
+      const rule = await t.http().post('/api/v1/routing-rules').set(admin).send({ keyword: 'grafiti', categoryId: grafiti.body.id, weight: 5 }).expect(201);
+      const suggested = async (text: string) => (await t.http().post('/api/v1/routing-rules/try').set(supervisor).send({ text }).expect(200)).body.category?.code ?? null;
+      expect(await suggested('Grafiti en la barda del parque')).toBe('grafiti');
+
+      await t.http().patch(`/api/v1/categories/${grafiti.body.id}`).set(admin).send({ active: false }).expect(200);
+      // its rules are skipped: the next best category wins, or none
+      expect(await suggested('Grafiti en la barda del parque')).toBe('poda-parque');
+      const captured = await capture({ subject: 'Grafiti', description: 'Pintaron grafiti en la barda' }).expect(201);
+      expect(captured.body.category).toBeNull();
+      expect(captured.body.events.some((e: { type: string }) => e.type === 'routing_suggested')).toBe(false);
+
+      const fields = (res: { body: { details?: Array<{ field: string }> } }) => (res.body.details ?? []).map((d) => d.field);
+      const refused = await capture({ subject: 'Barda pintada', description: 'Pintas en la barda', categoryId: grafiti.body.id }).expect(400);
+      expect(fields(refused)).toEqual(['categoryId']);
+      expect(refused.body.message).toBe('Inactive category');
+      const patched = await t.http().patch(`/api/v1/tickets/${captured.body.folio}`).set(agent).send({ categoryId: grafiti.body.id }).expect(400);
+      expect(fields(patched)).toEqual(['categoryId']);
+      expect((await t.http().get(`/api/v1/tickets/${captured.body.folio}`).set(agent).expect(200)).body.category).toBeNull();
+      const newRule = await t.http().post('/api/v1/routing-rules').set(admin).send({ keyword: 'pintas', categoryId: grafiti.body.id }).expect(400);
+      expect(fields(newRule)).toEqual(['categoryId']);
+      const parqueRule = await t.http().post('/api/v1/routing-rules').set(admin).send({ keyword: 'barda', categoryId: await categoryId('poda-parque') }).expect(201);
+      const moved = await t.http().patch(`/api/v1/routing-rules/${parqueRule.body.id}`).set(admin).send({ categoryId: grafiti.body.id }).expect(400);
+      expect(fields(moved)).toEqual(['categoryId']);
+      // the rules it already has can still be edited or switched off
+      await t.http().patch(`/api/v1/routing-rules/${rule.body.id}`).set(admin).send({ weight: 4 }).expect(200);
+      await t.http().patch(`/api/v1/routing-rules/${parqueRule.body.id}`).set(admin).send({ active: false }).expect(200);
+
+      // switched back on, it is routed to again
+      await t.http().patch(`/api/v1/categories/${grafiti.body.id}`).set(admin).send({ active: true }).expect(200);
+      expect(await suggested('Grafiti en la barda del parque')).toBe('grafiti');
+      await t.http().patch(`/api/v1/routing-rules/${rule.body.id}`).set(admin).send({ active: false }).expect(200);
     });
 
     it('flags a transparency request for the Unidad de Transparencia instead of routing it', async () => {
@@ -136,7 +185,7 @@ describe('routing, service levels and duplicates (real PostgreSQL)', () => {
   });
 
   describe('jobs with a controllable clock', () => {
-    it('notifies the area supervisor once per ticket and missed target, even with two runs at once', async () => {
+    it('notifies the area supervisor once per ticket and missed target, even with two instances running at once', async () => {
       await t.db.query(`UPDATE areas SET supervisor_email = 'obras@slp.gob.mx' WHERE code = 'obras-publicas'`);
       const start = new Date();
       now = start;
@@ -155,7 +204,7 @@ describe('routing, service levels and duplicates (real PostgreSQL)', () => {
       now = new Date(start.getTime() + 4 * DAY);
       expect(await jobs.notifyOverdue()).toBe(0);
       now = new Date(start.getTime() + 5 * DAY + 60_000);
-      const counts = await Promise.all([jobs.notifyOverdue(), jobs.notifyOverdue()]);
+      const counts = await Promise.all([jobs.notifyOverdue(), b.app.get(SlaJobsService).notifyOverdue()]);
       expect(counts.reduce((x, y) => x + y, 0)).toBe(1);
       expect(notices[1]).toEqual(
         expect.objectContaining({ folio: a.body.folio, target: 'first_response', recipient: 'obras@slp.gob.mx', areaId: await areaId('obras-publicas') }),
@@ -198,7 +247,7 @@ describe('routing, service levels and duplicates (real PostgreSQL)', () => {
       now = new Date(start.getTime() + 6 * DAY);
       expect(await jobs.autoClose()).toBe(0);
       now = new Date(start.getTime() + 7 * DAY + 60_000);
-      const counts = await Promise.all([jobs.autoClose(), jobs.autoClose()]);
+      const counts = await Promise.all([jobs.autoClose(), b.app.get(SlaJobsService).autoClose()]);
       expect(counts.reduce((x, y) => x + y, 0)).toBe(1);
       const detail = await t.http().get(`/api/v1/tickets/${folio}`).set(agent).expect(200);
       expect(detail.body.status).toBe('closed');
@@ -211,21 +260,58 @@ describe('routing, service levels and duplicates (real PostgreSQL)', () => {
       expect(ready.body.details.slaJobs).toMatchObject({ status: 'up', intervalSeconds: 0 });
     });
 
-    it('does not close a resolved ticket the citizen answered after the resolution', async () => {
-      const res = await capture({ subject: 'Ruido', description: 'mucho ruido en la noche' }).expect(201);
-      const start = new Date(Date.now() + 60_000);
+    const resolvedAt = async (start: Date, subject: string, description: string) => {
       now = start;
-      await t.http().post(`/api/v1/tickets/${res.body.folio}/transitions`).set(agent).send({ to: 'resolved', message: 'Se visitó el domicilio.' }).expect(200);
+      const res = await capture({ subject, description }).expect(201);
+      await t.http().post(`/api/v1/tickets/${res.body.folio}/transitions`).set(agent).send({ to: 'resolved', message: 'Quedó atendido.' }).expect(200);
+      return res.body.folio as string;
+    };
+    const statusOf = async (folio: string) => (await t.db.query(`SELECT status FROM tickets WHERE folio = $1`, [folio]))[0].status;
+
+    it('does not close a resolved ticket the citizen answered after the resolution', async () => {
+      const start = new Date(Date.now() + 60_000);
+      const answered = await resolvedAt(start, 'Ruido', 'mucho ruido en la noche');
+      // resolved at the same time, no answer: the job does run and close this one in the same pass
+      const control = await resolvedAt(start, 'Ruido', 'bocinas a todo volumen');
       // a message of the citizen that, for whatever reason, did not move the status
       await t.db.query(
         `INSERT INTO messages (ticket_id, direction, channel, body_text, created_at)
          SELECT id, 'inbound', 'email', 'respuesta', $2 FROM tickets WHERE folio = $1`,
-        [res.body.folio, new Date(start.getTime() + 3_600_000)],
+        [answered, new Date(start.getTime() + 3_600_000)],
       );
       now = new Date(start.getTime() + 30 * DAY);
-      await t.app.get(SlaJobsService).autoClose();
-      const detail = await t.http().get(`/api/v1/tickets/${res.body.folio}`).set(agent).expect(200);
-      expect(detail.body.status).toBe('resolved');
+      expect(await t.app.get(SlaJobsService).autoClose()).toBe(1);
+      expect(await statusOf(control)).toBe('closed');
+      expect(await statusOf(answered)).toBe('resolved');
+    });
+
+    it('closes a resolved ticket whose only later messages are a third party’s reply or a staff note', async () => {
+      const start = new Date(Date.now() + 60_000);
+      const thirdParty = await resolvedAt(start, 'Basura', 'basura tirada en el camellón');
+      const noted = await resolvedAt(start, 'Basura', 'bolsas de basura en la esquina');
+      const answered = await resolvedAt(start, 'Basura', 'basura junto al mercado');
+      const after = new Date(start.getTime() + 3_600_000);
+      // a neighbour in copy answers the "Atendido" email: kept for staff, non-public, no status change
+      await t.db.query(
+        `INSERT INTO messages (ticket_id, direction, channel, body_text, public, meta, created_at)
+         SELECT id, 'inbound', 'email', 'Yo también vivo ahí', false, '{"thirdParty": true}', $2 FROM tickets WHERE folio = $1`,
+        [thirdParty, after],
+      );
+      await t.db.query(
+        `INSERT INTO messages (ticket_id, direction, channel, body_text, public, created_at)
+         SELECT id, 'note', 'staff', 'Se verificó en sitio', false, $2 FROM tickets WHERE folio = $1`,
+        [noted, after],
+      );
+      await t.db.query(
+        `INSERT INTO messages (ticket_id, direction, channel, body_text, created_at)
+         SELECT id, 'inbound', 'email', 'Sigue igual', $2 FROM tickets WHERE folio = $1`,
+        [answered, after],
+      );
+      now = new Date(start.getTime() + 8 * DAY);
+      expect(await t.app.get(SlaJobsService).autoClose()).toBe(2);
+      expect(await statusOf(thirdParty)).toBe('closed');
+      expect(await statusOf(noted)).toBe('closed');
+      expect(await statusOf(answered)).toBe('resolved');
     });
 
     it('closes a resolved ticket whose only answer was automatic mail (an out-of-office reply, a bounce)', async () => {
