@@ -283,7 +283,9 @@ describe('social replies: 24 h window, platform send, press-office handover', ()
     await t.http().post(`/api/v1/tickets/${ticket.folio}/transitions`).set(auth).send({ to: 'resolved', message: 'Se recogió la basura esta mañana.' }).expect(200);
     const manual = await t.http().get('/api/v1/intake/manual-replies').set(press.auth).expect(200);
     const mine = manual.body.filter((i: { folio: string }) => i.folio === ticket.folio);
-    expect(mine.map((i: { text: string; reason: string }) => [i.text, i.reason])).toEqual([
+    // first the acknowledgement (folio and status link) for the press office to pass on, then the replies
+    expect(mine[0].text).toMatch(/^Recibimos su reporte\./);
+    expect(mine.slice(1).map((i: { text: string; reason: string }) => [i.text, i.reason])).toEqual([
       ['Ya se programó la recolección.', 'la red no permite responder desde el sistema'],
       ['Se recogió la basura esta mañana.', 'la red no permite responder desde el sistema'],
     ]);
