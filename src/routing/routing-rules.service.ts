@@ -6,6 +6,7 @@ import { Category } from '../catalog/category.entity';
 import { DomainError, notFound } from '../common/domain-error';
 import { CreateRoutingRuleDto, UpdateRoutingRuleDto } from './dto/routing-rule.dto';
 import { KeywordRule, suggestCategory } from './keyword-matcher';
+import { OTHER_CATEGORY_CODE } from './other-category';
 import { RoutingRule } from './routing-rule.entity';
 
 /**
@@ -77,6 +78,13 @@ export class RoutingRulesService {
     }
     if (category && !category.active) return { suggestion: { ...suggestion, categoryId: null, score: 0, matched: [] }, category: null };
     return { suggestion, category };
+  }
+
+  /** The catch-all category whose targets uncategorised tickets are held to (null if it was removed). */
+  async otherCategory(manager: EntityManager): Promise<Category | null> {
+    const snapshot = await this.current(manager);
+    for (const c of snapshot.categories.values()) if (c.code === OTHER_CATEGORY_CODE) return c;
+    return null;
   }
 
   async tryText(text: string) {

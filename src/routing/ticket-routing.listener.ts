@@ -17,7 +17,8 @@ const MAX_ROUTING_TEXT = 5000;
  * On every new ticket, inside its creation transaction (the routing before the row is inserted):
  * - suggests a category (keyword rules on subject + text) and records it as a `routing_suggested`
  *   event; applies it — category, its area, due dates — when the ticket has no category yet
- *   (an agent changes it with PATCH /tickets/{folio});
+ *   (an agent changes it with PATCH /tickets/{folio}); a ticket left without one gets the due
+ *   dates of the catch-all category "Otro" (OTHER_CATEGORY_CODE), not its category;
  * - flags transparency requests (tag `transparencia` + `transparency_flagged` event) for the
  *   Unidad de Transparencia instead of routing them;
  * - lists likely duplicates (`duplicates_suggested` event) — at once for a ticket an agent or the
@@ -45,6 +46,7 @@ export class TicketRoutingListener implements TicketChangeListener, TicketDraftE
     const text = `${ticket.subject}\n${ticket.description.slice(0, MAX_ROUTING_TEXT)}`;
     const { suggestion, category } = await this.rules.suggest(manager, text);
 
+    if (suggestion.transparency || !category) await this.holdToOtherTargets(manager, ticket);
     if (suggestion.transparency) {
       if (!ticket.tags.includes(TRANSPARENCY_TAG)) ticket.tags = [...ticket.tags, TRANSPARENCY_TAG];
       return async (m: EntityManager, saved: Ticket) => {
@@ -81,6 +83,17 @@ export class TicketRoutingListener implements TicketChangeListener, TicketDraftE
         },
       });
     };
+  }
+
+  /**
+   * A ticket left without a category gets the due dates of the catch-all category "Otro" (SPEC §2:
+   * every category, Otro too, has targets), so it is not exempt from the service levels. Only the
+   * targets: the category stays empty for an agent to choose, and PATCHing one recomputes them.
+   */
+  private async holdToOtherTargets(manager: EntityManager, ticket: Ticket) {
+    if (ticket.categoryId || ticket.firstResponseDueAt || ticket.resolutionDueAt) return;
+    const other = await this.rules.otherCategory(manager);
+    if (other) Object.assign(ticket, computeDueDates(ticket.createdAt, other));
   }
 
   async onTicketChange(manager: EntityManager, change: TicketChange): Promise<void> {

@@ -8,6 +8,7 @@ import { TicketEvent } from '../tickets/ticket-event.entity';
 import { OPEN_STATUSES } from '../tickets/ticket-status';
 import { TicketWorkflowService } from '../tickets/ticket-workflow.service';
 import { Ticket } from '../tickets/ticket.entity';
+import { OTHER_CATEGORY_CODE } from '../routing/other-category';
 import { SlaTarget, SupervisorNotifier } from './supervisor-notifier';
 
 const DAY_MS = 86_400_000;
@@ -17,9 +18,15 @@ const TARGET_REASONS: Record<SlaTarget, string> = {
   resolution: 'Venció el plazo de atención',
 };
 const BATCH = 200;
+/**
+ * The accept target in days: the ticket's category's, else (no category) the catch-all "Otro"
+ * category's, else the column default. With `c` the ticket's category and `o` Otro, both LEFT JOINed.
+ */
+const ACCEPT_DAYS = `COALESCE(c.accept_days, o.accept_days, 1)`;
 
 /**
- * The two service-level jobs. Targets: *accept* (still `Recibido` after the category's accept_days),
+ * The two service-level jobs. Targets: *accept* (still `Recibido` after the category's accept_days;
+ * a ticket without a category: those of "Otro"),
  * *first response* and *resolution* (the ticket's due dates). Both are safe with several app instances:
  * - overdue notices run under a transaction-scoped advisory lock (one instance at a time) and
  *   `sla_notifications` has one row per ticket and target, so a notice is never sent twice;
@@ -101,9 +108,10 @@ export class SlaJobsService implements OnApplicationBootstrap, OnModuleDestroy {
       const rows: Array<{ id: string; folio: string; area_id: string | null; supervisor_email: string | null; target: SlaTarget; due_at: Date }> =
         await manager.query(
           `SELECT * FROM (
-             SELECT t.id, t.folio, t.area_id, a.supervisor_email, 'accept' AS target, t.created_at + c.accept_days * interval '1 day' AS due_at
-             FROM tickets t JOIN categories c ON c.id = t.category_id LEFT JOIN areas a ON a.id = t.area_id
-             WHERE t.status = 'new' AND t.created_at + c.accept_days * interval '1 day' < $2
+             SELECT t.id, t.folio, t.area_id, a.supervisor_email, 'accept' AS target, t.created_at + ${ACCEPT_DAYS} * interval '1 day' AS due_at
+             FROM tickets t LEFT JOIN categories c ON c.id = t.category_id LEFT JOIN categories o ON o.code = $3
+               LEFT JOIN areas a ON a.id = t.area_id
+             WHERE t.status = 'new' AND t.created_at + ${ACCEPT_DAYS} * interval '1 day' < $2
                AND NOT EXISTS (SELECT 1 FROM sla_notifications n WHERE n.ticket_id = t.id AND n.target = 'accept')
              UNION ALL
              SELECT t.id, t.folio, t.area_id, a.supervisor_email, 'first_response', t.first_response_due_at
@@ -116,7 +124,7 @@ export class SlaJobsService implements OnApplicationBootstrap, OnModuleDestroy {
              WHERE t.status = ANY($1) AND t.resolution_due_at < $2
                AND NOT EXISTS (SELECT 1 FROM sla_notifications n WHERE n.ticket_id = t.id AND n.target = 'resolution')
            ) due ORDER BY due_at, id LIMIT ${BATCH}`,
-          [[...OPEN_STATUSES], now],
+          [[...OPEN_STATUSES], now, OTHER_CATEGORY_CODE],
         );
       let sent = 0;
       for (const r of rows) {

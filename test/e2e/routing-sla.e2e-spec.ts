@@ -95,10 +95,31 @@ describe('routing, service levels and duplicates (real PostgreSQL)', () => {
       expect(fixed.body.area.code).toBe('interapas');
     });
 
-    it('leaves a ticket without category when nothing matches', async () => {
-      const res = await capture({ subject: 'Felicitación', description: 'Quiero agradecer la atención recibida' }).expect(201);
-      expect(res.body.category).toBeNull();
-      expect(res.body.events.map((e: { type: string }) => e.type)).toEqual(['created']);
+    it('leaves a ticket without category when nothing matches, held to the targets of "Otro"', async () => {
+      const otro = await categoryId('otro');
+      await t.http().patch(`/api/v1/categories/${otro}`).set(supervisor).send({ firstResponseDays: 2, resolutionDays: 10 }).expect(200);
+      try {
+        const res = await capture({ subject: 'Felicitación', description: 'Quiero agradecer la atención recibida' }).expect(201);
+        expect(res.body.category).toBeNull();
+        expect(res.body.area).toBeNull();
+        expect(res.body.events.map((e: { type: string }) => e.type)).toEqual(['created']);
+        const created = new Date(res.body.createdAt).getTime();
+        expect(Math.round((new Date(res.body.dueDates.firstResponse).getTime() - created) / DAY)).toBe(2);
+        expect(Math.round((new Date(res.body.dueDates.resolution).getTime() - created) / DAY)).toBe(10);
+        // the category an agent chooses later brings its own targets
+        const fixed = await t.http().patch(`/api/v1/tickets/${res.body.folio}`).set(agent).send({ categoryId: await categoryId('bache') }).expect(200);
+        expect(Math.round((new Date(fixed.body.dueDates.resolution).getTime() - created) / DAY)).toBe(40);
+        // a transparency request has no category either
+        const tr = await capture({ subject: 'Transparencia', description: 'Pido copia de los contratos de alumbrado' }).expect(201);
+        expect(tr.body.category).toBeNull();
+        expect(tr.body.tags).toContain('transparencia');
+        expect(Math.round((new Date(tr.body.dueDates.resolution).getTime() - new Date(tr.body.createdAt).getTime()) / DAY)).toBe(10);
+        // the agent's own category is not overridden by Otro's targets
+        const chosen = await capture({ subject: 'Felicitación', description: 'Gracias', categoryId: await categoryId('ruido') }).expect(201);
+        expect(Math.round((new Date(chosen.body.dueDates.resolution).getTime() - new Date(chosen.body.createdAt).getTime()) / DAY)).toBe(40);
+      } finally {
+        await t.http().patch(`/api/v1/categories/${otro}`).set(supervisor).send({ firstResponseDays: 5, resolutionDays: 40 }).expect(200);
+      }
     });
 
     it('does not route to a deactivated category, and refuses it at capture, PATCH and rule creation', async () => {
@@ -234,6 +255,34 @@ describe('routing, service levels and duplicates (real PostgreSQL)', () => {
       expect(notices).toHaveLength(3);
       const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM sla_notifications s JOIN tickets t ON t.id = s.ticket_id WHERE t.folio = $1`, [a.body.folio]);
       expect(n).toBe(3);
+    });
+
+    it('sends the accept notice, then the others, for a ticket without category, with the targets of "Otro"', async () => {
+      const otro = await categoryId('otro');
+      await t.http().patch(`/api/v1/categories/${otro}`).set(supervisor).send({ acceptDays: 2, firstResponseDays: 4 }).expect(200);
+      try {
+        const start = new Date();
+        now = start;
+        const res = await capture({ subject: 'Consulta', description: 'Quisiera saber el horario de la presidencia' }).expect(201);
+        expect(res.body.category).toBeNull();
+        const folio = res.body.folio;
+        const jobs = t.app.get(SlaJobsService);
+        const targetsOf = () => notices.filter((n) => n.folio === folio).map((n) => n.target);
+        now = new Date(start.getTime() + DAY + 60_000);
+        await jobs.notifyOverdue();
+        expect(targetsOf()).toEqual([]); // Otro gives 2 days to accept, not the column default of 1
+        now = new Date(start.getTime() + 2 * DAY + 60_000);
+        await jobs.notifyOverdue();
+        expect(targetsOf()).toEqual(['accept']);
+        expect(notices.find((n) => n.folio === folio)).toMatchObject({ areaId: null, recipient: null });
+        now = new Date(start.getTime() + 4 * DAY + 60_000);
+        await jobs.notifyOverdue();
+        expect(targetsOf()).toEqual(['accept', 'first_response']);
+        const events = await eventsOf(folio, 'sla_overdue');
+        expect(events.map((e: { data: { target: string } }) => e.data.target)).toEqual(['accept', 'first_response']);
+      } finally {
+        await t.http().patch(`/api/v1/categories/${otro}`).set(supervisor).send({ acceptDays: 1, firstResponseDays: 5 }).expect(200);
+      }
     });
 
     it('closes a resolved ticket after AUTO_CLOSE_DAYS without a reply, as the system, exactly once', async () => {
