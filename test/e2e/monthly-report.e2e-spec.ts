@@ -140,7 +140,7 @@ describe('monthly report (real PostgreSQL, seeded month)', () => {
     expect(r.firstResponse).toEqual({ count: 5, medianHours: 4, p90Hours: 240 });
     expect(r.resolution).toEqual({ count: 2, medianHours: 276, p90Hours: 360 });
     expect(r.withinTarget).toEqual({
-      firstResponse: { met: 3, missed: 2, pending: 1, share: 0.6 },
+      firstResponse: { met: 4, missed: 2, pending: 1, share: 4 / 6 },
       resolution: { met: 2, missed: 0, pending: 4, share: 1 },
     });
     expect(r.reopened).toBe(1);
@@ -154,7 +154,7 @@ describe('monthly report (real PostgreSQL, seeded month)', () => {
         'de los cuales 3 llegaron por redes sociales (1 reenviado por la Dirección de Comunicación Social), 1 por correo institucional ' +
         'y 3 fueron captados por teléfono o en ventanilla. Los temas más frecuentes fueron bache (2), basura no recolectada (1) y fuga de agua (1). ' +
         'Al cierre del mes, 2 habían sido atendidos, 1 no procedió y 4 seguían en proceso. ' +
-        'El 60% de los reportes con plazo cumplido o vencido recibió primera respuesta a tiempo y el 100% se atendió dentro del plazo establecido. ' +
+        'El 66.7% de los reportes con plazo cumplido o vencido recibió primera respuesta a tiempo y el 100% se atendió dentro del plazo establecido. ' +
         'Se reabrió 1 reporte. Las colonias con más reportes fueron Tequisquiapan (3) y Centro (2).',
     );
   });
@@ -237,10 +237,10 @@ describe('monthly report (real PostgreSQL, seeded month)', () => {
       'resolution.count': '2',
       'resolution.median_hours': '276',
       'resolution.p90_hours': '360',
-      'within_target.first_response_met': '3',
+      'within_target.first_response_met': '4',
       'within_target.first_response_missed': '2',
       'within_target.first_response_pending': '1',
-      'within_target.first_response_share_pct': '60',
+      'within_target.first_response_share_pct': '66.7',
       'within_target.resolution_met': '2',
       'within_target.resolution_missed': '0',
       'within_target.resolution_pending': '4',
@@ -267,7 +267,7 @@ describe('monthly report (real PostgreSQL, seeded month)', () => {
       'received.total': '7',
       'merged_duplicates.count': '0',
       'status.attended': '2',
-      'within_target.first_response_share': '60%',
+      'within_target.first_response_share': '66.7%',
       'within_target.resolution_share': '100%',
       'reopened.count': '1',
       'origin.email': '1',
@@ -302,7 +302,7 @@ describe('monthly report (real PostgreSQL, seeded month)', () => {
       'first_response.count': '5',
       'first_response.median': '4 h',
       'first_response.p90': '240 h (10 días)',
-      'within_target.first_response_met': '3',
+      'within_target.first_response_met': '4',
       'within_target.first_response_missed': '2',
       'within_target.first_response_pending': '1',
       'resolution.count': '2',
