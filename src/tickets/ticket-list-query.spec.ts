@@ -1,5 +1,5 @@
 import type { ListTicketsQuery } from './dto/ticket.dto';
-import { buildTicketListQuery, cityTimeBound } from './ticket-list-query';
+import { buildTicketListQuery, cityTimeBound, OVERDUE_SQL, overdueSql } from './ticket-list-query';
 
 const viewer = { id: '6f1c2a34-5b6d-4e7f-8a9b-0c1d2e3f4a5b', role: 'agent' };
 const iso = (d: Date) => d.toISOString();
@@ -32,28 +32,51 @@ describe('cityTimeBound', () => {
 });
 
 describe('buildTicketListQuery', () => {
-  const build = (q: ListTicketsQuery, timeZone?: string) => buildTicketListQuery(q, viewer, timeZone ? { timeZone } : {});
+  /** the Clock's instant the queue judges `overdue` at (a test's moved clock) */
+  const NOW = new Date('2031-05-04T03:02:01.000Z');
+  const build = (q: ListTicketsQuery, timeZone?: string) => buildTicketListQuery(q, viewer, timeZone ? { timeZone, now: NOW } : { now: NOW });
 
   it('binds date-only from/to as the local days in the city zone (default America/Mexico_City)', () => {
     const { sql, params } = build({ from: '2026-11-26', to: '2026-11-26' });
     expect(sql).toContain('t.created_at >= $1');
     expect(sql).toContain('t.created_at < $2');
-    expect(params.map((p) => iso(p as Date))).toEqual(['2026-11-26T06:00:00.000Z', '2026-11-27T06:00:00.000Z']);
-    expect(build({ from: '2026-11-26' }, 'America/Tijuana').params.map((p) => iso(p as Date))).toEqual(['2026-11-26T08:00:00.000Z']);
+    expect(params.map((p) => iso(p as Date))).toEqual(['2026-11-26T06:00:00.000Z', '2026-11-27T06:00:00.000Z', iso(NOW)]);
+    expect(build({ from: '2026-11-26' }, 'America/Tijuana').params.map((p) => iso(p as Date))).toEqual(['2026-11-26T08:00:00.000Z', iso(NOW)]);
   });
 
   it('takes "me" and "none" in any case, as the DTO does', () => {
     for (const me of ['me', 'ME', 'Me']) {
       const { sql, params } = build({ assignee: me });
       expect(sql).toContain('t.assignee_id = $1');
-      expect(params).toEqual([viewer.id]);
+      expect(params).toEqual([viewer.id, NOW]);
     }
     for (const none of ['none', 'NONE', 'None']) {
       const { sql, params } = build({ assignee: none });
       expect(sql).toContain('t.assignee_id IS NULL');
-      expect(params).toEqual([]);
+      expect(params).toEqual([NOW]);
     }
     const other = '0A1B2C3D-4E5F-4A6B-8C7D-9E0F1A2B3C4D';
-    expect(build({ assignee: other }).params).toEqual([other.toLowerCase()]);
+    expect(build({ assignee: other }).params).toEqual([other.toLowerCase(), NOW]);
+  });
+
+  it("judges `overdue` (filter and column) at the given instant, one bound parameter, never the database's now()", () => {
+    for (const overdue of [true, false]) {
+      const { sql, params } = build({ overdue, assignee: 'none' });
+      expect(sql).not.toMatch(/now\(\)/);
+      expect(params).toEqual([NOW]);
+      expect(sql).toContain(`${overdue ? '' : 'NOT '}${overdueSql('$1::timestamptz')}`);
+      expect(sql).toContain(`${overdueSql('$1::timestamptz')} AS overdue`);
+    }
+    // the column alone, after the other parameters
+    const { sql, params } = build({ areaId: '3' });
+    expect(params).toEqual(['3', NOW]);
+    expect(sql).toContain(`${overdueSql('$2::timestamptz')} AS overdue`);
+    // a text search's first phase selects no `overdue`: no instant bound
+    expect(buildTicketListQuery({ q: 'bache' }, viewer, { candidates: 10, now: NOW }).params).toEqual(['bache']);
+  });
+
+  it('OVERDUE_SQL (the metrics gauge) is the same rule at the database clock', () => {
+    expect(OVERDUE_SQL).toBe(overdueSql('now()'));
+    expect(overdueSql('$7')).toMatch(/resolution_due_at < \$7 OR \(t\.first_responded_at IS NULL AND t\.first_response_due_at < \$7\)/);
   });
 });

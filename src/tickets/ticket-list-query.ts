@@ -9,8 +9,20 @@ import { OPEN_STATUSES, TICKET_STATUSES } from './ticket-status';
 const quote = (values: readonly string[]) => values.map((v) => `'${v}'`).join(',');
 const OPEN_SQL = `(${quote(OPEN_STATUSES)})`;
 
-/** Same rule as isOverdue(): open and past a due date. */
-export const OVERDUE_SQL = `(t.status IN ${OPEN_SQL} AND COALESCE(t.resolution_due_at < now() OR (t.first_responded_at IS NULL AND t.first_response_due_at < now()), false))`;
+/**
+ * Same rule as isOverdue(): open and past a due date at the instant `at` — a bound parameter
+ * (`$n`) holding the app's Clock.now(), the clock the SLA jobs and the workflow stamps use, so the
+ * queue, the ticket detail and the overdue notices agree (also when a test moves the clock).
+ */
+export function overdueSql(at: string): string {
+  return `(t.status IN ${OPEN_SQL} AND COALESCE(t.resolution_due_at < ${at} OR (t.first_responded_at IS NULL AND t.first_response_due_at < ${at}), false))`;
+}
+
+/**
+ * overdueSql() at the database's own `now()`, for a caller without the app's Clock (the
+ * Prometheus gauge). The queue and the detail use overdueSql() with Clock.now().
+ */
+export const OVERDUE_SQL = overdueSql('now()');
 
 export interface ListViewer {
   id: string;
@@ -63,7 +75,14 @@ export function cityTimeBound(value: string, side: 'from' | 'to', timeZone: stri
 export function buildTicketListQuery(
   query: ListTicketsQuery,
   viewer: ListViewer,
-  opts: { candidates?: number; ids?: string[]; /** the city's zone (config cityTimeZone) for offset-less from/to */ timeZone?: string } = {},
+  opts: {
+    candidates?: number;
+    ids?: string[];
+    /** the city's zone (config cityTimeZone) for offset-less from/to */
+    timeZone?: string;
+    /** the instant `overdue` is judged at: the API passes Clock.now(); the benchmark, which has no Clock, the time of the call */
+    now?: Date;
+  } = {},
 ): { sql: string; params: unknown[]; limit: number } {
   const where: string[] = [];
   const params: unknown[] = [];
@@ -71,6 +90,10 @@ export function buildTicketListQuery(
     params.push(v);
     return `$${params.length}`;
   };
+  const now = opts.now ?? new Date();
+  let atParam: string | undefined;
+  /** one parameter for every use of the instant (the filter and the column) */
+  const overdue = () => overdueSql((atParam ??= `${p(now)}::timestamptz`));
 
   if (viewer.role === 'press') where.push(`(t.channel = ANY(${p([...SOCIAL_CHANNELS])}) OR t.forwarded_by_id IS NOT NULL)`); // cameFromSocialMedia()
   if (query.status?.length) {
@@ -89,8 +112,8 @@ export function buildTicketListQuery(
   const timeZone = opts.timeZone ?? DEFAULT_CITY_TIME_ZONE;
   if (query.from) where.push(`t.created_at >= ${p(cityTimeBound(query.from, 'from', timeZone))}`);
   if (query.to) where.push(`t.created_at < ${p(cityTimeBound(query.to, 'to', timeZone))}`);
-  if (query.overdue === true) where.push(OVERDUE_SQL);
-  if (query.overdue === false) where.push(`NOT ${OVERDUE_SQL}`);
+  if (query.overdue === true) where.push(overdue());
+  if (query.overdue === false) where.push(`NOT ${overdue()}`);
   if (query.q) {
     if (parseFolio(query.q)) {
       where.push(`t.folio = ${p(query.q.trim().toUpperCase())}`);
@@ -112,11 +135,12 @@ export function buildTicketListQuery(
       FROM tickets t WHERE ${where.join(' AND ')} LIMIT ${opts.candidates + 1}`;
     return { sql, params, limit };
   }
+  const overdueColumn = overdue();
   const sql = `
       SELECT t.id, t.folio, t.subject, t.status, t.priority, t.channel, t.colonia,
              t.category_id, c.name AS category_name, t.area_id, a.name AS area_name,
              t.assignee_id, u.name AS assignee_name, t.created_at, t.updated_at,
-             t.first_response_due_at, t.resolution_due_at, ${OVERDUE_SQL} AS overdue,
+             t.first_response_due_at, t.resolution_due_at, ${overdueColumn} AS overdue,
              to_char(t.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_ts
       FROM tickets t
       LEFT JOIN categories c ON c.id = t.category_id
@@ -151,13 +175,15 @@ export async function fetchTicketPage<Row>(
   query: ListTicketsQuery,
   viewer: ListViewer,
   timeZone: string = DEFAULT_CITY_TIME_ZONE,
+  /** the instant `overdue` is judged at (the API: Clock.now()) */
+  now: Date = new Date(),
 ) {
   const textSearch = Boolean(query.q && !parseFolio(query.q));
   if (!textSearch) {
-    const built = buildTicketListQuery(query, viewer, { timeZone });
+    const built = buildTicketListQuery(query, viewer, { timeZone, now });
     return { rows: (await run.query(built.sql, built.params)) as Row[], limit: built.limit };
   }
-  const phase1 = buildTicketListQuery(query, viewer, { candidates: SEARCH_CANDIDATE_CAP, timeZone });
+  const phase1 = buildTicketListQuery(query, viewer, { candidates: SEARCH_CANDIDATE_CAP, timeZone, now });
   const candidates = (await scoped(CANDIDATE_SETTINGS, phase1.sql, phase1.params)) as Array<{ id: string; cursor_ts: string }>;
   if (candidates.length <= SEARCH_CANDIDATE_CAP) {
     const newest = candidates
@@ -165,10 +191,10 @@ export async function fetchTicketPage<Row>(
       .slice(0, phase1.limit + 1)
       .map((c) => c.id);
     if (newest.length === 0) return { rows: [] as Row[], limit: phase1.limit };
-    const page = buildTicketListQuery(query, viewer, { ids: newest, timeZone });
+    const page = buildTicketListQuery(query, viewer, { ids: newest, timeZone, now });
     return { rows: (await run.query(page.sql, page.params)) as Row[], limit: page.limit };
   }
-  const page = buildTicketListQuery(query, viewer, { timeZone });
+  const page = buildTicketListQuery(query, viewer, { timeZone, now });
   const rows = (await scoped(COMMON_WORD_SETTINGS, page.sql, page.params)) as Row[];
   return { rows, limit: page.limit };
 }

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { AppConfig } from '../config/app-config';
+import { Clock } from '../common/clock';
 import { DomainError } from '../common/domain-error';
 import { encodeCursor } from '../common/keyset-cursor';
 import { pgPoolOf, poolRunner, poolScopedQuery, type ScopedQuery, type SqlRunner } from '../database/pool-runner';
@@ -44,6 +45,7 @@ export class TicketListService {
   constructor(
     @InjectDataSource() dataSource: DataSource,
     private readonly config: AppConfig,
+    private readonly clock: Clock,
   ) {
     const pool = pgPoolOf(dataSource);
     this.run = poolRunner(pool);
@@ -53,7 +55,8 @@ export class TicketListService {
   async list(query: ListTicketsQuery, user: AuthenticatedUser) {
     let result: { rows: Row[]; limit: number };
     try {
-      result = await fetchTicketPage<Row>(this.run, this.scoped, query, user, this.config.cityTimeZone);
+      // `overdue` (column and filter) at the Clock's instant, as in the detail and the SLA jobs
+      result = await fetchTicketPage<Row>(this.run, this.scoped, query, user, this.config.cityTimeZone, this.clock.now());
     } catch (err) {
       if (err instanceof InvalidCursorError) throw new DomainError('VALIDATION', 'Invalid cursor', [{ field: 'cursor', errors: ['invalid cursor'] }]);
       throw err;

@@ -303,7 +303,7 @@ export class TicketWorkflowService {
         }),
       );
       if (!ticket.firstRespondedAt) {
-        ticket.firstRespondedAt = new Date();
+        ticket.firstRespondedAt = this.clock.now(); // the clock of the due dates and the SLA jobs
         await manager.save(Ticket, ticket);
       }
       const notifyCitizen = dto.notifyCitizen ?? true;

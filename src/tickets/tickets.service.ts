@@ -64,7 +64,11 @@ export function linkInlineImages(html: string, attachments: Array<{ id: string; 
   });
 }
 
-export function isOverdue(t: Pick<Ticket, 'status' | 'resolutionDueAt' | 'firstResponseDueAt' | 'firstRespondedAt'>, now = new Date()) {
+/**
+ * Open and past a due date at `now` — the app's Clock.now(), never the process clock, so the detail
+ * agrees with the queue (overdueSql) and the SLA jobs when a test moves the clock.
+ */
+export function isOverdue(t: Pick<Ticket, 'status' | 'resolutionDueAt' | 'firstResponseDueAt' | 'firstRespondedAt'>, now: Date) {
   if (!OPEN_STATUSES.includes(t.status)) return false;
   if (t.resolutionDueAt && t.resolutionDueAt < now) return true;
   return Boolean(!t.firstRespondedAt && t.firstResponseDueAt && t.firstResponseDueAt < now);
@@ -252,12 +256,15 @@ export class TicketsService implements OnApplicationBootstrap {
       },
       tags: ticket.tags,
       dueDates,
-      overdue: isOverdue({
-        status,
-        resolutionDueAt: dueDates.resolution,
-        firstResponseDueAt: dueDates.firstResponse,
-        firstRespondedAt: ticket.first_responded_at,
-      }),
+      overdue: isOverdue(
+        {
+          status,
+          resolutionDueAt: dueDates.resolution,
+          firstResponseDueAt: dueDates.firstResponse,
+          firstRespondedAt: ticket.first_responded_at,
+        },
+        this.clock.now(),
+      ),
       firstRespondedAt: ticket.first_responded_at,
       resolvedAt: ticket.resolved_at,
       closedAt: ticket.closed_at,
