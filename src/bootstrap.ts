@@ -57,7 +57,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     if (config.jwtSecretGenerated) {
       logger.warn('JWT_SECRET is not set: a random secret was generated; sessions end when the service restarts', 'Bootstrap');
     }
-    app.set('trust proxy', 'loopback');
+    app.set('trust proxy', config.trustProxy); // TRUST_PROXY: whose X-Forwarded-For names the client (rate limits, login lockout)
     app.disable('x-powered-by'); // helmet drops it too, but the webhooks skip helmet
     // browser-facing security headers; the platform webhooks answer servers only (issue #5: not on their hot path)
     const securityHeaders = helmet();

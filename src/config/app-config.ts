@@ -1,6 +1,8 @@
+import { isEmail } from 'class-validator';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { EnvironmentVariables, validateEnvironment } from './env.validation';
+import { parseTrustProxy, type TrustProxySetting } from './trust-proxy';
 
 /** Typed configuration. The only place that reads process.env is `loadAppConfig`. */
 export class AppConfig {
@@ -29,6 +31,11 @@ export class AppConfig {
   publicRateLimit!: number;
   /** requests per minute per client address on webhook endpoints */
   webhookRateLimit!: number;
+  /**
+   * TRUST_PROXY: Express's `trust proxy` — the proxies whose X-Forwarded-For names the client address
+   * the rate limits and the login lockout count by (default: a reverse proxy on the same host)
+   */
+  trustProxy!: TrustProxySetting;
   slaJobsIntervalSeconds!: number;
   /**
    * false = a web-only instance (BACKGROUND_WORKERS=false): it serves HTTP and stores webhook
@@ -40,7 +47,11 @@ export class AppConfig {
   smtp?: SmtpConfig;
   /** From header of citizen emails (its domain names our Message-IDs). */
   mailFrom!: string;
-  /** Reply-To address (the institutional mailbox); defaults to MAIL_FROM's address. */
+  /**
+   * Reply-To address: the institutional mailbox citizens' answers must reach. MAIL_REPLY_TO, else
+   * IMAP_USER when IMAP is configured and IMAP_USER is an email address (the mailbox the reader
+   * reads), else undefined (MAIL_FROM's address is used).
+   */
   mailReplyTo?: string;
   /** Acknowledgements per recipient address per hour (0 = none). */
   mailAckRateLimit!: number;
@@ -130,6 +141,7 @@ export function buildAppConfig(env: EnvironmentVariables): AppConfig {
   };
   cfg.publicRateLimit = env.PUBLIC_RATE_LIMIT ?? 60;
   cfg.webhookRateLimit = env.WEBHOOK_RATE_LIMIT ?? 600;
+  cfg.trustProxy = parseTrustProxy(env.TRUST_PROXY);
   cfg.slaJobsIntervalSeconds = env.SLA_JOBS_INTERVAL_SECONDS ?? 300;
   cfg.backgroundWorkers = env.BACKGROUND_WORKERS ?? true;
   const smtpSecure = env.SMTP_SECURE ?? false;
@@ -144,7 +156,9 @@ export function buildAppConfig(env: EnvironmentVariables): AppConfig {
       }
     : undefined;
   cfg.mailFrom = env.MAIL_FROM ?? `Atención Ciudadana <atencionciudadana@${new URL(cfg.publicBaseUrl).hostname || 'localhost'}>`;
-  cfg.mailReplyTo = env.MAIL_REPLY_TO?.toLowerCase();
+  const imapUser = env.IMAP_USER?.trim();
+  cfg.mailReplyTo =
+    env.MAIL_REPLY_TO?.toLowerCase() ?? (env.IMAP_HOST && imapUser && isEmail(imapUser) ? imapUser.toLowerCase() : undefined);
   cfg.mailAckRateLimit = env.MAIL_ACK_RATE_LIMIT ?? 5;
   cfg.citizenContact = env.CITIZEN_CONTACT?.trim() || null;
   cfg.metricsToken = env.METRICS_TOKEN ?? null;

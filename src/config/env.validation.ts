@@ -1,4 +1,5 @@
 import { plainToInstance, Transform } from 'class-transformer';
+import { parseTrustProxy } from './trust-proxy';
 import { IsBoolean, IsEmail, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, MinLength, validateSync } from 'class-validator';
 
 const toInt = ({ value }: { value: unknown }) =>
@@ -77,6 +78,10 @@ export class EnvironmentVariables {
 
   @Transform(toInt) @IsOptional() @IsInt() @Min(1) @Max(10_000_000)
   WEBHOOK_RATE_LIMIT?: number;
+
+  /** which proxies' X-Forwarded-For names the client (rate limits, login lockout): false, loopback, 1-10 hops, or IPs/CIDRs; see trust-proxy.ts */
+  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  TRUST_PROXY?: string;
 
   /** how often the overdue-notice and auto-close jobs run; 0 = never (tests run them by hand) */
   @Transform(toInt) @IsOptional() @IsInt() @Min(0) @Max(86400)
@@ -235,6 +240,11 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
     throw new EnvironmentError(
       'Invalid environment configuration:\n  IMAP_FAILED_MAILBOX: required when IMAP_PROCESSED_MAILBOX is set (mail that cannot be processed must leave the folder as well)',
     );
+  }
+  try {
+    parseTrustProxy(env.TRUST_PROXY);
+  } catch (err) {
+    throw new EnvironmentError(`Invalid environment configuration:\n  TRUST_PROXY: ${(err as Error).message}`);
   }
   if (env.TZ_CITY && !isValidTimeZone(env.TZ_CITY)) {
     throw new EnvironmentError(`Invalid environment configuration:\n  TZ_CITY: unknown time zone "${env.TZ_CITY}"`);
