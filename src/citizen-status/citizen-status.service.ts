@@ -6,7 +6,26 @@ import { parseFolio } from '../tickets/folio';
 import { STATUS_LABELS, STATUS_MEANINGS, type TicketStatus } from '../tickets/ticket-status';
 import { tokenMatches } from './token-match';
 
-/** What a citizen may see of their report: status, dates, the public conversation. Nothing else. */
+/**
+ * A report merged as a duplicate into another: the folio it was joined to, and that report's status
+ * and dates. Nothing else of it (its subject, messages and citizen belong to someone else).
+ */
+export interface MergedIntoView {
+  folio: string;
+  status: TicketStatus;
+  statusLabel: string;
+  statusMeaning: string;
+  statusChangedAt: Date;
+  resolvedAt: Date | null;
+  closedAt: Date | null;
+}
+
+/**
+ * What a citizen may see of their report: status, dates, the public conversation. Nothing else.
+ * A merged duplicate shows "Integrado al reporte <folio>" with the surviving report's status, dates,
+ * category and area (the top-level fields, so the page needs nothing new) and `mergedInto`; its
+ * messages stay its own.
+ */
 export interface PublicTicketView {
   city: string;
   office: string;
@@ -22,6 +41,8 @@ export interface PublicTicketView {
   statusChangedAt: Date;
   resolvedAt: Date | null;
   closedAt: Date | null;
+  /** set when the report was merged as a duplicate into another one */
+  mergedInto: MergedIntoView | null;
   /** the citizen's own messages and what the office wrote to them; never notes, names or automatic notices */
   messages: Array<{ from: 'citizen' | 'office'; text: string; createdAt: Date }>;
 }
@@ -53,11 +74,23 @@ export class CitizenStatusService {
             status_changed_at: Date;
             resolved_at: Date | null;
             closed_at: Date | null;
+            s_folio: string | null;
+            s_status: TicketStatus | null;
+            s_category: string | null;
+            s_area: string | null;
+            s_status_changed_at: Date | null;
+            s_resolved_at: Date | null;
+            s_closed_at: Date | null;
           }>
         >(
+          // s: the report a merged duplicate was joined to (merge() leaves no chains: one hop)
           `SELECT t.id, t.folio, t.subject, t.status, t.rejection_reason, t.public_token, c.name AS category, a.name AS area,
-                  t.created_at, t.status_changed_at, t.resolved_at, t.closed_at
+                  t.created_at, t.status_changed_at, t.resolved_at, t.closed_at,
+                  s.folio AS s_folio, s.status AS s_status, sc.name AS s_category, sa.name AS s_area,
+                  s.status_changed_at AS s_status_changed_at, s.resolved_at AS s_resolved_at, s.closed_at AS s_closed_at
            FROM tickets t LEFT JOIN categories c ON c.id = t.category_id LEFT JOIN areas a ON a.id = t.area_id
+             LEFT JOIN tickets s ON s.id = t.merged_into_id
+             LEFT JOIN categories sc ON sc.id = s.category_id LEFT JOIN areas sa ON sa.id = s.area_id
            WHERE t.folio = $1`,
           [folio.trim().toUpperCase()],
         )
@@ -68,29 +101,60 @@ export class CitizenStatusService {
     const messages = await this.dataSource.query<
       Array<{ direction: string; body_text: string; body_new: string | null; created_at: Date }>
     >(
-      `SELECT direction, body_text, body_new, created_at FROM messages
-       WHERE ticket_id = $1 AND public = true AND direction IN ('inbound', 'outbound')
-         AND coalesce(meta->>'automatic', 'false') <> 'true'
-         AND coalesce(meta->>'automated', 'false') <> 'true'
-       ORDER BY created_at, id LIMIT $2`,
+      // inbound: only what the ticket's own citizen wrote, whatever the public flag says (someone
+      // else's words, e.g. the citizen of a merged duplicate, are never shown as "Usted")
+      `SELECT m.direction, m.body_text, m.body_new, m.created_at FROM messages m JOIN tickets t ON t.id = m.ticket_id
+       WHERE m.ticket_id = $1 AND m.public = true AND m.direction IN ('inbound', 'outbound')
+         AND (m.direction = 'outbound' OR m.author_citizen_id IS NOT DISTINCT FROM t.citizen_id)
+         AND coalesce(m.meta->>'automatic', 'false') <> 'true'
+         AND coalesce(m.meta->>'automated', 'false') <> 'true'
+       ORDER BY m.created_at, m.id LIMIT $2`,
       [ticket.id, MAX_MESSAGES],
     );
+    const mergedInto: MergedIntoView | null =
+      ticket.status === 'rejected' && ticket.s_folio && ticket.s_status && ticket.s_status_changed_at
+        ? {
+            folio: ticket.s_folio,
+            status: ticket.s_status,
+            statusLabel: STATUS_LABELS[ticket.s_status],
+            statusMeaning: STATUS_MEANINGS[ticket.s_status],
+            statusChangedAt: ticket.s_status_changed_at,
+            resolvedAt: ticket.s_status === 'resolved' || ticket.s_status === 'closed' ? ticket.s_resolved_at : null,
+            closedAt: ticket.s_closed_at,
+          }
+        : null;
+    const own = {
+      statusLabel: STATUS_LABELS[ticket.status],
+      statusMeaning: STATUS_MEANINGS[ticket.status],
+      rejectionReason: ticket.status === 'rejected' ? ticket.rejection_reason : null,
+      category: ticket.category,
+      area: ticket.area,
+      statusChangedAt: ticket.status_changed_at,
+      // a reopened report is being worked on again: its earlier solution date would mislead
+      resolvedAt: ticket.status === 'resolved' || ticket.status === 'closed' ? ticket.resolved_at : null,
+      closedAt: ticket.closed_at,
+    };
+    const shown = mergedInto
+      ? {
+          statusLabel: `Integrado al reporte ${mergedInto.folio}`,
+          statusMeaning: `Su reporte se integró al reporte ${mergedInto.folio}, que atiende el mismo problema; ahí continúa su atención. Estado de ese reporte: ${mergedInto.statusLabel}.`,
+          rejectionReason: null,
+          category: ticket.s_category,
+          area: ticket.s_area,
+          statusChangedAt: mergedInto.statusChangedAt,
+          resolvedAt: mergedInto.resolvedAt,
+          closedAt: mergedInto.closedAt,
+        }
+      : own;
     return {
       city: BRANDING.city,
       office: BRANDING.office,
       folio: ticket.folio,
       subject: ticket.subject,
       status: ticket.status,
-      statusLabel: STATUS_LABELS[ticket.status],
-      statusMeaning: STATUS_MEANINGS[ticket.status],
-      rejectionReason: ticket.status === 'rejected' ? ticket.rejection_reason : null,
-      category: ticket.category,
-      area: ticket.area,
+      ...shown,
       createdAt: ticket.created_at,
-      statusChangedAt: ticket.status_changed_at,
-      // a reopened report is being worked on again: its earlier solution date would mislead
-      resolvedAt: ticket.status === 'resolved' || ticket.status === 'closed' ? ticket.resolved_at : null,
-      closedAt: ticket.closed_at,
+      mergedInto,
       messages: messages
         .map((m) => ({
           from: m.direction === 'inbound' ? ('citizen' as const) : ('office' as const),

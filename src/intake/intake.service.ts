@@ -91,20 +91,30 @@ export class IntakeService {
     let ticket: Ticket | null = null;
     let outcome: IntakeResult['outcome'] = 'created';
     let linkedTicketId: string | null = null;
+    // the sender wrote on a duplicate merged into another citizen's ticket (their own reply to our
+    // mail about the duplicate, or its folio in the subject): the survivor's thread keeps it for
+    // staff, but it is not that ticket's citizen speaking
+    let fromMergedDuplicate = false;
     if (inbound.threadTicketId) {
       ticket = await manager.findOne(Ticket, { where: { id: inbound.threadTicketId }, lock: { mode: 'pessimistic_write' } });
+      let followedMerge = false;
       for (let hops = 0; ticket?.mergedIntoId && hops < 10; hops++) {
+        followedMerge = true;
         ticket = await manager.findOne(Ticket, { where: { id: ticket.mergedIntoId }, lock: { mode: 'pessimistic_write' } });
       }
+      // resolveContact follows citizen merges, and merging citizens moves their tickets: one id each
+      fromMergedDuplicate = !!ticket && followedMerge && !(citizen && citizen.id === ticket.citizenId);
       if (ticket) {
         const decision = decideThreading(ticket.status, ticket.closedAt, now, this.config.reopenWindowDays);
         if (decision === 'new_linked') {
           linkedTicketId = ticket.id;
           ticket = null;
+          fromMergedDuplicate = false; // a ticket of their own, linked to the old one
         } else {
           outcome = 'appended';
-          // automatic mail on a thread is recorded, never taken as the citizen's answer
-          if (!inbound.automated && !inbound.fromThirdParty && (decision === 'resume' || decision === 'reopen')) {
+          // automatic mail on a thread is recorded, never taken as the citizen's answer; nor is
+          // anyone else's (a third party, the citizen of a merged duplicate)
+          if (!inbound.automated && !inbound.fromThirdParty && !fromMergedDuplicate && (decision === 'resume' || decision === 'reopen')) {
             await this.workflow.changeStatus(manager, ticket, {
               to: 'in_progress',
               actor: 'citizen',
@@ -154,10 +164,17 @@ export class IntakeService {
         bodyHtml: inbound.html ? stripNul(inbound.html).slice(0, MAX_BODY_CHARS) : null,
         bodyNew: inbound.textNew ? stripNul(inbound.textNew).slice(0, MAX_BODY_CHARS) : null,
         externalId,
-        // someone other than the ticket's citizen (a neighbour in copy): staff see it, the citizen's
-        // status page and the press office do not
-        public: !inbound.fromThirdParty,
-        meta: { ...(inbound.meta ?? {}), ...(inbound.automated ? { automated: true } : {}), ...(inbound.fromThirdParty ? { thirdParty: true } : {}) },
+        // someone other than the ticket's citizen (a neighbour in copy, the citizen of a merged
+        // duplicate): staff see it, the citizen's status page and the press office do not. A merged
+        // duplicate's citizen is a third party of this ticket too (thirdParty: auto-close and every
+        // other reader treat it so); fromMergedDuplicate also keeps it out of our mails' threading.
+        public: !inbound.fromThirdParty && !fromMergedDuplicate,
+        meta: {
+          ...(inbound.meta ?? {}),
+          ...(inbound.automated ? { automated: true } : {}),
+          ...(inbound.fromThirdParty || fromMergedDuplicate ? { thirdParty: true } : {}),
+          ...(fromMergedDuplicate ? { fromMergedDuplicate: true } : {}),
+        },
         createdAt: now,
       }),
     );

@@ -4,7 +4,7 @@ import { AppConfig } from '../../config/app-config';
 import { MetricsService } from '../../metrics/metrics.service';
 import type { Message } from '../../tickets/message.entity';
 import { AcknowledgementOutcome, TicketChange, TicketChangeListener, TicketHooks } from '../../tickets/ticket-hooks';
-import { STATUS_LABELS, STATUS_MEANINGS } from '../../tickets/ticket-status';
+import { STATUS_LABELS, STATUS_MEANINGS, type TicketStatus } from '../../tickets/ticket-status';
 import type { Ticket } from '../../tickets/ticket.entity';
 import { BRANDING } from '../branding';
 import { formatDateEs } from '../format-date-es';
@@ -13,7 +13,7 @@ import { EmailTemplateKind, EmailTemplates } from './email-templates';
 import type { EmailPayload } from './email-transport';
 import { domainOf, parseMailbox } from './mail-address';
 import { generateMessageId } from './message-id';
-import { emailAppliesTo, pickRecipient, statusTemplate, threadHeaders } from './notification-plan';
+import { emailAppliesTo, mergedIntoFolioOf, pickRecipient, statusTemplate, threadHeaders } from './notification-plan';
 import { statusPageUrls } from '../../citizen-status/status-page-url';
 
 interface TicketMailInfo {
@@ -34,6 +34,8 @@ interface Notice {
   message: string | null;
   reason: string | null;
   automatic: boolean;
+  /** status-merged: the report it was joined to (the mail shows that report's status) */
+  mergedInto?: { folio: string; status: TicketStatus } | null;
 }
 
 /**
@@ -90,8 +92,10 @@ export class EmailNotifier implements TicketChangeListener, OnModuleInit {
         });
         return;
       case 'status_changed': {
-        const template = statusTemplate(change.to);
-        if (!template || !change.notifyCitizen) return;
+        if (!change.notifyCitizen) return;
+        const mergedInto = change.to === 'rejected' ? await this.mergeSurvivor(manager, change.ticket, change.reason) : null;
+        const template = statusTemplate(change.from, change.to, { merged: !!mergedInto });
+        if (!template) return;
         await this.notify(manager, change.ticket, {
           template,
           kind: 'status_changed',
@@ -99,6 +103,7 @@ export class EmailNotifier implements TicketChangeListener, OnModuleInit {
           message: change.publicMessage?.bodyText ?? null,
           reason: change.to === 'rejected' ? (change.reason ?? 'No se indicó el motivo.') : null,
           automatic: true,
+          mergedInto,
         });
         return;
       }
@@ -152,13 +157,15 @@ export class EmailNotifier implements TicketChangeListener, OnModuleInit {
       folio: ticket.folio,
       subject: ticket.subject,
       citizenName: info.citizen_name,
-      statusLabel: STATUS_LABELS[ticket.status],
-      statusMeaning: STATUS_MEANINGS[ticket.status],
+      // a merged duplicate's citizen hears the status of the report theirs was joined to
+      statusLabel: STATUS_LABELS[notice.mergedInto?.status ?? ticket.status],
+      statusMeaning: STATUS_MEANINGS[notice.mergedInto?.status ?? ticket.status],
       areaName: info.area_name,
       statusUrl,
       privacyUrl: `${base}/aviso-de-privacidad`,
       message: notice.message,
       reason: notice.reason,
+      mergedIntoFolio: notice.mergedInto?.folio ?? null,
       receivedAt: formatDateEs(info.created_at, this.config.cityTimeZone) ?? '',
       automatic: notice.automatic,
       autoCloseDays: this.config.autoCloseDays,
@@ -216,6 +223,28 @@ export class EmailNotifier implements TicketChangeListener, OnModuleInit {
   }
 
   /**
+   * Whether a rejection is a merge, and into which report. merge() in the ticket workflow rejects
+   * the duplicate with the reason `duplicado de <folio>` and only then sets merged_into_id, so
+   * merged_into_id is used when already set, else the folio of the reason — when it names another
+   * report that can absorb duplicates (neither rejected nor merged: merge()'s own conditions). A
+   * hand-made rejection with exactly that reason is told the same: its report is a duplicate of
+   * that folio too.
+   */
+  private async mergeSurvivor(manager: EntityManager, ticket: Ticket, reason: string | null): Promise<{ folio: string; status: TicketStatus } | null> {
+    if (ticket.mergedIntoId) {
+      const [row] = await manager.query<Array<{ folio: string; status: TicketStatus }>>(`SELECT folio, status FROM tickets WHERE id = $1`, [ticket.mergedIntoId]);
+      return row ?? null;
+    }
+    const folio = mergedIntoFolioOf(reason);
+    if (!folio || folio === ticket.folio) return null;
+    const [row] = await manager.query<Array<{ folio: string; status: TicketStatus }>>(
+      `SELECT folio, status FROM tickets WHERE folio = $1 AND status <> 'rejected' AND merged_into_id IS NULL`,
+      [folio],
+    );
+    return row ?? null;
+  }
+
+  /**
    * The citizen's email identities (following merges, newest first), the ticket's details for the
    * templates and its email thread (for In-Reply-To/References).
    */
@@ -231,7 +260,9 @@ export class EmailNotifier implements TicketChangeListener, OnModuleInit {
               COALESCE((SELECT json_agg(json_build_object('direction', m.direction, 'external_id', m.external_id) ORDER BY m.id)
                         FROM messages m WHERE m.ticket_id = t.id AND m.channel = 'email' AND m.external_id IS NOT NULL
                           -- not a recorded out-of-office answer or bounce: our mail answers the citizen
-                          AND (m.meta->>'automated') IS DISTINCT FROM 'true'), '[]'::json) AS thread,
+                          AND (m.meta->>'automated') IS DISTINCT FROM 'true'
+                          -- nor the citizen of a duplicate merged into this ticket: another conversation
+                          AND (m.meta->>'fromMergedDuplicate') IS DISTINCT FROM 'true'), '[]'::json) AS thread,
               COALESCE((SELECT json_agg(json_build_object('value', ci.value, 'undeliverable', ci.undeliverable) ORDER BY ci.created_at DESC, ci.value)
                         FROM citizen_identities ci WHERE ci.citizen_id IN (SELECT id FROM chain) AND ci.kind = 'email'), '[]'::json) AS emails
        FROM tickets t LEFT JOIN citizens c ON c.id = t.citizen_id LEFT JOIN areas a ON a.id = t.area_id

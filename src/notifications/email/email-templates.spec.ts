@@ -25,6 +25,7 @@ describe('email templates (templates/email)', () => {
     privacyUrl: 'https://enlace.sanluis.gob.mx/aviso-de-privacidad',
     message: '¿Podría indicarnos el número del poste?\nGracias.',
     reason: 'Fuera de la competencia municipal',
+    mergedIntoFolio: 'SLP-2026-000099',
     receivedAt: '26 de noviembre de 2026 a las 10:08 a.m.',
     automatic: true,
     autoCloseDays: 7,
@@ -87,6 +88,24 @@ describe('email templates (templates/email)', () => {
       body: [/no procede/, /Motivo: Fuera de la competencia municipal/],
       automatic: true,
     },
+    'status-merged': {
+      subject: /^\[SLP-2026-000123\] Su reporte se integró al reporte SLP-2026-000099: Luminaria apagada/,
+      body: [
+        /su reporte SLP-2026-000123 \(«Luminaria apagada en calle Álvaro Obregón»\) se integró al reporte SLP-2026-000099, que atiende el mismo problema/,
+        /Puede seguir el avance con el enlace de este correo: ahí verá el estado y las fechas del reporte SLP-2026-000099/,
+        /no se muestran los datos ni los mensajes de otras personas/,
+        /Estado actual del reporte SLP-2026-000099: Turnado\./,
+      ],
+      automatic: true,
+    },
+    'status-reactivated': {
+      subject: /^\[SLP-2026-000123\] Su reporte fue reactivado: Luminaria apagada/,
+      body: [
+        /Su reporte SLP-2026-000123 \(«Luminaria apagada en calle Álvaro Obregón»\) fue reactivado\./,
+        /queda sin efecto el aviso anterior de que no procedía o de que se había integrado a otro reporte/,
+      ],
+      automatic: true,
+    },
     reply: {
       subject: /^\[SLP-2026-000123\] Respuesta a su reporte/,
       body: [
@@ -123,6 +142,27 @@ describe('email templates (templates/email)', () => {
       expect(html).toContain('SLP-2026-000123');
       expect(html).toContain('María José Núñez');
       expect(html).not.toMatch(/\{\{|\}\}/);
+    },
+  );
+
+  it.each(['status-merged', 'status-reactivated'] as const)(
+    '%s says in HTML what it says in plain text, and neither says "no procede"',
+    (kind) => {
+      for (const c of [ctx, { ...ctx, message: null, citizenName: null }]) {
+        const r = templates.render(kind, c);
+        const visible = (html: string) =>
+          decode(html.replace(/<\/?strong>/g, '').replace(/<[^>]+>/g, ' '))
+            .replace(/\s+/g, ' ')
+            .trim();
+        const flat = (text: string) => text.replace(/\s+/g, ' ').trim();
+        const html = visible(r.html);
+        // every paragraph of the plain text before the shared footer is in the HTML, word for word
+        const body = r.text.split('\nConsulte el avance de su reporte')[0];
+        const paragraphs = body.split(/\n\s*\n/).map(flat).filter(Boolean);
+        expect(paragraphs.length).toBeGreaterThanOrEqual(c.message ? 5 : 4);
+        for (const p of paragraphs) expect(html).toContain(p);
+        expect(`${r.subject} ${r.text} ${html}`).not.toMatch(/no procede\b/i);
+      }
     },
   );
 

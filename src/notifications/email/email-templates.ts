@@ -11,6 +11,8 @@ export const EMAIL_TEMPLATE_KINDS = [
   'status-resolved',
   'status-closed',
   'status-rejected',
+  'status-merged',
+  'status-reactivated',
   'reply',
 ] as const;
 export type EmailTemplateKind = (typeof EMAIL_TEMPLATE_KINDS)[number];
@@ -35,6 +37,11 @@ export interface EmailTemplateContext {
   message: string | null;
   /** why the report does not proceed */
   reason: string | null;
+  /**
+   * status-merged: the folio of the report this one was joined to (statusLabel and statusMeaning
+   * are then that report's); null otherwise
+   */
+  mergedIntoFolio: string | null;
   /** when the report was received, in the city's time zone, in Spanish */
   receivedAt: string;
   /** an automatic mail (not written by a person) */
@@ -139,6 +146,7 @@ export class EmailTemplates {
       privacyUrl: 'https://example.invalid/aviso-de-privacidad',
       message: 'Mensaje',
       reason: 'Motivo',
+      mergedIntoFolio: 'SLP-2026-000002',
       receivedAt: 'hoy',
       automatic: true,
       autoCloseDays: 7,
@@ -151,6 +159,7 @@ export class EmailTemplates {
       areaName: null,
       message: null,
       reason: null,
+      mergedIntoFolio: null,
       automatic: false,
       contact: null,
     };

@@ -1,5 +1,5 @@
 import { TICKET_STATUSES } from '../../tickets/ticket-status';
-import { emailAppliesTo, pickRecipient, statusTemplate, threadHeaders } from './notification-plan';
+import { emailAppliesTo, mergedIntoFolioOf, pickRecipient, statusTemplate, threadHeaders } from './notification-plan';
 
 describe('emailAppliesTo', () => {
   it.each([
@@ -15,8 +15,8 @@ describe('emailAppliesTo', () => {
 });
 
 describe('statusTemplate', () => {
-  it('mails every status a citizen should know about, and not "new"', () => {
-    expect(Object.fromEntries(TICKET_STATUSES.map((s) => [s, statusTemplate(s)]))).toEqual({
+  it('mails every status a citizen should know about', () => {
+    expect(Object.fromEntries(TICKET_STATUSES.map((s) => [s, statusTemplate('in_progress', s)]))).toEqual({
       new: null,
       assigned: 'status-assigned',
       in_progress: 'status-in-progress',
@@ -26,6 +26,36 @@ describe('statusTemplate', () => {
       rejected: 'status-rejected',
     });
   });
+
+  it('tells a merged duplicate it was joined to another report, not that it does not proceed', () => {
+    expect(statusTemplate('new', 'rejected', { merged: true })).toBe('status-merged');
+    expect(statusTemplate('assigned', 'rejected', { merged: false })).toBe('status-rejected');
+    // only a rejection can be a merge
+    expect(statusTemplate('new', 'assigned', { merged: true })).toBe('status-assigned');
+  });
+
+  it('tells the citizen when a supervisor reverses a rejection or a merge (rejected → new)', () => {
+    expect(statusTemplate('rejected', 'new')).toBe('status-reactivated');
+    expect(statusTemplate('rejected', 'new', { merged: true })).toBe('status-reactivated');
+    for (const from of TICKET_STATUSES.filter((s) => s !== 'rejected')) expect(statusTemplate(from, 'new')).toBeNull();
+  });
+});
+
+describe('mergedIntoFolioOf', () => {
+  it('reads the folio of the reason a merge writes', () => {
+    expect(mergedIntoFolioOf('duplicado de SLP-2026-000123')).toBe('SLP-2026-000123');
+    expect(mergedIntoFolioOf(' duplicado de slp-2026-0001234 ')).toBe('SLP-2026-0001234');
+  });
+  it.each([
+    [null],
+    [undefined],
+    [''],
+    ['Fuera de la competencia municipal'],
+    ['duplicado'],
+    ['duplicado de SLP-2026-000123, y además es spam'],
+    ['no es duplicado de SLP-2026-000123'],
+    ['duplicado de SLP-26-000123'],
+  ])('finds none in %p', (reason) => expect(mergedIntoFolioOf(reason)).toBeNull());
 });
 
 describe('threadHeaders', () => {

@@ -27,8 +27,31 @@ const STATUS_TEMPLATES: Partial<Record<TicketStatus, EmailTemplateKind>> = {
   rejected: 'status-rejected',
 };
 
-export function statusTemplate(to: TicketStatus): EmailTemplateKind | null {
+/**
+ * The mail for a status change. Two changes have their own:
+ * - a rejection that is a merge (the report was joined to another one dealing with the same
+ *   problem): `status-merged`, never "no procede";
+ * - `rejected → new` (a supervisor reverses a rejection, which also undoes a merge):
+ *   `status-reactivated`.
+ */
+export function statusTemplate(
+  from: TicketStatus,
+  to: TicketStatus,
+  opts: { merged?: boolean } = {},
+): EmailTemplateKind | null {
+  if (to === 'rejected' && opts.merged) return 'status-merged';
+  if (to === 'new') return from === 'rejected' ? 'status-reactivated' : null;
   return STATUS_TEMPLATES[to] ?? null;
+}
+
+/**
+ * The folio a merge names in its rejection reason. TicketWorkflowService.merge() rejects the
+ * duplicate with the reason `duplicado de <folio>` *before* it sets merged_into_id, so at the
+ * moment of the status change the reason is what tells a merge apart.
+ */
+export function mergedIntoFolioOf(reason: string | null | undefined): string | null {
+  const m = /^duplicado de ([A-Za-z]{2,6}-\d{4}-\d{6,})$/.exec(reason?.trim() ?? '');
+  return m ? m[1].toUpperCase() : null;
 }
 
 export interface ThreadEntry {
