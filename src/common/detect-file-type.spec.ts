@@ -1,4 +1,4 @@
-import { checkUploadContent } from './detect-file-type';
+import { ACTIVE_CONTENT_REASON, checkUploadContent, hasActiveContent } from './detect-file-type';
 
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
 const GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
@@ -34,5 +34,25 @@ describe('checkUploadContent', () => {
   it('honours a custom allow-list', async () => {
     const pdf = Buffer.from('%PDF-1.7\n%%EOF');
     await expect(checkUploadContent(pdf, ['application/pdf'])).resolves.toMatchObject({ ok: true, mime: 'application/pdf' });
+  });
+});
+
+describe('hasActiveContent (the polyglot check shared with platform media)', () => {
+  it('finds markup or script in the first or the last 64 KiB, whatever the header', () => {
+    expect(hasActiveContent(Buffer.concat([GIF, Buffer.from('<html><body>hola</body></html>')]))).toBe(true);
+    expect(hasActiveContent(Buffer.concat([JPEG_HEAD, Buffer.from('< SCRIPT >x</script>')]))).toBe(true);
+    expect(hasActiveContent(Buffer.concat([PNG, Buffer.alloc(70_000), Buffer.from('javascript:alert(1)')]))).toBe(true);
+    expect(hasActiveContent(Buffer.concat([PNG, Buffer.from('<img src=x onerror=alert(1)>')]))).toBe(true);
+  });
+
+  it('passes plain images', () => {
+    expect(hasActiveContent(PNG)).toBe(false);
+    expect(hasActiveContent(GIF)).toBe(false);
+    expect(hasActiveContent(Buffer.concat([JPEG_HEAD, Buffer.alloc(200_000, 0x41)]))).toBe(false);
+  });
+
+  it('is what checkUploadContent refuses with', async () => {
+    const gifar = Buffer.concat([GIF, Buffer.from('<script>alert(1)</script>')]);
+    await expect(checkUploadContent(gifar)).resolves.toEqual({ ok: false, mime: 'image/gif', ext: 'gif', reason: ACTIVE_CONTENT_REASON });
   });
 });

@@ -12,6 +12,23 @@ export const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/gif', 'image/webp'
 
 /** Markup a browser could run if a file were ever served inline: refused whatever the magic bytes say. */
 const ACTIVE_CONTENT = /<\s*(script|html|svg|iframe|object|embed|body|img[^>]+on\w+\s*=)|<\?php|javascript:/i;
+/** Where a polyglot hides its second personality: the first and last this many bytes are scanned. */
+const SCAN_BYTES = 65536;
+
+export const ACTIVE_CONTENT_REASON = 'el archivo contiene código o marcado activo';
+
+/**
+ * The polyglot check, for every file that arrives from outside (staff uploads here; platform media
+ * and press screenshots too): HTML or script in the first or last 64 KiB, read as text — a valid
+ * image header followed by markup (GIFAR-style) that a sniffing browser, or the file opened
+ * locally under a name like `foto.html`, would run. Check the magic bytes first; this is the
+ * second step.
+ */
+export function hasActiveContent(content: Buffer): boolean {
+  const head = content.subarray(0, SCAN_BYTES).toString('latin1');
+  const tail = content.length > SCAN_BYTES ? content.subarray(-SCAN_BYTES).toString('latin1') : '';
+  return ACTIVE_CONTENT.test(head) || ACTIVE_CONTENT.test(tail);
+}
 
 /**
  * Checks an upload by its content (magic bytes via `file-type`), not by what the client claims.
@@ -23,11 +40,6 @@ export async function checkUploadContent(content: Buffer, allowed: readonly stri
   const detected = await fileTypeFromBuffer(content);
   if (!detected) return { ok: false, mime: null, ext: null, reason: 'tipo de archivo no reconocido' };
   if (!allowed.includes(detected.mime)) return { ok: false, mime: detected.mime, ext: detected.ext, reason: `tipo ${detected.mime} no permitido` };
-  // scan the first and last 64 KiB as text: where a polyglot hides its second personality
-  const head = content.subarray(0, 65536).toString('latin1');
-  const tail = content.length > 65536 ? content.subarray(-65536).toString('latin1') : '';
-  if (ACTIVE_CONTENT.test(head) || ACTIVE_CONTENT.test(tail)) {
-    return { ok: false, mime: detected.mime, ext: detected.ext, reason: 'el archivo contiene código o marcado activo' };
-  }
+  if (hasActiveContent(content)) return { ok: false, mime: detected.mime, ext: detected.ext, reason: ACTIVE_CONTENT_REASON };
   return { ok: true, mime: detected.mime, ext: detected.ext };
 }
