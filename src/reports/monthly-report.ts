@@ -161,8 +161,18 @@ const TOP_COLONIAS = 5;
  * (hours, median and p90) and share within target as of the month end; reports reopened during
  * the month; the colonias with most reports. Duplicates merged into another ticket are counted
  * apart (`mergedDuplicates`) and left out of the other figures: their report is the surviving
- * ticket's, and their merge (new → rejected) is no first response. Measured as of the month end, so
- * a month's report does not change when it is generated again later.
+ * ticket's, and their merge (new → rejected) is no first response.
+ *
+ * What is frozen at the month end, read from the event trail and the stamps: which tickets were
+ * received (creation time, channel, forwarding), the status at the month end, the first response
+ * and the final resolution as of the month end (later ones count as none), merged duplicates and
+ * reopenings. What is not: the rest is each ticket's *current* value when the report is generated —
+ * its category and area (a ticket re-categorised or turned over later counts under the new one) and
+ * their current names (a renamed category or area shows renamed), its colonia as last edited, and
+ * its due dates, which choosing another category recomputes (an uncategorised ticket has the
+ * targets of "Otro" until then) and so can move a ticket between met, missed and pending.
+ * Generating a past month again can therefore give different category, area and colonia counts
+ * and within-target shares; save the report at the month end to keep those figures as they were.
  */
 export function buildMonthlyReport(input: {
   month: string;
