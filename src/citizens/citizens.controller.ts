@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { AuthenticatedUser, CurrentUser } from '../auth/authenticated-user';
 import { Roles } from '../auth/roles.decorator';
 import { eachCitizen, RecordPersonalDataAccess, theCitizen } from '../personal-data/record-personal-data-access';
 import { STAFF_ROLES } from '../users/user-role';
@@ -24,9 +25,14 @@ export class CitizensController {
     return this.citizens.get(id);
   }
 
+  /**
+   * Rectification. Listing an email confirms it (its undeliverable mark goes). Mail still queued to
+   * a removed email goes to the citizen's current address, or is not sent ("address rectified" on
+   * the thread) when none is left; tickets whose status link a removed email received get a new one.
+   */
   @Patch(':id') @Roles(...STAFF_ROLES)
-  update(@Param('id', new ParseUUIDPipe()) id: string, @Body() dto: UpdateCitizenDto) {
-    return this.citizens.update(id, dto);
+  update(@Param('id', new ParseUUIDPipe()) id: string, @Body() dto: UpdateCitizenDto, @CurrentUser() user: AuthenticatedUser) {
+    return this.citizens.update(id, dto, user);
   }
 
   @Post(':id/merge') @Roles(...STAFF_ROLES) @HttpCode(200)

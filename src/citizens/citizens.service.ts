@@ -1,7 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { randomBytes } from 'node:crypto';
 import { DataSource, EntityManager, In, Repository } from 'typeorm';
 import { DomainError, notFound } from '../common/domain-error';
+import { AppConfig } from '../config/app-config';
+import { CITIZEN_MAIL_KINDS, NOT_SENT_RECTIFIED } from '../notifications/email/email-transport';
+import { parseMailbox } from '../notifications/email/mail-address';
+import { pickRecipient } from '../notifications/email/notification-plan';
+import { TicketEvent } from '../tickets/ticket-event.entity';
 import { Ticket } from '../tickets/ticket.entity';
 import { CitizenIdentity } from './citizen-identity.entity';
 import { Citizen } from './citizen.entity';
@@ -33,14 +39,33 @@ export function normalizeIdentities(identities: ContactIdentity[]): ContactIdent
   return out;
 }
 
+/** What a rectification of the emails did to the citizen's mail (counts only: logged). */
+interface RedirectedMail {
+  /** queued mails to a removed address now going to the address the notifier writes to */
+  readdressed: number;
+  /** queued mails to a removed address not sent (no address left to write to) */
+  stopped: number;
+  /** mails to a removed address being sent right now (claimed by a worker): left alone */
+  inFlight: number;
+  /** tickets whose status link changed (a removed address had received it) */
+  statusLinksRenewed: number;
+}
+
 @Injectable()
 export class CitizensService {
   private readonly logger = new Logger(CitizensService.name);
+  /** never a citizen's recipient (as EmailNotifier): our own addresses */
+  private readonly ownAddresses: string[];
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @InjectRepository(Citizen) private readonly citizens: Repository<Citizen>,
-  ) {}
+    config: AppConfig,
+  ) {
+    this.ownAddresses = [parseMailbox(config.mailFrom).address, config.mailReplyTo, config.imap?.user]
+      .filter((a): a is string => typeof a === 'string' && a.includes('@'))
+      .map((a) => a.toLowerCase());
+  }
 
   /**
    * Finds the citizen behind any of these identities, or creates one. Runs inside the caller's
@@ -134,8 +159,14 @@ export class CitizensService {
     return { ...citizen, tickets: tickets.map(({ id: _internal, ...t }) => t) };
   }
 
-  /** Rectification (ARCO): name, and the full set of emails and phones. */
-  async update(id: string, dto: UpdateCitizenDto) {
+  /**
+   * Rectification (ARCO): name, and the full set of emails and phones. The emails given are taken
+   * as confirmed (their undeliverable mark goes). Mail still queued to an email that is removed
+   * goes to the address the notifier now writes to, or is not sent when there is none; a ticket
+   * whose status link a removed address received gets a new link (the old one stops working).
+   */
+  async update(id: string, dto: UpdateCitizenDto, actor?: { id: string }) {
+    let redirected: RedirectedMail | null = null;
     await this.dataSource.transaction(async (manager) => {
       const citizen = await manager.findOne(Citizen, { where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!citizen) throw notFound('Citizen');
@@ -151,19 +182,119 @@ export class CitizensService {
         const taken = await manager.find(CitizenIdentity, { where: { kind, value: In(values as string[]) } });
         const foreign = taken.filter((t) => t.citizenId !== id);
         if (foreign.length) throw new DomainError('CONFLICT', `${kind} belongs to another citizen; merge the two citizens instead`);
-        await manager.query(`DELETE FROM citizen_identities WHERE citizen_id = $1 AND kind = $2 AND NOT (value = ANY($3))`, [id, kind, values]);
+        const removed: Array<{ value: string }> = await manager.query(
+          `WITH removed AS (DELETE FROM citizen_identities WHERE citizen_id = $1 AND kind = $2 AND NOT (value = ANY($3)) RETURNING value)
+           SELECT value FROM removed`,
+          [id, kind, values],
+        );
         for (const value of values) {
           await manager.query(
             `INSERT INTO citizen_identities (citizen_id, kind, value) VALUES ($1, $2, $3) ON CONFLICT (kind, value) DO NOTHING`,
             [id, kind, value],
           );
         }
+        return removed.map((r) => r.value);
       };
-      await replace('email', dto.emails);
+      const removedEmails = await replace('email', dto.emails);
       await replace('phone', dto.phones);
+      if (dto.emails !== undefined) {
+        // staff confirmed these addresses (the same value again, or a new one): deliverable
+        await manager.query(
+          `UPDATE citizen_identities SET undeliverable = false WHERE citizen_id = $1 AND kind = 'email' AND undeliverable`,
+          [id],
+        );
+      }
+      if (removedEmails?.length) redirected = await this.redirectQueuedMail(manager, id, removedEmails, actor);
     });
-    this.logger.log({ citizenId: id }, 'citizen rectified');
+    this.logger.log({ citizenId: id, ...(redirected ?? {}) }, 'citizen rectified');
     return this.get(id);
+  }
+
+  /**
+   * Mail of this citizen's tickets still queued to removed addresses: re-addressed to the address
+   * the notifier would now pick, or failed (shown on the thread) when there is none. A row a worker
+   * holds (lease not run out) is being sent and is left alone; should its send not have started
+   * yet, EmailTransport refuses it (the address is no longer the citizen's). Runs in the
+   * rectification's transaction, before anything else of it is visible to the workers.
+   */
+  private async redirectQueuedMail(manager: EntityManager, citizenId: string, removed: string[], actor?: { id: string }): Promise<RedirectedMail> {
+    const kinds = [...CITIZEN_MAIL_KINDS];
+    // tickets whose status link reached (or may have reached) a removed address: any attempt made
+    const exposed: Array<{ id: string; public_token: string }> = await manager.query(
+      `SELECT t.id, t.public_token FROM tickets t
+       WHERE t.citizen_id = $1 AND EXISTS (
+         SELECT 1 FROM outbox o WHERE o.ticket_id = t.id AND o.channel = 'email' AND o.kind = ANY($3)
+           AND lower(o.recipient) = ANY($2) AND o.attempts > 0)
+       ORDER BY t.id
+       FOR UPDATE OF t`,
+      [citizenId, removed, kinds],
+    );
+    const [{ n: inFlight }]: Array<{ n: number }> = await manager.query(
+      `SELECT count(*)::int AS n FROM outbox o JOIN tickets t ON t.id = o.ticket_id
+       WHERE t.citizen_id = $1 AND o.channel = 'email' AND o.kind = ANY($3) AND o.state = 'queued'
+         AND lower(o.recipient) = ANY($2) AND o.locked_until >= now()`,
+      [citizenId, removed, kinds],
+    );
+    const emails: Array<{ value: string; undeliverable: boolean }> = await manager.query(
+      `SELECT value, undeliverable FROM citizen_identities WHERE citizen_id = $1 AND kind = 'email' ORDER BY created_at DESC, value`,
+      [citizenId],
+    );
+    const choice = pickRecipient(emails, this.ownAddresses);
+    // queued and not held by a worker (the claim condition): this statement's row locks keep a
+    // worker's claim off them until commit, and a claim that won first is skipped here
+    const waiting = `FROM tickets t WHERE t.id = o.ticket_id AND t.citizen_id = $1 AND o.channel = 'email' AND o.kind = ANY($3)
+         AND o.state = 'queued' AND (o.locked_until IS NULL OR o.locked_until < now()) AND lower(o.recipient) = ANY($2)`;
+    let readdressed = 0;
+    let stopped = 0;
+    if ('address' in choice) {
+      const rows: unknown[] = await manager.query(
+        `WITH moved AS (
+           UPDATE outbox o SET recipient = $4, locked_by = NULL, locked_until = NULL, updated_at = now()
+           ${waiting}
+           RETURNING o.id
+         )
+         SELECT * FROM moved`,
+        [citizenId, removed, kinds, choice.address],
+      );
+      readdressed = rows.length;
+    } else {
+      const rows: unknown[] = await manager.query(
+        `WITH failed AS (
+           UPDATE outbox o SET state = 'failed', last_error = $4, locked_by = NULL, locked_until = NULL, updated_at = now()
+           ${waiting}
+           RETURNING o.message_id, o.attempts
+         ),
+         shown AS (
+           UPDATE messages m SET delivery_state = 'failed', delivery_attempts = f.attempts, delivery_error = $4
+           FROM failed f WHERE m.id = f.message_id
+           RETURNING m.id
+         )
+         SELECT 1 FROM failed`,
+        [citizenId, removed, kinds, NOT_SENT_RECTIFIED],
+      );
+      stopped = rows.length;
+    }
+    // a removed address (someone else's, mistyped) could keep reading the status page: a new link.
+    // Mail still waiting for these tickets carries the new one; every later mail does too.
+    for (const ticket of exposed) {
+      const token = randomBytes(32).toString('base64url');
+      await manager.query(`UPDATE tickets SET public_token = $2 WHERE id = $1`, [ticket.id, token]);
+      await manager.query(
+        `UPDATE outbox SET payload = replace(payload::text, $2, $3)::jsonb, updated_at = now()
+         WHERE ticket_id = $1 AND state = 'queued' AND (locked_until IS NULL OR locked_until < now())
+           AND strpos(payload::text, $2) > 0`,
+        [ticket.id, ticket.public_token, token],
+      );
+      await manager.insert(TicketEvent, {
+        ticketId: ticket.id,
+        type: 'status_link_renewed',
+        actorKind: actor ? 'user' : 'system',
+        actorUserId: actor?.id ?? null,
+        reason: 'email address rectified',
+        data: {},
+      });
+    }
+    return { readdressed, stopped, inFlight, statusLinksRenewed: exposed.length };
   }
 
   /** Two records of the same person: identities and tickets move to the survivor. */

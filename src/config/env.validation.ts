@@ -113,6 +113,7 @@ export class EnvironmentVariables {
   })
   MAIL_FROM?: string;
 
+  /** Reply-To of citizen emails; unset = IMAP_USER when IMAP is on and it is an address, else MAIL_FROM's address */
   @Transform(emptyToUndefined) @IsOptional() @IsEmail({}, { message: 'MAIL_REPLY_TO must be an email address' })
   MAIL_REPLY_TO?: string;
 

@@ -46,6 +46,18 @@ describe('outbound email and outbox settings', () => {
     ).toBe(465);
   });
 
+  it('defaults Reply-To to the mailbox the reader reads (IMAP_USER), not to the sender', () => {
+    const imap = { IMAP_HOST: 'imap.sanluis.gob.mx', IMAP_PASSWORD: 'secreto' };
+    const from = { MAIL_FROM: 'Atención Ciudadana <notificaciones@sanluis.gob.mx>' };
+    expect(loadAppConfig({ ...from, ...imap, IMAP_USER: 'AtencionCiudadana@sanluis.gob.mx' }).mailReplyTo).toBe('atencionciudadana@sanluis.gob.mx');
+    // MAIL_REPLY_TO still wins
+    expect(loadAppConfig({ ...from, ...imap, IMAP_USER: 'atencionciudadana@sanluis.gob.mx', MAIL_REPLY_TO: 'buzon@sanluis.gob.mx' }).mailReplyTo).toBe('buzon@sanluis.gob.mx');
+    // a login name that is no address, or no IMAP at all: MAIL_FROM's address (undefined here)
+    expect(loadAppConfig({ ...from, ...imap, IMAP_USER: 'atencion' }).mailReplyTo).toBeUndefined();
+    expect(loadAppConfig({ ...from, IMAP_USER: 'atencionciudadana@sanluis.gob.mx' }).mailReplyTo).toBeUndefined();
+    expect(loadAppConfig(from).mailReplyTo).toBeUndefined();
+  });
+
   it.each([
     ['SMTP_PORT', { SMTP_PORT: '99999' }],
     ['SMTP_SECURE', { SMTP_SECURE: 'quizá' }],

@@ -64,6 +64,19 @@ function toRow(r: RawOutboxRow): OutboxRow {
   };
 }
 
+/**
+ * What renewClaim found, right before the send, about the addressee of an `email` row of a ticket
+ * that has a citizen: one of the citizen's addresses (`deliverable`), one of theirs marked
+ * undeliverable by a bounce (`undeliverable`), or not (any more) one of theirs (`not_theirs`: the
+ * address was rectified, or the row is not a mail to the citizen). EmailTransport decides on it.
+ */
+export type CitizenRecipientState = 'deliverable' | 'undeliverable' | 'not_theirs';
+
+/** A row renewClaim renewed: `citizenRecipient` is set on email rows of tickets with a citizen. */
+export interface RenewedOutboxRow extends OutboxRow {
+  citizenRecipient?: CitizenRecipientState;
+}
+
 const MAX_ERROR_CHARS = 1000;
 // (UPDATE … RETURNING is wrapped in a CTE: TypeORM returns [rows, count] for a bare UPDATE)
 
@@ -187,18 +200,35 @@ export class OutboxService {
    * earlier rows of the batch were sent and another worker claimed it (or it is no longer queued):
    * then it must not be sent here. The row lock orders this against a concurrent claim(): either
    * that claim skips the row, or this update sees its new token and changes nothing.
+   * The same statement looks at an email row's addressee as it is now (bounced, rectified since the
+   * row was written) and records it on the row as `citizenRecipient` (see RenewedOutboxRow).
    */
   async renewClaim(row: OutboxRow, claimToken: string, leaseSeconds: number): Promise<boolean> {
-    const renewed: unknown[] = await this.dataSource.query(
-      `WITH renewed AS (
+    const renewed: Array<{ has_citizen: boolean; undeliverable: boolean | null }> = await this.dataSource.query(
+      `WITH RECURSIVE renewed AS (
          UPDATE outbox SET locked_until = now() + make_interval(secs => $3), updated_at = now()
          WHERE id = $1 AND locked_by = $2 AND state = 'queued'
-         RETURNING 1
+         RETURNING channel, ticket_id, recipient
+       ),
+       owner(id, depth) AS (
+         SELECT t.citizen_id, 0 FROM renewed r JOIN tickets t ON t.id = r.ticket_id
+         WHERE r.channel = 'email' AND t.citizen_id IS NOT NULL
+         UNION ALL
+         SELECT c.merged_into_id, o.depth + 1 FROM owner o JOIN citizens c ON c.id = o.id
+         WHERE c.merged_into_id IS NOT NULL AND o.depth < 10
        )
-       SELECT * FROM renewed`,
+       SELECT EXISTS (SELECT 1 FROM owner) AS has_citizen,
+              (SELECT bool_or(ci.undeliverable) FROM citizen_identities ci
+               WHERE ci.kind = 'email' AND ci.value = lower(r.recipient) AND ci.citizen_id IN (SELECT id FROM owner)) AS undeliverable
+       FROM renewed r`,
       [row.id, claimToken, leaseSeconds],
     );
-    return renewed.length > 0;
+    if (!renewed.length) return false;
+    const { has_citizen: hasCitizen, undeliverable } = renewed[0];
+    const renewedRow = row as RenewedOutboxRow;
+    if (hasCitizen) renewedRow.citizenRecipient = undeliverable === null ? 'not_theirs' : undeliverable ? 'undeliverable' : 'deliverable';
+    else delete renewedRow.citizenRecipient;
+    return true;
   }
 
   /**

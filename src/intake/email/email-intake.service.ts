@@ -135,6 +135,9 @@ export class EmailIntakeService {
       return { ...none, decision: 'auto_reply_recorded', reason: mail.classification.reason, ticketId: threadTicketId, messageId };
     }
 
+    // a person writing from an address a bounce marked undeliverable (a full mailbox, since emptied):
+    // it works again, and this mail's acknowledgement and what follows go to it
+    const cleared = mail.fromAddress ? await this.clearUndeliverable(manager, mail.fromAddress) : 0;
     let reason = threadReason || 'new report';
     const result = await this.intake.receiveIn(manager, {
       channel: 'email',
@@ -159,6 +162,7 @@ export class EmailIntakeService {
     const skipped = result.acknowledgement?.queued === false ? result.acknowledgement.reason : undefined;
     if (skipped === 'rate_limited') reason = 'new report; acknowledgement rate limit reached for this sender';
     else if (skipped) reason = `${reason}; not acknowledged (${skipped})`;
+    if (cleared) reason = `${reason}; sender's address no longer marked undeliverable`;
     return { decision: result.outcome, reason, ticketId: result.ticketId, messageId: result.messageId, folio: result.folio, acknowledged, intake: result };
   }
 
@@ -224,6 +228,17 @@ export class EmailIntakeService {
       }),
     );
     return saved.id;
+  }
+
+  /** Takes the undeliverable mark off the sender's address (a mail from it that is no bounce nor automatic). */
+  private async clearUndeliverable(manager: EntityManager, from: string): Promise<number> {
+    const email = normalizeEmail(from);
+    if (!email) return 0;
+    const [, affected]: [unknown[], number] = await manager.query(
+      `UPDATE citizen_identities SET undeliverable = false WHERE kind = 'email' AND value = $1 AND undeliverable`,
+      [email],
+    );
+    return affected;
   }
 
   private async markUndeliverable(manager: EntityManager, ticketId: string, recipients: string[]): Promise<number> {

@@ -5,6 +5,7 @@ import {
   OutboxTransport,
   OutboxUnavailableError,
 } from '../outbox-transports';
+import type { RenewedOutboxRow } from '../outbox.service';
 import { classifySmtpError } from './classify-smtp-error';
 import { parseMailbox } from './mail-address';
 import { SmtpClient } from './smtp-client';
@@ -21,6 +22,13 @@ export interface EmailPayload {
   automatic: boolean;
 }
 
+/** Outbox kinds of the mails written to a ticket's citizen (EmailNotifier); others, e.g. an overdue notice, go to staff. */
+export const CITIZEN_MAIL_KINDS: readonly string[] = ['acknowledgement', 'status_changed', 'reply'];
+
+/** What staff see on the thread when a mail to the citizen is not sent (OutboxRow.citizenRecipient). */
+export const NOT_SENT_UNDELIVERABLE = 'not sent: address marked undeliverable (a bounce was recorded); cleared when the citizen writes from it again or staff confirm it';
+export const NOT_SENT_RECTIFIED = "address rectified: no longer one of the citizen's addresses; not sent";
+
 /** Sends `email` outbox rows over SMTP with our Message-ID, threading headers and UTF-8 bodies. */
 export class EmailTransport implements OutboxTransport {
   constructor(
@@ -33,6 +41,13 @@ export class EmailTransport implements OutboxTransport {
     if (!row.externalId) throw new OutboxPermanentError('outbox row has no Message-ID');
     if (typeof p.subject !== 'string' || typeof p.text !== 'string')
       throw new OutboxPermanentError('outbox row has no email content');
+    // the addressee as it is right before the send (OutboxService.renewClaim): a bounce recorded
+    // or a rectification since the row was queued stops a mail to the citizen
+    if (CITIZEN_MAIL_KINDS.includes(row.kind)) {
+      const state = (row as RenewedOutboxRow).citizenRecipient;
+      if (state === 'undeliverable') throw new OutboxPermanentError(NOT_SENT_UNDELIVERABLE);
+      if (state === 'not_theirs') throw new OutboxPermanentError(NOT_SENT_RECTIFIED);
+    }
     // RFC 3834: the acknowledgement answers the citizen's mail (auto-replied); a status notice
     // answers nothing (auto-generated). Both keep vacation responders quiet.
     const headers: Record<string, string> = p.automatic
