@@ -6,12 +6,26 @@ const update = (message: Record<string, unknown>, id = 900) => ({
 });
 
 describe('parseTelegramUpdate', () => {
-  it('reads a text message: update_id as external id, user, name, handle, chat', () => {
+  it('reads a text message: chat id and message_id as external id, user, name, handle, chat', () => {
     const r = parseTelegramUpdate(update({ text: 'Luminaria apagada' }));
     expect(r.item).toEqual(
-      expect.objectContaining({ channel: 'telegram', externalId: '900', userId: '111', businessId: '111', name: 'Luis García', handle: '@luisg', text: 'Luminaria apagada' }),
+      expect.objectContaining({ channel: 'telegram', externalId: '111:5', userId: '111', businessId: '111', name: 'Luis García', handle: '@luisg', text: 'Luminaria apagada' }),
     );
     expect(r.item!.timestamp.getTime()).toBe(1764000000 * 1000);
+  });
+
+  it('names a message by its chat and message_id, not by the update_id the Bot API may number afresh', () => {
+    // after a week without updates (or for a recreated bot) update ids restart: a new message may reuse an old one's
+    const before = parseTelegramUpdate(update({ text: 'Bache en la esquina', message_id: 41 }, 123456));
+    const reused = parseTelegramUpdate(update({ text: 'Ahora una fuga de agua', message_id: 97 }, 123456));
+    expect([before.item!.externalId, reused.item!.externalId]).toEqual(['111:41', '111:97']);
+    // the same message redelivered (under any update id) keeps its id
+    expect(parseTelegramUpdate(update({ text: 'Bache en la esquina', message_id: 41 }, 777)).item!.externalId).toBe('111:41');
+    // the chat makes it unique: another citizen's message 41 is another message
+    expect(parseTelegramUpdate(update({ text: 'Otro', message_id: 41, from: { id: 222, is_bot: false, first_name: 'Ana' }, chat: { id: 222, type: 'private' } })).item!.externalId).toBe('222:41');
+    // without a chat (never in practice) the private chat's id is the sender's
+    expect(parseTelegramUpdate(update({ text: 'Sin chat', message_id: 8, chat: undefined })).item!.externalId).toBe('111:8');
+    expect(parseTelegramUpdate(update({ text: 'Sin número', message_id: undefined })).ignored).toBe('no_message_id');
   });
 
   it('takes the largest photo size and the caption', () => {

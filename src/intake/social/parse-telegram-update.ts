@@ -12,6 +12,12 @@ export type TelegramParseResult = { item: SocialItem; ignored: null } | { item: 
  * voice/audio, video and video notes, location and venue, shared contacts. Edited messages,
  * channel posts, group chats, bots, callbacks, bot commands (`/start`), stickers, dice and polls
  * are ignored.
+ *
+ * The message's external id is `<chat id>:<message_id>` (message ids are unique within a chat,
+ * and replies are stored in the same form), not the `update_id`: the Bot API numbers updates
+ * afresh — from a random value after a week without updates, or for a recreated bot — so a new
+ * message could carry the id of an old one and be dropped as its duplicate. A redelivered update
+ * carries the same message, so it is still recognised.
  */
 export function parseTelegramUpdate(body: unknown): TelegramParseResult {
   const update = obj(body);
@@ -26,6 +32,10 @@ export function parseTelegramUpdate(body: unknown): TelegramParseResult {
   const chat = obj(message.chat);
   // only one-to-one chats: a group's messages are not a citizen's report, and a reply must never go to a group
   if (chat && chat.type !== 'private') return { item: null, ignored: 'not_private_chat' };
+  // a private chat's id is the user's id
+  const chatId = str(chat?.id) ?? userId;
+  const messageId = str(message.message_id);
+  if (!messageId) return { item: null, ignored: 'no_message_id' };
   // `/start` (sent by the app when the chat is opened) and other commands are not reports
   const firstEntity = obj(Array.isArray(message.entities) ? message.entities[0] : null);
   if (firstEntity?.type === 'bot_command' && firstEntity.offset === 0) return { item: null, ignored: 'bot_command' };
@@ -56,7 +66,7 @@ export function parseTelegramUpdate(body: unknown): TelegramParseResult {
     ignored: null,
     item: {
       channel: 'telegram',
-      externalId: String(updateId),
+      externalId: `${chatId}:${messageId}`,
       userId,
       businessId: str(chat?.id),
       name,
