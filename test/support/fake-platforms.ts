@@ -58,6 +58,11 @@ export class FakePlatforms {
     this.overrides.set(prefix, { status, body, times, skip });
   }
 
+  /** Stops failing the requests on `prefix` that failNext set up (an outage ends). */
+  recover(prefix: string): void {
+    this.overrides.delete(prefix);
+  }
+
   received(prefix: string, method = 'POST'): RecordedRequest[] {
     return this.requests.filter((r) => r.method === method && r.path.startsWith(prefix));
   }

@@ -67,6 +67,39 @@ export function whatsappStatuses() {
   };
 }
 
+/**
+ * A WhatsApp `failed` status for a message of ours the send API had accepted (e.g. 131047
+ * "Re-engagement message": the 24-hour window had closed), in the shape Cloud API sends.
+ */
+export function whatsappFailedStatus(wamid: string, error: { code: number; title: string; details?: string }, opts: { recipientId?: string; timestamp?: number } = {}) {
+  return {
+    object: 'whatsapp_business_account',
+    entry: [
+      {
+        id: 'WABA-SLP',
+        changes: [
+          {
+            field: 'messages',
+            value: {
+              messaging_product: 'whatsapp',
+              metadata: { display_phone_number: '524448340000', phone_number_id: 'PN-SLP' },
+              statuses: [
+                {
+                  id: wamid,
+                  status: 'failed',
+                  timestamp: String(opts.timestamp ?? Math.floor(Date.now() / 1000)),
+                  recipient_id: opts.recipientId ?? '5214441112233',
+                  errors: [{ code: error.code, title: error.title, message: error.title, error_data: { details: error.details ?? error.title } }],
+                },
+              ],
+            },
+          },
+        ],
+      },
+    ],
+  };
+}
+
 export function telegramUpdate(userId: number, message: Record<string, unknown>, updateId = Math.floor(Math.random() * 1e9)) {
   return {
     update_id: updateId,

@@ -258,4 +258,38 @@ describe('parseMetaDelivery', () => {
       expect(parseMetaDelivery(body).items).toEqual([]);
     }
   });
+
+  it('turns WhatsApp failed statuses into delivery failures (code, title, details), never tickets; other statuses stay ignored', () => {
+    const { items, deliveryFailures, ignored } = parseMetaDelivery(
+      waValue({
+        statuses: [
+          { id: 'wamid.sent1', status: 'sent', timestamp: '1764000000', recipient_id: '5214441234567' },
+          {
+            id: 'wamid.OUT7',
+            status: 'failed',
+            timestamp: '1764000100',
+            recipient_id: '5214441234567',
+            errors: [{ code: 131047, title: 'Re-engagement message', message: 'Re-engagement message', error_data: { details: 'Message failed to send because more than 24 hours have passed since the customer last replied to this number.' } }],
+          },
+          { id: 'wamid.OUT8', status: 'failed', timestamp: '1764000200', recipient_id: '5214441234567', errors: [{ code: 131026, title: 'Message undeliverable' }] },
+          { id: 'wamid.OUT9', status: 'failed', timestamp: 'x' },
+          { status: 'failed', errors: [{ code: 131047 }] },
+          { id: 'wamid.read', status: 'read', timestamp: '1764000300', recipient_id: '5214441234567' },
+        ],
+      }),
+    );
+    expect(items).toEqual([]);
+    expect(ignored).toEqual({ status: 2, incomplete: 1 });
+    expect(deliveryFailures).toEqual([
+      {
+        channel: 'whatsapp',
+        platformMessageId: 'wamid.OUT7',
+        recipientId: '5214441234567',
+        timestamp: new Date(1764000100 * 1000),
+        errors: [{ code: 131047, title: 'Re-engagement message', details: 'Message failed to send because more than 24 hours have passed since the customer last replied to this number.' }],
+      },
+      { channel: 'whatsapp', platformMessageId: 'wamid.OUT8', recipientId: '5214441234567', timestamp: new Date(1764000200 * 1000), errors: [{ code: 131026, title: 'Message undeliverable', details: null }] },
+      { channel: 'whatsapp', platformMessageId: 'wamid.OUT9', recipientId: null, timestamp: expect.any(Date), errors: [] },
+    ]);
+  });
 });

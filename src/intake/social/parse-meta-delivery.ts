@@ -1,4 +1,4 @@
-import { describeItem, type MediaRef, type SocialItem } from './social-item';
+import { describeItem, type MediaRef, type PlatformDeliveryFailure, type SocialItem } from './social-item';
 
 type Json = Record<string, unknown>;
 const obj = (v: unknown): Json | null => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : null);
@@ -8,6 +8,12 @@ const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFi
 
 export interface MetaParseResult {
   items: SocialItem[];
+  /**
+   * WhatsApp `statuses[]` with status `failed`: a message of ours the send API had accepted (200
+   * and a wamid) that WhatsApp could not deliver after all, e.g. 131047 when the 24-hour window
+   * had closed
+   */
+  deliveryFailures: PlatformDeliveryFailure[];
   /** what was skipped and why (echoes, statuses, reads…), for the event's record */
   ignored: Record<string, number>;
 }
@@ -15,12 +21,13 @@ export interface MetaParseResult {
 /**
  * Splits one Meta webhook delivery into citizen messages (Messenger `object: page`, Instagram
  * `object: instagram`, WhatsApp Cloud API `object: whatsapp_business_account`). Echoes of our own
- * messages, delivery/read receipts, WhatsApp `statuses[]`, reactions, stickers sent on their own
- * and WhatsApp messages whose content Cloud API does not give (`unsupported`, `unknown`) produce no
- * item — they are counted in `ignored`.
+ * messages, delivery/read receipts, WhatsApp `statuses[]` other than `failed`, reactions, stickers
+ * sent on their own and WhatsApp messages whose content Cloud API does not give (`unsupported`,
+ * `unknown`) produce no item — they are counted in `ignored`. A `failed` status becomes a
+ * delivery failure (never a ticket).
  */
 export function parseMetaDelivery(body: unknown): MetaParseResult {
-  const result: MetaParseResult = { items: [], ignored: {} };
+  const result: MetaParseResult = { items: [], deliveryFailures: [], ignored: {} };
   const skip = (why: string) => (result.ignored[why] = (result.ignored[why] ?? 0) + 1);
   const root = obj(body);
   const object = str(root?.object);
@@ -35,7 +42,7 @@ export function parseMetaDelivery(body: unknown): MetaParseResult {
       // `standby`: the same events while another app (e.g. the Page inbox) holds the conversation
       for (const ev of [...arr(entry.messaging), ...arr(entry.standby)]) parseMessagingEvent(object === 'page' ? 'messenger' : 'instagram', obj(ev), result.items, skip);
     } else if (object === 'whatsapp_business_account') {
-      for (const ch of arr(entry.changes)) parseWhatsAppChange(obj(ch), result.items, skip);
+      for (const ch of arr(entry.changes)) parseWhatsAppChange(obj(ch), result, skip);
     } else {
       skip(`object_${object.slice(0, 40)}`);
     }
@@ -148,10 +155,37 @@ function describeSharedContact(c: Json): string {
   return `[contacto: ${parts.join(', ') || 'sin datos'}]`;
 }
 
-function parseWhatsAppChange(change: Json | null, out: SocialItem[], skip: (w: string) => void): void {
+function parseWhatsAppChange(change: Json | null, result: MetaParseResult, skip: (w: string) => void): void {
+  const out = result.items;
   const value = obj(change?.value);
   if (!value) return skip('incomplete');
-  if (arr(value.statuses).length) skip('status');
+  for (const sRaw of arr(value.statuses)) {
+    const status = obj(sRaw);
+    const id = str(status?.id);
+    if (!status || str(status.status) !== 'failed') {
+      skip('status');
+      continue;
+    }
+    if (!id) {
+      skip('incomplete');
+      continue;
+    }
+    result.deliveryFailures.push({
+      channel: 'whatsapp',
+      platformMessageId: id,
+      recipientId: str(status.recipient_id),
+      timestamp: timestampMs(num(status.timestamp) !== null ? num(status.timestamp)! * 1000 : null),
+      errors: arr(status.errors)
+        .map(obj)
+        .filter((e): e is Json => !!e)
+        .slice(0, 10)
+        .map((e) => ({
+          code: num(e.code),
+          title: clip(str(e.title), 200),
+          details: clip(str(obj(e.error_data)?.details) ?? str(e.message), 300),
+        })),
+    });
+  }
   const phoneNumberId = str(obj(value.metadata)?.phone_number_id);
   const contacts = arr(value.contacts).map(obj).filter((c): c is Json => !!c);
   for (const mRaw of arr(value.messages)) {

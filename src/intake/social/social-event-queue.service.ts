@@ -7,18 +7,15 @@ import { AppConfig } from '../../config/app-config';
 import { HealthContributors } from '../../health/health-contributors';
 import { MetricsService } from '../../metrics/metrics.service';
 import { SocialIntakeProcessor, type ClaimedEvent } from './social-intake.processor';
+import { backoffSeconds, MAX_EVENT_ATTEMPTS, MAX_UNFINISHED_ATTEMPTS } from './social-retry-policy';
+
+export { backoffSeconds, MAX_EVENT_ATTEMPTS, MAX_UNFINISHED_ATTEMPTS };
 
 export type SocialPlatform = 'meta' | 'telegram';
 
 const POLL_MS = 2_000;
 const BATCH = 20;
 const LEASE = '5 minutes';
-/**
- * Attempts per delivery, counted when it is claimed (so a crash mid-processing is one too). A row
- * found still pending with this many attempts never finished its last one (the process died on it,
- * e.g. out of memory): it is set `failed` at the next claim instead of being processed again.
- */
-export const MAX_EVENT_ATTEMPTS = 8;
 const MAX_WRITE_BATCH = 200;
 /**
  * Group-commit INSERTs in flight at once. One at a time makes a request that arrives during a
@@ -31,9 +28,6 @@ const MAX_FLUSHES_IN_FLIGHT = 3;
 const BUSY_ELU = 0.6;
 const BUSY_PAUSE_MS = 40;
 
-/** Seconds to wait before attempt n+1: 1, 2, 4 … capped at one hour. */
-export const backoffSeconds = (attempts: number) => Math.min(2 ** Math.max(0, attempts - 1), 3600);
-
 /** A claimed delivery and the token of the claim that holds it. */
 type HeldEvent = ClaimedEvent & { claimToken: string };
 
@@ -41,11 +35,14 @@ type HeldEvent = ClaimedEvent & { claimToken: string };
  * The durable inbox of webhook deliveries. The controller stores the raw body (signature already
  * checked) and answers 200; this worker claims due rows with FOR UPDATE SKIP LOCKED (safe with
  * several instances) under a claim token (`locked_by`), processes them, and retries failures with
- * backoff. Renewing, finishing and failing a row all require that token: once a lease has run out
- * and another instance has claimed the row, the first one leaves it alone. A row that keeps
- * failing — or whose attempts keep dying with the process — ends `failed` with its error: kept,
- * never deleted. A crash mid-processing only delays the row until its lease expires; the intake's
- * (channel, external id) uniqueness absorbs the replay.
+ * backoff (social-retry-policy: 10 s doubling to 15 min apart, for nearly seven hours). Renewing, finishing
+ * and failing a row all require that token: once a lease has run out and another instance has
+ * claimed the row, the first one leaves it alone. A row that keeps failing for MAX_EVENT_ATTEMPTS
+ * attempts — or whose attempts die with the process MAX_UNFINISHED_ATTEMPTS times in a row — ends
+ * `failed` with its error: kept, never deleted. A crash mid-processing only delays the row until
+ * its lease expires; the intake's (channel, external id) uniqueness absorbs the replay. A delivery
+ * whose messages are in but some of whose media could not be downloaded yet stays `pending` (its
+ * result says `mediaPending`) and comes back on the same schedule to fetch them.
  */
 @Injectable()
 export class SocialEventQueue implements OnApplicationBootstrap, OnModuleDestroy {
@@ -230,7 +227,8 @@ export class SocialEventQueue implements OnApplicationBootstrap, OnModuleDestroy
     const updated: unknown[] = await this.dataSource.query(
       // wrapped in a SELECT: TypeORM answers a bare UPDATE … RETURNING with [rows, count]
       `WITH u AS (
-         UPDATE social_events SET status = 'pending', attempts = 0, next_attempt_at = now(), locked_by = NULL, locked_until = NULL, last_error = NULL
+         UPDATE social_events SET status = 'pending', attempts = 0, next_attempt_at = now(), locked_by = NULL, locked_until = NULL, last_error = NULL,
+           result = result - 'unfinishedAttempts'
          WHERE id = $1 AND (status = 'failed' OR result ? 'failures') RETURNING id
        ) SELECT id FROM u`,
       [id],
@@ -243,37 +241,51 @@ export class SocialEventQueue implements OnApplicationBootstrap, OnModuleDestroy
   }
 
   /**
-   * Claims up to BATCH due rows under a new claim token and counts the attempt. A row that already
-   * had MAX_EVENT_ATTEMPTS is not processed again: its last attempt never finished (the process
-   * died on it), so it goes `failed`, shown with the problems. `claimed` counts both kinds.
+   * Claims up to BATCH due rows under a new claim token and counts the attempt. A row whose claim
+   * was still held (`locked_by` set: the attempt never finished — the process died on it, or lost
+   * the database mid-way) counts one more unfinished attempt in `result.unfinishedAttempts` (a
+   * finished attempt clears it). A row that already had MAX_EVENT_ATTEMPTS (its last attempt never
+   * finished), or reaches MAX_UNFINISHED_ATTEMPTS unfinished ones in a row, is not processed again:
+   * it goes `failed`, shown with the problems. `claimed` counts both kinds.
    */
   private async claim(): Promise<{ events: HeldEvent[]; claimed: number }> {
     const claimToken = `${this.workerId}.${randomBytes(6).toString('hex')}`;
-    const rows: Array<{ id: string; platform: SocialPlatform; body: Buffer | null; attempts: number; status: string }> = await this.dataSource.query(
-      // wrapped in a SELECT: TypeORM answers a bare UPDATE … RETURNING with [rows, count]
-      `WITH due AS (
-         SELECT id FROM social_events
-         WHERE status = 'pending' AND next_attempt_at <= now() AND (locked_until IS NULL OR locked_until < now())
-         ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED
-       ), claimed AS (
-         UPDATE social_events e SET
-           attempts = CASE WHEN e.attempts >= $3 THEN e.attempts ELSE e.attempts + 1 END,
-           status = CASE WHEN e.attempts >= $3 THEN 'failed' ELSE 'pending' END,
-           locked_by = CASE WHEN e.attempts >= $3 THEN NULL ELSE $2 END,
-           locked_until = CASE WHEN e.attempts >= $3 THEN NULL ELSE now() + interval '${LEASE}' END,
-           last_error = CASE WHEN e.attempts >= $3
-             THEN left('AttemptsExhausted: attempt ' || e.attempts || ' never finished (the process stopped while handling it)'
-                       || COALESCE('; earlier: ' || e.last_error, ''), 1000)
-             ELSE e.last_error END
-         FROM due WHERE e.id = due.id
-         RETURNING e.id, e.platform, CASE WHEN e.status = 'pending' THEN e.body END AS body, e.attempts, e.status
-       ) SELECT * FROM claimed`,
-      [BATCH, claimToken, MAX_EVENT_ATTEMPTS],
-    );
+    const rows: Array<{ id: string; platform: SocialPlatform; body: Buffer | null; attempts: number; status: string; age_seconds: number | string }> =
+      await this.dataSource.query(
+        // wrapped in a SELECT: TypeORM answers a bare UPDATE … RETURNING with [rows, count]
+        `WITH due AS (
+           SELECT id, unfinished, (attempts >= $3 OR unfinished >= $4) AS give_up
+           FROM (
+             SELECT id, attempts, COALESCE((result->>'unfinishedAttempts')::int, 0) + CASE WHEN locked_by IS NOT NULL THEN 1 ELSE 0 END AS unfinished
+             FROM social_events
+             WHERE status = 'pending' AND next_attempt_at <= now() AND (locked_until IS NULL OR locked_until < now())
+             ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED
+           ) locked
+         ), claimed AS (
+           UPDATE social_events e SET
+             attempts = CASE WHEN j.give_up THEN e.attempts ELSE e.attempts + 1 END,
+             status = CASE WHEN j.give_up THEN 'failed' ELSE 'pending' END,
+             locked_by = CASE WHEN j.give_up THEN NULL ELSE $2 END,
+             locked_until = CASE WHEN j.give_up THEN NULL ELSE now() + interval '${LEASE}' END,
+             result = CASE WHEN j.unfinished > 0 THEN e.result || jsonb_build_object('unfinishedAttempts', j.unfinished) ELSE e.result END,
+             last_error = CASE
+               WHEN e.attempts >= $3
+               THEN left('AttemptsExhausted: attempt ' || e.attempts || ' never finished (the process stopped while handling it)'
+                         || COALESCE('; earlier: ' || e.last_error, ''), 1000)
+               WHEN j.give_up
+               THEN left('AttemptsExhausted: ' || j.unfinished || ' attempts in a row never finished (the process stopped while handling them)'
+                         || COALESCE('; earlier: ' || e.last_error, ''), 1000)
+               ELSE e.last_error END
+           FROM due j WHERE e.id = j.id
+           RETURNING e.id, e.platform, CASE WHEN e.status = 'pending' THEN e.body END AS body, e.attempts, e.status,
+                     EXTRACT(EPOCH FROM now() - e.received_at) AS age_seconds
+         ) SELECT * FROM claimed`,
+        [BATCH, claimToken, MAX_EVENT_ATTEMPTS, MAX_UNFINISHED_ATTEMPTS],
+      );
     const events: HeldEvent[] = [];
     for (const r of rows) {
       if (r.status === 'pending' && r.body) {
-        events.push({ id: String(r.id), platform: r.platform, body: r.body, attempts: r.attempts, claimToken });
+        events.push({ id: String(r.id), platform: r.platform, body: r.body, attempts: r.attempts, ageSeconds: Math.max(0, Number(r.age_seconds) || 0), claimToken });
       } else {
         this.processed.inc({ platform: r.platform, result: 'failed' });
         this.logger.warn({ socialEventId: String(r.id), attempts: r.attempts, failed: true }, 'social event given up: its last attempt never finished');
@@ -300,6 +312,23 @@ export class SocialEventQueue implements OnApplicationBootstrap, OnModuleDestroy
     const { claimToken, ...claimed } = event;
     try {
       const result = await this.processor.process(claimed);
+      const mediaPending = typeof result.mediaPending === 'number' ? result.mediaPending : 0;
+      if (mediaPending > 0) {
+        // the messages are in; their missing media are fetched at the next attempts (the processor
+        // gives them up before the attempts run out, so this never ends `failed`)
+        const waiting: unknown[] = await this.dataSource.query(
+          `WITH waiting AS (
+             UPDATE social_events SET locked_by = NULL, locked_until = NULL, last_error = $4, result = $3,
+               next_attempt_at = now() + make_interval(secs => $5)
+             WHERE id = $1 AND status = 'pending' AND locked_by = $2 RETURNING id
+           ) SELECT id FROM waiting`,
+          [event.id, claimToken, JSON.stringify(result), `MediaPending: ${typeof result.mediaError === 'string' ? result.mediaError : 'media not downloaded yet'}`.slice(0, 1000), backoffSeconds(event.attempts)],
+        );
+        if (!waiting.length) this.logger.warn({ socialEventId: event.id }, 'social event processed after its claim was lost; left as its holder leaves it');
+        this.processed.inc({ platform: event.platform, result: 'media_pending' });
+        this.logger.log({ socialEventId: event.id, attempts: event.attempts, mediaPending }, 'social event stored; media download retried later');
+        return;
+      }
       const done: unknown[] = await this.dataSource.query(
         // a row another instance claimed or finished meanwhile stays as it left it
         `WITH done AS (
@@ -314,7 +343,7 @@ export class SocialEventQueue implements OnApplicationBootstrap, OnModuleDestroy
       const message = `${(err as Error).name}: ${(err as Error).message}`.slice(0, 1000);
       const failed = event.attempts >= MAX_EVENT_ATTEMPTS;
       await this.dataSource.query(
-        `UPDATE social_events SET status = $3, locked_by = NULL, locked_until = NULL, last_error = $4,
+        `UPDATE social_events SET status = $3, locked_by = NULL, locked_until = NULL, last_error = $4, result = result - 'unfinishedAttempts',
            next_attempt_at = now() + make_interval(secs => $5) WHERE id = $1 AND status = 'pending' AND locked_by = $2`,
         [event.id, claimToken, failed ? 'failed' : 'pending', message, backoffSeconds(event.attempts)],
       );

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { createHash } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { type ContactIdentity, normalizeIdentities } from '../../citizens/citizens.service';
 import { normalizePhone } from '../../citizens/normalize-contact';
@@ -11,8 +12,10 @@ import { inspectMedia, isAllowedPlatformMime } from './media-check';
 import { MetaGraphClient } from './meta-graph.client';
 import { parseMetaDelivery } from './parse-meta-delivery';
 import { parseTelegramUpdate } from './parse-telegram-update';
+import { recordDeliveryFailure } from './record-delivery-failure';
 import { MediaTooLargeError, PlatformError } from './platform-errors';
-import { cleanItem, MEDIA_LABELS, type MediaRef, type SocialItem } from './social-item';
+import { cleanItem, MEDIA_LABELS, type MediaRef, type PlatformDeliveryFailure, type SocialItem } from './social-item';
+import { keepRetryingMedia, textWaitsForMedia } from './social-retry-policy';
 import { TelegramClient } from './telegram.client';
 
 export interface ClaimedEvent {
@@ -21,15 +24,38 @@ export interface ClaimedEvent {
   body: Buffer;
   /** including the current one */
   attempts: number;
+  /** seconds since the delivery arrived (`received_at`, by the database's clock); 0 when unknown */
+  ageSeconds?: number;
 }
 
-/** A media download that fails transiently is retried with the event this many times; then the text goes in without it. */
-export const MEDIA_ATTEMPTS = 4;
+/** The reason on a file whose download is still being retried (the message is in without it meanwhile). */
+export const MEDIA_PENDING_REASON = 'descarga pendiente: se reintenta';
+export const MEDIA_GIVEN_UP_REASON = 'no se pudo descargar el archivo';
 const FUTURE_SKEW_MS = 5 * 60_000;
+
+/** Where one delivery's processing stands: its attempt, its age, and the media left to fetch later. */
+interface Pass {
+  attempts: number;
+  ageSeconds: number;
+  mediaPending: number;
+  mediaError: string | null;
+}
+
+/** A download that failed in a way worth trying again later. */
+interface RetryableDownload {
+  retry: Error;
+}
 
 /**
  * Turns one stored webhook delivery into intake calls: parse, skip what is already stored,
- * download and check media, find the thread, and call IntakeService.receiveIn.
+ * download and check media, find the thread, and call IntakeService.receiveIn; and records
+ * WhatsApp's late delivery failures of our replies on them.
+ *
+ * Media (social-retry-policy): a download that fails transiently holds the message back while the
+ * delivery is young (the whole delivery is retried); after that the message goes in with the file
+ * recorded as pending (MEDIA_PENDING_REASON), the result says `mediaPending`, and the queue brings
+ * the delivery back: the file is then fetched into that attachment, until the retry window is
+ * over and it is recorded as not downloadable. The text is never lost, nor held back for long.
  */
 @Injectable()
 export class SocialIntakeProcessor {
@@ -51,14 +77,16 @@ export class SocialIntakeProcessor {
       return { ignored: { invalid_json: 1 }, outcomes: {} };
     }
     let items: SocialItem[];
+    let deliveryFailures: PlatformDeliveryFailure[] = [];
     let ignored: Record<string, number>;
     if (event.platform === 'meta') {
-      ({ items, ignored } = parseMetaDelivery(json));
+      ({ items, deliveryFailures, ignored } = parseMetaDelivery(json));
     } else {
       const r = parseTelegramUpdate(json);
       items = r.item ? [r.item] : [];
       ignored = r.ignored ? { [r.ignored]: 1 } : {};
     }
+    const pass: Pass = { attempts: event.attempts, ageSeconds: event.ageSeconds ?? 0, mediaPending: 0, mediaError: null };
     const outcomes: Record<string, number> = {};
     const failures: Array<{ externalId: string; error: string }> = [];
     for (const raw of items) {
@@ -69,7 +97,7 @@ export class SocialIntakeProcessor {
       }
       let outcome: string;
       try {
-        outcome = await this.handle(item, event.attempts);
+        outcome = await this.handle(item, pass);
       } catch (err) {
         // the database or the platform is away: retry the whole event (what is done dedupes)
         if (isTransientError(err) || (err instanceof PlatformError && err.retryable)) throw err;
@@ -81,14 +109,36 @@ export class SocialIntakeProcessor {
       }
       outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
     }
-    return { ignored, outcomes, ...(failures.length ? { failures } : {}) };
+    for (const failure of deliveryFailures) {
+      let outcome: string;
+      try {
+        outcome = await recordDeliveryFailure(this.dataSource, failure, pass.ageSeconds);
+      } catch (err) {
+        if (isTransientError(err) || (err instanceof PlatformError && err.retryable)) throw err;
+        const error = err instanceof Error ? `${err.name}: ${err.message}`.slice(0, 300) : 'unknown error';
+        this.logger.error({ channel: failure.channel, eventId: event.id, err }, 'platform delivery failure could not be recorded');
+        failures.push({ externalId: failure.platformMessageId.slice(0, 200), error });
+        outcome = 'failed';
+      }
+      outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+    }
+    return {
+      ignored,
+      outcomes,
+      ...(failures.length ? { failures } : {}),
+      ...(pass.mediaPending ? { mediaPending: pass.mediaPending, mediaError: pass.mediaError } : {}),
+    };
   }
 
-  private async handle(item: SocialItem, attempts: number): Promise<string> {
-    const [known] = await this.dataSource.query(`SELECT 1 FROM messages WHERE channel = $1 AND external_id = $2 LIMIT 1`, [item.channel, item.externalId.slice(0, 998)]);
-    if (known) return 'duplicate';
+  private async handle(item: SocialItem, pass: Pass): Promise<string> {
+    const [known]: Array<{ id: string; media_pending: boolean }> = await this.dataSource.query(
+      `SELECT m.id, EXISTS (SELECT 1 FROM attachments a WHERE a.message_id = m.id AND a.omitted AND a.omitted_reason = $3) AS media_pending
+       FROM messages m WHERE m.channel = $1 AND m.external_id = $2 LIMIT 1`,
+      [item.channel, item.externalId.slice(0, 998), MEDIA_PENDING_REASON],
+    );
+    if (known) return known.media_pending ? this.fetchPendingMedia(item, String(known.id), pass) : 'duplicate';
     const attachments: InboundAttachment[] = [];
-    for (const [index, ref] of item.media.entries()) attachments.push(await this.fetchMedia(item, ref, index, attempts));
+    for (const [index, ref] of item.media.entries()) attachments.push(await this.fetchMedia(item, ref, index, pass));
     const inbound = this.toInbound(item, attachments);
     const result = await this.dataSource.transaction(async (manager) => {
       // one sender at a time: two quick messages from one person end in one ticket
@@ -150,9 +200,86 @@ export class SocialIntakeProcessor {
     };
   }
 
-  private async fetchMedia(item: SocialItem, ref: MediaRef, index: number, attempts: number): Promise<InboundAttachment> {
+  /**
+   * A file of a message not stored yet. A transient failure: while the delivery is young the
+   * whole delivery is retried (the message waits for its file); later the message goes in with
+   * the file pending (fetched at the next attempts), and once the retry window is over without it.
+   */
+  private async fetchMedia(item: SocialItem, ref: MediaRef, index: number, pass: Pass): Promise<InboundAttachment> {
+    const got = await this.download(item, ref, index);
+    if (!('retry' in got)) return got;
+    if (textWaitsForMedia(pass.ageSeconds, pass.attempts)) throw got.retry; // the whole event is retried
+    const name = mediaBaseName(ref, index);
+    if (keepRetryingMedia(pass.ageSeconds, pass.attempts)) {
+      this.notePending(pass, got.retry);
+      this.logger.warn({ channel: item.channel, error: got.retry.message.slice(0, 200) }, 'media download failing; message stored, the file is fetched later');
+      return { filename: name, contentType: 'application/octet-stream', size: ref.size ?? 0, content: null, omittedReason: MEDIA_PENDING_REASON };
+    }
+    this.logger.warn({ channel: item.channel, error: got.retry.message.slice(0, 200) }, 'media download gave up; message kept without it');
+    return { filename: name, contentType: 'application/octet-stream', size: 0, content: null, omittedReason: MEDIA_GIVEN_UP_REASON };
+  }
+
+  /**
+   * The files of an already stored message that are still pending: each one found (by its name)
+   * is downloaded into its attachment row; one still failing transiently stays pending while the
+   * retry window lasts, and is recorded as not downloadable after it.
+   */
+  private async fetchPendingMedia(item: SocialItem, messageId: string, pass: Pass): Promise<string> {
+    const rows: Array<{ id: string; filename: string }> = await this.dataSource.query(
+      `SELECT id, filename FROM attachments WHERE message_id = $1 AND omitted AND omitted_reason = $2 ORDER BY created_at, id`,
+      [messageId, MEDIA_PENDING_REASON],
+    );
+    const giveUp = !keepRetryingMedia(pass.ageSeconds, pass.attempts);
+    let added = 0;
+    let pending = 0;
+    for (const [index, ref] of item.media.entries()) {
+      const at = rows.findIndex((r) => r.filename === mediaBaseName(ref, index));
+      if (at < 0) continue;
+      const [row] = rows.splice(at, 1);
+      const got = await this.download(item, ref, index);
+      if ('retry' in got && !giveUp) {
+        pending += 1;
+        this.notePending(pass, got.retry);
+        continue;
+      }
+      const file: InboundAttachment =
+        'retry' in got ? { filename: row.filename, contentType: 'application/octet-stream', size: 0, content: null, omittedReason: MEDIA_GIVEN_UP_REASON } : got;
+      // only while still pending: an erasure (ARCO) or another instance may have changed it meanwhile
+      await this.dataSource.query(
+        `UPDATE attachments SET filename = $2, content_type = $3, size_bytes = $4, sha256 = $5, content = $6, omitted = $7, omitted_reason = $8
+         WHERE id = $1 AND omitted AND omitted_reason = $9`,
+        [
+          row.id,
+          file.filename.slice(0, 255),
+          file.contentType.slice(0, 127),
+          String(file.size),
+          file.content ? createHash('sha256').update(file.content).digest('hex') : null,
+          file.content,
+          file.content === null,
+          file.content === null ? (file.omittedReason ?? MEDIA_GIVEN_UP_REASON) : null,
+          MEDIA_PENDING_REASON,
+        ],
+      );
+      if (file.content) added += 1;
+      else if ('retry' in got) this.logger.warn({ channel: item.channel, error: got.retry.message.slice(0, 200) }, 'media download gave up; message kept without it');
+    }
+    // pending rows no file of the delivery names any more cannot be fetched
+    for (const row of rows) {
+      await this.dataSource.query(`UPDATE attachments SET omitted_reason = $2 WHERE id = $1 AND omitted AND omitted_reason = $3`, [row.id, MEDIA_GIVEN_UP_REASON, MEDIA_PENDING_REASON]);
+    }
+    if (added) this.logger.log({ channel: item.channel, messageId, files: added }, 'media downloaded after the message was stored');
+    return pending ? 'media_pending' : added ? 'media_added' : 'media_given_up';
+  }
+
+  private notePending(pass: Pass, err: Error): void {
+    pass.mediaPending += 1;
+    pass.mediaError = `${err.name}: ${err.message}`.slice(0, 300);
+  }
+
+  /** The file, or why it is omitted; `retry` when the failure is worth trying again later. */
+  private async download(item: SocialItem, ref: MediaRef, index: number): Promise<InboundAttachment | RetryableDownload> {
     const max = this.config.attachmentMaxBytes;
-    const baseName = safeName(ref.filename) ?? `${MEDIA_LABELS[ref.kind]}-${index + 1}`;
+    const baseName = mediaBaseName(ref, index);
     const omitted = (reason: string, size = 0): InboundAttachment => ({ filename: baseName, contentType: 'application/octet-stream', size, content: null, omittedReason: reason });
     if (ref.size && ref.size > max) return omitted('excede el tamaño máximo', ref.size);
     try {
@@ -164,11 +291,16 @@ export class SocialIntakeProcessor {
       return { filename, contentType: check.mime, size: file.content.length, content: file.content };
     } catch (err) {
       if (err instanceof MediaTooLargeError) return omitted('excede el tamaño máximo', err.size ?? 0);
-      if (err instanceof PlatformError && err.retryable && attempts < MEDIA_ATTEMPTS) throw err; // the whole event is retried
-      this.logger.warn({ channel: item.channel, error: (err as Error).message.slice(0, 200) }, 'media download gave up; message kept without it');
-      return omitted('no se pudo descargar el archivo');
+      if (err instanceof PlatformError && err.retryable) return { retry: err };
+      this.logger.warn({ channel: item.channel, error: (err as Error).message.slice(0, 200) }, 'media download failed for good; message kept without it');
+      return omitted(MEDIA_GIVEN_UP_REASON);
     }
   }
+}
+
+/** The name a file is stored under before its type is known (and the pending row is found by). */
+function mediaBaseName(ref: MediaRef, index: number): string {
+  return safeName(ref.filename) ?? `${MEDIA_LABELS[ref.kind]}-${index + 1}`;
 }
 
 function clamp(v: number, limit: number): number {

@@ -27,7 +27,10 @@ export interface MediaRef {
  */
 export interface SocialItem {
   channel: WebhookChannel;
-  /** Meta `mid`, WhatsApp `wamid`, Telegram `update_id` */
+  /**
+   * Meta `mid`, WhatsApp `wamid`, Telegram `<chat id>:<message_id>` (the form replies are stored
+   * in; messages stored earlier keep the `update_id` they had, which the Bot API may reset)
+   */
   externalId: string;
   /** PSID, IGSID, WhatsApp wa_id (or BSUID), Telegram user id */
   userId: string;
@@ -39,6 +42,20 @@ export interface SocialItem {
   text: string;
   media: MediaRef[];
   location: { latitude: number; longitude: number; name?: string | null; address?: string | null } | null;
+}
+
+/**
+ * A message of ours the platform accepted and later reported as not delivered (WhatsApp
+ * `statuses[]` with status `failed`, e.g. 131047 "Re-engagement message": the 24-hour window had
+ * closed).
+ */
+export interface PlatformDeliveryFailure {
+  channel: 'whatsapp';
+  /** the wamid the send API answered with */
+  platformMessageId: string;
+  recipientId: string | null;
+  timestamp: Date;
+  errors: Array<{ code: number | null; title: string | null; details: string | null }>;
 }
 
 export const MEDIA_LABELS: Record<MediaRef['kind'], string> = {
