@@ -120,7 +120,7 @@ describe('social event queue: claim ownership and attempts that never finish', (
     expect(spy.mock.calls.map(([e]) => e.id)).toEqual([lastChance]);
     const rows = await t.db.query(`SELECT id, status, attempts, locked_by, locked_until, last_error FROM social_events WHERE id = ANY($1) ORDER BY id`, [[exhausted, lastChance]]);
     expect(rows[0]).toMatchObject({ status: 'failed', attempts: MAX_EVENT_ATTEMPTS, locked_by: null, locked_until: null });
-    expect(rows[0].last_error).toMatch(/^AttemptsExhausted: attempt 8 never finished.*earlier: TimeoutError: media download$/);
+    expect(rows[0].last_error).toMatch(new RegExp(`^AttemptsExhausted: attempt ${MAX_EVENT_ATTEMPTS} never finished.*earlier: TimeoutError: media download$`));
     expect(rows[1]).toMatchObject({ status: 'done', attempts: MAX_EVENT_ATTEMPTS });
     expect(await messagesWith('m_oom_1')).toBe(0);
     expect(await messagesWith('m_oom_2')).toBe(1);

@@ -294,9 +294,10 @@ describe('social webhooks: Meta (Messenger, Instagram, WhatsApp) and Telegram', 
 
   describe('Telegram', () => {
     it('a text message becomes a ticket with the user id, name and handle', async () => {
-      await postTelegram(telegramUpdate(700100, { text: 'Perro abandonado en el parque' }, 9_000_001)).expect(200);
+      const update = telegramUpdate(700100, { text: 'Perro abandonado en el parque' }, 9_000_001);
+      await postTelegram(update).expect(200);
       await settle();
-      const row = await ticketOf('telegram', '9000001');
+      const row = await ticketOf('telegram', `700100:${update.message.message_id}`);
       expect(row.body_text).toBe('Perro abandonado en el parque');
       const ids = await t.db.query(`SELECT kind, value, handle FROM citizen_identities WHERE citizen_id = $1`, [row.citizen_id]);
       expect(ids).toEqual([{ kind: 'telegram', value: '700100', handle: '@rosah' }]);
@@ -306,21 +307,20 @@ describe('social webhooks: Meta (Messenger, Instagram, WhatsApp) and Telegram', 
 
     it('a photo is fetched in its largest size via getFile, with its caption', async () => {
       fake.files.set('tg-big', { bytes: JPEG_BYTES, mime: 'image/jpeg' });
-      await postTelegram(
-        telegramUpdate(
-          700101,
-          {
-            caption: 'Semáforo descompuesto',
-            photo: [
-              { file_id: 'tg-small', file_unique_id: 's', width: 90, height: 90, file_size: 100 },
-              { file_id: 'tg-big', file_unique_id: 'b', width: 1280, height: 1280, file_size: JPEG_BYTES.length },
-            ],
-          },
-          9_000_002,
-        ),
-      ).expect(200);
+      const update = telegramUpdate(
+        700101,
+        {
+          caption: 'Semáforo descompuesto',
+          photo: [
+            { file_id: 'tg-small', file_unique_id: 's', width: 90, height: 90, file_size: 100 },
+            { file_id: 'tg-big', file_unique_id: 'b', width: 1280, height: 1280, file_size: JPEG_BYTES.length },
+          ],
+        },
+        9_000_002,
+      );
+      await postTelegram(update).expect(200);
       await settle();
-      const row = await ticketOf('telegram', '9000002');
+      const row = await ticketOf('telegram', `700101:${update.message.message_id}`);
       expect(row.body_text).toBe('Semáforo descompuesto');
       const [att] = await t.db.query(`SELECT content_type, omitted FROM attachments WHERE message_id = $1`, [row.message_id]);
       expect(att).toEqual({ content_type: 'image/jpeg', omitted: false });
@@ -328,12 +328,12 @@ describe('social webhooks: Meta (Messenger, Instagram, WhatsApp) and Telegram', 
       expect(fake.received(`/bot${fake.botToken}/getFile`, 'GET').map((r) => r.query.file_id)).not.toContain('tg-small');
     });
 
-    it('a redelivered update_id changes nothing', async () => {
+    it('a redelivered update changes nothing', async () => {
       const update = telegramUpdate(700102, { text: 'Duplicado' }, 9_000_003);
       await postTelegram(update).expect(200);
-      await postTelegram({ ...update, message: { ...update.message, message_id: 1 } }).expect(200);
+      await postTelegram({ ...update, update_id: 9_000_004 }).expect(200);
       await settle();
-      expect(await count(`SELECT count(*)::int AS n FROM messages WHERE channel = 'telegram' AND external_id = '9000003'`)).toBe(1);
+      expect(await count(`SELECT count(*)::int AS n FROM messages WHERE channel = 'telegram' AND external_id = $1`, [`700102:${update.message.message_id}`])).toBe(1);
     });
   });
 
@@ -422,7 +422,7 @@ describe('social webhooks: Meta (Messenger, Instagram, WhatsApp) and Telegram', 
       const messenger = messengerDelivery('PSID-NUL\u0000', 'Fuga en la banqueta', { mid: 'm_nul\u0000id' });
       await postMeta(messenger).expect(200);
       await settle();
-      const tg = await ticketOf('telegram', String(telegram.update_id));
+      const tg = await ticketOf('telegram', `${telegram.message.chat.id}:${telegram.message.message_id}`);
       expect(tg.body_text).toBe('Coladera sin tapa');
       expect(Math.abs(new Date(tg.meta.platform.sentAt).getTime() - Date.now())).toBeLessThan(120_000);
       const [identity] = await t.db.query(`SELECT handle, display_name FROM citizen_identities WHERE kind = 'telegram' AND value = '880201'`);
