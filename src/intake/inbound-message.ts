@@ -16,7 +16,7 @@ export interface InboundAttachment {
 
 /**
  * The one shape every channel normalises into before calling IntakeService.receive().
- * `externalId` is unique per channel (Message-ID, mid, wamid, update_id, capture key).
+ * `externalId` is unique per channel (Message-ID, mid, wamid, Telegram chat:message id, capture key).
  */
 export interface InboundMessage {
   channel: TicketChannel;
