@@ -334,14 +334,16 @@ describe('email intake over IMAP (real Dovecot, real PostgreSQL)', () => {
     expect([m.public, m.meta.automated, m.meta.kind]).toEqual([false, true, 'bulk']);
   });
 
-  it('logs a report from an address known to bounce as not acknowledged (the notifier\'s decision is recorded)', async () => {
+  it('a citizen writing again from an address that bounced clears its mark and is acknowledged; the log says so', async () => {
     const first = await send({ from: 'sin.buzon@correo.example.mx', subject: 'Primer reporte', text: 'Bache en la avenida Carranza.' });
     expect([first.log.reason, first.log.acknowledged]).toEqual(['new report', true]);
     await t.db.query(`UPDATE citizen_identities SET undeliverable = true WHERE kind = 'email' AND value = 'sin.buzon@correo.example.mx'`);
     const second = await send({ from: 'sin.buzon@correo.example.mx', subject: 'Segundo reporte', text: 'Otro bache en la avenida Carranza.' });
-    expect([second.log.decision, second.log.reason, second.log.acknowledged]).toEqual(['created', 'new report; not acknowledged (undeliverable)', false]);
-    const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM outbox WHERE ticket_id = $1`, [second.log.ticket_id]);
-    expect(n).toBe(0);
+    expect([second.log.decision, second.log.reason, second.log.acknowledged]).toEqual(['created', "new report; sender's address no longer marked undeliverable", true]);
+    const [{ undeliverable }] = await t.db.query(`SELECT undeliverable FROM citizen_identities WHERE kind = 'email' AND value = 'sin.buzon@correo.example.mx'`);
+    expect(undeliverable).toBe(false);
+    const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM outbox WHERE ticket_id = $1 AND kind = 'acknowledgement'`, [second.log.ticket_id]);
+    expect(n).toBe(1);
   });
 
   it('rate-limits acknowledgements to one sender', async () => {
