@@ -186,15 +186,15 @@ describe('citizen status page /seguimiento/{folio}?token=…', () => {
       .expect(200);
   });
 
-  it('shows the reason of a report that does not proceed', async () => {
+  it('shows a merged duplicate as joined to the surviving report, not as a report that does not proceed', async () => {
     const other = (await t.http().get(`/api/v1/tickets/${otherFolio}`).set(agent).expect(200)).body;
     const res = await t
       .http()
       .get(`/seguimiento/${otherFolio}`)
       .query({ token: other.publicStatusToken })
       .expect(200);
-    expect(res.text).toContain('No procede');
-    expect(res.text).toContain(`Motivo: duplicado de ${folio}`);
+    expect(res.text).toContain(`Integrado al reporte ${folio}`);
+    expect(res.text).not.toContain('No procede');
     expect(res.text).toContain('Soy Ana Pérez Duplicada'); // her own message, on her own page
     expect(res.text).not.toContain('Hay un bache muy profundo'); // not the survivor’s citizen
   });
