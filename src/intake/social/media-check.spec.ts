@@ -16,4 +16,18 @@ describe('inspectMedia', () => {
     await expect(inspectMedia(Buffer.from('<script>alert(1)</script>'), isImageMime)).resolves.toEqual({ ok: false, reason: 'tipo de archivo no reconocido' });
     await expect(inspectMedia(Buffer.alloc(0), isImageMime)).resolves.toEqual({ ok: false, reason: 'archivo vacío' });
   });
+  it('refuses polyglots, as staff uploads are: a valid header followed by HTML or script', async () => {
+    const gif = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
+    const gifHtml = Buffer.concat([gif, Buffer.from('<html><body><script>alert(document.cookie)</script></body></html>')]);
+    await expect(inspectMedia(gifHtml, isAllowedPlatformMime)).resolves.toEqual({ ok: false, reason: 'el archivo contiene código o marcado activo' });
+    await expect(inspectMedia(Buffer.concat([PNG, Buffer.from('<svg onload=alert(1)>')]), isImageMime)).resolves.toEqual({
+      ok: false,
+      reason: 'el archivo contiene código o marcado activo',
+    });
+    await expect(inspectMedia(Buffer.concat([PDF, Buffer.from('<script>app.alert(1)</script>')]), isAllowedPlatformMime)).resolves.toEqual({
+      ok: false,
+      reason: 'el archivo contiene código o marcado activo',
+    });
+    await expect(inspectMedia(gif, isAllowedPlatformMime)).resolves.toEqual({ ok: true, mime: 'image/gif', ext: 'gif' });
+  });
 });

@@ -287,7 +287,9 @@ export class SocialIntakeProcessor {
         ref.source.type === 'telegram_file' ? await this.telegram.download(ref.source.fileId, max) : await this.graph.download(ref.source, max);
       const check = await inspectMedia(file.content, isAllowedPlatformMime);
       if (!check.ok) return omitted(check.reason, file.content.length);
-      const filename = baseName.includes('.') ? baseName : `${baseName}.${check.ext}`;
+      // the extension of what the bytes are, never the sender's own (`foto.html` holding a GIF is `foto.gif`)
+      const stem = baseName.replace(/\.[^.]*$/, '').trim() || `${MEDIA_LABELS[ref.kind]}-${index + 1}`;
+      const filename = `${stem}.${check.ext}`;
       return { filename, contentType: check.mime, size: file.content.length, content: file.content };
     } catch (err) {
       if (err instanceof MediaTooLargeError) return omitted('excede el tamaño máximo', err.size ?? 0);
