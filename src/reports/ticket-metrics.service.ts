@@ -1,8 +1,9 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { Clock } from '../common/clock';
 import { MetricsService } from '../metrics/metrics.service';
-import { OVERDUE_SQL } from '../tickets/ticket-list-query';
+import { overdueSql } from '../tickets/ticket-list-query';
 import { OPEN_STATUSES } from '../tickets/ticket-status';
 
 /**
@@ -19,6 +20,7 @@ export class TicketMetricsService implements OnModuleInit {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly metrics: MetricsService,
+    private readonly clock: Clock,
   ) {
     this.byChannel = metrics.gauge('enlace_tickets_total', 'Tickets created since the start, by channel of origin', ['channel']);
     this.open = metrics.gauge('enlace_tickets_open', 'Open tickets by status', ['status']);
@@ -41,7 +43,8 @@ export class TicketMetricsService implements OnModuleInit {
     );
     for (const s of OPEN_STATUSES) this.open.set({ status: s }, statuses.find((r) => r.status === s)?.n ?? 0);
 
-    const [{ n: overdue }] = await this.dataSource.query(`SELECT count(*)::int AS n FROM tickets t WHERE ${OVERDUE_SQL}`);
+    // at the Clock's instant, as the queue, the ticket detail and the SLA jobs judge it
+    const [{ n: overdue }] = await this.dataSource.query(`SELECT count(*)::int AS n FROM tickets t WHERE ${overdueSql('$1::timestamptz')}`, [this.clock.now()]);
     this.overdue.set(overdue);
 
     const [{ lag }] = await this.dataSource.query(
