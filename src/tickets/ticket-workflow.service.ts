@@ -287,9 +287,20 @@ export class TicketWorkflowService {
    * An agent's reply to the citizen: a public outbound message on the thread, then the `reply`
    * hook (the email notifier or a platform's sender delivers it) in the same transaction.
    */
-  async reply(folio: string, dto: ReplyDto, user: AuthenticatedUser) {
+  async reply(folio: string, dto: ReplyDto, user: AuthenticatedUser, idempotencyKey?: string) {
     const id = await this.dataSource.transaction(async (manager) => {
       const ticket = await this.tickets.lockByFolio(manager, folio);
+      if (idempotencyKey) {
+        // the ticket row lock above serialises replies to it: a repeat sees the first one's commit
+        const earlier: Array<{ id: string; body_text: string }> = await manager.query(
+          `SELECT id, body_text FROM messages WHERE ticket_id = $1 AND author_user_id = $2 AND meta->>'idempotencyKey' = $3 LIMIT 1`,
+          [ticket.id, user.id, idempotencyKey],
+        );
+        if (earlier.length) {
+          if (earlier[0].body_text !== dto.body) throw new DomainError('CONFLICT', 'This Idempotency-Key was already used for a different reply on this ticket');
+          return earlier[0].id;
+        }
+      }
       const message = await manager.save(
         Message,
         manager.create(Message, {
@@ -299,7 +310,7 @@ export class TicketWorkflowService {
           authorUserId: user.id,
           bodyText: dto.body,
           public: true,
-          meta: { reply: true },
+          meta: { reply: true, ...(idempotencyKey ? { idempotencyKey } : {}) },
         }),
       );
       if (!ticket.firstRespondedAt) {

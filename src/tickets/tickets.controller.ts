@@ -34,9 +34,7 @@ export class TicketsController {
   @Post() @Roles(...STAFF_ROLES)
   @ApiHeader({ name: 'Idempotency-Key', required: false })
   async create(@Body() dto: CreateTicketDto, @CurrentUser() user: AuthenticatedUser, @Headers('idempotency-key') key?: string) {
-    if (key !== undefined && !/^[\w.:-]{8,128}$/.test(key)) {
-      throw new DomainError('VALIDATION', 'Invalid Idempotency-Key', [{ field: 'Idempotency-Key', errors: ['8–128 characters: letters, digits, . : _ -'] }]);
-    }
+    checkIdempotencyKey(key);
     const result = await this.intake.captureByStaff(dto, user, key ? `${user.id}:${key}` : randomUUID());
     return this.tickets.detail(result.folio, user);
   }
@@ -71,10 +69,16 @@ export class TicketsController {
     return this.workflow.addNote(folio, dto.body, user);
   }
 
-  /** Reply to the citizen (by email, or the platform the report came from); `notifyCitizen: false` only records it. */
+  /**
+   * Reply to the citizen (by email, or the platform the report came from); `notifyCitizen: false`
+   * only records it. `Idempotency-Key`: a retried POST (a double click, a proxy's retry) answers
+   * with the reply already made instead of sending the citizen the same text twice.
+   */
   @Post(':folio/replies') @Roles(...STAFF_ROLES)
-  reply(@Param('folio') folio: string, @Body() dto: ReplyDto, @CurrentUser() user: AuthenticatedUser) {
-    return this.workflow.reply(folio, dto, user);
+  @ApiHeader({ name: 'Idempotency-Key', required: false })
+  reply(@Param('folio') folio: string, @Body() dto: ReplyDto, @CurrentUser() user: AuthenticatedUser, @Headers('idempotency-key') key?: string) {
+    checkIdempotencyKey(key);
+    return this.workflow.reply(folio, dto, user, key);
   }
 
   @Post(':folio/assign') @Roles(...STAFF_ROLES) @HttpCode(200)
@@ -85,5 +89,11 @@ export class TicketsController {
   @Post(':folio/merge') @Roles(...SUPERVISOR_ROLES) @HttpCode(200)
   merge(@Param('folio') folio: string, @Body() dto: MergeTicketDto, @CurrentUser() user: AuthenticatedUser) {
     return this.workflow.merge(folio, dto, user);
+  }
+}
+
+function checkIdempotencyKey(key: string | undefined): void {
+  if (key !== undefined && !/^[\w.:-]{8,128}$/.test(key)) {
+    throw new DomainError('VALIDATION', 'Invalid Idempotency-Key', [{ field: 'Idempotency-Key', errors: ['8–128 characters: letters, digits, . : _ -'] }]);
   }
 }
