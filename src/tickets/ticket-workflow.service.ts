@@ -410,6 +410,8 @@ export class TicketWorkflowService {
         throw new DomainError('CONFLICT', `${target.folio} cannot absorb duplicates (it is rejected or merged)`);
       }
       const reason = `duplicado de ${target.folio}`;
+      // set before the status change, so what listens to it (the citizen's "integrado" mail) knows
+      source.mergedIntoId = target.id;
       await this.changeStatus(manager, source, {
         to: 'rejected',
         actor: 'supervisor',
@@ -417,7 +419,6 @@ export class TicketWorkflowService {
         reason,
         notifyCitizen: true,
       });
-      source.mergedIntoId = target.id;
       await manager.save(Ticket, source);
       await manager.insert(TicketEvent, { ticketId: source.id, type: 'merged', actorUserId: user.id, reason, data: { intoFolio: target.folio } });
       await manager.insert(TicketEvent, { ticketId: target.id, type: 'merged_from', actorUserId: user.id, data: { fromFolio: source.folio } });

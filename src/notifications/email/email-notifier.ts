@@ -13,7 +13,7 @@ import { EmailTemplateKind, EmailTemplates } from './email-templates';
 import type { EmailPayload } from './email-transport';
 import { domainOf, parseMailbox } from './mail-address';
 import { generateMessageId } from './message-id';
-import { emailAppliesTo, mergedIntoFolioOf, pickRecipient, statusTemplate, threadHeaders } from './notification-plan';
+import { emailAppliesTo, pickRecipient, statusTemplate, threadHeaders } from './notification-plan';
 import { statusPageUrls } from '../../citizen-status/status-page-url';
 
 interface TicketMailInfo {
@@ -93,7 +93,7 @@ export class EmailNotifier implements TicketChangeListener, OnModuleInit {
         return;
       case 'status_changed': {
         if (!change.notifyCitizen) return;
-        const mergedInto = change.to === 'rejected' ? await this.mergeSurvivor(manager, change.ticket, change.reason) : null;
+        const mergedInto = change.to === 'rejected' ? await this.mergeSurvivor(manager, change.ticket) : null;
         const template = statusTemplate(change.from, change.to, { merged: !!mergedInto });
         if (!template) return;
         await this.notify(manager, change.ticket, {
@@ -222,25 +222,10 @@ export class EmailNotifier implements TicketChangeListener, OnModuleInit {
     return { queued: true };
   }
 
-  /**
-   * Whether a rejection is a merge, and into which report. merge() in the ticket workflow rejects
-   * the duplicate with the reason `duplicado de <folio>` and only then sets merged_into_id, so
-   * merged_into_id is used when already set, else the folio of the reason — when it names another
-   * report that can absorb duplicates (neither rejected nor merged: merge()'s own conditions). A
-   * hand-made rejection with exactly that reason is told the same: its report is a duplicate of
-   * that folio too.
-   */
-  private async mergeSurvivor(manager: EntityManager, ticket: Ticket, reason: string | null): Promise<{ folio: string; status: TicketStatus } | null> {
-    if (ticket.mergedIntoId) {
-      const [row] = await manager.query<Array<{ folio: string; status: TicketStatus }>>(`SELECT folio, status FROM tickets WHERE id = $1`, [ticket.mergedIntoId]);
-      return row ?? null;
-    }
-    const folio = mergedIntoFolioOf(reason);
-    if (!folio || folio === ticket.folio) return null;
-    const [row] = await manager.query<Array<{ folio: string; status: TicketStatus }>>(
-      `SELECT folio, status FROM tickets WHERE folio = $1 AND status <> 'rejected' AND merged_into_id IS NULL`,
-      [folio],
-    );
+  /** Whether a rejection is a merge (merge() sets merged_into_id before the status change), and into which report. */
+  private async mergeSurvivor(manager: EntityManager, ticket: Ticket): Promise<{ folio: string; status: TicketStatus } | null> {
+    if (!ticket.mergedIntoId) return null;
+    const [row] = await manager.query<Array<{ folio: string; status: TicketStatus }>>(`SELECT folio, status FROM tickets WHERE id = $1`, [ticket.mergedIntoId]);
     return row ?? null;
   }
 

@@ -1,5 +1,5 @@
 import { TICKET_STATUSES } from '../../tickets/ticket-status';
-import { emailAppliesTo, mergedIntoFolioOf, pickRecipient, statusTemplate, threadHeaders } from './notification-plan';
+import { emailAppliesTo, pickRecipient, statusTemplate, threadHeaders } from './notification-plan';
 
 describe('emailAppliesTo', () => {
   it.each([
@@ -39,23 +39,6 @@ describe('statusTemplate', () => {
     expect(statusTemplate('rejected', 'new', { merged: true })).toBe('status-reactivated');
     for (const from of TICKET_STATUSES.filter((s) => s !== 'rejected')) expect(statusTemplate(from, 'new')).toBeNull();
   });
-});
-
-describe('mergedIntoFolioOf', () => {
-  it('reads the folio of the reason a merge writes', () => {
-    expect(mergedIntoFolioOf('duplicado de SLP-2026-000123')).toBe('SLP-2026-000123');
-    expect(mergedIntoFolioOf(' duplicado de slp-2026-0001234 ')).toBe('SLP-2026-0001234');
-  });
-  it.each([
-    [null],
-    [undefined],
-    [''],
-    ['Fuera de la competencia municipal'],
-    ['duplicado'],
-    ['duplicado de SLP-2026-000123, y además es spam'],
-    ['no es duplicado de SLP-2026-000123'],
-    ['duplicado de SLP-26-000123'],
-  ])('finds none in %p', (reason) => expect(mergedIntoFolioOf(reason)).toBeNull());
 });
 
 describe('threadHeaders', () => {

@@ -44,16 +44,6 @@ export function statusTemplate(
   return STATUS_TEMPLATES[to] ?? null;
 }
 
-/**
- * The folio a merge names in its rejection reason. TicketWorkflowService.merge() rejects the
- * duplicate with the reason `duplicado de <folio>` *before* it sets merged_into_id, so at the
- * moment of the status change the reason is what tells a merge apart.
- */
-export function mergedIntoFolioOf(reason: string | null | undefined): string | null {
-  const m = /^duplicado de ([A-Za-z]{2,6}-\d{4}-\d{6,})$/.exec(reason?.trim() ?? '');
-  return m ? m[1].toUpperCase() : null;
-}
-
 export interface ThreadEntry {
   direction: string;
   externalId: string | null;
