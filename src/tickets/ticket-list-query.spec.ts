@@ -1,5 +1,5 @@
 import type { ListTicketsQuery } from './dto/ticket.dto';
-import { buildTicketListQuery, cityTimeBound, OVERDUE_SQL, overdueSql } from './ticket-list-query';
+import { buildTicketListQuery, cityTimeBound, overdueSql } from './ticket-list-query';
 
 const viewer = { id: '6f1c2a34-5b6d-4e7f-8a9b-0c1d2e3f4a5b', role: 'agent' };
 const iso = (d: Date) => d.toISOString();
@@ -75,8 +75,7 @@ describe('buildTicketListQuery', () => {
     expect(buildTicketListQuery({ q: 'bache' }, viewer, { candidates: 10, now: NOW }).params).toEqual(['bache']);
   });
 
-  it('OVERDUE_SQL (the metrics gauge) is the same rule at the database clock', () => {
-    expect(OVERDUE_SQL).toBe(overdueSql('now()'));
+  it('overdueSql() puts the given instant in both due-date comparisons', () => {
     expect(overdueSql('$7')).toMatch(/resolution_due_at < \$7 OR \(t\.first_responded_at IS NULL AND t\.first_response_due_at < \$7\)/);
   });
 });

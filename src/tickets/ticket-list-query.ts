@@ -18,12 +18,6 @@ export function overdueSql(at: string): string {
   return `(t.status IN ${OPEN_SQL} AND COALESCE(t.resolution_due_at < ${at} OR (t.first_responded_at IS NULL AND t.first_response_due_at < ${at}), false))`;
 }
 
-/**
- * overdueSql() at the database's own `now()`, for a caller without the app's Clock (the
- * Prometheus gauge). The queue and the detail use overdueSql() with Clock.now().
- */
-export const OVERDUE_SQL = overdueSql('now()');
-
 export interface ListViewer {
   id: string;
   role: string;
