@@ -465,24 +465,53 @@ describe('routing, service levels and duplicates (real PostgreSQL)', () => {
       const line = text.split('\n').find((l) => l.startsWith(`${series} `));
       return line === undefined ? undefined : Number(line.slice(series.length + 1));
     };
+    const overdueGauge = async () => value((await t.http().get('/metrics').expect(200)).text, 'enlace_tickets_overdue');
+    /** The Clock's instant for the overdue tickets below: long before any ticket the other tests capture (today, or days ahead). */
+    const T = new Date('2000-01-01T12:00:00Z');
+    const HOUR = 3_600_000;
+    const at = (ms: number) => new Date(T.getTime() + ms);
 
-    it('exposes tickets by channel, open by status, overdue, intake and outbox lag', async () => {
+    // tickets of this describe's own, with due dates at known distances from T (not from the database's now())
+    beforeAll(async () => {
+      const seeds: Array<[string, string, Date | null, Date | null, Date | null]> = [
+        // folio suffix, status, first_response_due_at, resolution_due_at, first_responded_at
+        ['01', 'new', at(DAY), at(-HOUR), null], // overdue at T: resolution an hour late
+        ['02', 'assigned', at(-60_000), at(10 * DAY), null], // overdue at T: unanswered a minute past the first-response date
+        ['03', 'waiting_citizen', at(-2 * HOUR), at(-1000), at(-3 * HOUR)], // overdue at T: waiting on the citizen is still open
+        ['04', 'in_progress', at(-HOUR), at(DAY), at(-2 * HOUR)], // answered in time, resolution a day ahead: overdue only from T + 1 day
+        ['05', 'resolved', at(-2 * DAY), at(-DAY), null], // not open: never overdue
+        ['06', 'closed', at(-2 * DAY), at(-DAY), null],
+        ['07', 'rejected', at(-2 * DAY), at(-DAY), null],
+        ['08', 'new', at(HOUR), at(DAY), null], // first response due an hour after T: overdue from T + 1 hour
+        ['09', 'new', null, null, null], // no due dates: never overdue
+      ];
+      for (const [n, status, firstDue, resolutionDue, responded] of seeds) {
+        await t.db.query(
+          `INSERT INTO tickets (folio, subject, description, status, channel, public_token, first_response_due_at, resolution_due_at, first_responded_at, status_changed_at, created_at)
+           VALUES ($1, 'Métricas', 'ticket de las métricas', $2, 'phone', $3, $4, $5, $6, $7, $7)`,
+          [`SLP-2000-M000${n}`, status, `metrics-${n}`, firstDue, resolutionDue, responded, at(-3 * DAY)],
+        );
+      }
+    });
+    afterAll(() => {
+      now = new Date();
+    });
+
+    it('exposes tickets by channel, open by status, intake and outbox lag', async () => {
+      now = new Date();
       const [{ n: phone }] = await t.db.query(`SELECT count(*)::int AS n FROM tickets WHERE channel = 'phone'`);
       const [{ n: fresh }] = await t.db.query(`SELECT count(*)::int AS n FROM tickets WHERE status = 'new'`);
-      const [{ n: overdue }] = await t.db.query(
-        `SELECT count(*)::int AS n FROM tickets WHERE status IN ('new','assigned','in_progress','waiting_citizen')
-           AND (resolution_due_at < now() OR (first_responded_at IS NULL AND first_response_due_at < now()))`,
-      );
+      const [{ n: waiting }] = await t.db.query(`SELECT count(*)::int AS n FROM tickets WHERE status = 'waiting_citizen'`);
+      expect(phone).toBeGreaterThanOrEqual(9);
+      expect(waiting).toBeGreaterThanOrEqual(1);
       let res = await t.http().get('/metrics').expect(200);
       expect(value(res.text, 'enlace_tickets_total{channel="phone"}')).toBe(phone);
       expect(value(res.text, 'enlace_tickets_open{status="new"}')).toBe(fresh);
-      expect(value(res.text, 'enlace_tickets_open{status="waiting_citizen"}')).toBe(0);
-      expect(value(res.text, 'enlace_tickets_overdue')).toBe(overdue);
+      expect(value(res.text, 'enlace_tickets_open{status="waiting_citizen"}')).toBe(waiting);
       expect(value(res.text, 'enlace_intake_lag_seconds')).toBeGreaterThanOrEqual(0);
       const [{ n: queued }] = await t.db.query(`SELECT count(*)::int AS n FROM outbox WHERE state = 'queued'`);
       expect(value(res.text, 'enlace_outbox_queued{channel="email"}') ?? 0).toBe(queued);
 
-      await t.db.query(`UPDATE tickets SET resolution_due_at = now() - interval '1 hour' WHERE id = (SELECT min(id) FROM tickets WHERE status = 'new')`);
       await t.db.query(`INSERT INTO messages (ticket_id, direction, channel, body_text, created_at) SELECT min(id), 'inbound', 'email', 'x', now() - interval '10 minutes' FROM tickets`);
       await t.db.query(`UPDATE messages SET created_at = now() - interval '10 minutes' WHERE direction = 'inbound'`);
       await t.db.query(`UPDATE outbox SET state = 'sent', sent_at = now() WHERE state = 'queued'`);
@@ -491,11 +520,26 @@ describe('routing, service levels and duplicates (real PostgreSQL)', () => {
                 ('email', 'test', 'y@pruebas.mx', 'sent', now() - interval '1 day')`,
       );
       res = await t.http().get('/metrics').expect(200);
-      expect(value(res.text, 'enlace_tickets_overdue')).toBeGreaterThan(overdue);
       expect(value(res.text, 'enlace_intake_lag_seconds')).toBeGreaterThanOrEqual(600);
       expect(value(res.text, 'enlace_outbox_queued{channel="email"}')).toBe(1);
       expect(value(res.text, 'enlace_outbox_oldest_queued_seconds{channel="email"}')).toBeGreaterThanOrEqual(120);
       expect(value(res.text, 'enlace_outbox_oldest_queued_seconds{channel="email"}')).toBeLessThan(3600);
+    });
+
+    it("counts overdue tickets at the app's Clock, not the database's now()", async () => {
+      // by the database's clock (today) 01, 02, 03, 04 and 08 are all late: 5 or more
+      now = at(-DAY);
+      expect(await overdueGauge()).toBe(0); // a day before T no open ticket is past a date yet
+      now = T;
+      expect(await overdueGauge()).toBe(3); // 01, 02, 03
+      now = at(2 * HOUR);
+      expect(await overdueGauge()).toBe(4); // + 08
+      now = at(2 * DAY);
+      expect(await overdueGauge()).toBe(5); // + 04
+      // answering the first response takes 02 off; resolving 01 takes it off
+      await t.db.query(`UPDATE tickets SET first_responded_at = $1 WHERE folio = 'SLP-2000-M00002'`, [at(-HOUR)]);
+      await t.db.query(`UPDATE tickets SET status = 'resolved', resolved_at = $1 WHERE folio = 'SLP-2000-M00001'`, [at(-HOUR)]);
+      expect(await overdueGauge()).toBe(3); // 03, 04, 08
     });
   });
 });
