@@ -3,7 +3,6 @@ import { startTestApp, TestApp } from '../support/test-app';
 import { IntakeService } from '../../src/intake/intake.service';
 import { PersonalDataRegistry } from '../../src/personal-data/personal-data-registry';
 import { RetentionService } from '../../src/personal-data/retention.service';
-import { PLACEHOLDERS } from '../../src/personal-data/redact-identifiers';
 import { findTextInDatabase, listTables } from '../support/find-in-database';
 
 const PERSON = {
@@ -176,10 +175,10 @@ describe('personal data: privacy notice, ARCO export and anonymisation, access t
       expect(res.body).toMatchObject({ citizenId: subject.citizenId, folios: [subject.folio] });
 
       const [citizen] = await t.db.query(`SELECT * FROM citizens WHERE id = $1`, [subject.citizenId]);
-      expect(citizen.name).toBe(PLACEHOLDERS.name);
+      expect(citizen.name).toBe('[nombre eliminado]');
       expect(citizen.anonymised_at).not.toBeNull();
       const merged = await t.db.query(`SELECT name, anonymised_at FROM citizens WHERE merged_into_id = $1`, [subject.citizenId]);
-      expect(merged).toEqual([{ name: PLACEHOLDERS.name, anonymised_at: expect.any(Date) }]);
+      expect(merged).toEqual([{ name: '[nombre eliminado]', anonymised_at: expect.any(Date) }]);
       const identities = await t.db.query(`SELECT kind, value, handle, display_name FROM citizen_identities WHERE citizen_id = $1 ORDER BY kind`, [subject.citizenId]);
       expect(identities.map((i: { kind: string }) => i.kind)).toEqual(['email', 'messenger', 'phone']);
       for (const i of identities) {
@@ -189,11 +188,11 @@ describe('personal data: privacy notice, ARCO export and anonymisation, access t
       }
 
       const [ticket] = await t.db.query(`SELECT * FROM tickets WHERE id = $1`, [subject.ticketId]);
-      expect(ticket.subject).toBe(`Fuga de agua reportada por ${PLACEHOLDERS.name}`);
+      expect(ticket.subject).toBe('Fuga de agua reportada por [nombre eliminado]');
       expect(ticket.description).toBe(
-        `Me llamo ${PLACEHOLDERS.name}, mi teléfono es ${PLACEHOLDERS.phone} y mi correo ${PLACEHOLDERS.email}. Hay una fuga frente a mi casa.`,
+        'Me llamo [nombre eliminado], mi teléfono es [teléfono eliminado] y mi correo [correo eliminado]. Hay una fuga frente a mi casa.',
       );
-      expect(ticket.address).toBe(`Casa de ${PLACEHOLDERS.name}, Calle Zaragoza 120`);
+      expect(ticket.address).toBe('Casa de [nombre eliminado], Calle Zaragoza 120');
       for (const kept of ['folio', 'status', 'channel', 'colonia', 'category_id', 'area_id', 'created_at', 'citizen_id', 'first_response_due_at']) {
         expect({ [kept]: ticket[kept] }).toEqual({ [kept]: before.ticket[kept] });
       }
@@ -205,17 +204,17 @@ describe('personal data: privacy notice, ARCO export and anonymisation, access t
       );
       // the inbound report, the acknowledgement email, a note, the question, the reply with the photo
       expect(messages.map((m: { direction: string }) => m.direction)).toEqual(['inbound', 'outbound', 'note', 'outbound', 'inbound']);
-      expect(messages[1].body_text).toContain(`Estimado(a) ${PLACEHOLDERS.name}:`);
-      expect(messages[2].body_text).toBe(`Llamé a ${PLACEHOLDERS.name} al ${PLACEHOLDERS.phone}, confirma ${PLACEHOLDERS.email}`);
-      expect(messages[3].body_text).toBe(`Estimada ${PLACEHOLDERS.name}, ¿nos envía una foto?`);
+      expect(messages[1].body_text).toContain('Estimado(a) [nombre eliminado]:');
+      expect(messages[2].body_text).toBe('Llamé a [nombre eliminado] al [teléfono eliminado], confirma [correo eliminado]');
+      expect(messages[3].body_text).toBe('Estimada [nombre eliminado], ¿nos envía una foto?');
       const photoMsg = messages[4];
-      expect(photoMsg.author_name).toBe(PLACEHOLDERS.name);
-      expect(photoMsg.body_text).toBe(`Aquí la foto. Escríbanme a ${PLACEHOLDERS.email} o al ${PLACEHOLDERS.phone}. ${PLACEHOLDERS.handle}`);
+      expect(photoMsg.author_name).toBe('[nombre eliminado]');
+      expect(photoMsg.body_text).toBe('Aquí la foto. Escríbanme a [correo eliminado] o al [teléfono eliminado]. [usuario eliminado]');
       expect(photoMsg.body_html).toBe(
-        `<p>Aquí la foto. <a href="mailto:${PLACEHOLDERS.email}">${PLACEHOLDERS.email}</a> — ${PLACEHOLDERS.name}</p>`,
+        '<p>Aquí la foto. <a href="mailto:[correo eliminado]">[correo eliminado]</a> — [nombre eliminado]</p>',
       );
-      expect(photoMsg.body_new).toBe(`Aquí la foto, ${PLACEHOLDERS.name}`);
-      expect(photoMsg.meta).toEqual({ from: { id: PLACEHOLDERS.platformId, name: PLACEHOLDERS.name }, psid: PLACEHOLDERS.platformId });
+      expect(photoMsg.body_new).toBe('Aquí la foto, [nombre eliminado]');
+      expect(photoMsg.meta).toEqual({ from: { id: '[identificador eliminado]', name: '[nombre eliminado]' }, psid: '[identificador eliminado]' });
 
       const attachments = await t.db.query(
         `SELECT a.filename, a.content, a.sha256, a.omitted, a.omitted_reason, a.size_bytes::int AS size, a.content_type
@@ -227,10 +226,10 @@ describe('personal data: privacy notice, ARCO export and anonymisation, access t
       ]);
 
       const events = await t.db.query(`SELECT type, reason, actor_user_id FROM ticket_events WHERE ticket_id = $1 ORDER BY id`, [subject.ticketId]);
-      expect(events.find((e: { type: string }) => e.type === 'status_changed').reason).toBe(`pedir foto a ${PLACEHOLDERS.name}`);
+      expect(events.find((e: { type: string }) => e.type === 'status_changed').reason).toBe('pedir foto a [nombre eliminado]');
       expect(events[events.length - 1]).toEqual({
         type: 'anonymised',
-        reason: `Solicitud ARCO UT/2026/0142 de ${PLACEHOLDERS.name}`,
+        reason: 'Solicitud ARCO UT/2026/0142 de [nombre eliminado]',
         actor_user_id: supervisor.user.id,
       });
     });
@@ -245,7 +244,7 @@ describe('personal data: privacy notice, ARCO export and anonymisation, access t
       await t.http().post(`/api/v1/citizens/${subject.citizenId}/anonymise`).set(admin.auth).send({ reason: 'otra vez por error' }).expect(409);
       await t.http().patch(`/api/v1/citizens/${subject.citizenId}`).set(agent.auth).send({ emails: [PERSON.email] }).expect(409);
       const detail = await t.http().get(`/api/v1/tickets/${subject.folio}`).set(agent.auth).expect(200);
-      expect(detail.body.citizen.name).toBe(PLACEHOLDERS.name);
+      expect(detail.body.citizen.name).toBe('[nombre eliminado]');
       expect(JSON.stringify(detail.body)).not.toMatch(/Zavala|lupita|987.?6543/i);
     });
 
@@ -341,16 +340,43 @@ describe('personal data: privacy notice, ARCO export and anonymisation, access t
       const [{ name: stillThere }] = await t.db.query(`SELECT name FROM citizens WHERE id = $1`, [old.citizenId]);
       expect(stillThere).toBe('Rodolfo Retención Antiguo');
 
-      // two runs at once (two instances): the lock lets one work, the other skips or finds nothing left
+      // while another instance holds the retention lock, a run does nothing and says it skipped
+      const other = t.db.createQueryRunner();
+      await other.connect();
+      try {
+        await other.startTransaction();
+        await other.query(`SELECT pg_advisory_xact_lock(hashtextextended('enlace:retention', 0))`);
+        const held = await t.http().post('/api/v1/personal-data/retention/run').set(admin.auth).expect(200);
+        expect(held.body).toEqual({ anonymised: 0, skipped: true });
+        expect((await t.db.query(`SELECT anonymised_at FROM citizens WHERE id = $1`, [old.citizenId]))[0].anonymised_at).toBeNull();
+      } finally {
+        await other.rollbackTransaction().catch(() => undefined);
+        await other.release();
+      }
+
+      // two runs at once (two instances): between them they anonymise exactly the citizens the dry
+      // run listed, each once; one does it all, the other skips (lock held) or finds nothing left
       const [a, b] = await Promise.all([
         t.http().post('/api/v1/personal-data/retention/run').set(admin.auth),
         t.http().post('/api/v1/personal-data/retention/run').set(admin.auth),
       ]);
       expect([a.status, b.status]).toEqual([200, 200]);
-      expect(a.body.anonymised + b.body.anonymised).toBeGreaterThanOrEqual(1);
+      expect(dueIds.length).toBe(dry.body.count);
+      expect(a.body.anonymised + b.body.anonymised).toBe(dueIds.length);
+      expect([a.body.anonymised, b.body.anonymised].sort((x, y) => x - y)).toEqual([0, dueIds.length]);
+      for (const run of [a.body, b.body]) if (run.skipped) expect(run.anonymised).toBe(0);
+      const anonymisedDue = await t.db.query(`SELECT id FROM citizens WHERE id = ANY($1) AND anonymised_at IS NOT NULL`, [dueIds]);
+      expect(anonymisedDue.length).toBe(dueIds.length);
+      // one 'anonymised' event per ticket of each of them: nobody was anonymised twice
+      const perTicket = await t.db.query(
+        `SELECT ticket_id, count(*)::int AS n FROM ticket_events WHERE type = 'anonymised' AND data->>'citizenId' = ANY($1) GROUP BY ticket_id`,
+        [dueIds],
+      );
+      expect(perTicket.filter((r: { n: number }) => r.n !== 1)).toEqual([]);
+      expect(perTicket.map((r: { ticket_id: string }) => String(r.ticket_id))).toContain(old.ticketId);
 
       const states = await t.db.query(`SELECT id, name, anonymised_at IS NOT NULL AS anonymised FROM citizens WHERE id = ANY($1)`, [[old.citizenId, recent.citizenId]]);
-      expect(states.find((s: { id: string }) => s.id === old.citizenId)).toMatchObject({ name: PLACEHOLDERS.name, anonymised: true });
+      expect(states.find((s: { id: string }) => s.id === old.citizenId)).toMatchObject({ name: '[nombre eliminado]', anonymised: true });
       expect(states.find((s: { id: string }) => s.id === recent.citizenId)).toMatchObject({ name: 'Regina Reciente Cierre', anonymised: false });
       const [event] = await t.db.query(`SELECT actor_kind, actor_user_id, reason FROM ticket_events WHERE ticket_id = $1 AND type = 'anonymised'`, [old.ticketId]);
       expect(event).toEqual({ actor_kind: 'system', actor_user_id: null, reason: 'Plazo de conservación vencido (30 días después del cierre)' });
