@@ -604,14 +604,43 @@ describe('email intake over IMAP (real Dovecot, real PostgreSQL)', () => {
   });
 
   it('lists the intake log for admins', async () => {
+    // entries of its own: a report, and a bounce of a mail we never sent
+    const report = await send({ from: 'bitacora@correo.example.mx', text: 'Fuga de agua en la calle Zaragoza' });
+    expect(report.log.decision).toBe('created');
+    const b = `dsn_${randomBytes(4).toString('hex')}`;
+    const bounceId = uniqueMessageId();
+    const bounce = await deliver(
+      buildMail({
+        messageId: bounceId,
+        from: 'Mail Delivery System <MAILER-DAEMON@mx.correo.example.mx>',
+        subject: 'Undelivered Mail Returned to Sender',
+        contentType: `multipart/report; report-type=delivery-status; boundary="${b}"`,
+        headers: { 'Auto-Submitted': 'auto-replied' },
+        body: [
+          `--${b}`, 'Content-Type: text/plain', '', 'Your message could not be delivered.', '',
+          `--${b}`, 'Content-Type: message/delivery-status', '', 'Reporting-MTA: dns; mx.correo.example.mx', '', 'Final-Recipient: rfc822; nadie@correo.example.mx', 'Action: failed', 'Status: 5.1.1', '',
+          `--${b}`, 'Content-Type: text/rfc822-headers', '', 'From: notificaciones@sanluis.gob.mx', 'To: nadie@correo.example.mx', 'Message-ID: <nunca.enviado@otro.example>', 'Subject: Su reporte', '',
+          `--${b}--`, '',
+        ].join('\r\n'),
+      }),
+      bounceId,
+    );
+    expect(bounce.decision).toBe('bounce_unmatched');
+
     const res = await t.http().get('/api/v1/intake/log?decision=bounce_unmatched').set(admin).expect(200);
-    expect(res.body.items.length).toBeGreaterThan(0);
+    const ids = res.body.items.map((i: { externalId: string }) => i.externalId);
+    expect(ids).toContain(bounceId);
+    expect(ids).not.toContain(report.messageId);
     expect(res.body.items.every((i: { decision: string }) => i.decision === 'bounce_unmatched')).toBe(true);
+    const all = await t.http().get('/api/v1/intake/log').set(admin).expect(200);
+    expect(all.body.items.map((i: { externalId: string }) => i.externalId)).toEqual(expect.arrayContaining([report.messageId, bounceId]));
     const supervisor = (await t.user('supervisor')).auth;
     await t.http().get('/api/v1/intake/log').set(supervisor).expect(403);
   });
 
   it('reports the reader in /health/ready and /metrics', async () => {
+    // a mail read by this test: a UID seen and a report created
+    expect((await send({ from: 'salud.lector@correo.example.mx', text: 'Semáforo apagado en Himno Nacional' })).log.decision).toBe('created');
     const ready = await t.http().get('/health/ready').expect(200);
     expect(ready.body.details.mailbox).toMatchObject({ status: 'up', enabled: true, role: 'reader', connection: 'connected', mailbox: 'INBOX' });
     expect(Number(ready.body.details.mailbox.lastUid)).toBeGreaterThan(0);
