@@ -89,6 +89,7 @@ describe('social replies longer than the platform limit', () => {
       .map((c) => (c.body as { message: { text: string } }).message.text)
       .filter((text) => !text.startsWith('Recibimos su reporte.'));
     expect(texts.length).toBeGreaterThanOrEqual(3);
+    expect(texts.filter((text) => text.trim() === '')).toEqual([]); // no empty part (the platforms refuse one)
     for (const text of texts) expect(text.length).toBeLessThanOrEqual(TEXT_LIMITS.messenger);
     // cut at paragraph breaks, in order, nothing lost
     expect(texts.every((text) => /^\d+\. La cuadrilla/.test(text))).toBe(true);
@@ -116,6 +117,7 @@ describe('social replies longer than the platform limit', () => {
       await expect(sender.send(await queuedPayload(reply.id))).resolves.toEqual({ externalId: expect.any(String) });
       const texts = fake.received(c.prefix).slice(before).map((r) => c.read(r.body));
       expect(texts.length).toBeGreaterThan(1);
+      expect(texts.filter((text) => text.trim() === '')).toEqual([]); // no empty part (the platforms refuse one)
       expect(texts.every(c.max)).toBe(true);
       expect(squash(texts.join(''))).toBe(squash(body));
       expect((await messageRow(reply.id)).delivery_state).toBe('sent');

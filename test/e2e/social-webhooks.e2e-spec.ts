@@ -1,6 +1,6 @@
 // test-app first: it loads the entities in the order their circular references need
 import { startTestApp, TestApp } from '../support/test-app';
-import { FakePlatforms, JPEG_BYTES, PNG_1PX } from '../support/fake-platforms';
+import { ElsewhereServer, FakePlatforms, JPEG_BYTES, PNG_1PX } from '../support/fake-platforms';
 import {
   META_APP_SECRET,
   META_VERIFY_TOKEN,
@@ -15,13 +15,17 @@ import { settleSocialQueue } from '../support/settle-social-queue';
 import { signMetaBody } from '../../src/intake/social/webhook-signature';
 import { IntakeService } from '../../src/intake/intake.service';
 import { SocialEventQueue } from '../../src/intake/social/social-event-queue.service';
+import { MEDIA_GIVEN_UP_REASON } from '../../src/intake/social/social-intake.processor';
 
 describe('social webhooks: Meta (Messenger, Instagram, WhatsApp) and Telegram', () => {
   let t: TestApp;
   let fake: FakePlatforms;
+  /** a host that is not Meta's, on another origin than META_GRAPH_URL: no request may reach it */
+  let elsewhere: ElsewhereServer;
 
   beforeAll(async () => {
     fake = await new FakePlatforms().start();
+    elsewhere = await new ElsewhereServer().start();
     t = await startTestApp({
       META_APP_SECRET,
       META_VERIFY_TOKEN,
@@ -36,6 +40,7 @@ describe('social webhooks: Meta (Messenger, Instagram, WhatsApp) and Telegram', 
   afterAll(async () => {
     await t.close();
     await fake.stop();
+    await elsewhere.stop();
   });
 
   const postMeta = (body: unknown, signature?: string | null) => {
@@ -141,26 +146,36 @@ describe('social webhooks: Meta (Messenger, Instagram, WhatsApp) and Telegram', 
     });
 
     it('follows a redirect only to Meta hosts: elsewhere the file is omitted, never fetched', async () => {
+      // the fake (META_GRAPH_URL's origin, always allowed) redirects to itself, and to a plain-http
+      // host that is not Meta's; a third file points at that host directly
+      fake.files.set('foto-bache.png', { bytes: PNG_1PX, mime: 'image/png' });
       const good = `${fake.url}/redirect?to=${encodeURIComponent(`${fake.url}/cdn/foto-bache.png`)}`;
-      const evil = `${fake.url}/redirect?to=${encodeURIComponent('http://169.254.169.254/latest/meta-data')}`;
+      const evil = `${fake.url}/redirect?to=${encodeURIComponent(`${elsewhere.url}/latest/meta-data`)}`;
+      const hitsBefore = elsewhere.hits.length;
       await postMeta(
-        messengerDelivery('PSID-105', 'Dos fotos', {
+        messengerDelivery('PSID-105', 'Tres fotos', {
           mid: 'm_redir_1',
           attachments: [
             { type: 'image', payload: { url: good } },
             { type: 'image', payload: { url: evil } },
-            { type: 'image', payload: { url: 'http://10.0.0.1/interno.png' } },
+            { type: 'image', payload: { url: `${elsewhere.url}/interno.png` } },
           ],
         }),
       ).expect(200);
       await settle();
       const row = await ticketOf('messenger', 'm_redir_1');
-      const atts = await t.db.query(`SELECT omitted, content_type FROM attachments WHERE message_id = $1 ORDER BY filename`, [row.message_id]);
-      expect(atts).toEqual([
-        { omitted: false, content_type: 'image/png' },
-        { omitted: true, content_type: 'application/octet-stream' },
-        { omitted: true, content_type: 'application/octet-stream' },
+      const atts = await t.db.query(`SELECT filename, omitted, omitted_reason, content_type, content IS NOT NULL AS stored FROM attachments WHERE message_id = $1 ORDER BY filename`, [
+        row.message_id,
       ]);
+      expect(atts).toEqual([
+        { filename: 'imagen-1.png', omitted: false, omitted_reason: null, content_type: 'image/png', stored: true },
+        { filename: 'imagen-2', omitted: true, omitted_reason: MEDIA_GIVEN_UP_REASON, content_type: 'application/octet-stream', stored: false },
+        { filename: 'imagen-3', omitted: true, omitted_reason: MEDIA_GIVEN_UP_REASON, content_type: 'application/octet-stream', stored: false },
+      ]);
+      // it serves a valid PNG: had anything been fetched from it, it would be stored above too
+      expect(elsewhere.hits.slice(hitsBefore)).toEqual([]);
+      // the refused redirect itself was asked for (the hop was seen and not followed)
+      expect(fake.received('/redirect', 'GET').filter((r) => r.query.to?.startsWith(elsewhere.url))).toHaveLength(1);
     });
 
     it('a second message from the same person threads into their open ticket', async () => {
@@ -241,6 +256,19 @@ describe('social webhooks: Meta (Messenger, Instagram, WhatsApp) and Telegram', 
       const lookups = fake.received(`/${fake.graphVersion}/MEDIA-IMG-1`, 'GET');
       expect(lookups.length).toBeGreaterThan(0);
       expect(lookups[0].headers.authorization).toBe(`Bearer ${fake.accessToken}`);
+    });
+
+    it('a media lookup answering with a download URL outside Meta: the file is omitted, the URL never fetched, the token never sent there', async () => {
+      fake.files.set('MEDIA-ELSEWHERE', { bytes: PNG_1PX, mime: 'image/png', url: `${elsewhere.url}/whatsapp-media/MEDIA-ELSEWHERE` });
+      const hitsBefore = elsewhere.hits.length;
+      await postMeta(whatsappDelivery('5214449876500', 'Rita', { type: 'image', image: { id: 'MEDIA-ELSEWHERE', caption: 'Coladera abierta' } }, { wamid: 'wamid.ELSEWHERE' })).expect(200);
+      await settle();
+      const row = await ticketOf('whatsapp', 'wamid.ELSEWHERE');
+      expect(row.body_text).toBe('Coladera abierta');
+      const atts = await t.db.query(`SELECT omitted, omitted_reason, content IS NOT NULL AS stored FROM attachments WHERE message_id = $1`, [row.message_id]);
+      expect(atts).toEqual([{ omitted: true, omitted_reason: MEDIA_GIVEN_UP_REASON, stored: false }]);
+      expect(fake.received(`/${fake.graphVersion}/MEDIA-ELSEWHERE`, 'GET')).toHaveLength(1); // the lookup was made
+      expect(elsewhere.hits.slice(hitsBefore)).toEqual([]);
     });
 
     it('a location fills the ticket coordinates', async () => {

@@ -26,8 +26,11 @@ type Override = { status: number; body: unknown; times: number; skip: number };
  */
 export class FakePlatforms {
   readonly requests: RecordedRequest[] = [];
-  /** files served by media id (Graph) or file id (Telegram) */
-  readonly files = new Map<string, { bytes: Buffer; mime: string }>();
+  /**
+   * files served by media id (Graph) or file id (Telegram); `url`: the download URL the Graph
+   * media lookup hands out for it (default: this fake's own /whatsapp-media/{id})
+   */
+  readonly files = new Map<string, { bytes: Buffer; mime: string; url?: string }>();
   private readonly overrides = new Map<string, Override>();
   private server!: Server;
   private sent = 0;
@@ -98,15 +101,10 @@ export class FakePlatforms {
     // Graph send API: POST /{page-id | ig-id | phone-number-id}/messages
     if (req.method === 'POST' && u.pathname.startsWith(g) && u.pathname.endsWith('/messages')) {
       if (!bearerOk) return json(401, { error: { message: 'Invalid OAuth access token', type: 'OAuthException', code: 190 } });
-      // the platforms refuse a text over their limit (Graph error 100, "Invalid parameter")
-      const t = body as { messaging_product?: string; text?: { body?: string }; message?: { text?: string } };
-      const tooLong =
-        t.messaging_product === 'whatsapp'
-          ? (t.text?.body ?? '').length > TEXT_LIMITS.whatsapp
-          : u.pathname === `${g}me/messages`
-            ? Buffer.byteLength(t.message?.text ?? '', 'utf8') > TEXT_LIMITS.instagramBytes
-            : (t.message?.text ?? '').length > TEXT_LIMITS.messenger;
-      if (tooLong) return json(400, { error: { message: '(#100) Invalid parameter', type: 'OAuthException', code: 100, error_data: { details: 'Param text must be shorter' } } });
+      // what the send API refuses (Graph error #100, "Invalid parameter"): no recipient, no
+      // messaging_type (Messenger/Instagram), no `to` (WhatsApp), an empty text, a text over the limit
+      const refused = this.refuseGraphSend(body, u.pathname === `${g}me/messages`);
+      if (refused) return json(400, { error: { message: `(#100) ${refused}`, type: 'OAuthException', code: 100, fbtrace_id: 'AfakeTrace' } });
       this.sent += 1;
       const b = body as { messaging_product?: string; to?: string; recipient?: { id: string } };
       if (b.messaging_product === 'whatsapp') {
@@ -120,7 +118,7 @@ export class FakePlatforms {
       const id = decodeURIComponent(u.pathname.slice(g.length));
       const f = this.files.get(id);
       if (!f) return json(404, { error: { message: 'Unsupported get request', code: 100 } });
-      return json(200, { messaging_product: 'whatsapp', url: `${this.url}/whatsapp-media/${encodeURIComponent(id)}`, mime_type: f.mime, sha256: 'x', file_size: f.bytes.length, id });
+      return json(200, { messaging_product: 'whatsapp', url: f.url ?? `${this.url}/whatsapp-media/${encodeURIComponent(id)}`, mime_type: f.mime, sha256: 'x', file_size: f.bytes.length, id });
     }
     if (req.method === 'GET' && u.pathname.startsWith('/whatsapp-media/')) {
       if (!bearerOk) return json(401, { error: { message: 'token required', code: 190 } });
@@ -146,14 +144,44 @@ export class FakePlatforms {
       return this.serveFile(res, decodeURIComponent(u.pathname.split('/').pop()!.replace(/\.jpg$/, '')));
     }
     if (req.method === 'POST' && u.pathname === `${bot}sendMessage`) {
-      const b = body as { chat_id: number | string; text: string };
-      if ((b.text ?? '').length > TEXT_LIMITS.telegram) return json(400, { ok: false, error_code: 400, description: 'Bad Request: message is too long' });
+      const b = body as { chat_id?: number | string; text?: unknown };
+      if (b.chat_id === undefined || b.chat_id === null || b.chat_id === '') return json(400, { ok: false, error_code: 400, description: 'Bad Request: chat_id is empty' });
+      // Telegram trims the text: one of only whitespace is empty too
+      if (typeof b.text !== 'string' || b.text.trim() === '') return json(400, { ok: false, error_code: 400, description: 'Bad Request: message text is empty' });
+      if (b.text.length > TEXT_LIMITS.telegram) return json(400, { ok: false, error_code: 400, description: 'Bad Request: message is too long' });
       const messageId = (this.telegramSentPerChat.get(String(b.chat_id)) ?? 0) + 1;
       this.telegramSentPerChat.set(String(b.chat_id), messageId);
       return json(200, { ok: true, result: { message_id: messageId, chat: { id: b.chat_id, type: 'private' }, date: Math.floor(Date.now() / 1000), text: b.text } });
     }
     if (u.pathname.startsWith('/bot')) return json(401, { ok: false, error_code: 401, description: 'Unauthorized' });
     json(404, { error: 'not found' });
+  }
+
+  /** Why Graph's send API refuses this body (the text after "(#100) "), or null. */
+  private refuseGraphSend(body: unknown, instagram: boolean): string | null {
+    const b = (body && typeof body === 'object' ? body : {}) as {
+      messaging_product?: unknown;
+      to?: unknown;
+      type?: unknown;
+      text?: { body?: unknown };
+      recipient?: { id?: unknown };
+      messaging_type?: unknown;
+      message?: { text?: unknown };
+    };
+    const blank = (v: unknown) => typeof v !== 'string' || v.trim() === '';
+    if (b.messaging_product === 'whatsapp') {
+      if (blank(b.to)) return 'The parameter to is required.';
+      if (blank(b.text?.body)) return "The parameter text['body'] is required.";
+      if ((b.text!.body as string).length > TEXT_LIMITS.whatsapp) return 'Invalid parameter';
+      return null;
+    }
+    if (b.messaging_product !== undefined) return 'Param messaging_product must be whatsapp';
+    if (blank(b.recipient?.id)) return 'The parameter recipient is required';
+    if (!['RESPONSE', 'UPDATE', 'MESSAGE_TAG'].includes(String(b.messaging_type))) return 'The parameter messaging_type is required';
+    if (blank(b.message?.text)) return 'Param message[text] must be non-empty.';
+    const text = b.message!.text as string;
+    if (instagram ? Buffer.byteLength(text, 'utf8') > TEXT_LIMITS.instagramBytes : text.length > TEXT_LIMITS.messenger) return 'Invalid parameter';
+    return null;
   }
 
   private serveFile(res: ServerResponse, id: string): void {
@@ -164,6 +192,33 @@ export class FakePlatforms {
     }
     res.writeHead(200, { 'content-type': f.mime, 'content-length': f.bytes.length });
     res.end(f.bytes);
+  }
+}
+
+/**
+ * Another origin than the fake's (its own port on loopback): stands for any host that is not
+ * Meta's — cloud metadata, an intranet box, an attacker's server. It answers every request with a
+ * valid PNG, so a download that reached it would be stored and show up; `hits` records each one.
+ */
+export class ElsewhereServer {
+  readonly hits: Array<{ method: string; path: string; headers: IncomingMessage['headers'] }> = [];
+  private server!: Server;
+  url = '';
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => {
+      this.hits.push({ method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers });
+      req.resume();
+      res.writeHead(200, { 'content-type': 'image/png', 'content-length': PNG_1PX.length });
+      res.end(PNG_1PX);
+    });
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  stop(): Promise<void> {
+    return new Promise((resolve) => this.server.close(() => resolve()));
   }
 }
 
