@@ -3,7 +3,7 @@ import { startTestApp, TestApp } from '../support/test-app';
 import { FakePlatforms, PNG_1PX } from '../support/fake-platforms';
 import { META_APP_SECRET, messengerDelivery, signed, whatsappDelivery } from '../support/social-payloads';
 import { MAX_EVENT_ATTEMPTS, MAX_UNFINISHED_ATTEMPTS, SocialEventQueue } from '../../src/intake/social/social-event-queue.service';
-import { MEDIA_GIVEN_UP_REASON, MEDIA_PENDING_REASON, SocialIntakeProcessor } from '../../src/intake/social/social-intake.processor';
+import { SocialIntakeProcessor } from '../../src/intake/social/social-intake.processor';
 
 /**
  * §3.2: an outage of the Graph API or of the database lasting an hour or so needs no admin, and
@@ -136,7 +136,7 @@ describe('social intake retry budget: deliveries and media ride out an outage', 
     const message = await messageOf('whatsapp', 'wamid.OUTAGE1');
     expect(message?.body_text).toBe('Poste caído en Himno Nacional');
     expect(await attachmentsOf(message!.id)).toEqual([
-      { filename: 'imagen-1', content_type: 'application/octet-stream', size: 0, omitted: true, omitted_reason: MEDIA_PENDING_REASON, hashed: false, stored: false },
+      { filename: 'imagen-1', content_type: 'application/octet-stream', size: 0, omitted: true, omitted_reason: 'descarga pendiente: se reintenta', hashed: false, stored: false },
     ]);
     let waiting = await eventWith('wamid.OUTAGE1');
     expect(waiting).toMatchObject({ status: 'pending', attempts: 2, result: expect.objectContaining({ mediaPending: 1, outcomes: { created: 1 } }) });
@@ -150,7 +150,7 @@ describe('social intake retry budget: deliveries and media ride out an outage', 
     waiting = await eventWith('wamid.OUTAGE1');
     expect(waiting).toMatchObject({ status: 'pending', attempts: 21, result: expect.objectContaining({ mediaPending: 1, outcomes: { media_pending: 1 } }) });
     expect(waiting.wait).toBeGreaterThan(0.8 * 900 - 5);
-    expect((await attachmentsOf(message!.id))[0].omitted_reason).toBe(MEDIA_PENDING_REASON);
+    expect((await attachmentsOf(message!.id))[0].omitted_reason).toBe('descarga pendiente: se reintenta');
 
     // the outage ends: the photo lands in the same message, nothing is stored twice
     fake.recover(prefix);
@@ -175,11 +175,11 @@ describe('social intake retry budget: deliveries and media ride out an outage', 
     await setEvent(ev.id, { age: '10 minutes' });
     await queue.drain();
     const message = (await messageOf('whatsapp', 'wamid.OUTAGE2'))!;
-    expect((await attachmentsOf(message.id))[0]).toMatchObject({ filename: 'oficio.pdf', omitted: true, omitted_reason: MEDIA_PENDING_REASON });
+    expect((await attachmentsOf(message.id))[0]).toMatchObject({ filename: 'oficio.pdf', omitted: true, omitted_reason: 'descarga pendiente: se reintenta' });
 
     await setEvent(ev.id, { age: '6 hours 1 minute', attempts: 24 });
     await queue.drain();
-    expect((await attachmentsOf(message.id))[0]).toMatchObject({ filename: 'oficio.pdf', omitted: true, omitted_reason: MEDIA_GIVEN_UP_REASON, stored: false });
+    expect((await attachmentsOf(message.id))[0]).toMatchObject({ filename: 'oficio.pdf', omitted: true, omitted_reason: 'no se pudo descargar el archivo', stored: false });
     expect(await eventWith('wamid.OUTAGE2')).toMatchObject({ status: 'done', result: expect.objectContaining({ outcomes: { media_given_up: 1 } }) });
     expect(message.body_text).toBe('Mi oficio');
   });
@@ -192,13 +192,13 @@ describe('social intake retry budget: deliveries and media ride out an outage', 
     await queue.drain();
     const message = (await messageOf('whatsapp', 'wamid.OUTAGE3'))!;
     expect(message.body_text).toBe('Basura en el camellón');
-    expect((await attachmentsOf(message.id))[0].omitted_reason).toBe(MEDIA_PENDING_REASON);
+    expect((await attachmentsOf(message.id))[0].omitted_reason).toBe('descarga pendiente: se reintenta');
     expect((await eventWith('wamid.OUTAGE3')).status).toBe('pending');
     for (let i = 0; i < 3; i++) {
       await setEvent(ev.id, {});
       await queue.drain();
     }
-    expect((await attachmentsOf(message.id))[0].omitted_reason).toBe(MEDIA_GIVEN_UP_REASON);
+    expect((await attachmentsOf(message.id))[0].omitted_reason).toBe('no se pudo descargar el archivo');
     expect(await eventWith('wamid.OUTAGE3')).toMatchObject({ status: 'done', attempts: 4 });
   });
 });
