@@ -3,6 +3,7 @@ import { startTestApp, TestApp } from '../support/test-app';
 import { IntakeService } from '../../src/intake/intake.service';
 import type { InboundMessage } from '../../src/intake/inbound-message';
 import { OutboxService } from '../../src/notifications/outbox.service';
+import { OutboxWorker } from '../../src/notifications/outbox-worker';
 import {
   OutboxPermanentError,
   OutboxRow,
@@ -94,6 +95,9 @@ describe('outbound email to citizens', () => {
     });
     expect(mail.parsed.replyTo?.value[0].address).toBe(MAILBOX);
     expect(mail.to).toEqual([from]);
+    // the envelope sender (MAIL FROM, the Return-Path at the citizen's side) is where bounces go:
+    // MAIL_FROM's bare address, never the null sender <> (which would lose every bounce)
+    expect(mail.mailFrom).toBe(MAILBOX);
     expect(mail.raw.toString('latin1')).toMatch(/charset=utf-8/i);
 
     const text = mail.parsed.text ?? '';
@@ -434,11 +438,15 @@ describe('outbound email to citizens', () => {
     });
     expect(out.delivery.attempts).toBe(1);
     expect(out.delivery.lastError).toMatch(/550/);
-    // several retry periods later: still one attempt
-    await new Promise((resolve) => setTimeout(resolve, 1200));
+    // a failed row keeps next_attempt_at at the failure, so it is due: rounds of the worker run to
+    // completion (their sends are awaited) and none takes it (a claim would count an attempt)
+    const worker = t.app.get(OutboxWorker);
+    for (let i = 0; i < 3; i++) await worker.runOnce();
     expect(sink.rcptAttempts.get(from)).toBe(1);
     const [row] = await outboxRows(r.folio);
     expect(row).toMatchObject({ state: 'failed', attempts: 1 });
+    const [{ due }] = await t.db.query(`SELECT next_attempt_at <= now() AS due FROM outbox WHERE id = $1`, [row.id]);
+    expect(due).toBe(true);
     const metrics = (await t.http().get('/metrics').expect(200)).text;
     expect(metrics).toMatch(/enlace_outbox_failed\{channel="email"\} 1/);
     expect(metrics).toMatch(/enlace_outbox_attempts_total\{channel="email",outcome="failed"\} 1/);

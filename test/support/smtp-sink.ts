@@ -1,6 +1,12 @@
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { createServer as createNetServer } from 'node:net';
-import { SMTPServer, type SMTPServerAddress, type SMTPServerSession } from 'smtp-server';
+import {
+  SMTPServer,
+  type SMTPServerAddress,
+  type SMTPServerAuthentication,
+  type SMTPServerAuthenticationResponse,
+  type SMTPServerSession,
+} from 'smtp-server';
 
 /** One message the sink accepted or refused after reading it. */
 export interface SinkMessage {
@@ -8,6 +14,10 @@ export interface SinkMessage {
   parsed: ParsedMail;
   messageId: string;
   to: string[];
+  /** the envelope sender (MAIL FROM): where bounces go; '' for the null sender <> */
+  mailFrom: string;
+  /** the user the session logged in as (AUTH), null without a login */
+  authUser: string | null;
   /** the SMTP answer it got: 250, or the injected error code */
   answered: number;
 }
@@ -27,12 +37,33 @@ export interface SmtpSinkHooks {
 }
 
 /**
+ * A login the sink requires (AUTH PLAIN / LOGIN, over the plain connection: no STARTTLS, which
+ * would need a certificate the client trusts). MAIL FROM without a login is answered 530, a wrong
+ * login 535.
+ */
+export interface SmtpSinkAuth {
+  user: string;
+  password: string;
+  /** the mechanisms offered in EHLO (default both) */
+  methods?: Array<'PLAIN' | 'LOGIN'>;
+}
+
+/** One AUTH command the sink answered. */
+export interface SinkAuthAttempt {
+  method: string;
+  username: string;
+  accepted: boolean;
+}
+
+/**
  * A real SMTP server (the `smtp-server` package) on 127.0.0.1, for tests: keeps every message it
  * read, whether it accepted it (`delivered`) or refused it, and counts RCPT attempts per address.
  */
 export class SmtpSink {
   readonly received: SinkMessage[] = [];
   readonly rcptAttempts = new Map<string, number>();
+  /** AUTH commands answered (only with the `auth` option) */
+  readonly authAttempts: SinkAuthAttempt[] = [];
   hooks: SmtpSinkHooks = {};
   private constructor(
     private readonly server: SMTPServer,
@@ -44,13 +75,25 @@ export class SmtpSink {
     return this.received.filter((m) => m.answered === 250);
   }
 
-  static async start(opts: { port?: number; hooks?: SmtpSinkHooks } = {}): Promise<SmtpSink> {
+  static async start(opts: { port?: number; hooks?: SmtpSinkHooks; auth?: SmtpSinkAuth } = {}): Promise<SmtpSink> {
     const ref = {} as { sink: SmtpSink };
+    const required = opts.auth;
     const server = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS', 'AUTH'],
+      authOptional: !required,
+      disabledCommands: required ? ['STARTTLS'] : ['STARTTLS', 'AUTH'],
+      authMethods: required?.methods ?? ['PLAIN', 'LOGIN'],
       logger: false,
       size: 20 * 1024 * 1024,
+      onAuth(
+        auth: SMTPServerAuthentication,
+        _session: SMTPServerSession,
+        callback: (err: Error | null | undefined, response?: SMTPServerAuthenticationResponse) => void,
+      ) {
+        const accepted = !!required && auth.username === required.user && auth.password === required.password;
+        ref.sink.authAttempts.push({ method: auth.method, username: auth.username ?? '', accepted });
+        if (!accepted) return callback(smtpError({ code: 535, message: '5.7.8 Authentication credentials invalid' }));
+        callback(null, { user: auth.username });
+      },
       onRcptTo(
         address: SMTPServerAddress,
         _session: SMTPServerSession,
@@ -77,6 +120,8 @@ export class SmtpSink {
                     : `<${parsed.messageId}>`
                   : '',
                 to: session.envelope.rcptTo.map((r) => r.address.toLowerCase()),
+                mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+                authUser: typeof session.user === 'string' ? session.user : null,
                 answered: 250,
               };
               const reply = await ref.sink.hooks.onMessage?.(message);

@@ -1,0 +1,100 @@
+// the app factory first: it loads the modules in the app's order (entities import each other)
+import { startTestApp, TestApp } from '../support/test-app';
+import { IntakeService } from '../../src/intake/intake.service';
+import { OutboxWorker } from '../../src/notifications/outbox-worker';
+import type { RunningApp } from '../../src/bootstrap';
+import { startAppOnDatabase } from '../support/app-on-database';
+import { SmtpSink, waitFor } from '../support/smtp-sink';
+
+jest.setTimeout(60_000);
+
+const MAILBOX = 'atencionciudadana@sanluis.gob.mx';
+const SMTP_USER = 'enlace@sanluis.gob.mx';
+const SMTP_PASSWORD = 'clave-SMTP-2026';
+
+/**
+ * SMTP_USER / SMTP_PASSWORD against a real SMTP server that requires a login (AUTH PLAIN or
+ * LOGIN). STARTTLS is not covered: the app would have to trust a certificate made for the test,
+ * and it has no setting for that.
+ */
+describe('outbound email through an SMTP server that requires a login', () => {
+  const smtpEnv = (sink: SmtpSink, login: Record<string, string>) => ({
+    SMTP_HOST: '127.0.0.1',
+    SMTP_PORT: String(sink.port),
+    SMTP_TIMEOUT_MS: '5000',
+    MAIL_FROM: `Atención Ciudadana SLP <${MAILBOX}>`,
+    // the worker is driven by hand: every attempt is the test's
+    OUTBOX_WORKER: 'false',
+    OUTBOX_RETRY_BASE_MS: '10',
+    OUTBOX_RETRY_MAX_MS: '10',
+    OUTBOX_MAX_ATTEMPTS: '2',
+    ...login,
+  });
+
+  async function citizenEmail(t: TestApp, from: string): Promise<void> {
+    await t.app.get(IntakeService).receive({
+      channel: 'email',
+      externalId: `<auth.${from}.${Date.now()}@correo.mx>`,
+      sender: { name: 'Rosa Elena Martínez', identities: [{ kind: 'email', value: from }] },
+      subject: 'Fuga de agua en la calle Zaragoza',
+      text: 'Hay una fuga frente al número 210 desde ayer.',
+    });
+  }
+  const outboxOf = async (t: TestApp, to: string) =>
+    (await t.db.query(`SELECT state, attempts, last_error FROM outbox WHERE recipient = $1`, [to]))[0] as
+      | { state: string; attempts: number; last_error: string | null }
+      | undefined;
+
+  it.each([['PLAIN' as const], ['LOGIN' as const]])('logs in with AUTH %s and delivers', async (method) => {
+    const sink = await SmtpSink.start({ auth: { user: SMTP_USER, password: SMTP_PASSWORD, methods: [method] } });
+    const t = await startTestApp(smtpEnv(sink, { SMTP_USER, SMTP_PASSWORD }));
+    try {
+      const to = `rosa.${method.toLowerCase()}@correo.mx`;
+      await citizenEmail(t, to);
+      expect(await t.app.get(OutboxWorker).runOnce()).toBe(1);
+      const [mail] = sink.deliveredTo(to);
+      expect(mail).toBeDefined();
+      expect(mail.authUser).toBe(SMTP_USER);
+      expect(mail.mailFrom).toBe(MAILBOX);
+      expect(sink.authAttempts).toEqual([{ method, username: SMTP_USER, accepted: true }]);
+      expect(await outboxOf(t, to)).toEqual({ state: 'sent', attempts: 1, last_error: null });
+    } finally {
+      await t.close();
+      await sink.close();
+    }
+  });
+
+  it('a wrong password keeps the mail queued (never failed), and it goes out once the password is right', async () => {
+    const sink = await SmtpSink.start({ auth: { user: SMTP_USER, password: SMTP_PASSWORD } });
+    const t = await startTestApp(smtpEnv(sink, { SMTP_USER, SMTP_PASSWORD: 'clave-vieja' }));
+    let fixed: RunningApp | undefined;
+    try {
+      const to = 'rosa.clave@correo.mx';
+      await citizenEmail(t, to);
+      const worker = t.app.get(OutboxWorker);
+      // more rounds than OUTBOX_MAX_ATTEMPTS (2) allows a failing mail: a refused login is the link
+      // failing, not the mail, and does not count towards giving up
+      for (let i = 0; i < 3; i++) {
+        await waitFor('the row due again', async () => (await t.db.query(`SELECT count(*)::int AS n FROM outbox WHERE recipient = $1 AND next_attempt_at <= now()`, [to]))[0].n === 1);
+        expect(await worker.runOnce()).toBe(1);
+      }
+      expect(sink.delivered).toEqual([]);
+      expect(sink.authAttempts.length).toBeGreaterThanOrEqual(3);
+      expect(sink.authAttempts.every((a) => a.username === SMTP_USER && !a.accepted)).toBe(true);
+      const row = await outboxOf(t, to);
+      expect(row).toMatchObject({ state: 'queued', attempts: 3 });
+      expect(row?.last_error).toMatch(/535/);
+
+      // the password is corrected (a restart with the new configuration, on the same database)
+      fixed = await startAppOnDatabase(t.running.databaseUrl, smtpEnv(sink, { SMTP_USER, SMTP_PASSWORD }));
+      await waitFor('the row due again', async () => (await t.db.query(`SELECT count(*)::int AS n FROM outbox WHERE recipient = $1 AND next_attempt_at <= now()`, [to]))[0].n === 1);
+      expect(await fixed.app.get(OutboxWorker).runOnce()).toBe(1);
+      expect(sink.deliveredTo(to).map((m) => m.authUser)).toEqual([SMTP_USER]);
+      expect(await outboxOf(t, to)).toMatchObject({ state: 'sent', attempts: 4 });
+    } finally {
+      await fixed?.close();
+      await t.close();
+      await sink.close();
+    }
+  });
+});
