@@ -2,6 +2,7 @@ import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
+import { createServer } from 'node:net';
 import { Client } from 'pg';
 import request from 'supertest';
 import { createApp, RunningApp } from '../../src/bootstrap';
@@ -19,13 +20,37 @@ const pg = require('../support/postgres-server.js') as {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** A port free on 127.0.0.1 right now (the kernel's pick for port 0). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** startCluster, again on EADDRINUSE (another process took the port in between) up to `tries` times. */
+async function startClusterRetrying(start: () => Promise<string>, tries: number, pause = 0): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'EADDRINUSE' || attempt >= tries) throw err;
+      await sleep(pause);
+    }
+  }
+}
+
 /**
  * Fault test (issue 8): PostgreSQL stopped for 10 s under load and started again. This test starts
  * its own throw-away cluster so it can stop it without touching anyone else's server.
  */
 describe('database restart under load', () => {
   const dir = join(tmpdir(), `enlace-pgrestart-${process.pid}`);
-  const port = 55000 + (process.pid % 4000);
+  let port = 0;
   let bin: string;
   let running: RunningApp;
   let server: Server;
@@ -35,7 +60,8 @@ describe('database restart under load', () => {
   beforeAll(async () => {
     bin = pg.pgBinDir() ?? (pg.installPostgres() ? pg.pgBinDir() : null) ?? '';
     if (!bin) throw new Error('PostgreSQL server binaries are needed for this test (Debian: apt-get install postgresql)');
-    const adminUrl = await pg.startCluster(bin, dir, port);
+    // a port the kernel just found free; startCluster refuses one anything else answers on
+    const adminUrl = await startClusterRetrying(async () => pg.startCluster(bin, dir, (port = await freePort())), 5);
     const c = new Client({ connectionString: adminUrl });
     await c.connect();
     await c.query('CREATE DATABASE enlace');
@@ -114,15 +140,23 @@ describe('database restart under load', () => {
       readyDuringOutage.push((await request(server).get('/health/ready').timeout(15_000)).status);
       await sleep(1000);
     }
-    await pg.startCluster(bin, dir, port);
+    // the same port (the app's DATABASE_URL names it); should something grab it meanwhile, a few
+    // short retries, then the test fails rather than use another server
+    await startClusterRetrying(() => pg.startCluster(bin, dir, port), 5, 200);
+    // the requirement (issue 8): /health/ready turns 200 within 10 s of the database accepting
+    // connections again (pg_ctl -w returns then). Polled: the first 200 must come inside the window.
     const upAt = Date.now();
-    let recoveredAfter = -1;
-    while (Date.now() - upAt < 20_000) {
-      if ((await request(server).get('/health/ready').timeout(15_000)).status === 200) {
-        recoveredAfter = Date.now() - upAt;
-        break;
-      }
-      await sleep(250);
+    const readyAfterRestart: number[] = [];
+    let recoveredAfter: number | null = null;
+    while (recoveredAfter === null && Date.now() - upAt < 10_000) {
+      const left = 10_000 - (Date.now() - upAt);
+      const status = await request(server)
+        .get('/health/ready')
+        .timeout(Math.max(left, 1))
+        .then((r) => r.status, () => 0);
+      readyAfterRestart.push(status);
+      if (status === 200 && Date.now() - upAt <= 10_000) recoveredAfter = Date.now() - upAt;
+      else await sleep(250);
     }
     await sleep(2000);
     stop = true;
@@ -130,12 +164,12 @@ describe('database restart under load', () => {
 
     expect(readyDuringOutage.length).toBeGreaterThan(3);
     expect(readyDuringOutage.every((s) => s === 503)).toBe(true);
-    expect(recoveredAfter).toBeGreaterThanOrEqual(0);
-    expect(recoveredAfter).toBeLessThan(10_000);
+    expect({ readyWithin10s: recoveredAfter !== null, statuses: readyAfterRestart }).toMatchObject({ readyWithin10s: true });
+    console.log(`[db-restart] /health/ready answered 200 ${recoveredAfter} ms after the database came back`);
 
-    // no request hung, and failures during the outage were clean 503s
-    expect(results.every((r) => r.status !== 0)).toBe(true);
-    expect(Math.max(...results.map((r) => r.ms))).toBeLessThan(30_000);
+    // no request hung (each would have ended as status 0 at its 30 s timeout), and failures during
+    // the outage were clean 503s
+    expect(results.filter((r) => r.status === 0)).toEqual([]);
     const failed = results.filter((r) => r.status >= 500);
     expect(failed.length).toBeGreaterThan(0);
     expect(failed.filter((r) => r.status !== 503)).toEqual([]);

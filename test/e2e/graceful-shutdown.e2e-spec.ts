@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startAppProcess } from '../support/app-process';
+import { AppProcess, startAppProcess } from '../support/app-process';
 import { createTestDatabase } from '../support/test-database';
 
 jest.setTimeout(180_000);
@@ -11,13 +11,22 @@ jest.setTimeout(180_000);
  * database — and exits 0 by itself, instead of being killed by its own signal half-way.
  */
 describe('graceful shutdown on SIGTERM', () => {
+  // a shutdown that hangs is SIGKILLed after this and fails the test (app.stop); whatever is still
+  // running when a test ends (it failed half-way) is SIGKILLed in its `finally`: no orphans
+  const GRACE_MS = 30_000;
+  const started: AppProcess[] = [];
+  const start = async (...args: Parameters<typeof startAppProcess>) => {
+    const app = await startAppProcess(...args);
+    started.push(app);
+    return app;
+  };
   it('on PostgreSQL: closes and exits 0', async () => {
     const db = await createTestDatabase();
     try {
-      const app = await startAppProcess({ DATABASE_URL: db.url, JWT_SECRET: 'shutdown-test-secret-0123456789-abcdefghij', LOG_LEVEL: 'silent' });
-      await app.kill('SIGTERM');
-      expect({ code: app.child.exitCode, signal: app.child.signalCode }).toEqual({ code: 0, signal: null });
+      const app = await start({ DATABASE_URL: db.url, JWT_SECRET: 'shutdown-test-secret-0123456789-abcdefghij', LOG_LEVEL: 'silent' });
+      expect(await app.stop(GRACE_MS)).toEqual({ code: 0, signal: null });
     } finally {
+      await Promise.all(started.splice(0).map((app) => app.kill('SIGKILL')));
       await db.drop();
     }
   });
@@ -26,22 +35,18 @@ describe('graceful shutdown on SIGTERM', () => {
     const dir = mkdtempSync(join(tmpdir(), 'enlace-shutdown-'));
     try {
       const env = { DATA_DIR: dir, LOG_LEVEL: 'silent', ADMIN_EMAIL: 'admin@apagado.mx', ADMIN_PASSWORD: 'Apagado-2026-seguro' };
-      const first = await startAppProcess(env, { readyTimeoutMs: 120_000 });
-      await first.kill('SIGTERM');
-      expect({ code: first.child.exitCode, signal: first.child.signalCode }).toEqual({ code: 0, signal: null });
-      const second = await startAppProcess(env, { readyTimeoutMs: 120_000 });
-      try {
-        const r = await fetch(`${second.base}/api/v1/auth/login`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ email: 'admin@apagado.mx', password: 'Apagado-2026-seguro' }),
-        });
-        expect(r.status).toBe(200);
-      } finally {
-        await second.kill('SIGTERM');
-      }
-      expect(second.child.exitCode).toBe(0);
+      const first = await start(env, { readyTimeoutMs: 120_000 });
+      expect(await first.stop(GRACE_MS)).toEqual({ code: 0, signal: null });
+      const second = await start(env, { readyTimeoutMs: 120_000 });
+      const r = await fetch(`${second.base}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'admin@apagado.mx', password: 'Apagado-2026-seguro' }),
+      });
+      expect(r.status).toBe(200);
+      expect(await second.stop(GRACE_MS)).toEqual({ code: 0, signal: null });
     } finally {
+      await Promise.all(started.splice(0).map((app) => app.kill('SIGKILL')));
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -56,10 +56,46 @@ function asPostgresUser(cmd, args) {
   return spawnSync('runuser', ['-u', 'postgres', '--', cmd, ...args], { stdio: 'ignore' });
 }
 
-/** initdb (once) and start a private cluster in `dir` on `port`; returns its URL. */
+/** The data directory of the server answering at `url` (we connect as its superuser), or null. */
+async function dataDirectoryAt(url) {
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    const r = await client.query('SHOW data_directory');
+    return r.rows[0].data_directory;
+  } catch {
+    return null;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+function samePath(a, b) {
+  const real = (p) => {
+    try {
+      return fs.realpathSync(p);
+    } catch {
+      return path.resolve(p);
+    }
+  };
+  return real(a) === real(b);
+}
+
+/**
+ * initdb (once) and start a private cluster in `dir` on `port`; returns its URL. A server already
+ * answering on the port is used only if it is this very cluster (its data directory is `dir`):
+ * any other one is refused, never taken over. When the port is taken, the error has
+ * code 'EADDRINUSE' (the caller may pick another port and try again).
+ */
 async function startCluster(bin, dir, port) {
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
-  if (await canConnect(url)) return url;
+  const portTaken = (what) =>
+    Object.assign(new Error(`port ${port} is taken by ${what}: refusing to use it for the cluster in ${dir}`), { code: 'EADDRINUSE' });
+  if (await canConnect(url)) {
+    const running = await dataDirectoryAt(url);
+    if (running && samePath(running, dir)) return url;
+    throw portTaken(`another PostgreSQL server (data directory ${running ?? 'unknown'})`);
+  }
   fs.mkdirSync(path.dirname(dir), { recursive: true });
   const isRoot = process.getuid && process.getuid() === 0;
   if (!fs.existsSync(path.join(dir, 'PG_VERSION'))) {
@@ -68,12 +104,35 @@ async function startCluster(bin, dir, port) {
     const r = asPostgresUser(path.join(bin, 'initdb'), ['-D', dir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C.UTF-8']);
     if (r.status !== 0) throw new Error(`initdb failed in ${dir}`);
   }
+  const logFile = path.join(dir, 'server.log');
+  const logSize = () => {
+    try {
+      return fs.statSync(logFile).size;
+    } catch {
+      return 0;
+    }
+  };
+  const logFrom = logSize();
   // the server daemonises: no pipes to us (see STACK.md)
   const r = asPostgresUser(path.join(bin, 'pg_ctl'), [
-    '-D', dir, '-l', path.join(dir, 'server.log'), '-w', '-t', '30',
+    '-D', dir, '-l', logFile, '-w', '-t', '30',
     '-o', `-p ${port} -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300`, 'start',
   ]);
-  if (r.status !== 0 && !(await canConnect(url))) throw new Error(`could not start PostgreSQL in ${dir} (see server.log there)`);
+  if (r.status !== 0) {
+    const running = await dataDirectoryAt(url);
+    if (running && samePath(running, dir)) return url; // it was already starting
+    let log = '';
+    try {
+      log = fs.readFileSync(logFile).subarray(logFrom).toString('utf8');
+    } catch {
+      /* no log */
+    }
+    // TCP port in use, or the Unix socket's lock file of that port number held by another server
+    if (running || /Address already in use|could not bind|lock file "[^"]*\.s\.PGSQL\.\d+\.lock" already exists/i.test(log)) {
+      throw portTaken(running ? `another PostgreSQL server (data directory ${running})` : 'another process');
+    }
+    throw new Error(`could not start PostgreSQL in ${dir} (see server.log there)`);
+  }
   return url;
 }
 
