@@ -2,6 +2,7 @@
 import { startTestApp, TestApp } from '../support/test-app';
 import { IntakeService } from '../../src/intake/intake.service';
 import { MetricsService } from '../../src/metrics/metrics.service';
+import { OutboxWorker } from '../../src/notifications/outbox-worker';
 import type { RunningApp } from '../../src/bootstrap';
 import { startAppOnDatabase } from '../support/app-on-database';
 import { AppProcess, startAppProcess } from '../support/app-process-control';
@@ -63,6 +64,15 @@ function tally(sink: SmtpSink, expectedIds: string[]) {
   };
 }
 
+/**
+ * Stops an instance's outbox worker the way shutdown does: no new round starts, and it returns
+ * once the sends in flight have finished. After it, nothing more from that worker can reach the
+ * sink, so what the sink holds is final (no waiting "long enough" for a stray send).
+ */
+async function stopWorker(app: RunningApp['app']): Promise<void> {
+  await app.get(OutboxWorker).onModuleDestroy();
+}
+
 describe('outbox delivery guarantees (real SMTP server on loopback)', () => {
   it('keeps 200 notifications while SMTP refuses connections, then delivers each exactly once', async () => {
     const port = await unusedPort();
@@ -102,7 +112,7 @@ describe('outbox delivery guarantees (real SMTP server on loopback)', () => {
         async () => (await outboxIds(t.db)).sent === 200,
         30000,
       );
-      await sleep(500); // a stray second send would land now
+      await stopWorker(t.app); // a stray second send in flight has landed by now
       const ids = (await outboxIds(t.db)).all;
       const r = tally(sink, ids);
       expect({
@@ -150,7 +160,8 @@ describe('outbox delivery guarantees (real SMTP server on loopback)', () => {
         async () => (await outboxIds(a.db)).sent === 120,
         30000,
       );
-      await sleep(500);
+      // both workers stopped: any stray second send in flight has landed
+      await Promise.all([stopWorker(a.app), stopWorker(b.app)]);
       const r = tally(sink, (await outboxIds(a.db)).all);
       expect({
         delivered: r.delivered,
@@ -185,7 +196,9 @@ describe('outbox delivery guarantees (real SMTP server on loopback)', () => {
     let b: RunningApp | undefined;
     try {
       await produce(t.app.get(IntakeService), 3, 'sin-smtp');
-      await sleep(400); // several poll periods
+      // rounds of the worker (besides its own polling) take nothing: no transport for email without SMTP
+      const worker = t.app.get(OutboxWorker);
+      for (let i = 0; i < 3; i++) expect(await worker.runOnce()).toBe(0);
       const rows = await t.db.query(`SELECT state, attempts FROM outbox`);
       expect(rows).toEqual([
         { state: 'queued', attempts: 0 },
@@ -282,7 +295,7 @@ describe('outbox delivery guarantees (real SMTP server on loopback)', () => {
         60000,
       );
       await waitFor(`${N} rows marked sent`, async () => (await outboxIds(t.db)).sent === N, 30000);
-      await sleep(500);
+      await stopWorker(restarted.app); // a stray send in flight has landed by now
 
       const ids = (await outboxIds(t.db)).all;
       const r = tally(sink, ids);

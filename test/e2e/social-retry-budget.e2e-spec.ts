@@ -41,6 +41,27 @@ describe('social intake retry budget: deliveries and media ride out an outage', 
     );
     return { ...row, id: String(row.id) };
   };
+  /**
+   * The retry delay the queue chose in `run`: next_attempt_at minus the moment of the failure,
+   * which lies between two readings of the database clock taken around `run`. Returns the range
+   * the delay must lie in, whatever the time `run` takes.
+   */
+  const retryDelayOf = async (marker: string, run: () => Promise<unknown>): Promise<{ atLeast: number; atMost: number }> => {
+    const clock = async () => (await t.db.query(`SELECT EXTRACT(EPOCH FROM clock_timestamp())::float8 AS s`))[0].s as number;
+    const before = await clock();
+    await run();
+    const after = await clock();
+    const [{ next }] = await t.db.query(
+      `SELECT EXTRACT(EPOCH FROM next_attempt_at)::float8 AS next FROM social_events WHERE convert_from(body, 'UTF8') LIKE $1 ORDER BY id DESC LIMIT 1`,
+      [`%${marker}%`],
+    );
+    return { atLeast: next - after, atMost: next - before };
+  };
+  /** `range` (from retryDelayOf) is consistent with a delay between `min` and `max` seconds (1 ms for float rounding) */
+  const expectDelayWithin = (range: { atLeast: number; atMost: number }, min: number, max: number) => {
+    expect(range.atMost).toBeGreaterThanOrEqual(min - 0.001);
+    expect(range.atLeast).toBeLessThanOrEqual(max + 0.001);
+  };
   /** the delivery is due now, arrived `age` ago, and has had `attempts` attempts */
   const setEvent = (id: string, fields: { age?: string; attempts?: number }) =>
     t.db.query(
@@ -60,11 +81,10 @@ describe('social intake retry budget: deliveries and media ride out an outage', 
     await post(messengerDelivery('PSID-OUT-1', 'Se cayó un árbol sobre la calle Independencia', { mid: 'm_outage_1' }));
     const spy = jest.spyOn(t.app.get(SocialIntakeProcessor), 'process').mockRejectedValue(outage());
 
-    await queue.drain();
+    const firstDelay = await retryDelayOf('m_outage_1', () => queue.drain());
     let ev = await eventWith('m_outage_1');
     expect([ev.status, ev.attempts]).toEqual(['pending', 1]);
-    expect(ev.wait).toBeGreaterThan(7);
-    expect(ev.wait).toBeLessThanOrEqual(12);
+    expectDelayWithin(firstDelay, 8, 12); // 10 s ± 20 %
 
     // the eighth attempt of a long outage: retried, about 15 minutes later (the old budget failed it here, ~4 min in)
     await setEvent(ev.id, { attempts: 7, age: '21 minutes' });
@@ -132,7 +152,7 @@ describe('social intake retry budget: deliveries and media ride out an outage', 
 
     // minutes later the text goes in without it, the file recorded as pending
     await setEvent(ev.id, { age: '3 minutes' });
-    await queue.drain();
+    const secondDelay = await retryDelayOf('wamid.OUTAGE1', () => queue.drain());
     const message = await messageOf('whatsapp', 'wamid.OUTAGE1');
     expect(message?.body_text).toBe('Poste caído en Himno Nacional');
     expect(await attachmentsOf(message!.id)).toEqual([
@@ -141,8 +161,7 @@ describe('social intake retry budget: deliveries and media ride out an outage', 
     let waiting = await eventWith('wamid.OUTAGE1');
     expect(waiting).toMatchObject({ status: 'pending', attempts: 2, result: expect.objectContaining({ mediaPending: 1, outcomes: { created: 1 } }) });
     expect(waiting.last_error).toMatch(/^MediaPending: PlatformError: graph media lookup: HTTP 503/);
-    expect(waiting.wait).toBeGreaterThan(15);
-    expect(waiting.wait).toBeLessThanOrEqual(24);
+    expectDelayWithin(secondDelay, 16, 24); // after the second attempt: 20 s ± 20 %
 
     // five hours and twenty attempts later the Graph API is still down: still waiting (the old code gave up at the fourth attempt)
     await setEvent(ev.id, { age: '5 hours', attempts: 20 });
