@@ -64,6 +64,33 @@ describe('outbound email through an SMTP server that requires a login', () => {
     }
   });
 
+  it('no SMTP_USER for a server that requires a login (530): the mail stays queued, and goes out once the login is configured', async () => {
+    const sink = await SmtpSink.start({ auth: { user: SMTP_USER, password: SMTP_PASSWORD } });
+    const t = await startTestApp(smtpEnv(sink, {}));
+    let fixed: RunningApp | undefined;
+    try {
+      const to = 'rosa.sinlogin@correo.mx';
+      await citizenEmail(t, to);
+      const worker = t.app.get(OutboxWorker);
+      for (let i = 0; i < 3; i++) {
+        await waitFor('the row due again', async () => (await t.db.query(`SELECT count(*)::int AS n FROM outbox WHERE recipient = $1 AND next_attempt_at <= now()`, [to]))[0].n === 1);
+        expect(await worker.runOnce()).toBe(1);
+      }
+      expect(sink.delivered).toEqual([]);
+      const row = await outboxOf(t, to);
+      expect(row).toMatchObject({ state: 'queued', attempts: 3 });
+      expect(row?.last_error).toMatch(/530/);
+      fixed = await startAppOnDatabase(t.running.databaseUrl, smtpEnv(sink, { SMTP_USER, SMTP_PASSWORD }));
+      await waitFor('the row due again', async () => (await t.db.query(`SELECT count(*)::int AS n FROM outbox WHERE recipient = $1 AND next_attempt_at <= now()`, [to]))[0].n === 1);
+      expect(await fixed.app.get(OutboxWorker).runOnce()).toBe(1);
+      expect(sink.deliveredTo(to).map((m) => m.authUser)).toEqual([SMTP_USER]);
+    } finally {
+      await fixed?.close();
+      await t.close();
+      await sink.close();
+    }
+  });
+
   it('a wrong password keeps the mail queued (never failed), and it goes out once the password is right', async () => {
     const sink = await SmtpSink.start({ auth: { user: SMTP_USER, password: SMTP_PASSWORD } });
     const t = await startTestApp(smtpEnv(sink, { SMTP_USER, SMTP_PASSWORD: 'clave-vieja' }));

@@ -25,6 +25,11 @@ describe('classifySmtpError', () => {
       { code: 'EAUTH', responseCode: 535, command: 'AUTH PLAIN' },
       'unavailable',
     ],
+    [
+      'login required, none configured (530 on MAIL FROM)',
+      { code: 'EENVELOPE', responseCode: 530, command: 'MAIL FROM' },
+      'unavailable',
+    ],
     ['message cannot be built', { code: 'EMESSAGE' }, 'permanent'],
     ['something unknown', {}, 'temporary'],
   ])('%s → %s', (_name, props, expected) => {

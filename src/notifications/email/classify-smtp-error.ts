@@ -35,7 +35,9 @@ export function classifySmtpError(err: unknown): SmtpFailure {
   if (code === 'EAUTH' || code === 'ENOAUTH' || command.startsWith('AUTH')) return 'unavailable';
   if (command === 'CONN' || command === 'GREETING') return 'unavailable';
   if (responseCode !== undefined) {
-    if (responseCode === 421) return 'unavailable';
+    // 421: closing the channel; 530: authentication required (RFC 4954: SMTP_USER not set for a
+    // server that needs a login) — our link, not the mail
+    if (responseCode === 421 || responseCode === 530) return 'unavailable';
     if (responseCode >= 500 && responseCode < 600 && responseCode !== 503) return 'permanent';
     if (responseCode >= 400 && responseCode < 500) return 'temporary';
   }
