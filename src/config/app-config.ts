@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { EnvironmentVariables, validateEnvironment } from './env.validation';
 import { parseTrustProxy, type TrustProxySetting } from './trust-proxy';
+import { parseMailbox } from '../notifications/email/mail-address';
 
 /** Typed configuration. The only place that reads process.env is `loadAppConfig`. */
 export class AppConfig {
@@ -53,6 +54,11 @@ export class AppConfig {
    * reads), else undefined (MAIL_FROM's address is used).
    */
   mailReplyTo?: string;
+  /**
+   * SMTP envelope sender (Return-Path), where bounces of our mails go: MAIL_RETURN_PATH, else
+   * MAIL_FROM's address. Bounces are recorded only if they reach the mailbox the reader reads.
+   */
+  mailReturnPath!: string;
   /** Acknowledgements per recipient address per hour (0 = none). */
   mailAckRateLimit!: number;
   /** CITIZEN_CONTACT: phone, address, hours — shown in citizen emails and pages; null = none */
@@ -159,6 +165,7 @@ export function buildAppConfig(env: EnvironmentVariables): AppConfig {
   const imapUser = env.IMAP_USER?.trim();
   cfg.mailReplyTo =
     env.MAIL_REPLY_TO?.toLowerCase() ?? (env.IMAP_HOST && imapUser && isEmail(imapUser) ? imapUser.toLowerCase() : undefined);
+  cfg.mailReturnPath = (env.MAIL_RETURN_PATH ?? parseMailbox(cfg.mailFrom).address).toLowerCase();
   cfg.mailAckRateLimit = env.MAIL_ACK_RATE_LIMIT ?? 5;
   cfg.citizenContact = env.CITIZEN_CONTACT?.trim() || null;
   cfg.metricsToken = env.METRICS_TOKEN ?? null;

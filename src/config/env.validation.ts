@@ -117,6 +117,10 @@ export class EnvironmentVariables {
   @Transform(emptyToUndefined) @IsOptional() @IsEmail({}, { message: 'MAIL_REPLY_TO must be an email address' })
   MAIL_REPLY_TO?: string;
 
+  /** SMTP envelope sender (where bounces go); default MAIL_FROM's address */
+  @Transform(emptyToUndefined) @IsOptional() @IsEmail({}, { message: 'MAIL_RETURN_PATH must be an email address' })
+  MAIL_RETURN_PATH?: string;
+
   @Transform(toInt) @IsOptional() @IsInt() @Min(0) @Max(1000)
   MAIL_ACK_RATE_LIMIT?: number;
 

@@ -64,6 +64,22 @@ describe('outbound email through an SMTP server that requires a login', () => {
     }
   });
 
+  it('sends with MAIL_RETURN_PATH as the envelope sender (where bounces go), the From header unchanged', async () => {
+    const sink = await SmtpSink.start({ auth: { user: SMTP_USER, password: SMTP_PASSWORD } });
+    const t = await startTestApp(smtpEnv(sink, { SMTP_USER, SMTP_PASSWORD, MAIL_RETURN_PATH: 'rebotes@sanluis.gob.mx' }));
+    try {
+      const to = 'rosa.rebotes@correo.mx';
+      await citizenEmail(t, to);
+      expect(await t.app.get(OutboxWorker).runOnce()).toBe(1);
+      const [mail] = sink.deliveredTo(to);
+      expect(mail.mailFrom).toBe('rebotes@sanluis.gob.mx');
+      expect(mail.parsed.from?.value[0]?.address).toBe(MAILBOX);
+    } finally {
+      await t.close();
+      await sink.close();
+    }
+  });
+
   it('no SMTP_USER for a server that requires a login (530): the mail stays queued, and goes out once the login is configured', async () => {
     const sink = await SmtpSink.start({ auth: { user: SMTP_USER, password: SMTP_PASSWORD } });
     const t = await startTestApp(smtpEnv(sink, {}));

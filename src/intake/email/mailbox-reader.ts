@@ -106,6 +106,12 @@ export class MailboxReader implements OnApplicationBootstrap, BeforeApplicationS
   onApplicationBootstrap(): void {
     const imap = this.config.imap;
     if (!imap || !this.config.backgroundWorkers) return; // BACKGROUND_WORKERS=false: another instance reads the mailbox
+    if (this.config.smtp && imap.user.includes('@') && this.config.mailReturnPath !== imap.user.toLowerCase()) {
+      this.logger.warn(
+        { returnPath: this.config.mailReturnPath, mailbox: imap.user },
+        'bounces of our mails go to MAIL_RETURN_PATH (default MAIL_FROM), not to the mailbox this reader reads: they will not be recorded unless that address forwards to it; set MAIL_RETURN_PATH=IMAP_USER',
+      );
+    }
     this.status.mailbox = imap.mailbox;
     this.status.role = 'starting';
     this.loop = this.run(imap);

@@ -58,6 +58,8 @@ export class EmailTransport implements OutboxTransport {
         from: this.config.mailFrom,
         replyTo: this.config.mailReplyTo ?? parseMailbox(this.config.mailFrom).address,
         to: row.recipient,
+        // bounces go to the envelope sender: MAIL_RETURN_PATH (the mailbox the reader reads, so they are recorded)
+        envelope: { from: this.config.mailReturnPath, to: row.recipient },
         subject: p.subject,
         text: p.text,
         html: p.html,
