@@ -80,57 +80,31 @@ describe('outbound email through an SMTP server that requires a login', () => {
     }
   });
 
-  it('no SMTP_USER for a server that requires a login (530): the mail stays queued, and goes out once the login is configured', async () => {
+  /**
+   * The login is wrong or missing: the mail stays queued through more rounds than
+   * OUTBOX_MAX_ATTEMPTS (2) allows a failing mail — the link fails, not the mail — and goes out once
+   * the login is corrected (a restart with the new configuration, on the same database).
+   */
+  async function queuedUntilLoginFixed(to: string, brokenLogin: Record<string, string>, code: RegExp, check?: (sink: SmtpSink) => void): Promise<void> {
     const sink = await SmtpSink.start({ auth: { user: SMTP_USER, password: SMTP_PASSWORD } });
-    const t = await startTestApp(smtpEnv(sink, {}));
+    const t = await startTestApp(smtpEnv(sink, brokenLogin));
     let fixed: RunningApp | undefined;
+    const due = () => waitFor('the row due again', async () => (await t.db.query(`SELECT count(*)::int AS n FROM outbox WHERE recipient = $1 AND next_attempt_at <= now()`, [to]))[0].n === 1);
     try {
-      const to = 'rosa.sinlogin@correo.mx';
       await citizenEmail(t, to);
       const worker = t.app.get(OutboxWorker);
       for (let i = 0; i < 3; i++) {
-        await waitFor('the row due again', async () => (await t.db.query(`SELECT count(*)::int AS n FROM outbox WHERE recipient = $1 AND next_attempt_at <= now()`, [to]))[0].n === 1);
+        await due();
         expect(await worker.runOnce()).toBe(1);
       }
       expect(sink.delivered).toEqual([]);
+      check?.(sink);
       const row = await outboxOf(t, to);
       expect(row).toMatchObject({ state: 'queued', attempts: 3 });
-      expect(row?.last_error).toMatch(/530/);
-      fixed = await startAppOnDatabase(t.running.databaseUrl, smtpEnv(sink, { SMTP_USER, SMTP_PASSWORD }));
-      await waitFor('the row due again', async () => (await t.db.query(`SELECT count(*)::int AS n FROM outbox WHERE recipient = $1 AND next_attempt_at <= now()`, [to]))[0].n === 1);
-      expect(await fixed.app.get(OutboxWorker).runOnce()).toBe(1);
-      expect(sink.deliveredTo(to).map((m) => m.authUser)).toEqual([SMTP_USER]);
-    } finally {
-      await fixed?.close();
-      await t.close();
-      await sink.close();
-    }
-  });
+      expect(row?.last_error).toMatch(code);
 
-  it('a wrong password keeps the mail queued (never failed), and it goes out once the password is right', async () => {
-    const sink = await SmtpSink.start({ auth: { user: SMTP_USER, password: SMTP_PASSWORD } });
-    const t = await startTestApp(smtpEnv(sink, { SMTP_USER, SMTP_PASSWORD: 'clave-vieja' }));
-    let fixed: RunningApp | undefined;
-    try {
-      const to = 'rosa.clave@correo.mx';
-      await citizenEmail(t, to);
-      const worker = t.app.get(OutboxWorker);
-      // more rounds than OUTBOX_MAX_ATTEMPTS (2) allows a failing mail: a refused login is the link
-      // failing, not the mail, and does not count towards giving up
-      for (let i = 0; i < 3; i++) {
-        await waitFor('the row due again', async () => (await t.db.query(`SELECT count(*)::int AS n FROM outbox WHERE recipient = $1 AND next_attempt_at <= now()`, [to]))[0].n === 1);
-        expect(await worker.runOnce()).toBe(1);
-      }
-      expect(sink.delivered).toEqual([]);
-      expect(sink.authAttempts.length).toBeGreaterThanOrEqual(3);
-      expect(sink.authAttempts.every((a) => a.username === SMTP_USER && !a.accepted)).toBe(true);
-      const row = await outboxOf(t, to);
-      expect(row).toMatchObject({ state: 'queued', attempts: 3 });
-      expect(row?.last_error).toMatch(/535/);
-
-      // the password is corrected (a restart with the new configuration, on the same database)
       fixed = await startAppOnDatabase(t.running.databaseUrl, smtpEnv(sink, { SMTP_USER, SMTP_PASSWORD }));
-      await waitFor('the row due again', async () => (await t.db.query(`SELECT count(*)::int AS n FROM outbox WHERE recipient = $1 AND next_attempt_at <= now()`, [to]))[0].n === 1);
+      await due();
       expect(await fixed.app.get(OutboxWorker).runOnce()).toBe(1);
       expect(sink.deliveredTo(to).map((m) => m.authUser)).toEqual([SMTP_USER]);
       expect(await outboxOf(t, to)).toMatchObject({ state: 'sent', attempts: 4 });
@@ -139,5 +113,14 @@ describe('outbound email through an SMTP server that requires a login', () => {
       await t.close();
       await sink.close();
     }
-  });
+  }
+
+  it('no SMTP_USER for a server that requires a login (530): the mail stays queued, and goes out once the login is configured', () =>
+    queuedUntilLoginFixed('rosa.sinlogin@correo.mx', {}, /530/));
+
+  it('a wrong password keeps the mail queued (never failed), and it goes out once the password is right', () =>
+    queuedUntilLoginFixed('rosa.clave@correo.mx', { SMTP_USER, SMTP_PASSWORD: 'clave-vieja' }, /535/, (sink) => {
+      expect(sink.authAttempts.length).toBeGreaterThanOrEqual(3);
+      expect(sink.authAttempts.every((a) => a.username === SMTP_USER && !a.accepted)).toBe(true);
+    }));
 });

@@ -1,15 +1,14 @@
 // test-app first: it loads the entities in the order their circular references need
-import { startTestApp, TestApp } from '../support/test-app';
+import { TestApp } from '../support/test-app';
+import { agentReply as replyAsAgent, inbound as deliver, startSocialReplyApp } from '../support/social-reply-harness';
 import { SocialReplySender } from '../../src/intake/social-replies/social-reply.sender';
 import { OutboxWorker } from '../../src/notifications/outbox-worker';
 import type { SocialReplyPayload } from '../../src/intake/social-replies/social-reply-payload';
 import { PlatformError } from '../../src/intake/social/platform-errors';
 import { Message } from '../../src/tickets/message.entity';
-import { TicketHooks } from '../../src/tickets/ticket-hooks';
 import { Ticket } from '../../src/tickets/ticket.entity';
 import { FakePlatforms } from '../support/fake-platforms';
-import { settleSocialQueue } from '../support/settle-social-queue';
-import { META_APP_SECRET, messengerDelivery, signed, TELEGRAM_SECRET, telegramUpdate, whatsappDelivery } from '../support/social-payloads';
+import { messengerDelivery, telegramUpdate, whatsappDelivery } from '../support/social-payloads';
 
 /**
  * Agent replies back through the platform: the real reply endpoint and outbox (worker run by hand,
@@ -22,16 +21,7 @@ describe('social replies: 24 h window, platform send, press-office handover', ()
   let sender: SocialReplySender;
 
   beforeAll(async () => {
-    fake = await new FakePlatforms().start();
-    t = await startTestApp({
-      META_APP_SECRET,
-      META_ACCESS_TOKEN: fake.accessToken,
-      META_GRAPH_URL: fake.graphUrl,
-      TELEGRAM_SECRET_TOKEN: TELEGRAM_SECRET,
-      TELEGRAM_BOT_TOKEN: fake.botToken,
-      TELEGRAM_API_URL: fake.url,
-      OUTBOX_WORKER: 'false',
-    });
+    ({ t, fake } = await startSocialReplyApp());
     sender = t.app.get(SocialReplySender);
   });
   afterAll(async () => {
@@ -39,30 +29,8 @@ describe('social replies: 24 h window, platform send, press-office handover', ()
     await fake.stop();
   });
 
-  async function inbound(body: unknown, platform: 'meta' | 'telegram' = 'meta'): Promise<Ticket> {
-    if (platform === 'meta') {
-      const s = signed(body);
-      await t.http().post('/api/v1/webhooks/meta').set('Content-Type', 'application/json').set('X-Hub-Signature-256', s.signature).send(s.raw).expect(200);
-    } else {
-      await t.http().post('/api/v1/webhooks/telegram').set('Content-Type', 'application/json').set('X-Telegram-Bot-Api-Secret-Token', TELEGRAM_SECRET).send(JSON.stringify(body)).expect(200);
-    }
-    await settleSocialQueue(t);
-    const [row] = await t.db.query(`SELECT ticket_id FROM messages ORDER BY id DESC LIMIT 1`);
-    return (await t.db.getRepository(Ticket).findOneBy({ id: String(row.ticket_id) }))!;
-  }
-
-  /** What POST /tickets/{folio}/replies does: an outbound public message and a `reply` change, in one transaction. */
-  async function agentReply(ticket: Ticket, text: string): Promise<Message> {
-    const { user } = await t.user('agent');
-    return t.db.transaction(async (manager) => {
-      const message = await manager.save(
-        Message,
-        manager.create(Message, { ticketId: ticket.id, direction: 'outbound', channel: ticket.channel, authorUserId: user.id, bodyText: text, public: true }),
-      );
-      await t.app.get(TicketHooks).emit(manager, { type: 'reply', ticket, message, notifyCitizen: true });
-      return message;
-    });
-  }
+  const inbound = (body: unknown, platform: 'meta' | 'telegram' = 'meta') => deliver(t, body, platform);
+  const agentReply = (ticket: Ticket, text: string): Promise<Message> => replyAsAgent(t, ticket, text);
   /** the payload of the outbox row written for this reply, if any */
   const queuedPayload = async (messageId: string): Promise<SocialReplyPayload | undefined> =>
     (await t.db.query(`SELECT payload FROM outbox WHERE message_id = $1`, [messageId]))[0]?.payload;
