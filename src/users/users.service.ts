@@ -56,65 +56,86 @@ export class UsersService {
   }
 
   async update(id: string, dto: UpdateUserDto) {
-    const user = await this.users.findOne({ where: { id } });
-    if (!user) throw notFound('User');
-    if (dto.email !== undefined) {
-      const email = dto.email.trim().toLowerCase();
-      const other = await this.users.findOne({ where: { email } });
-      if (other && other.id !== id) throw new DomainError('CONFLICT', 'A user with this email already exists');
-      user.email = email;
-    }
-    if (dto.name !== undefined) user.name = dto.name.trim();
-    // a new password, a new role or deactivation ends the user's sessions: the tokens issued so
-    // far carry the old token_version and the guard refuses them
-    const endSessions =
-      dto.password !== undefined || (dto.role !== undefined && dto.role !== user.role) || (dto.active === false && user.active);
-    if (dto.role !== undefined) user.role = dto.role;
-    if (dto.areaId !== undefined) {
-      await this.checkArea(dto.areaId);
-      user.areaId = dto.areaId;
-    }
-    if (dto.active !== undefined) user.active = dto.active;
-    const patch: QueryDeepPartialEntity<User> = {
-      email: user.email,
-      name: user.name,
-      role: user.role,
-      areaId: user.areaId,
-      active: user.active,
-    };
-    if (dto.password !== undefined) patch.passwordHash = await hashPassword(dto.password);
-    if (endSessions) patch.tokenVersion = () => 'token_version + 1';
-    await this.users.update(id, patch);
-    // a password set by an admin also lifts the login lockouts of the account
-    if (dto.password !== undefined) await this.users.query(`DELETE FROM login_attempts WHERE user_id = $1`, [id]);
+    // hashed before the transaction: the KDF is slow and the locks below should be short
+    const passwordHash = dto.password !== undefined ? await hashPassword(dto.password) : undefined;
+    if (dto.areaId !== undefined) await this.checkArea(dto.areaId);
+    const endSessions = await this.users.manager.transaction(async (em) => {
+      const users = em.getRepository(User);
+      if (dto.role !== undefined || dto.active !== undefined) {
+        // the active admins, locked: two admins demoting or deactivating each other at the same time
+        // are serialised here, and the second sees the first's change
+        const admins: { id: string }[] = await em.query(`SELECT id FROM users WHERE role = 'admin' AND active ORDER BY id FOR UPDATE`);
+        const wasActiveAdmin = admins.some((a) => a.id === id);
+        const staysActiveAdmin = wasActiveAdmin && (dto.role ?? 'admin') === 'admin' && dto.active !== false;
+        if (wasActiveAdmin && !staysActiveAdmin && admins.length <= 1) {
+          throw new DomainError('CONFLICT', 'This is the last active administrator: make another user an active admin before demoting or deactivating this one', [
+            { field: dto.active === false ? 'active' : 'role', errors: ['would leave no active administrator'] },
+          ]);
+        }
+      }
+      const user = await users.findOne({ where: { id } });
+      if (!user) throw notFound('User');
+      if (dto.email !== undefined) {
+        const email = dto.email.trim().toLowerCase();
+        const other = await users.findOne({ where: { email } });
+        if (other && other.id !== id) throw new DomainError('CONFLICT', 'A user with this email already exists');
+        user.email = email;
+      }
+      if (dto.name !== undefined) user.name = dto.name.trim();
+      // a new password, a new role or deactivation ends the user's sessions: the tokens issued so
+      // far carry the old token_version and the guard refuses them
+      const ending =
+        dto.password !== undefined || (dto.role !== undefined && dto.role !== user.role) || (dto.active === false && user.active);
+      if (dto.role !== undefined) user.role = dto.role;
+      if (dto.areaId !== undefined) user.areaId = dto.areaId;
+      if (dto.active !== undefined) user.active = dto.active;
+      const patch: QueryDeepPartialEntity<User> = {
+        email: user.email,
+        name: user.name,
+        role: user.role,
+        areaId: user.areaId,
+        active: user.active,
+      };
+      if (passwordHash !== undefined) patch.passwordHash = passwordHash;
+      if (ending) patch.tokenVersion = () => 'token_version + 1';
+      await users.update(id, patch);
+      // a password set by an admin also lifts the login lockouts of the account
+      if (dto.password !== undefined) await em.query(`DELETE FROM login_attempts WHERE user_id = $1`, [id]);
+      return ending;
+    });
     this.sessions.evict(id);
     this.logger.log({ userId: id, sessionsEnded: endSessions }, 'user updated');
     return this.get(id);
   }
 
   /**
-   * First start: make sure an admin exists. Uses ADMIN_EMAIL/ADMIN_PASSWORD when given, otherwise
-   * generates a password and prints it once to the console (not to the structured log).
+   * Every start: make sure an active admin exists. Uses ADMIN_EMAIL/ADMIN_PASSWORD when given, otherwise
+   * generates a password and prints it once to the console (not to the structured log). When that
+   * account exists but was deactivated or demoted, it is reactivated as admin with that password.
    */
   async ensureFirstAdmin(email?: string, password?: string): Promise<void> {
-    const admins = await this.users.count({ where: { role: 'admin' } });
+    // only an active admin can administer: a deactivated or demoted one does not count
+    const admins = await this.users.count({ where: { role: 'admin', active: true } });
     if (admins > 0) return;
-    const adminEmail = email ?? 'admin@enlace.local';
+    const adminEmail = (email ?? 'admin@enlace.local').trim().toLowerCase();
     const generated = !password;
     const adminPassword = password ?? randomBytes(12).toString('base64url');
-    await this.users.save(
-      this.users.create({
-        email: adminEmail,
-        name: 'Administrador',
-        role: 'admin',
-        passwordHash: await hashPassword(adminPassword),
-      }),
-    );
+    const passwordHash = await hashPassword(adminPassword);
+    const existing = await this.users.findOne({ where: { email: adminEmail } });
+    if (existing) {
+      // the configured admin account exists but was deactivated or demoted: reactivate and promote it
+      // (with the configured or a new generated password) instead of failing on the unique email
+      await this.users.update(existing.id, { role: 'admin', active: true, passwordHash, tokenVersion: () => 'token_version + 1' });
+      await this.users.query(`DELETE FROM login_attempts WHERE user_id = $1`, [existing.id]);
+      this.sessions.evict(existing.id);
+    } else {
+      await this.users.save(this.users.create({ email: adminEmail, name: 'Administrador', role: 'admin', passwordHash }));
+    }
     if (generated) {
       process.stdout.write(
-        `\n  First administrator created: ${adminEmail}\n  Generated password (shown only once): ${adminPassword}\n\n`,
+        `\n  ${existing ? 'Administrator reactivated' : 'First administrator created'}: ${adminEmail}\n  Generated password (shown only once): ${adminPassword}\n\n`,
       );
     }
-    this.logger.log('first administrator created');
+    this.logger.log(existing ? 'no active administrator: the configured administrator account was reactivated' : 'first administrator created');
   }
 }
