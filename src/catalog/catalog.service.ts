@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { DomainError, notFound } from '../common/domain-error';
+import { OTHER_CATEGORY_CODE } from '../routing/other-category';
 import type { UserRole } from '../users/user-role';
 import { Area } from './area.entity';
 import { Category } from './category.entity';
@@ -64,6 +65,19 @@ export class CatalogService {
       throw new DomainError('FORBIDDEN', `Supervisors may only change service-level targets (${slaFields.join(', ')}); not ${other.join(', ')}`);
     }
     const category = await this.getCategory(id);
+    if (category.code === OTHER_CATEGORY_CODE) {
+      // the catch-all category is looked up by its code (routing, the SLA of uncategorised tickets)
+      if (dto.code !== undefined && dto.code !== OTHER_CATEGORY_CODE) {
+        throw new DomainError('VALIDATION', `The code of the catch-all category '${OTHER_CATEGORY_CODE}' cannot be changed`, [
+          { field: 'code', errors: ['the catch-all category keeps its code'] },
+        ]);
+      }
+      if (dto.active === false) {
+        throw new DomainError('VALIDATION', `The catch-all category '${OTHER_CATEGORY_CODE}' cannot be deactivated`, [
+          { field: 'active', errors: ['the catch-all category stays active'] },
+        ]);
+      }
+    }
     if (dto.areaId) await this.getArea(dto.areaId);
     if (dto.code && dto.code !== category.code && (await this.categories.exists({ where: { code: dto.code } })))
       throw new DomainError('CONFLICT', `Category code ${dto.code} already exists`);
