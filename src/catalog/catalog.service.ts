@@ -8,6 +8,19 @@ import { Area } from './area.entity';
 import { Category } from './category.entity';
 import { CreateAreaDto, CreateCategoryDto, UpdateAreaDto, UpdateCategoryDto } from './dto/catalog.dto';
 
+/** the column defaults of categories.first_response_days / resolution_days (Category entity) */
+const DEFAULT_FIRST_RESPONSE_DAYS = 5;
+const DEFAULT_RESOLUTION_DAYS = 40;
+
+/** The first response cannot be due after the resolution. */
+function checkSlaOrder(firstResponseDays: number, resolutionDays: number): void {
+  if (firstResponseDays > resolutionDays) {
+    throw new DomainError('VALIDATION', `firstResponseDays (${firstResponseDays}) cannot exceed resolutionDays (${resolutionDays})`, [
+      { field: 'firstResponseDays', errors: [`must not be greater than resolutionDays (${resolutionDays})`] },
+    ]);
+  }
+}
+
 @Injectable()
 export class CatalogService {
   /** Bumped on every area or category edit through this instance: caches of the catalogue compare it. */
@@ -55,6 +68,7 @@ export class CatalogService {
     if (await this.categories.exists({ where: { code: dto.code } }))
       throw new DomainError('CONFLICT', `Category code ${dto.code} already exists`);
     if (dto.areaId) await this.getArea(dto.areaId);
+    checkSlaOrder(dto.firstResponseDays ?? DEFAULT_FIRST_RESPONSE_DAYS, dto.resolutionDays ?? DEFAULT_RESOLUTION_DAYS);
     return this.bumped(this.categories.save(this.categories.create({ ...dto, areaId: dto.areaId ?? null })));
   }
 
@@ -81,6 +95,7 @@ export class CatalogService {
     if (dto.areaId) await this.getArea(dto.areaId);
     if (dto.code && dto.code !== category.code && (await this.categories.exists({ where: { code: dto.code } })))
       throw new DomainError('CONFLICT', `Category code ${dto.code} already exists`);
+    checkSlaOrder(dto.firstResponseDays ?? category.firstResponseDays, dto.resolutionDays ?? category.resolutionDays);
     Object.assign(category, dto);
     return this.bumped(this.categories.save(category));
   }

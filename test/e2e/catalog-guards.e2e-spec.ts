@@ -35,4 +35,52 @@ describe('catalogue guards', () => {
       await t.http().patch(`/api/v1/categories/${created.body.id}`).set(admin).send({ code: 'pintas', active: false }).expect(200);
     });
   });
+  describe('null is refused where a field may be left out but not cleared, naming the field', () => {
+    it.each([
+      [{ acceptDays: null }, ['acceptDays']],
+      [{ firstResponseDays: null, resolutionDays: null }, ['firstResponseDays', 'resolutionDays']],
+      [{ active: null }, ['active']],
+      [{ code: null, name: null }, ['code', 'name']],
+    ])('PATCH /categories %j', async (body, named) => {
+      const id = await categoryId('bache');
+      const res = await t.http().patch(`/api/v1/categories/${id}`).set(admin).send(body).expect(400);
+      expect(fields(res.body).sort()).toEqual([...named].sort());
+    });
+
+    it('POST /categories with a null SLA target', async () => {
+      const res = await t.http().post('/api/v1/categories').set(admin).send({ code: 'nulos', name: 'Nulos', acceptDays: null }).expect(400);
+      expect(fields(res.body)).toEqual(['acceptDays']);
+    });
+
+    it('PATCH /areas {"active":null}', async () => {
+      const [area] = await t.db.query(`SELECT id FROM areas LIMIT 1`);
+      const res = await t.http().patch(`/api/v1/areas/${area.id}`).set(admin).send({ active: null }).expect(400);
+      expect(fields(res.body)).toEqual(['active']);
+    });
+
+    it('PATCH /routing-rules {"weight":null,"kind":null,"active":null}', async () => {
+      const rule = await t.http().post('/api/v1/routing-rules').set(admin).send({ keyword: 'socavón', categoryId: await categoryId('bache') }).expect(201);
+      const res = await t.http().patch(`/api/v1/routing-rules/${rule.body.id}`).set(admin).send({ weight: null, kind: null, active: null }).expect(400);
+      expect(fields(res.body).sort()).toEqual(['active', 'kind', 'weight']);
+    });
+  });
+
+  describe('the first response is due no later than the resolution', () => {
+    it('PATCH refuses firstResponseDays > resolutionDays, counting the stored value of the one left out', async () => {
+      const id = (await t.http().post('/api/v1/categories').set(admin).send({ code: 'sla-orden', name: 'Orden', firstResponseDays: 2, resolutionDays: 10 }).expect(201)).body.id;
+      let res = await t.http().patch(`/api/v1/categories/${id}`).set(admin).send({ firstResponseDays: 11 }).expect(400);
+      expect(fields(res.body)).toEqual(['firstResponseDays']);
+      res = await t.http().patch(`/api/v1/categories/${id}`).set(admin).send({ resolutionDays: 1 }).expect(400);
+      expect(fields(res.body)).toEqual(['firstResponseDays']);
+      res = await t.http().patch(`/api/v1/categories/${id}`).set(admin).send({ firstResponseDays: 8, resolutionDays: 7 }).expect(400);
+      expect(fields(res.body)).toEqual(['firstResponseDays']);
+      await t.http().patch(`/api/v1/categories/${id}`).set(admin).send({ firstResponseDays: 10 }).expect(200);
+      expect((await t.db.query(`SELECT first_response_days AS f, resolution_days AS r FROM categories WHERE id = $1`, [id]))[0]).toEqual({ f: 10, r: 10 });
+    });
+
+    it('POST refuses it too', async () => {
+      const res = await t.http().post('/api/v1/categories').set(admin).send({ code: 'sla-mal', name: 'Mal', firstResponseDays: 9, resolutionDays: 3 }).expect(400);
+      expect(fields(res.body)).toEqual(['firstResponseDays']);
+    });
+  });
 });

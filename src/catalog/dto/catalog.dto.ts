@@ -1,11 +1,12 @@
 import { ApiProperty, ApiPropertyOptional, IntersectionType, OmitType, PartialType, PickType } from '@nestjs/swagger';
 import { IsBoolean, IsEmail, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsOptionalButNotNull } from '../../common/is-optional-but-not-null';
 
 export class CreateAreaDto {
   @ApiProperty({ example: 'alumbrado-publico' }) @Matches(/^[a-z0-9-]{2,60}$/) code: string;
   @ApiProperty({ example: 'Alumbrado Público' }) @IsString() @MinLength(2) @MaxLength(160) name: string;
   @ApiPropertyOptional() @IsOptional() @IsEmail() supervisorEmail?: string;
-  @ApiPropertyOptional() @IsOptional() @IsBoolean() active?: boolean;
+  @ApiPropertyOptional() @IsOptionalButNotNull() @IsBoolean() active?: boolean;
 }
 /** code, name and active may be left out, not cleared (null is refused); supervisorEmail: null clears it */
 export class UpdateAreaDto extends IntersectionType(
@@ -17,10 +18,10 @@ export class CreateCategoryDto {
   @ApiProperty({ example: 'bache' }) @Matches(/^[a-z0-9-]{2,60}$/) code: string;
   @ApiProperty({ example: 'Bache' }) @IsString() @MinLength(2) @MaxLength(160) name: string;
   @ApiPropertyOptional() @IsOptional() @IsUUID() areaId?: string;
-  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(1) @Max(365) acceptDays?: number;
-  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(1) @Max(365) firstResponseDays?: number;
-  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(1) @Max(3650) resolutionDays?: number;
-  @ApiPropertyOptional() @IsOptional() @IsBoolean() active?: boolean;
+  @ApiPropertyOptional() @IsOptionalButNotNull() @IsInt() @Min(1) @Max(365) acceptDays?: number;
+  @ApiPropertyOptional() @IsOptionalButNotNull() @IsInt() @Min(1) @Max(365) firstResponseDays?: number;
+  @ApiPropertyOptional() @IsOptionalButNotNull() @IsInt() @Min(1) @Max(3650) resolutionDays?: number;
+  @ApiPropertyOptional() @IsOptionalButNotNull() @IsBoolean() active?: boolean;
 }
 /** every field may be left out; only areaId may be cleared with null */
 export class UpdateCategoryDto extends IntersectionType(
