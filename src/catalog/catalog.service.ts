@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { QueryFailedError, Repository } from 'typeorm';
 import { DomainError, notFound } from '../common/domain-error';
 import { OTHER_CATEGORY_CODE } from '../routing/other-category';
 import type { UserRole } from '../users/user-role';
@@ -8,9 +8,16 @@ import { Area } from './area.entity';
 import { Category } from './category.entity';
 import { CreateAreaDto, CreateCategoryDto, UpdateAreaDto, UpdateCategoryDto } from './dto/catalog.dto';
 
+/** PostgreSQL unique_violation: on areas and categories that is the code (their only unique column) */
+const isUniqueViolation = (err: unknown): boolean =>
+  err instanceof QueryFailedError && (err.driverError as { code?: string } | undefined)?.code === '23505';
+
 /** the column defaults of categories.first_response_days / resolution_days (Category entity) */
 const DEFAULT_FIRST_RESPONSE_DAYS = 5;
 const DEFAULT_RESOLUTION_DAYS = 40;
+
+const codeTaken = (what: 'Area' | 'Category', code: string) =>
+  new DomainError('CONFLICT', `${what} code ${code} already exists`, [{ field: 'code', errors: ['already in use'] }]);
 
 /** The first response cannot be due after the resolution. */
 function checkSlaOrder(firstResponseDays: number, resolutionDays: number): void {
@@ -42,16 +49,16 @@ export class CatalogService {
   }
 
   async createArea(dto: CreateAreaDto) {
-    if (await this.areas.exists({ where: { code: dto.code } })) throw new DomainError('CONFLICT', `Area code ${dto.code} already exists`);
-    return this.bumped(this.areas.save(this.areas.create({ ...dto, supervisorEmail: dto.supervisorEmail ?? null })));
+    if (await this.areas.exists({ where: { code: dto.code } })) throw codeTaken('Area', dto.code);
+    return this.bumped(this.areas.save(this.areas.create({ ...dto, supervisorEmail: dto.supervisorEmail ?? null })), 'Area', dto.code);
   }
 
   async updateArea(id: string, dto: UpdateAreaDto) {
     const area = await this.getArea(id);
     if (dto.code && dto.code !== area.code && (await this.areas.exists({ where: { code: dto.code } })))
-      throw new DomainError('CONFLICT', `Area code ${dto.code} already exists`);
+      throw codeTaken('Area', dto.code);
     Object.assign(area, dto);
-    return this.bumped(this.areas.save(area));
+    return this.bumped(this.areas.save(area), 'Area', area.code);
   }
 
   listCategories() {
@@ -66,10 +73,10 @@ export class CatalogService {
 
   async createCategory(dto: CreateCategoryDto) {
     if (await this.categories.exists({ where: { code: dto.code } }))
-      throw new DomainError('CONFLICT', `Category code ${dto.code} already exists`);
+      throw codeTaken('Category', dto.code);
     if (dto.areaId) await this.getArea(dto.areaId);
     checkSlaOrder(dto.firstResponseDays ?? DEFAULT_FIRST_RESPONSE_DAYS, dto.resolutionDays ?? DEFAULT_RESOLUTION_DAYS);
-    return this.bumped(this.categories.save(this.categories.create({ ...dto, areaId: dto.areaId ?? null })));
+    return this.bumped(this.categories.save(this.categories.create({ ...dto, areaId: dto.areaId ?? null })), 'Category', dto.code);
   }
 
   async updateCategory(id: string, dto: UpdateCategoryDto, role: UserRole = 'admin') {
@@ -94,14 +101,17 @@ export class CatalogService {
     }
     if (dto.areaId) await this.getArea(dto.areaId);
     if (dto.code && dto.code !== category.code && (await this.categories.exists({ where: { code: dto.code } })))
-      throw new DomainError('CONFLICT', `Category code ${dto.code} already exists`);
+      throw codeTaken('Category', dto.code);
     checkSlaOrder(dto.firstResponseDays ?? category.firstResponseDays, dto.resolutionDays ?? category.resolutionDays);
     Object.assign(category, dto);
-    return this.bumped(this.categories.save(category));
+    return this.bumped(this.categories.save(category), 'Category', category.code);
   }
 
-  private async bumped<T>(saving: Promise<T>): Promise<T> {
-    const saved = await saving;
+  /** The exists() checks do not see a concurrent create or rename to the same code: the unique key does (409, not 500). */
+  private async bumped<T>(saving: Promise<T>, what: 'Area' | 'Category', code: string): Promise<T> {
+    const saved = await saving.catch((err: unknown) => {
+      throw isUniqueViolation(err) ? codeTaken(what, code) : err;
+    });
     this.version += 1;
     return saved;
   }

@@ -1,12 +1,17 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
-import { Repository, type QueryDeepPartialEntity } from 'typeorm';
+import { QueryFailedError, Repository, type QueryDeepPartialEntity } from 'typeorm';
 import { hashPassword } from '../auth/password-hasher';
 import { UserSessionCache } from '../auth/user-session-cache';
 import { DomainError, notFound } from '../common/domain-error';
 import { CreateUserDto, UpdateUserDto } from './dto/user.dto';
 import { User } from './user.entity';
+
+/** PostgreSQL unique_violation: on users that is the email (its only unique column), taken by a concurrent request */
+const isUniqueViolation = (err: unknown): boolean =>
+  err instanceof QueryFailedError && (err.driverError as { code?: string } | undefined)?.code === '23505';
+const emailTaken = () => new DomainError('CONFLICT', 'A user with this email already exists', [{ field: 'email', errors: ['already in use'] }]);
 
 const PUBLIC_FIELDS = { id: true, email: true, name: true, role: true, active: true, areaId: true, lastLoginAt: true, createdAt: true, updatedAt: true } as const;
 
@@ -39,18 +44,16 @@ export class UsersService {
   async create(dto: CreateUserDto) {
     const email = dto.email.trim().toLowerCase();
     if (await this.users.exists({ where: { email } })) {
-      throw new DomainError('CONFLICT', 'A user with this email already exists', [{ field: 'email', errors: ['already in use'] }]);
+      throw emailTaken();
     }
     await this.checkArea(dto.areaId);
-    const saved = await this.users.save(
-      this.users.create({
-        email,
-        name: dto.name.trim(),
-        role: dto.role,
-        areaId: dto.areaId ?? null,
-        passwordHash: await hashPassword(dto.password),
-      }),
-    );
+    const passwordHash = await hashPassword(dto.password);
+    // the check above does not see a concurrent create of the same email: the unique key does
+    const saved = await this.users
+      .save(this.users.create({ email, name: dto.name.trim(), role: dto.role, areaId: dto.areaId ?? null, passwordHash }))
+      .catch((err: unknown) => {
+        throw isUniqueViolation(err) ? emailTaken() : err;
+      });
     this.logger.log({ userId: saved.id, role: saved.role }, 'user created');
     return this.get(saved.id);
   }
@@ -78,7 +81,7 @@ export class UsersService {
       if (dto.email !== undefined) {
         const email = dto.email.trim().toLowerCase();
         const other = await users.findOne({ where: { email } });
-        if (other && other.id !== id) throw new DomainError('CONFLICT', 'A user with this email already exists');
+        if (other && other.id !== id) throw emailTaken();
         user.email = email;
       }
       if (dto.name !== undefined) user.name = dto.name.trim();
@@ -98,7 +101,9 @@ export class UsersService {
       };
       if (passwordHash !== undefined) patch.passwordHash = passwordHash;
       if (ending) patch.tokenVersion = () => 'token_version + 1';
-      await users.update(id, patch);
+      await users.update(id, patch).catch((err: unknown) => {
+        throw isUniqueViolation(err) ? emailTaken() : err;
+      });
       // a password set by an admin also lifts the login lockouts of the account
       if (dto.password !== undefined) await em.query(`DELETE FROM login_attempts WHERE user_id = $1`, [id]);
       return ending;
