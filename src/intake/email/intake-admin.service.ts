@@ -27,10 +27,14 @@ export class IntakeAdminService {
 
   async failures(query: ListFailuresQuery) {
     const status = query.status ?? 'pending';
+    // newest first; a page continues after the failure named by `before` (the failures of one batch
+    // share their transaction's created_at: the id breaks the tie)
     return this.dataSource.query(
       `SELECT ${FAILURE_COLUMNS} FROM intake_failures f LEFT JOIN tickets t ON t.id = f.ticket_id
-       WHERE ($1 = 'all' OR f.status = $1) ORDER BY f.created_at DESC LIMIT $2`,
-      [status, query.limit ?? 50],
+       WHERE ($1 = 'all' OR f.status = $1)
+         AND ($3::uuid IS NULL OR (f.created_at, f.id) < (SELECT c.created_at, c.id FROM intake_failures c WHERE c.id = $3))
+       ORDER BY f.created_at DESC, f.id DESC LIMIT $2`,
+      [status, query.limit ?? 50, query.before ?? null],
     );
   }
 

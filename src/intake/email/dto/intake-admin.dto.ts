@@ -1,10 +1,12 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
 
 export class ListFailuresQuery {
   @ApiPropertyOptional({ enum: ['pending', 'resolved', 'all'] }) @IsOptional() @IsIn(['pending', 'resolved', 'all']) status?: 'pending' | 'resolved' | 'all';
   @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
+  @ApiPropertyOptional({ description: 'the id of the last failure of the previous page: the next page starts after it' })
+  @IsOptional() @IsUUID() before?: string;
 }
 
 export class ListIntakeLogQuery {
