@@ -42,6 +42,13 @@ export class CatalogService {
     return this.areas.find({ order: { name: 'ASC' } });
   }
 
+  /** A category routes to an area: it must be active (400 naming `areaId`). */
+  private async activeArea(id: string) {
+    const area = await this.getArea(id);
+    if (!area.active) throw new DomainError('VALIDATION', 'Inactive area', [{ field: 'areaId', errors: ['the area is deactivated'] }]);
+    return area;
+  }
+
   async getArea(id: string) {
     const area = await this.areas.findOne({ where: { id } });
     if (!area) throw notFound('Area');
@@ -57,6 +64,15 @@ export class CatalogService {
     const area = await this.getArea(id);
     if (dto.code && dto.code !== area.code && (await this.areas.exists({ where: { code: dto.code } })))
       throw codeTaken('Area', dto.code);
+    if (dto.active === false && area.active) {
+      // keyword routing turns tickets over to a category's area: those categories move first
+      const routed = await this.categories.count({ where: { areaId: area.id, active: true } });
+      if (routed) {
+        throw new DomainError('CONFLICT', `${routed} active categor${routed === 1 ? 'y routes' : 'ies route'} to this area: move or deactivate them first`, [
+          { field: 'active', errors: ['active categories route to this area'] },
+        ]);
+      }
+    }
     Object.assign(area, dto);
     return this.bumped(this.areas.save(area), 'Area', area.code);
   }
@@ -74,7 +90,7 @@ export class CatalogService {
   async createCategory(dto: CreateCategoryDto) {
     if (await this.categories.exists({ where: { code: dto.code } }))
       throw codeTaken('Category', dto.code);
-    if (dto.areaId) await this.getArea(dto.areaId);
+    if (dto.areaId) await this.activeArea(dto.areaId);
     checkSlaOrder(dto.firstResponseDays ?? DEFAULT_FIRST_RESPONSE_DAYS, dto.resolutionDays ?? DEFAULT_RESOLUTION_DAYS);
     return this.bumped(this.categories.save(this.categories.create({ ...dto, areaId: dto.areaId ?? null })), 'Category', dto.code);
   }
@@ -99,7 +115,7 @@ export class CatalogService {
         ]);
       }
     }
-    if (dto.areaId) await this.getArea(dto.areaId);
+    if (dto.areaId) await this.activeArea(dto.areaId);
     if (dto.code && dto.code !== category.code && (await this.categories.exists({ where: { code: dto.code } })))
       throw codeTaken('Category', dto.code);
     checkSlaOrder(dto.firstResponseDays ?? category.firstResponseDays, dto.resolutionDays ?? category.resolutionDays);

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
-import { Area } from '../catalog/area.entity';
+import { assertActiveArea } from './area-check';
 import { Category } from '../catalog/category.entity';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/domain-error';
@@ -82,9 +82,7 @@ export class TicketWorkflowService {
         set('firstResponseDueAt', due.firstResponseDueAt);
         set('resolutionDueAt', due.resolutionDueAt);
       }
-      if (dto.areaId !== undefined && !(await manager.exists(Area, { where: { id: dto.areaId } }))) {
-        throw new DomainError('VALIDATION', 'Unknown area', [{ field: 'areaId', errors: ['unknown area'] }]);
-      }
+      if (dto.areaId !== undefined && dto.areaId !== null && dto.areaId !== ticket.areaId) await assertActiveArea(manager, dto.areaId);
       set('areaId', dto.areaId);
       set('subject', dto.subject);
       set('description', dto.description);
@@ -363,9 +361,7 @@ export class TicketWorkflowService {
           throw new DomainError('VALIDATION', 'Unknown or inactive assignee', [{ field: 'assigneeId', errors: ['not an active staff user'] }]);
         }
       }
-      if (dto.areaId && !(await manager.exists(Area, { where: { id: dto.areaId } }))) {
-        throw new DomainError('VALIDATION', 'Unknown area', [{ field: 'areaId', errors: ['unknown area'] }]);
-      }
+      if (dto.areaId && dto.areaId !== ticket.areaId) await assertActiveArea(manager, dto.areaId);
       const before = { assigneeId: ticket.assigneeId, areaId: ticket.areaId };
       if (dto.assigneeId !== undefined) ticket.assigneeId = dto.assigneeId;
       if (dto.areaId !== undefined) ticket.areaId = dto.areaId;

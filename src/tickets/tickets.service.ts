@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
-import { Area } from '../catalog/area.entity';
+import { assertActiveArea } from './area-check';
 import { Category } from '../catalog/category.entity';
 import { Clock } from '../common/clock';
 import { DomainError, notFound } from '../common/domain-error';
@@ -145,9 +145,7 @@ export class TicketsService implements OnApplicationBootstrap {
       if (!category.active) throw new DomainError('VALIDATION', 'Inactive category', [{ field: 'categoryId', errors: [`category ${category.code} is inactive`] }]);
     }
     const areaId = input.areaId ?? category?.areaId ?? null;
-    if (input.areaId && !(await manager.exists(Area, { where: { id: input.areaId } }))) {
-      throw new DomainError('VALIDATION', 'Unknown area', [{ field: 'areaId', errors: ['unknown area'] }]);
-    }
+    if (input.areaId) await assertActiveArea(manager, input.areaId);
     const folio = await this.allocateFolio(manager, now);
     const ticket = manager.create(Ticket, {
       folio,
