@@ -72,20 +72,26 @@ export class SocialReplyService implements OnModuleInit {
   private async acknowledge(manager: EntityManager, ticket: Ticket): Promise<void> {
     const { page: statusPage, link: statusUrl } = statusPageUrls(this.config.publicBaseUrl, ticket.folio, ticket.publicToken);
     const text = (link: string) => this.acknowledgementText(ticket.folio, link);
-    const message = await manager.save(
+    const message = await this.saveAcknowledgement(manager, ticket, text(statusPage), true);
+    // an acknowledgement the platform cannot take is simply not sent (never a task for the press office)
+    const decision = await this.decide(manager, ticket, ticket.channel as WebhookChannel, message, new Date(), text(statusUrl));
+    if (decision.route === 'send') await this.queueSend(manager, message, decision.payload, new Date(), 'acknowledgement');
+  }
+
+  /** The acknowledgement as the thread keeps it: an automatic outbound message of the ticket's channel. */
+  private saveAcknowledgement(manager: EntityManager, ticket: Ticket, bodyText: string, isPublic: boolean, createdAt?: Date): Promise<MessageEntity> {
+    return manager.save(
       MessageEntity,
       manager.create(MessageEntity, {
         ticketId: ticket.id,
         direction: 'outbound',
         channel: ticket.channel,
-        bodyText: text(statusPage),
-        public: true,
+        bodyText,
+        public: isPublic,
         meta: { automatic: true, notification: 'acknowledgement' },
+        ...(createdAt ? { createdAt } : {}),
       }),
     );
-    // an acknowledgement the platform cannot take is simply not sent (never a task for the press office)
-    const decision = await this.decide(manager, ticket, ticket.channel as WebhookChannel, message, new Date(), text(statusUrl));
-    if (decision.route === 'send') await this.queueSend(manager, message, decision.payload, new Date(), 'acknowledgement');
   }
 
   private acknowledgementText(folio: string, statusLink: string): string {
@@ -104,18 +110,7 @@ export class SocialReplyService implements OnModuleInit {
     const { link } = statusPageUrls(this.config.publicBaseUrl, ticket.folio, ticket.publicToken);
     // after the forwarded message on the thread (that one is stamped in JS, the default would be the transaction's start)
     const after = inbound?.createdAt ? new Date(inbound.createdAt).getTime() + 1 : 0;
-    const message = await manager.save(
-      MessageEntity,
-      manager.create(MessageEntity, {
-        ticketId: ticket.id,
-        direction: 'outbound',
-        channel: ticket.channel,
-        bodyText: this.acknowledgementText(ticket.folio, link),
-        public: false,
-        meta: { automatic: true, notification: 'acknowledgement' },
-        createdAt: new Date(Math.max(Date.now(), after)),
-      }),
-    );
+    const message = await this.saveAcknowledgement(manager, ticket, this.acknowledgementText(ticket.folio, link), false, new Date(Math.max(Date.now(), after)));
     const forwarded = (inbound?.meta as { forwarded?: { url?: string | null; authorHandle?: string | null } } | undefined)?.forwarded;
     // where to answer: the post, else the author's @handle (never a WhatsApp number: press users see no contact data)
     const where = forwarded?.url ?? (forwarded?.authorHandle?.startsWith('@') ? forwarded.authorHandle : null);
