@@ -76,7 +76,8 @@ export class UsersService {
           ]);
         }
       }
-      const user = await users.findOne({ where: { id } });
+      // locked: two admins editing one user at once are serialised, and each writes only what it changes
+      const user = await users.findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!user) throw notFound('User');
       if (dto.email !== undefined) {
         const email = dto.email.trim().toLowerCase();
@@ -93,11 +94,11 @@ export class UsersService {
       if (dto.areaId !== undefined) user.areaId = dto.areaId;
       if (dto.active !== undefined) user.active = dto.active;
       const patch: QueryDeepPartialEntity<User> = {
-        email: user.email,
-        name: user.name,
-        role: user.role,
-        areaId: user.areaId,
-        active: user.active,
+        ...(dto.email !== undefined ? { email: user.email } : {}),
+        ...(dto.name !== undefined ? { name: user.name } : {}),
+        ...(dto.role !== undefined ? { role: user.role } : {}),
+        ...(dto.areaId !== undefined ? { areaId: user.areaId } : {}),
+        ...(dto.active !== undefined ? { active: user.active } : {}),
       };
       if (passwordHash !== undefined) patch.passwordHash = passwordHash;
       if (ending) patch.tokenVersion = () => 'token_version + 1';
