@@ -24,7 +24,8 @@ export function messengerDelivery(
   };
 }
 
-export function whatsappDelivery(waId: string, name: string, message: Record<string, unknown>, opts: { wamid?: string; phoneNumberId?: string } = {}) {
+/** A WhatsApp Cloud API webhook body: one entry, one `messages` change carrying `value`. */
+function whatsappWebhook(value: Record<string, unknown>, phoneNumberId = 'PN-SLP') {
   return {
     object: 'whatsapp_business_account',
     entry: [
@@ -33,12 +34,7 @@ export function whatsappDelivery(waId: string, name: string, message: Record<str
         changes: [
           {
             field: 'messages',
-            value: {
-              messaging_product: 'whatsapp',
-              metadata: { display_phone_number: '524448340000', phone_number_id: opts.phoneNumberId ?? 'PN-SLP' },
-              contacts: [{ profile: { name }, wa_id: waId }],
-              messages: [{ from: waId, id: opts.wamid ?? `wamid.${seq()}`, timestamp: String(Math.floor(Date.now() / 1000)), ...message }],
-            },
+            value: { messaging_product: 'whatsapp', metadata: { display_phone_number: '524448340000', phone_number_id: phoneNumberId }, ...value },
           },
         ],
       },
@@ -46,25 +42,20 @@ export function whatsappDelivery(waId: string, name: string, message: Record<str
   };
 }
 
+export function whatsappDelivery(waId: string, name: string, message: Record<string, unknown>, opts: { wamid?: string; phoneNumberId?: string } = {}) {
+  return whatsappWebhook(
+    {
+      contacts: [{ profile: { name }, wa_id: waId }],
+      messages: [{ from: waId, id: opts.wamid ?? `wamid.${seq()}`, timestamp: String(Math.floor(Date.now() / 1000)), ...message }],
+    },
+    opts.phoneNumberId,
+  );
+}
+
 export function whatsappStatuses() {
-  return {
-    object: 'whatsapp_business_account',
-    entry: [
-      {
-        id: 'WABA-SLP',
-        changes: [
-          {
-            field: 'messages',
-            value: {
-              messaging_product: 'whatsapp',
-              metadata: { display_phone_number: '524448340000', phone_number_id: 'PN-SLP' },
-              statuses: [{ id: `wamid.${seq()}`, status: 'delivered', timestamp: String(Math.floor(Date.now() / 1000)), recipient_id: '5214441112233' }],
-            },
-          },
-        ],
-      },
-    ],
-  };
+  return whatsappWebhook({
+    statuses: [{ id: `wamid.${seq()}`, status: 'delivered', timestamp: String(Math.floor(Date.now() / 1000)), recipient_id: '5214441112233' }],
+  });
 }
 
 /**
@@ -72,32 +63,17 @@ export function whatsappStatuses() {
  * "Re-engagement message": the 24-hour window had closed), in the shape Cloud API sends.
  */
 export function whatsappFailedStatus(wamid: string, error: { code: number; title: string; details?: string }, opts: { recipientId?: string; timestamp?: number } = {}) {
-  return {
-    object: 'whatsapp_business_account',
-    entry: [
+  return whatsappWebhook({
+    statuses: [
       {
-        id: 'WABA-SLP',
-        changes: [
-          {
-            field: 'messages',
-            value: {
-              messaging_product: 'whatsapp',
-              metadata: { display_phone_number: '524448340000', phone_number_id: 'PN-SLP' },
-              statuses: [
-                {
-                  id: wamid,
-                  status: 'failed',
-                  timestamp: String(opts.timestamp ?? Math.floor(Date.now() / 1000)),
-                  recipient_id: opts.recipientId ?? '5214441112233',
-                  errors: [{ code: error.code, title: error.title, message: error.title, error_data: { details: error.details ?? error.title } }],
-                },
-              ],
-            },
-          },
-        ],
+        id: wamid,
+        status: 'failed',
+        timestamp: String(opts.timestamp ?? Math.floor(Date.now() / 1000)),
+        recipient_id: opts.recipientId ?? '5214441112233',
+        errors: [{ code: error.code, title: error.title, message: error.title, error_data: { details: error.details ?? error.title } }],
       },
     ],
-  };
+  });
 }
 
 export function telegramUpdate(userId: number, message: Record<string, unknown>, updateId = Math.floor(Math.random() * 1e9)) {
