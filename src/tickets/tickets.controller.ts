@@ -1,10 +1,10 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Query, UploadedFiles, UseInterceptors } from '@nestjs/common';
+import { checkIdempotencyKey } from '../common/idempotency-key';
 import { FilesInterceptor } from '@nestjs/platform-express';
 import { ApiBearerAuth, ApiConsumes, ApiHeader, ApiTags } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import { AuthenticatedUser, CurrentUser } from '../auth/authenticated-user';
 import { Roles } from '../auth/roles.decorator';
-import { DomainError } from '../common/domain-error';
 import { IntakeService } from '../intake/intake.service';
 import { AccessRecorder, AccessTrail } from '../personal-data/access-recorder';
 import { citizenOfTicket, RecordPersonalDataAccess } from '../personal-data/record-personal-data-access';
@@ -89,11 +89,5 @@ export class TicketsController {
   @Post(':folio/merge') @Roles(...SUPERVISOR_ROLES) @HttpCode(200)
   merge(@Param('folio') folio: string, @Body() dto: MergeTicketDto, @CurrentUser() user: AuthenticatedUser) {
     return this.workflow.merge(folio, dto, user);
-  }
-}
-
-function checkIdempotencyKey(key: string | undefined): void {
-  if (key !== undefined && !/^[\w.:-]{8,128}$/.test(key)) {
-    throw new DomainError('VALIDATION', 'Invalid Idempotency-Key', [{ field: 'Idempotency-Key', errors: ['8–128 characters: letters, digits, . : _ -'] }]);
   }
 }

@@ -1,9 +1,9 @@
 import { Body, Controller, Get, Headers, Post, Query, UploadedFiles, UseInterceptors } from '@nestjs/common';
+import { checkIdempotencyKey } from '../../common/idempotency-key';
 import { FilesInterceptor } from '@nestjs/platform-express';
 import { ApiBearerAuth, ApiConsumes, ApiHeader, ApiTags } from '@nestjs/swagger';
 import { AuthenticatedUser, CurrentUser } from '../../auth/authenticated-user';
 import { Roles } from '../../auth/roles.decorator';
-import { DomainError } from '../../common/domain-error';
 import { ForwardMessageDto, ListForwardedQuery } from './forwarded.dto';
 import { ForwardedIntakeService, MAX_SCREENSHOTS } from './forwarded-intake.service';
 import type { UploadedImage } from './uploaded-file';
@@ -32,9 +32,7 @@ export class ForwardedIntakeController {
     @CurrentUser() user: AuthenticatedUser,
     @Headers('idempotency-key') key?: string,
   ) {
-    if (key !== undefined && !/^[\w.:-]{8,128}$/.test(key)) {
-      throw new DomainError('VALIDATION', 'Invalid Idempotency-Key', [{ field: 'Idempotency-Key', errors: ['8–128 characters: letters, digits, . : _ -'] }]);
-    }
+    checkIdempotencyKey(key);
     // the forward's own content names it (see ForwardedIntakeService.forward): the key is still checked, no longer needed
     return this.forwarded.forward(dto, files ?? [], user);
   }
