@@ -4,6 +4,7 @@ import { QueryFailedError, Repository } from 'typeorm';
 import { DomainError, notFound } from '../common/domain-error';
 import { OTHER_CATEGORY_CODE } from '../routing/other-category';
 import type { UserRole } from '../users/user-role';
+import { assertActiveArea } from './area-check';
 import { Area } from './area.entity';
 import { Category } from './category.entity';
 import { CreateAreaDto, CreateCategoryDto, UpdateAreaDto, UpdateCategoryDto } from './dto/catalog.dto';
@@ -40,13 +41,6 @@ export class CatalogService {
 
   listAreas() {
     return this.areas.find({ order: { name: 'ASC' } });
-  }
-
-  /** A category routes to an area: it must be active (400 naming `areaId`). */
-  private async activeArea(id: string) {
-    const area = await this.getArea(id);
-    if (!area.active) throw new DomainError('VALIDATION', 'Inactive area', [{ field: 'areaId', errors: ['the area is deactivated'] }]);
-    return area;
   }
 
   async getArea(id: string) {
@@ -90,7 +84,8 @@ export class CatalogService {
   async createCategory(dto: CreateCategoryDto) {
     if (await this.categories.exists({ where: { code: dto.code } }))
       throw codeTaken('Category', dto.code);
-    if (dto.areaId) await this.activeArea(dto.areaId);
+    // a category routes to its area: it must exist and be active (400 naming areaId)
+    if (dto.areaId) await assertActiveArea(this.areas.manager, dto.areaId);
     checkSlaOrder(dto.firstResponseDays ?? DEFAULT_FIRST_RESPONSE_DAYS, dto.resolutionDays ?? DEFAULT_RESOLUTION_DAYS);
     return this.bumped(this.categories.save(this.categories.create({ ...dto, areaId: dto.areaId ?? null })), 'Category', dto.code);
   }
@@ -115,7 +110,8 @@ export class CatalogService {
         ]);
       }
     }
-    if (dto.areaId) await this.activeArea(dto.areaId);
+    // a category routes to its area: it must exist and be active (400 naming areaId)
+    if (dto.areaId) await assertActiveArea(this.areas.manager, dto.areaId);
     if (dto.code && dto.code !== category.code && (await this.categories.exists({ where: { code: dto.code } })))
       throw codeTaken('Category', dto.code);
     checkSlaOrder(dto.firstResponseDays ?? category.firstResponseDays, dto.resolutionDays ?? category.resolutionDays);

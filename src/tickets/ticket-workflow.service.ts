@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
-import { assertActiveArea } from './area-check';
+import { assertActiveArea } from '../catalog/area-check';
 import { Category } from '../catalog/category.entity';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/domain-error';

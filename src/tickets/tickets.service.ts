@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
-import { assertActiveArea } from './area-check';
+import { assertActiveArea } from '../catalog/area-check';
 import { Category } from '../catalog/category.entity';
 import { Clock } from '../common/clock';
 import { DomainError, notFound } from '../common/domain-error';

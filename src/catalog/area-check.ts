@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { Area } from '../catalog/area.entity';
+import { Area } from './area.entity';
 import { DomainError } from '../common/domain-error';
 
 /** An area a ticket is turned over to must exist and be active (400 naming `areaId` otherwise). */
