@@ -69,6 +69,29 @@ function postgresCpuMs() {
   return total;
 }
 
+/** WAL position and the row writes of every table of the bench database (statistics flushed first) */
+async function tableWrites(pg, settleMs) {
+  await new Promise((r) => setTimeout(r, settleMs)); // backends flush their table statistics about once a second
+  const [{ lsn }] = (await pg.query(`SELECT pg_current_wal_lsn()::text AS lsn`)).rows;
+  const rows = (await pg.query(`SELECT relname, n_tup_ins::bigint AS ins, n_tup_upd::bigint AS upd, n_tup_hot_upd::bigint AS hot FROM pg_stat_user_tables`)).rows;
+  return { lsn, tables: Object.fromEntries(rows.map((r) => [r.relname, { ins: Number(r.ins), upd: Number(r.upd), hot: Number(r.hot) }])) };
+}
+
+function diffWrites(a, b) {
+  const lsnBytes = (l) => { const [hi, lo] = l.split('/'); return parseInt(hi, 16) * 2 ** 32 + parseInt(lo, 16); };
+  let inserted = 0, updated = 0, hot = 0;
+  for (const [name, t] of Object.entries(b.tables)) {
+    const before = a.tables[name] ?? { ins: 0, upd: 0, hot: 0 };
+    inserted += t.ins - before.ins;
+    updated += t.upd - before.upd;
+    hot += t.hot - before.hot;
+  }
+  const tickets = b.tables.tickets ?? { ins: 0, upd: 0 };
+  const tickets0 = a.tables.tickets ?? { ins: 0, upd: 0 };
+  const newTickets = tickets.ins - tickets0.ins;
+  return { walBytes: lsnBytes(b.lsn) - lsnBytes(a.lsn), inserted, updated, hot, ticketVersionsPerNew: newTickets ? (newTickets + tickets.upd - tickets0.upd) / newTickets : 0 };
+}
+
 const pct = (arr, p) => {
   const s = [...arr].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
@@ -141,9 +164,12 @@ async function main() {
       child.once('exit', (code) => reject(new Error(`app exited with ${code}`)));
     });
     // start-up is not ingestion: the clock starts when the app is ready
+    await pg.connect();
+    // write volume: steadier figures than the rates to compare builds on a noisy machine (the
+    // migrations' few catalogue rows may still be unflushed here: a bias of < 0.1 row per mail)
+    const writes0 = await tableWrites(pg, 0);
     const cpu0 = { app: processCpuMs(child.pid), pg: postgresCpuMs() };
     const i0 = Date.now();
-    await pg.connect();
     let done = 0;
     let lastPrint = 0;
     while (done < COUNT) {
@@ -160,6 +186,7 @@ async function main() {
     const pgCpuPerMail = (postgresCpuMs() - cpu0.pg) / COUNT;
     const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
     const peakRssMb = Number(/VmHWM:\s+(\d+)/.exec(status)[1]) / 1024;
+    const writes = diffWrites(writes0, await tableWrites(pg, 1200));
     const decisions = (await pg.query(`SELECT decision, count(*)::int AS n FROM intake_log GROUP BY decision ORDER BY decision`)).rows;
     console.log(`ours (parse + commit + \\Seen + MOVE): ${COUNT} mails in ${oursSeconds.toFixed(1)} s = ${oursRate.toFixed(0)} mails/s`);
     console.log(`  decisions: ${decisions.map((d) => `${d.decision}=${d.n}`).join(', ')}`);
@@ -191,6 +218,7 @@ async function main() {
     console.log(`ours (ingest):          ${oursRate.toFixed(0)} mails/s`);
     console.log(`ratio ours/baseline:    ${(oursRate / baseRate).toFixed(2)}   (target ≥ 0.5)`);
     console.log(`CPU per mail:           app ${appCpuPerMail.toFixed(2)} ms, PostgreSQL ${pgCpuPerMail.toFixed(2)} ms (all its processes; includes background work during ingestion)`);
+    console.log(`writes per mail:        WAL ${(writes.walBytes / COUNT / 1024).toFixed(1)} KB; rows inserted ${(writes.inserted / COUNT).toFixed(1)}, updated ${(writes.updated / COUNT).toFixed(2)} (${(writes.hot / COUNT).toFixed(2)} HOT); tickets row versions per new ticket ${writes.ticketVersionsPerNew.toFixed(2)}`);
     console.log(`peak RSS of the app:    ${peakRssMb.toFixed(0)} MB   (target ≤ 300 MB; app's Node flags: ${APP_NODE_FLAGS.join(' ') || 'none'})`);
     console.log(`APPEND→stored (IDLE):   p50 ${pct(latencies, 50).toFixed(0)} ms, p95 ${pct(latencies, 95).toFixed(0)} ms over ${latencies.length} mails   (target p95 ≤ 2000 ms)`);
   } finally {

@@ -19,6 +19,7 @@ import { SocialEventClaimToken1764800000800 } from './1764800000800-SocialEventC
 import { AttachmentContentId1764800000900 } from './1764800000900-AttachmentContentId';
 import { DuplicateCheckAttempts1764800001000 } from './1764800001000-DuplicateCheckAttempts';
 import { LoginAttemptsAndTokenVersion1764800001100 } from './1764800001100-LoginAttemptsAndTokenVersion';
+import { ThreadSearchWritesOnlyChanges1764800001200 } from './1764800001200-ThreadSearchWritesOnlyChanges';
 
 /** Every migration, in order. A new migration file must be added here (see CONTRIBUTING.md). */
 export const MIGRATIONS = [
@@ -43,4 +44,5 @@ export const MIGRATIONS = [
   AttachmentContentId1764800000900,
   DuplicateCheckAttempts1764800001000,
   LoginAttemptsAndTokenVersion1764800001100,
+  ThreadSearchWritesOnlyChanges1764800001200,
 ];

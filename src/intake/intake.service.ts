@@ -127,6 +127,14 @@ export class IntakeService {
       }
     }
     const isNew = !ticket;
+    // someone other than the ticket's citizen (a neighbour in copy, the citizen of a merged
+    // duplicate): staff see it, the citizen's status page and the press office do not. A merged
+    // duplicate's citizen is a third party of this ticket too (thirdParty: auto-close and every
+    // other reader treat it so); fromMergedDuplicate also keeps it out of our mails' threading.
+    const isPublic = !inbound.fromThirdParty && !fromMergedDuplicate;
+    const bodyNew = inbound.textNew ? stripNul(inbound.textNew).slice(0, MAX_BODY_CHARS) : null;
+    const metaAutomated = (inbound.meta as { automated?: unknown; automatic?: unknown } | undefined) ?? {};
+    const searchable = isPublic && !inbound.automated && metaAutomated.automated !== true && metaAutomated.automatic !== true;
     if (!ticket) {
       const subject = stripNul(inbound.subject?.trim() || this.subjectFromText(text));
       ticket = await this.tickets.createTicket(
@@ -141,6 +149,8 @@ export class IntakeService {
           forwardedById: inbound.forwardedById ?? null,
           linkedTicketId,
           receivedAt: inbound.receivedAt,
+          // the thread search of a new ticket starts with its first message (what the trigger would add)
+          threadSearchText: searchable ? (bodyNew ?? text) : null,
         },
         inbound.createdById ?? null,
       );
@@ -162,13 +172,9 @@ export class IntakeService {
         subject: inbound.subject ? stripNul(inbound.subject).slice(0, 500) : null,
         bodyText: text,
         bodyHtml: inbound.html ? stripNul(inbound.html).slice(0, MAX_BODY_CHARS) : null,
-        bodyNew: inbound.textNew ? stripNul(inbound.textNew).slice(0, MAX_BODY_CHARS) : null,
+        bodyNew,
         externalId,
-        // someone other than the ticket's citizen (a neighbour in copy, the citizen of a merged
-        // duplicate): staff see it, the citizen's status page and the press office do not. A merged
-        // duplicate's citizen is a third party of this ticket too (thirdParty: auto-close and every
-        // other reader treat it so); fromMergedDuplicate also keeps it out of our mails' threading.
-        public: !inbound.fromThirdParty && !fromMergedDuplicate,
+        public: isPublic,
         meta: {
           ...(inbound.meta ?? {}),
           ...(inbound.automated ? { automated: true } : {}),

@@ -153,4 +153,43 @@ describe('IntakeService (real PostgreSQL)', () => {
       expect.objectContaining({ filename: 'video.mp4', omitted: true, omittedReason: 'excede el tamaño máximo' }),
     ]);
   });
+  it('writes a new ticket row once, with its first message already in the thread search', async () => {
+    // a test-only trigger records every UPDATE of a ticket row (the thread search used to rewrite
+    // each new ticket, all of its index entries included, when its first message arrived)
+    await t.db.query(`CREATE TABLE IF NOT EXISTS test_ticket_updates (ticket_id bigint NOT NULL)`);
+    await t.db.query(`CREATE OR REPLACE FUNCTION test_record_ticket_update() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN INSERT INTO test_ticket_updates VALUES (NEW.id); RETURN NULL; END $$`);
+    await t.db.query(`CREATE OR REPLACE TRIGGER test_ticket_updates AFTER UPDATE ON tickets FOR EACH ROW EXECUTE FUNCTION test_record_ticket_update()`);
+    try {
+      const email = `lucia.${randomUUID().slice(0, 8)}@correo.mx`;
+      const sender = { name: 'Lucía', identities: [{ kind: 'email' as const, value: email }] };
+      const first = await intake.receive(
+        msg({ sender, subject: 'Hundimiento', text: 'Se hundió el pavimento junto al hidrómetro.\n\nEl lun escribió:\n> citado antiguo', textNew: 'Se hundió el pavimento junto al hidrómetro.' }),
+      );
+      const updates = async () => count(`SELECT count(*)::int AS n FROM test_ticket_updates WHERE ticket_id = $1`, [first.ticketId]);
+      expect(await updates()).toBe(0);
+      const search = async (q: string) =>
+        (await t.http().get('/api/v1/tickets').query({ q }).set(agent).expect(200)).body.items.map((i: { folio: string }) => i.folio);
+      expect(await search('hidrometro')).toContain(first.folio);
+
+      // a reply from the citizen adds its words: one write; words of the first message and of the
+      // reply found together, as before
+      const reply = await intake.receive(msg({ sender, subject: `Re: [${first.folio}] Hundimiento`, text: 'Ya se formó un socavón enorme.', threadTicketId: first.ticketId }));
+      expect(reply.outcome).toBe('appended');
+      const searchWrites = await count(
+        `SELECT count(*)::int AS n FROM test_ticket_updates u JOIN tickets t ON t.id = u.ticket_id WHERE t.id = $1 AND t.messages_search @@ to_tsquery('spanish', 'socavon')`,
+        [first.ticketId],
+      );
+      expect(searchWrites).toBeGreaterThan(0);
+      expect(await search('hidrometro socavon')).toContain(first.folio);
+      // a message without words (an emoji, punctuation) adds nothing: the row is not rewritten for it
+      const before = await updates();
+      await t.db.query(`INSERT INTO messages (ticket_id, direction, channel, body_text, public) VALUES ($1, 'inbound', 'email', '👍 ¡¡!!', true)`, [first.ticketId]);
+      expect(await updates()).toBe(before);
+      // the quoted history of the first mail stays out of the thread search, as before
+      expect(await search('citado antiguo')).not.toContain(first.folio);
+    } finally {
+      await t.db.query(`DROP TRIGGER IF EXISTS test_ticket_updates ON tickets`);
+    }
+  });
 });
