@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { PersonalDataHandler, PersonalDataSubject } from '../../personal-data/personal-data-registry';
+import { PLACEHOLDERS, type Redactor } from '../../personal-data/redact-identifiers';
 
 /** The forms a platform id or phone takes inside a raw delivery (WhatsApp writes 521… without "+"). */
 function needles(subject: PersonalDataSubject): string[] {
@@ -26,6 +27,47 @@ async function findRows(manager: EntityManager, subject: PersonalDataSubject, lo
   return rows;
 }
 
+/** One JSON string literal (escapes included) or number, as they appear in the raw text. */
+const JSON_TOKEN = /"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The citizen's identifiers taken out of one raw delivery. Meta escapes every non-ASCII character
+ * in the JSON it sends ("Jos\u00e9 P\u00e9rez", "\/" in URLs), so matching the raw text would miss
+ * accented names and words: each string literal is decoded (JSON.parse), redacted, and written back
+ * (JSON.stringify) only when something changed; the rest of the body stays byte for byte. A number
+ * that is one of the citizen's ids (Telegram's `from.id`, `chat.id`) becomes the placeholder string,
+ * so the body stays valid JSON. The result no longer matches Meta's signature: nothing verifies a
+ * stored body again (the signature is checked once, in the webhook controller, before storing).
+ * A body that is not JSON is redacted as plain text.
+ */
+export function redactDelivery(raw: string, subject: PersonalDataSubject, redact: Redactor): string {
+  const ids = needles(subject);
+  const inText = (value: string): string => {
+    let out = redact.text(value);
+    for (const n of ids) out = out.split(n).join(PLACEHOLDERS.platformId);
+    return out;
+  };
+  if (!isJson(raw)) return inText(raw);
+  const idSet = new Set(ids);
+  return raw.replace(JSON_TOKEN, (token) => {
+    if (token.startsWith('"')) {
+      const value = JSON.parse(token) as string;
+      const redacted = inText(value);
+      return redacted === value ? token : JSON.stringify(redacted);
+    }
+    return idSet.has(token) ? JSON.stringify(PLACEHOLDERS.platformId) : token;
+  });
+}
+
 /**
  * Raw webhook deliveries hold the citizen's platform ids, profile name, phone and words. The ARCO
  * export lists them; anonymisation redacts them in place (and a delivery still waiting is not
@@ -42,8 +84,7 @@ export const socialEventsPersonalDataHandler: PersonalDataHandler = {
   },
   async erase(manager, subject, redact) {
     for (const r of await findRows(manager, subject, true)) {
-      let body = redact.text(r.body.toString('utf8'));
-      for (const n of needles(subject)) body = body.split(n).join('[identificador eliminado]');
+      const body = redactDelivery(r.body.toString('utf8'), subject, redact);
       await manager.query(
         `UPDATE social_events SET body = $2, body_sha256 = $3,
            status = CASE WHEN status = 'pending' THEN 'failed' ELSE status END,

@@ -1,0 +1,125 @@
+// test-app first: it loads the entities in the order their circular references need
+import { startTestApp, TestApp } from '../support/test-app';
+import { FakePlatforms } from '../support/fake-platforms';
+import { META_APP_SECRET, META_VERIFY_TOKEN, TELEGRAM_SECRET, telegramUpdate } from '../support/social-payloads';
+import { settleSocialQueue } from '../support/settle-social-queue';
+import { signMetaBody } from '../../src/intake/social/webhook-signature';
+
+/**
+ * The JSON text Meta sends: every non-ASCII character written as a \uXXXX escape and "/" as "\/"
+ * (what PHP's json_encode does by default), signed over those exact bytes.
+ */
+function asMetaSendsIt(body: unknown): string {
+  return JSON.stringify(body)
+    .replace(/\//g, '\\/')
+    .replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+let seq = 0;
+const nextId = (prefix: string) => `${prefix}${Date.now().toString(36)}${(seq += 1)}`;
+const unixNow = () => String(Math.floor(Date.now() / 1000));
+
+/** One WhatsApp change value (several contacts and messages when Meta batches them). */
+function whatsappBody(value: { contacts: unknown[]; messages: unknown[] }) {
+  return {
+    object: 'whatsapp_business_account',
+    entry: [
+      {
+        id: 'WABA-SLP',
+        changes: [
+          {
+            field: 'messages',
+            value: { messaging_product: 'whatsapp', metadata: { display_phone_number: '524448340000', phone_number_id: 'PN-SLP' }, ...value },
+          },
+        ],
+      },
+    ],
+  };
+}
+
+const waContact = (waId: string, name: string) => ({ profile: { name }, wa_id: waId });
+const waText = (waId: string, wamid: string, body: string) => ({ from: waId, id: wamid, timestamp: unixNow(), type: 'text', text: { body } });
+
+describe('social deliveries and personal data (ARCO export, anonymisation)', () => {
+  let t: TestApp;
+  let fake: FakePlatforms;
+  let supervisor: { auth: Record<string, string> };
+
+  beforeAll(async () => {
+    fake = await new FakePlatforms().start();
+    t = await startTestApp({
+      META_APP_SECRET,
+      META_VERIFY_TOKEN,
+      META_ACCESS_TOKEN: fake.accessToken,
+      META_GRAPH_URL: fake.graphUrl,
+      TELEGRAM_SECRET_TOKEN: TELEGRAM_SECRET,
+      TELEGRAM_BOT_TOKEN: fake.botToken,
+      TELEGRAM_API_URL: fake.url,
+    });
+    supervisor = await t.user('supervisor');
+  });
+  afterAll(async () => {
+    await t.close();
+    await fake.stop();
+  });
+
+  const postMetaRaw = (raw: string) =>
+    t.http().post('/api/v1/webhooks/meta').set('Content-Type', 'application/json').set('X-Hub-Signature-256', signMetaBody(raw, META_APP_SECRET)).send(raw).expect(200);
+  const citizenOfMessage = async (channel: string, externalId: string): Promise<string> =>
+    (await t.db.query(`SELECT t.citizen_id FROM messages m JOIN tickets t ON t.id = m.ticket_id WHERE m.channel = $1 AND m.external_id = $2`, [channel, externalId]))[0]
+      .citizen_id;
+  const storedBody = async (like: string): Promise<string> => {
+    const rows: Array<{ body: string }> = await t.db.query(`SELECT convert_from(body, 'UTF8') AS body FROM social_events WHERE convert_from(body, 'UTF8') LIKE $1`, [
+      `%${like}%`,
+    ]);
+    expect(rows).toHaveLength(1);
+    return rows[0].body;
+  };
+  const anonymise = (citizenId: string) =>
+    t.http().post(`/api/v1/citizens/${citizenId}/anonymise`).set(supervisor.auth).send({ reason: 'Solicitud ARCO UT/2026/0042' }).expect(200);
+
+  describe('anonymisation of raw deliveries', () => {
+    it('redacts accented names and words that Meta sent as \\u escapes', async () => {
+      const waId = '5214445550101';
+      const wamid = nextId('wamid.ACCENTS');
+      const raw = asMetaSendsIt(
+        whatsappBody({
+          contacts: [waContact(waId, 'José Pérez Ibáñez')],
+          messages: [waText(waId, wamid, 'Soy José Pérez Ibáñez: la lámpara de la calle está apagada, ver https://maps.example/x')],
+        }),
+      );
+      expect(raw).toContain('Jos\\u00e9 P\\u00e9rez Ib\\u00e1\\u00f1ez'); // as Meta writes it
+      await postMetaRaw(raw);
+      await settleSocialQueue(t);
+      const citizenId = await citizenOfMessage('whatsapp', wamid);
+      const [{ name }] = await t.db.query(`SELECT name FROM citizens WHERE id = $1`, [citizenId]);
+      expect(name).toBe('José Pérez Ibáñez');
+
+      await anonymise(citizenId);
+      const after = await storedBody(wamid);
+      // neither escaped nor decoded
+      expect(after).not.toMatch(/Jos\\u00e9|P\\u00e9rez|Ib\\u00e1\\u00f1ez/);
+      const text = JSON.stringify(JSON.parse(after)); // (JSON.stringify writes the accents out)
+      for (const word of ['José', 'Pérez', 'Ibáñez', waId]) expect(text).not.toContain(word);
+      // still the delivery: what is not personal stays
+      const parsed = JSON.parse(after);
+      const message = parsed.entry[0].changes[0].value.messages[0];
+      expect(message.text.body).toMatch(/^Soy \[nombre eliminado\]: la lámpara de la calle está apagada, ver https:\/\/maps\.example\/x$/);
+      expect(parsed.entry[0].changes[0].value.contacts[0].profile.name).not.toMatch(/Jos|P.rez/);
+    });
+
+    it('keeps a Telegram delivery valid JSON when its numeric ids are taken out', async () => {
+      const userId = 880_055_501;
+      const update = telegramUpdate(userId, { text: 'Bache enorme en la avenida' });
+      await t.http().post('/api/v1/webhooks/telegram').set('Content-Type', 'application/json').set('X-Telegram-Bot-Api-Secret-Token', TELEGRAM_SECRET).send(JSON.stringify(update)).expect(200);
+      await settleSocialQueue(t);
+      const citizenId = await citizenOfMessage('telegram', `${userId}:${update.message.message_id}`);
+      await anonymise(citizenId);
+      const after = await storedBody(`"update_id":${update.update_id}`);
+      const parsed = JSON.parse(after);
+      expect(after).not.toContain(String(userId));
+      expect(parsed.message.from.id).toBe('[identificador eliminado]');
+      expect(parsed.message.text).toBe('Bache enorme en la avenida');
+    });
+  });
+});
