@@ -308,6 +308,10 @@ export class CitizensService {
       if (!a) throw notFound('Citizen');
       if (!b) throw notFound('Target citizen');
       if (a.mergedIntoId || b.mergedIntoId) throw new DomainError('CONFLICT', 'Citizen was already merged');
+      // an anonymised record takes no data (it could never be anonymised, rectified or retained
+      // again) and gives none (its placeholders are nobody's contact)
+      if (a.anonymisedAt) throw new DomainError('CONFLICT', 'Citizen data was anonymised');
+      if (b.anonymisedAt) throw new DomainError('CONFLICT', 'Target citizen data was anonymised');
       await manager.query(`UPDATE citizen_identities SET citizen_id = $2 WHERE citizen_id = $1`, [id, intoId]);
       await manager.query(`UPDATE tickets SET citizen_id = $2 WHERE citizen_id = $1`, [id, intoId]);
       await manager.query(`UPDATE messages SET author_citizen_id = $2 WHERE author_citizen_id = $1`, [id, intoId]);
