@@ -37,6 +37,17 @@ function whatsappBody(value: { contacts: unknown[]; messages: unknown[] }) {
   };
 }
 
+/**
+ * A wamid in the layout observed in Meta's samples (undocumented): base64 of a small binary record
+ * holding the other party's wa_id, then a random message key.
+ */
+function wamidFor(waId: string): string {
+  const key = Buffer.from(nextId('3EB0').toUpperCase().padEnd(20, '0'));
+  return `wamid.${Buffer.concat([Buffer.from([0x1c, 0x18, waId.length]), Buffer.from(waId), Buffer.from([0x15, 0x02, 0x00, 0x12, 0x18, key.length]), key, Buffer.from([0x00])]).toString('base64')}`;
+}
+/** Every wamid in a text, decoded: what a reader of the stored body could get out of it. */
+const decodedWamids = (text: string) => [...text.matchAll(/wamid\.[A-Za-z0-9+/_=-]+/g)].map((m) => Buffer.from(m[0].slice(6), 'base64').toString('latin1'));
+
 const waContact = (waId: string, name: string) => ({ profile: { name }, wa_id: waId });
 const waText = (waId: string, wamid: string, body: string) => ({ from: waId, id: wamid, timestamp: unixNow(), type: 'text', text: { body } });
 
@@ -85,7 +96,7 @@ describe('social deliveries and personal data (ARCO export, anonymisation)', () 
       const raw = asMetaSendsIt(
         whatsappBody({
           contacts: [waContact(waId, 'José Pérez Ibáñez')],
-          messages: [waText(waId, wamid, 'Soy José Pérez Ibáñez: la lámpara de la calle está apagada, ver https://maps.example/x')],
+          messages: [waText(waId, wamid, 'Soy José Pérez Ibáñez: la lámpara de la calle está apagada, ver https://maps.example/poste-101')],
         }),
       );
       expect(raw).toContain('Jos\\u00e9 P\\u00e9rez Ib\\u00e1\\u00f1ez'); // as Meta writes it
@@ -96,7 +107,7 @@ describe('social deliveries and personal data (ARCO export, anonymisation)', () 
       expect(name).toBe('José Pérez Ibáñez');
 
       await anonymise(citizenId);
-      const after = await storedBody(wamid);
+      const after = await storedBody('poste-101');
       // neither escaped nor decoded
       expect(after).not.toMatch(/Jos\\u00e9|P\\u00e9rez|Ib\\u00e1\\u00f1ez/);
       const text = JSON.stringify(JSON.parse(after)); // (JSON.stringify writes the accents out)
@@ -104,8 +115,47 @@ describe('social deliveries and personal data (ARCO export, anonymisation)', () 
       // still the delivery: what is not personal stays
       const parsed = JSON.parse(after);
       const message = parsed.entry[0].changes[0].value.messages[0];
-      expect(message.text.body).toMatch(/^Soy \[nombre eliminado\]: la lámpara de la calle está apagada, ver https:\/\/maps\.example\/x$/);
+      expect(message.text.body).toMatch(/^Soy \[nombre eliminado\]: la lámpara de la calle está apagada, ver https:\/\/maps\.example\/poste-101$/);
       expect(parsed.entry[0].changes[0].value.contacts[0].profile.name).not.toMatch(/Jos|P.rez/);
+    });
+
+    it('replaces the wamids of the citizen\'s conversations, which hold their phone number', async () => {
+      const waId = '5214445550202';
+      const mine = wamidFor(waId);
+      const ours = wamidFor(waId); // a message of ours to them, which their reply quotes
+      const statusId = wamidFor(waId);
+      const stranger = '5214445550999';
+      const theirs = wamidFor(stranger);
+      expect(decodedWamids(mine)[0]).toContain(waId); // (what the reviewer saw in Meta's sample)
+      await postMetaRaw(
+        asMetaSendsIt(
+          whatsappBody({
+            contacts: [waContact(waId, 'Rubén Ávila'), waContact(stranger, 'Otra Persona')],
+            messages: [{ ...waText(waId, mine, 'Sigue la fuga'), context: { from: '524448340000', id: ours } }, waText(stranger, theirs, 'Otro reporte')],
+          }),
+        ),
+      );
+      const statuses = {
+        object: 'whatsapp_business_account',
+        entry: [{ id: 'WABA-SLP', changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { phone_number_id: 'PN-SLP' }, statuses: [{ id: statusId, status: 'read', timestamp: unixNow(), recipient_id: waId }] } }] }],
+      };
+      await postMetaRaw(asMetaSendsIt(statuses));
+      await settleSocialQueue(t);
+      const citizenId = await citizenOfMessage('whatsapp', mine);
+
+      await anonymise(citizenId);
+      const bodies: string[] = (await t.db.query(`SELECT convert_from(body, 'UTF8') AS body FROM social_events WHERE convert_from(body, 'UTF8') LIKE '%WABA-SLP%'`)).map(
+        (r: { body: string }) => r.body,
+      );
+      const all = bodies.join('\n');
+      for (const id of [mine, ours, statusId]) expect(all).not.toContain(id.slice(6));
+      expect(decodedWamids(all).filter((d) => d.includes(waId) || d.includes(waId.slice(3)))).toEqual([]);
+      const batched = JSON.parse(bodies.find((b) => b.includes('Otro reporte'))!);
+      const [first, second] = batched.entry[0].changes[0].value.messages;
+      expect(first.id).toMatch(/^wamid\.[0-9a-f]{64}$/);
+      expect(first.context.id).toMatch(/^wamid\.[0-9a-f]{64}$/);
+      // someone else's message in the same delivery keeps its id
+      expect(second.id).toBe(theirs);
     });
 
     it('keeps a Telegram delivery valid JSON when its numeric ids are taken out', async () => {

@@ -27,6 +27,62 @@ async function findRows(manager: EntityManager, subject: PersonalDataSubject, lo
   return rows;
 }
 
+/** Digit strings that, found in a decoded wamid, show it is one of the citizen's conversations. */
+function phoneDigits(subject: PersonalDataSubject): string[] {
+  const out = new Set(needles(subject).filter((n) => /^\d+$/.test(n)));
+  for (const phone of subject.identifiers.phones) {
+    const digits = phone.replace(/\D/g, '');
+    if (digits.startsWith('52') && digits.length === 12) out.add(digits.slice(2)); // the 10 national digits
+  }
+  return [...out];
+}
+
+/**
+ * WhatsApp message ids. Observed, not documented by Meta: `wamid.` followed by base64 of a small
+ * binary record that holds the wa_id (phone number) of the other party — Meta's own sample
+ * `wamid.HBgLMTY1MDUwNzY1MjAVAgARGBI5QTNDQTVCM0Q0Q0Q2RTY3RTcA` decodes to …16505076520…. So a
+ * wamid of a conversation with the citizen is their phone number in another spelling.
+ */
+const WAMID = /wamid\.[A-Za-z0-9+/_=-]+/g;
+
+/** Whether the wamid's decoded bytes hold one of these digit strings (see WAMID). */
+export function wamidHoldsAnyOf(wamid: string, digits: string[]): boolean {
+  const payload = wamid.slice('wamid.'.length).replace(/-/g, '+').replace(/_/g, '/');
+  const decoded = Buffer.from(payload, 'base64').toString('latin1');
+  return digits.some((d) => decoded.includes(d));
+}
+
+/** What a redacted wamid becomes: stable (one id stays one id) and no longer decodable. */
+export function pseudonymousWamid(wamid: string): string {
+  return `wamid.${createHash('sha256').update(wamid).digest('hex')}`;
+}
+
+/**
+ * The wamids a WhatsApp delivery gives for the citizen's conversations, whatever their format:
+ * their messages (and the message of ours each one answers) and the statuses of our messages to them.
+ */
+function citizenWamids(json: unknown, ids: Set<string>): Set<string> {
+  const out = new Set<string>();
+  const o = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+  const a = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+  const s = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
+  const add = (v: unknown) => {
+    if (s(v).startsWith('wamid.')) out.add(s(v));
+  };
+  for (const entry of a(o(json).entry)) {
+    for (const change of a(o(entry).changes)) {
+      const value = o(o(change).value);
+      for (const m of a(value.messages).map(o)) {
+        if (!ids.has(s(m.from)) && !ids.has(s(m.from_user_id))) continue;
+        add(m.id);
+        add(o(m.context).id);
+      }
+      for (const st of a(value.statuses).map(o)) if (ids.has(s(st.recipient_id)) || ids.has(s(st.recipient_user_id))) add(st.id);
+    }
+  }
+  return out;
+}
+
 /** One JSON string literal (escapes included) or number, as they appear in the raw text. */
 const JSON_TOKEN = /"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
 
@@ -47,17 +103,22 @@ function isJson(text: string): boolean {
  * that is one of the citizen's ids (Telegram's `from.id`, `chat.id`) becomes the placeholder string,
  * so the body stays valid JSON. The result no longer matches Meta's signature: nothing verifies a
  * stored body again (the signature is checked once, in the webhook controller, before storing).
- * A body that is not JSON is redacted as plain text.
+ * WhatsApp message ids of the citizen's conversations hold their phone number (see WAMID): they
+ * become pseudonymousWamid(). A body that is not JSON is redacted as plain text.
  */
 export function redactDelivery(raw: string, subject: PersonalDataSubject, redact: Redactor): string {
   const ids = needles(subject);
+  const idSet = new Set(ids);
+  const digits = phoneDigits(subject);
+  const json = isJson(raw);
+  const theirs = json ? citizenWamids(JSON.parse(raw), idSet) : new Set<string>();
   const inText = (value: string): string => {
-    let out = redact.text(value);
+    let out = value.includes('wamid.') ? value.replace(WAMID, (w) => (theirs.has(w) || wamidHoldsAnyOf(w, digits) ? pseudonymousWamid(w) : w)) : value;
+    out = redact.text(out);
     for (const n of ids) out = out.split(n).join(PLACEHOLDERS.platformId);
     return out;
   };
-  if (!isJson(raw)) return inText(raw);
-  const idSet = new Set(ids);
+  if (!json) return inText(raw);
   return raw.replace(JSON_TOKEN, (token) => {
     if (token.startsWith('"')) {
       const value = JSON.parse(token) as string;
