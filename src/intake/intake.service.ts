@@ -8,8 +8,7 @@ import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
 import { Attachment } from '../tickets/attachment.entity';
 import { CreateTicketDto } from '../tickets/dto/ticket.dto';
-import { Message } from '../tickets/message.entity';
-import { TicketEvent } from '../tickets/ticket-event.entity';
+import { insertMessage, insertTicketEvents } from '../tickets/ticket-writes';
 import { AcknowledgementOutcome, TicketChange, TicketHooks } from '../tickets/ticket-hooks';
 import { TicketWorkflowService } from '../tickets/ticket-workflow.service';
 import { Ticket } from '../tickets/ticket.entity';
@@ -156,34 +155,31 @@ export class IntakeService {
       );
       if (linkedTicketId) {
         outcome = 'created_linked';
-        await manager.insert(TicketEvent, { ticketId: linkedTicketId, type: 'linked', actorKind: 'citizen', data: { newFolio: ticket.folio } });
+        await insertTicketEvents(manager, [{ ticketId: linkedTicketId, type: 'linked', actorKind: 'citizen', data: { newFolio: ticket.folio } }]);
       }
     }
 
-    const message = await manager.save(
-      Message,
-      manager.create(Message, {
-        ticketId: ticket.id,
-        direction: 'inbound',
-        channel: inbound.channel,
-        authorCitizenId: citizen?.id ?? null,
-        authorUserId: inbound.createdById ?? inbound.forwardedById ?? null,
-        authorName: citizen?.name ?? inbound.sender.name ?? null,
-        subject: inbound.subject ? stripNul(inbound.subject).slice(0, 500) : null,
-        bodyText: text,
-        bodyHtml: inbound.html ? stripNul(inbound.html).slice(0, MAX_BODY_CHARS) : null,
-        bodyNew,
-        externalId,
-        public: isPublic,
-        meta: {
-          ...(inbound.meta ?? {}),
-          ...(inbound.automated ? { automated: true } : {}),
-          ...(inbound.fromThirdParty || fromMergedDuplicate ? { thirdParty: true } : {}),
-          ...(fromMergedDuplicate ? { fromMergedDuplicate: true } : {}),
-        },
-        createdAt: now,
-      }),
-    );
+    const message = await insertMessage(manager, {
+      ticketId: ticket.id,
+      direction: 'inbound',
+      channel: inbound.channel,
+      authorCitizenId: citizen?.id ?? null,
+      authorUserId: inbound.createdById ?? inbound.forwardedById ?? null,
+      authorName: citizen?.name ?? inbound.sender.name ?? null,
+      subject: inbound.subject ? stripNul(inbound.subject).slice(0, 500) : null,
+      bodyText: text,
+      bodyHtml: inbound.html ? stripNul(inbound.html).slice(0, MAX_BODY_CHARS) : null,
+      bodyNew,
+      externalId,
+      public: isPublic,
+      meta: {
+        ...(inbound.meta ?? {}),
+        ...(inbound.automated ? { automated: true } : {}),
+        ...(inbound.fromThirdParty || fromMergedDuplicate ? { thirdParty: true } : {}),
+        ...(fromMergedDuplicate ? { fromMergedDuplicate: true } : {}),
+      },
+      createdAt: now,
+    });
     for (const a of inbound.attachments ?? []) {
       await manager.insert(Attachment, {
         messageId: message.id,
@@ -200,7 +196,7 @@ export class IntakeService {
     }
     let acknowledgement: AcknowledgementOutcome | undefined;
     if (!isNew) {
-      await manager.insert(TicketEvent, { ticketId: ticket.id, type: 'message_received', actorKind: 'citizen', data: { messageId: message.id, channel: inbound.channel } });
+      await insertTicketEvents(manager, [{ ticketId: ticket.id, type: 'message_received', actorKind: 'citizen', data: { messageId: message.id, channel: inbound.channel } }]);
       await this.hooks.emit(manager, { type: 'citizen_message', ticket, message, automated: inbound.automated ?? false });
     } else {
       const change: TicketChange = { type: 'created', ticket, message, automated: inbound.automated ?? false, deferDuplicateSearch: inbound.deferDuplicateSearch ?? false };

@@ -1,9 +1,9 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { computeDueDates } from '../tickets/due-dates';
-import { TicketEvent } from '../tickets/ticket-event.entity';
 import { TicketChange, TicketChangeListener, TicketDraftEnricher, TicketHooks } from '../tickets/ticket-hooks';
 import type { Ticket } from '../tickets/ticket.entity';
+import type { NewTicketEvent } from '../tickets/ticket-writes';
 import { DuplicateFinderService } from './duplicate-finder.service';
 import { extractPoleId } from './pole-id';
 import { RoutingRulesService } from './routing-rules.service';
@@ -49,15 +49,17 @@ export class TicketRoutingListener implements TicketChangeListener, TicketDraftE
     if (suggestion.transparency || !category) await this.holdToOtherTargets(manager, ticket);
     if (suggestion.transparency) {
       if (!ticket.tags.includes(TRANSPARENCY_TAG)) ticket.tags = [...ticket.tags, TRANSPARENCY_TAG];
-      return async (m: EntityManager, saved: Ticket) => {
-        await m.insert(TicketEvent, {
-          ticketId: saved.id,
-          type: 'transparency_flagged',
-          actorKind: 'system',
-          reason: 'Solicitud de información pública: canalizar a la Unidad de Transparencia',
-          data: { matched: suggestion.transparencyMatched, areaCode: TRANSPARENCY_AREA_CODE },
-        });
+      return (saved: Ticket): NewTicketEvent[] => {
         this.logger.log({ ticketId: saved.id }, 'transparency request flagged');
+        return [
+          {
+            ticketId: saved.id,
+            type: 'transparency_flagged',
+            actorKind: 'system',
+            reason: 'Solicitud de información pública: canalizar a la Unidad de Transparencia',
+            data: { matched: suggestion.transparencyMatched, areaCode: TRANSPARENCY_AREA_CODE },
+          },
+        ];
       };
     }
     if (!category || category.id === ticket.categoryId) return;
@@ -68,8 +70,8 @@ export class TicketRoutingListener implements TicketChangeListener, TicketDraftE
       Object.assign(ticket, computeDueDates(ticket.createdAt, category));
       if (category.code === LUMINARIA_CODE && !ticket.poleId) ticket.poleId = extractPoleId(text);
     }
-    return async (m: EntityManager, saved: Ticket) => {
-      await m.insert(TicketEvent, {
+    return (saved: Ticket): NewTicketEvent[] => [
+      {
         ticketId: saved.id,
         type: 'routing_suggested',
         actorKind: 'system',
@@ -81,8 +83,8 @@ export class TicketRoutingListener implements TicketChangeListener, TicketDraftE
           score: suggestion.score,
           applied: apply,
         },
-      });
-    };
+      },
+    ];
   }
 
   /**

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { Message } from './message.entity';
 import type { Ticket } from './ticket.entity';
+import type { NewTicketEvent } from './ticket-writes';
 import type { TicketStatus } from './ticket-status';
 
 /**
@@ -44,11 +45,11 @@ export interface TicketChangeListener {
 
 /**
  * Completes a new ticket before it is inserted (e.g. the category keyword routing sets), so the
- * row is written once instead of inserted and updated. May return work to do once the row exists
- * (its events), inside the same transaction.
+ * row is written once instead of inserted and updated. May return the events to record once the
+ * row exists: they are inserted with the ticket's `created` event, in one statement.
  */
 export interface TicketDraftEnricher {
-  beforeInsert(manager: EntityManager, draft: Ticket): Promise<((manager: EntityManager, saved: Ticket) => Promise<void>) | void>;
+  beforeInsert(manager: EntityManager, draft: Ticket): Promise<((saved: Ticket) => NewTicketEvent[]) | void>;
 }
 
 @Injectable()
@@ -65,16 +66,14 @@ export class TicketHooks {
     this.enrichers.push(enricher);
   }
 
-  /** Runs the enrichers on a draft; the returned function runs their follow-ups after the insert. */
-  async enrich(manager: EntityManager, draft: Ticket): Promise<(manager: EntityManager, saved: Ticket) => Promise<void>> {
-    const after: Array<(manager: EntityManager, saved: Ticket) => Promise<void>> = [];
+  /** Runs the enrichers on a draft; the returned function gives their events once the row exists. */
+  async enrich(manager: EntityManager, draft: Ticket): Promise<(saved: Ticket) => NewTicketEvent[]> {
+    const after: Array<(saved: Ticket) => NewTicketEvent[]> = [];
     for (const enricher of this.enrichers) {
       const next = await enricher.beforeInsert(manager, draft);
       if (next) after.push(next);
     }
-    return async (m, saved) => {
-      for (const fn of after) await fn(m, saved);
-    };
+    return (saved) => after.flatMap((fn) => fn(saved));
   }
 
   async emit(manager: EntityManager, change: TicketChange): Promise<void> {

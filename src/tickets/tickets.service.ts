@@ -14,8 +14,8 @@ import { folioSequenceName, folioYear, formatFolio, parseFolio } from './folio';
 import { canReadTicket, canSeeMessage } from './ticket-access';
 import type { TicketChannel, TicketPriority } from './ticket-channel';
 import { fetchTicketDetail } from './ticket-detail-query';
-import { TicketEvent } from './ticket-event.entity';
 import { TicketHooks } from './ticket-hooks';
+import { insertTicket, insertTicketEvents } from './ticket-writes';
 import { allowedTransitions, OPEN_STATUSES, STATUS_LABELS } from './ticket-status';
 import { Ticket } from './ticket.entity';
 import { SUPERVISOR_ROLES } from '../users/user-role';
@@ -67,40 +67,6 @@ export function linkInlineImages(html: string, attachments: Array<{ id: string; 
   return html.replace(/(<img\b[^>]*?\ssrc=")cid:([^"]+)"/gi, (whole, head: string, cid: string) => {
     const id = byCid.get(cid.replace(/&amp;/g, '&'));
     return id ? `${head}/api/v1/tickets/${encodeURIComponent(folio)}/attachments/${id}"` : whole;
-  });
-}
-
-/**
- * Inserts a new ticket in one statement (plain SQL: the intake's hottest write), with its thread
- * search seeded from its first message: the expression is the one of messages_search_on_insert(),
- * which then finds nothing new to add and leaves the row alone. Returns the draft completed with
- * what the database assigned (id, version, updated_at).
- */
-export async function insertTicket(manager: EntityManager, t: Ticket, threadSearchText: string | null): Promise<Ticket> {
-  const [row]: Array<{ id: string; version: number; updated_at: Date }> = await manager.query(
-    `INSERT INTO tickets (folio, subject, description, status, priority, channel, category_id, area_id, assignee_id, citizen_id,
-       address, colonia, latitude, longitude, pole_id, tags, first_response_due_at, resolution_due_at, status_changed_at,
-       merged_into_id, linked_ticket_id, forwarded_by_id, created_by_id, public_token, created_at, messages_search)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25,
-       CASE WHEN $26::text IS NULL THEN NULL ELSE to_tsvector('spanish', f_unaccent(left($26::text, 100000))) END)
-     RETURNING id, version, updated_at`,
-    [
-      t.folio, t.subject, t.description ?? '', t.status ?? 'new', t.priority ?? 'normal', t.channel, t.categoryId ?? null, t.areaId ?? null,
-      t.assigneeId ?? null, t.citizenId ?? null, t.address ?? null, t.colonia ?? null, t.latitude ?? null, t.longitude ?? null, t.poleId ?? null,
-      t.tags ?? [], t.firstResponseDueAt ?? null, t.resolutionDueAt ?? null, t.statusChangedAt, t.mergedIntoId ?? null, t.linkedTicketId ?? null,
-      t.forwardedById ?? null, t.createdById ?? null, t.publicToken, t.createdAt, threadSearchText,
-    ],
-  );
-  return Object.assign(t, {
-    id: String(row.id),
-    version: row.version,
-    updatedAt: row.updated_at,
-    firstRespondedAt: t.firstRespondedAt ?? null,
-    resolvedAt: t.resolvedAt ?? null,
-    closedAt: t.closedAt ?? null,
-    reopenedCount: t.reopenedCount ?? 0,
-    rejectionReason: t.rejectionReason ?? null,
-    mergedIntoId: t.mergedIntoId ?? null,
   });
 }
 
@@ -211,18 +177,20 @@ export class TicketsService implements OnApplicationBootstrap {
       createdAt: now,
       ...computeDueDates(now, category),
     });
-    const afterInsert = await this.hooks.enrich(manager, ticket);
+    const followUps = await this.hooks.enrich(manager, ticket);
     const saved = await insertTicket(manager, ticket, input.threadSearchText ?? null);
-    await manager.insert(TicketEvent, {
-      ticketId: saved.id,
-      type: 'created',
-      actorUserId,
-      actorKind: actorUserId ? 'user' : 'citizen',
-      toStatus: 'new',
-      data: { channel: input.channel, ...(input.linkedTicketId ? { linkedTicketId: input.linkedTicketId } : {}) },
-      createdAt: now,
-    });
-    await afterInsert(manager, saved);
+    await insertTicketEvents(manager, [
+      {
+        ticketId: saved.id,
+        type: 'created',
+        actorUserId,
+        actorKind: actorUserId ? 'user' : 'citizen',
+        toStatus: 'new',
+        data: { channel: input.channel, ...(input.linkedTicketId ? { linkedTicketId: input.linkedTicketId } : {}) },
+        createdAt: now,
+      },
+      ...followUps(saved),
+    ]);
     return saved;
   }
 
