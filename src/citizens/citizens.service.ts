@@ -39,6 +39,29 @@ export function normalizeIdentities(identities: ContactIdentity[]): ContactIdent
   return out;
 }
 
+const identityKey = (i: { kind: string; value: string }) => `${i.kind}\u0000${i.value}`;
+
+interface CitizenRow {
+  id: string;
+  name: string | null;
+  merged_into_id: string | null;
+  anonymised_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+const CITIZEN_COLUMNS = 'id, name, merged_into_id, anonymised_at, created_at, updated_at';
+
+function toCitizen(row: CitizenRow): Citizen {
+  return Object.assign(new Citizen(), {
+    id: row.id,
+    name: row.name,
+    mergedIntoId: row.merged_into_id,
+    anonymisedAt: row.anonymised_at,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  });
+}
+
 /** What a rectification of the emails did to the citizen's mail (counts only: logged). */
 interface RedirectedMail {
   /** queued mails to a removed address now going to the address the notifier writes to */
@@ -69,23 +92,18 @@ export class CitizensService {
 
   /**
    * Finds the citizen behind any of these identities, or creates one. Runs inside the caller's
-   * transaction; concurrent first messages from the same new sender end on one citizen.
+   * transaction; concurrent first messages from the same new sender end on one citizen. The
+   * citizen returned is locked FOR KEY SHARE until the caller commits: an anonymisation, a
+   * retention run or a merge of it waits for the message to be stored (and then includes it),
+   * and a message that waited for one of them lands on a record that can still take it.
    */
   async resolveContact(manager: EntityManager, contact: ContactInput): Promise<Citizen | null> {
     const identities = normalizeIdentities(contact.identities);
     const name = contact.name?.trim().slice(0, 200) || null;
     if (identities.length === 0 && !name) return null;
-    // one round trip for all the identities; the first known one (in the given order) decides
-    const known: Array<{ kind: string; value: string; citizen_id: string }> = identities.length
-      ? await manager.query(
-          `SELECT i.kind, i.value, i.citizen_id FROM citizen_identities i
-           JOIN unnest($1::text[], $2::text[]) AS w(kind, value) ON i.kind = w.kind AND i.value = w.value`,
-          [identities.map((i) => i.kind), identities.map((i) => i.value)],
-        )
-      : [];
-    const isKnown = (i: ContactIdentity) => known.find((k) => k.kind === i.kind && k.value === i.value);
-    const first = identities.map(isKnown).find((k) => !!k);
-    let citizen = first ? await this.followMerges(manager, String(first.citizen_id)) : null;
+    const { citizen: found, known } = await this.lookUp(manager, identities);
+    const isKnown = (i: ContactIdentity) => known.has(identityKey(i));
+    let citizen = found;
     let created = false;
     if (!citizen) {
       citizen = await manager.save(Citizen, manager.create(Citizen, { name }));
@@ -113,20 +131,73 @@ export class CitizensService {
     return owner ?? citizen;
   }
 
+  /**
+   * One statement on the common path (a known sender, or a new one): the identities already
+   * known, and the citizen of the first of them (in the given order) locked FOR KEY SHARE. A
+   * citizen anonymised meanwhile (the lock waited for it; the row read is the one it committed)
+   * no longer owns those identities — they hold placeholders now — so the sender is looked up
+   * again without it and, usually, is new. A record merged meanwhile is followed to the one it
+   * went into; a record deleted meanwhile (the losing side of a race) means looking again.
+   */
+  private async lookUp(manager: EntityManager, identities: ContactIdentity[]): Promise<{ citizen: Citizen | null; known: Set<string> }> {
+    if (!identities.length) return { citizen: null, known: new Set() };
+    const passedOver: string[] = [];
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const rows: Array<{ kind: string; value: string; citizen_id: string; anonymised: boolean } & Partial<CitizenRow>> = await manager.query(
+        `WITH known AS MATERIALIZED (
+           SELECT w.n, i.kind, i.value, i.citizen_id, c.anonymised_at IS NOT NULL AS anonymised
+           FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS w(kind, value, n)
+           JOIN citizen_identities i ON i.kind = w.kind AND i.value = w.value
+           JOIN citizens c ON c.id = i.citizen_id
+         ),
+         owner AS MATERIALIZED (
+           SELECT ${CITIZEN_COLUMNS} FROM citizens
+           WHERE id = (SELECT k.citizen_id FROM known k WHERE NOT k.anonymised AND NOT (k.citizen_id = ANY($3::uuid[])) ORDER BY k.n LIMIT 1)
+           FOR KEY SHARE
+         )
+         SELECT k.kind, k.value, k.citizen_id, k.anonymised, o.*
+         FROM known k LEFT JOIN owner o ON o.id = k.citizen_id
+         ORDER BY k.n`,
+        [identities.map((i) => i.kind), identities.map((i) => i.value), passedOver],
+      );
+      // identities of an anonymised record are free again (or about to be): not known
+      const live = rows.filter((r) => !r.anonymised && !passedOver.includes(String(r.citizen_id)));
+      const known = new Set(live.map(identityKey));
+      if (!live.length) return { citizen: null, known };
+      const owner = rows.find((r) => r.id);
+      if (!owner) continue; // deleted since this statement's snapshot: look again
+      let citizen: Citizen | null = toCitizen(owner as CitizenRow);
+      if (citizen.mergedIntoId) citizen = await this.followMerges(manager, citizen.mergedIntoId);
+      if (citizen && !citizen.anonymisedAt) return { citizen, known };
+      passedOver.push(String(owner.citizen_id));
+    }
+    // nothing that can take the message after a few looks: a new citizen (a claimed identity
+    // then races in resolveContact and is followed there)
+    return { citizen: null, known: new Set() };
+  }
+
   private async findByIdentities(manager: EntityManager, identities: ContactIdentity[]): Promise<Citizen | null> {
     for (const identity of identities) {
       const found = await manager.findOne(CitizenIdentity, { where: { kind: identity.kind, value: identity.value } });
-      if (found) return this.followMerges(manager, found.citizenId);
+      if (!found) continue;
+      const citizen = await this.followMerges(manager, found.citizenId);
+      if (citizen && !citizen.anonymisedAt) return citizen;
     }
     return null;
   }
 
+  /** This record, or the one it was merged into (following merges), locked FOR KEY SHARE. */
   private async followMerges(manager: EntityManager, id: string): Promise<Citizen | null> {
-    let citizen = await manager.findOne(Citizen, { where: { id } });
+    let citizen = await this.lockCitizen(manager, id);
     for (let hops = 0; citizen?.mergedIntoId && hops < 10; hops++) {
-      citizen = await manager.findOne(Citizen, { where: { id: citizen.mergedIntoId } });
+      citizen = await this.lockCitizen(manager, citizen.mergedIntoId);
     }
     return citizen;
+  }
+
+  private async lockCitizen(manager: EntityManager, id: string): Promise<Citizen | null> {
+    const [row]: CitizenRow[] = await manager.query(`SELECT ${CITIZEN_COLUMNS} FROM citizens WHERE id = $1 FOR KEY SHARE`, [id]);
+    return row ? toCitizen(row) : null;
   }
 
   async list(query: ListCitizensQuery) {

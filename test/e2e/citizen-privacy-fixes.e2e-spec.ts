@@ -1,5 +1,8 @@
 // the app first: it loads the entities in an order their circular imports accept
 import { startTestApp, TestApp } from '../support/test-app';
+import type { DataSource, QueryRunner } from 'typeorm';
+import { IntakeService } from '../../src/intake/intake.service';
+import { AnonymisationService } from '../../src/personal-data/anonymisation.service';
 
 type Auth = { auth: Record<string, string>; user: { id: string } };
 
@@ -53,5 +56,92 @@ describe('citizen records and personal data: merges, concurrent intake, anonymis
       await anonymise(gone.citizenId).expect(409);
     });
   });
+
+  describe('a message that arrives while its citizen is anonymised or merged', () => {
+    const mail = (email: string, n: string) =>
+      t.app.get(IntakeService).receive({
+        channel: 'email',
+        externalId: `<${n}@correo-prueba.mx>`,
+        sender: { name: 'Ofelia Carrasco Núñez', identities: [{ kind: 'email', value: email }] },
+        subject: 'Otra luminaria apagada',
+        text: `Escribo desde ${email}: la luminaria de la esquina sigue apagada.`,
+      });
+    const citizenOf = async (ticketId: string) => String((await t.db.query(`SELECT citizen_id FROM tickets WHERE id = $1`, [ticketId]))[0].citizen_id);
+
+    it('lands on a new citizen, not on the record an anonymisation committed meanwhile', async () => {
+      const email = 'ofelia.carrasco@correo-prueba.mx';
+      const old = await capture({ name: 'Ofelia Carrasco Núñez', email });
+      // the anonymisation (ARCO or retention) has locked and rewritten the record, not committed yet
+      const r = await whileHeld(
+        t.db,
+        (qr) => t.app.get(AnonymisationService).anonymiseIn(qr.manager, old.citizenId, { reason: 'Plazo de conservación vencido', actorUserId: null }),
+        () => mail(email, 'carrera-anonimizacion'),
+      );
+      const now = await citizenOf(r.ticketId);
+      expect(now).not.toBe(old.citizenId);
+      // the new record owns the real address (the next message finds it); the old one only placeholders
+      const identities = await t.db.query(`SELECT citizen_id, kind, value FROM citizen_identities WHERE citizen_id = ANY($1) ORDER BY value`, [[old.citizenId, now]]);
+      expect(identities).toEqual([
+        { citizen_id: old.citizenId, kind: 'email', value: expect.stringMatching(/^anonimizado-/) },
+        { citizen_id: now, kind: 'email', value: email },
+      ]);
+      expect(await t.db.query(`SELECT count(*)::int AS n FROM tickets WHERE citizen_id = $1`, [old.citizenId])).toEqual([{ n: 1 }]);
+      const [fresh] = await t.db.query(`SELECT name, anonymised_at FROM citizens WHERE id = $1`, [now]);
+      expect(fresh).toEqual({ name: 'Ofelia Carrasco Núñez', anonymised_at: null });
+      expect(await citizenOf((await mail(email, 'despues-anonimizacion')).ticketId)).toBe(now);
+    });
+
+    it('lands on the record a merge committed meanwhile went into, not on the merged one', async () => {
+      const email = 'hector.duplicado@correo-prueba.mx';
+      const dup = await capture({ name: 'Héctor Duplicado', email });
+      const survivor = await capture({ name: 'Héctor Sobreviviente', phone: '444 700 1122' });
+      // what merge() writes, held open
+      const r = await whileHeld(
+        t.db,
+        async (qr) => {
+          await qr.query(`SELECT id FROM citizens WHERE id = ANY($1) ORDER BY id FOR UPDATE`, [[dup.citizenId, survivor.citizenId]]);
+          await qr.query(`UPDATE citizen_identities SET citizen_id = $2 WHERE citizen_id = $1`, [dup.citizenId, survivor.citizenId]);
+          await qr.query(`UPDATE tickets SET citizen_id = $2 WHERE citizen_id = $1`, [dup.citizenId, survivor.citizenId]);
+          await qr.query(`UPDATE citizens SET merged_into_id = $2 WHERE id = $1`, [dup.citizenId, survivor.citizenId]);
+        },
+        () => mail(email, 'carrera-fusion'),
+      );
+      expect(await citizenOf(r.ticketId)).toBe(survivor.citizenId);
+    });
+  });
 });
 
+/** Waits until a session of this test database waits for a lock (the concurrent work reached the point under test). */
+async function waitForLockWait(db: DataSource, timeoutMs = 10_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const [{ n }]: Array<{ n: number }> = await db.query(
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+    );
+    if (n > 0) return;
+    if (Date.now() > until) throw new Error('no session waited for a lock');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/**
+ * Runs `hold` in a transaction of its own, starts `concurrent` (on another connection), waits until
+ * that waits for a lock, then commits: `concurrent` goes on against what `hold` committed.
+ */
+async function whileHeld<T>(db: DataSource, hold: (qr: QueryRunner) => Promise<unknown>, concurrent: () => Promise<T>): Promise<T> {
+  const qr = db.createQueryRunner();
+  await qr.connect();
+  let pending: Promise<T>;
+  try {
+    await qr.startTransaction();
+    await hold(qr);
+    pending = concurrent();
+    pending.catch(() => undefined); // awaited below; a failure meanwhile is not unhandled
+    await waitForLockWait(db);
+    await qr.commitTransaction();
+  } finally {
+    if (qr.isTransactionActive) await qr.rollbackTransaction();
+    await qr.release();
+  }
+  return pending;
+}
