@@ -125,6 +125,14 @@ export class CitizensService {
     // Another transaction claimed an identity first: follow it so both land on one citizen.
     const owner = await this.findByIdentities(manager, identities);
     if (owner && created && owner.id !== citizen.id) {
+      // the record made here goes, not what it was given: the identities it claimed (a phone
+      // captured with the email another message claimed first) move to the owner — same
+      // (kind, value), so the unique constraint holds — before the delete would cascade them away
+      await manager.query(`UPDATE citizen_identities SET citizen_id = $2 WHERE citizen_id = $1`, [citizen.id, owner.id]);
+      if (!owner.name && name) {
+        await manager.update(Citizen, owner.id, { name });
+        owner.name = name;
+      }
       await manager.delete(Citizen, { id: citizen.id });
       return owner;
     }

@@ -1,5 +1,6 @@
 // the app first: it loads the entities in an order their circular imports accept
 import { startTestApp, TestApp } from '../support/test-app';
+import { randomUUID } from 'node:crypto';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { IntakeService } from '../../src/intake/intake.service';
 import { AnonymisationService } from '../../src/personal-data/anonymisation.service';
@@ -107,6 +108,34 @@ describe('citizen records and personal data: merges, concurrent intake, anonymis
         () => mail(email, 'carrera-fusion'),
       );
       expect(await citizenOf(r.ticketId)).toBe(survivor.citizenId);
+    });
+  });
+
+  describe('two first contacts of one person at once', () => {
+    it('keeps the phone a staff capture brought when a mail from the same email claimed the email first', async () => {
+      const email = 'teodoro.simultaneo@correo-prueba.mx';
+      // the mail's intake: a new citizen with the email, not committed yet
+      const mailCitizen = randomUUID();
+      const captured = await whileHeld(
+        t.db,
+        async (qr) => {
+          await qr.query(`INSERT INTO citizens (id) VALUES ($1)`, [mailCitizen]);
+          await qr.query(`INSERT INTO citizen_identities (citizen_id, kind, value) VALUES ($1, 'email', $2)`, [mailCitizen, email]);
+        },
+        () => capture({ name: 'Teodoro Simultáneo Ríos', email, phone: '444 812 3456' }),
+      );
+      expect(captured.citizenId).toBe(mailCitizen);
+      const identities = await t.db.query(`SELECT kind, value FROM citizen_identities WHERE citizen_id = $1 ORDER BY kind`, [mailCitizen]);
+      expect(identities).toEqual([
+        { kind: 'email', value: email },
+        { kind: 'phone', value: '+524448123456' },
+      ]);
+      // the capture's name goes with it; its own record is gone
+      expect((await t.db.query(`SELECT name FROM citizens WHERE id = $1`, [mailCitizen]))[0].name).toBe('Teodoro Simultáneo Ríos');
+      expect(await t.db.query(`SELECT count(*)::int AS n FROM citizens WHERE name = 'Teodoro Simultáneo Ríos'`)).toEqual([{ n: 1 }]);
+      // the next call from that phone finds the same person
+      const byPhone = await capture({ phone: '444 812 3456' });
+      expect(byPhone.citizenId).toBe(mailCitizen);
     });
   });
 });
