@@ -218,7 +218,7 @@ async function main() {
     console.log(`ours (ingest):          ${oursRate.toFixed(0)} mails/s`);
     console.log(`ratio ours/baseline:    ${(oursRate / baseRate).toFixed(2)}   (target ≥ 0.5)`);
     console.log(`CPU per mail:           app ${appCpuPerMail.toFixed(2)} ms, PostgreSQL ${pgCpuPerMail.toFixed(2)} ms (all its processes; includes background work during ingestion)`);
-    console.log(`writes per mail:        WAL ${(writes.walBytes / COUNT / 1024).toFixed(1)} KB; rows inserted ${(writes.inserted / COUNT).toFixed(1)}, updated ${(writes.updated / COUNT).toFixed(2)} (${(writes.hot / COUNT).toFixed(2)} HOT); tickets row versions per new ticket ${writes.ticketVersionsPerNew.toFixed(2)}`);
+    console.log(`writes per mail:        WAL ${(writes.walBytes / COUNT / 1024).toFixed(1)} KB (whole server: other databases' writes count too); rows inserted ${(writes.inserted / COUNT).toFixed(1)}, updated ${(writes.updated / COUNT).toFixed(2)} (${(writes.hot / COUNT).toFixed(2)} HOT); tickets row versions per new ticket ${writes.ticketVersionsPerNew.toFixed(2)}`);
     console.log(`peak RSS of the app:    ${peakRssMb.toFixed(0)} MB   (target ≤ 300 MB; app's Node flags: ${APP_NODE_FLAGS.join(' ') || 'none'})`);
     console.log(`APPEND→stored (IDLE):   p50 ${pct(latencies, 50).toFixed(0)} ms, p95 ${pct(latencies, 95).toFixed(0)} ms over ${latencies.length} mails   (target p95 ≤ 2000 ms)`);
   } finally {
