@@ -27,9 +27,9 @@ async function findRows(manager: EntityManager, subject: PersonalDataSubject, lo
   return rows;
 }
 
-/** Digit strings that, found in a decoded wamid, show it is one of the citizen's conversations. */
-function phoneDigits(subject: PersonalDataSubject): string[] {
-  const out = new Set(needles(subject).filter((n) => /^\d+$/.test(n)));
+/** What, found in a decoded wamid, shows it is one of the citizen's conversations (see WAMID). */
+function wamidNeedles(subject: PersonalDataSubject): string[] {
+  const out = new Set(needles(subject));
   for (const phone of subject.identifiers.phones) {
     const digits = phone.replace(/\D/g, '');
     if (digits.startsWith('52') && digits.length === 12) out.add(digits.slice(2)); // the 10 national digits
@@ -41,46 +41,22 @@ function phoneDigits(subject: PersonalDataSubject): string[] {
  * WhatsApp message ids. Observed, not documented by Meta: `wamid.` followed by base64 of a small
  * binary record that holds the wa_id (phone number) of the other party — Meta's own sample
  * `wamid.HBgLMTY1MDUwNzY1MjAVAgARGBI5QTNDQTVCM0Q0Q0Q2RTY3RTcA` decodes to …16505076520…. So a
- * wamid of a conversation with the citizen is their phone number in another spelling.
+ * wamid of a conversation with the citizen (their messages, ours to them and its statuses, the
+ * `context.id` of a message answering ours) is their phone number in another spelling; one that
+ * holds no identifier of theirs is left as it is (other people's, in a batched delivery).
  */
 const WAMID = /wamid\.[A-Za-z0-9+/_=-]+/g;
 
-/** Whether the wamid's decoded bytes hold one of these digit strings (see WAMID). */
-export function wamidHoldsAnyOf(wamid: string, digits: string[]): boolean {
+/** Whether the wamid's decoded bytes hold one of these strings (see WAMID). */
+export function wamidHoldsAnyOf(wamid: string, needles: string[]): boolean {
   const payload = wamid.slice('wamid.'.length).replace(/-/g, '+').replace(/_/g, '/');
   const decoded = Buffer.from(payload, 'base64').toString('latin1');
-  return digits.some((d) => decoded.includes(d));
+  return needles.some((n) => decoded.includes(n));
 }
 
 /** What a redacted wamid becomes: stable (one id stays one id) and no longer decodable. */
 export function pseudonymousWamid(wamid: string): string {
   return `wamid.${createHash('sha256').update(wamid).digest('hex')}`;
-}
-
-/**
- * The wamids a WhatsApp delivery gives for the citizen's conversations, whatever their format:
- * their messages (and the message of ours each one answers) and the statuses of our messages to them.
- */
-function citizenWamids(json: unknown, ids: Set<string>): Set<string> {
-  const out = new Set<string>();
-  const o = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
-  const a = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-  const s = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
-  const add = (v: unknown) => {
-    if (s(v).startsWith('wamid.')) out.add(s(v));
-  };
-  for (const entry of a(o(json).entry)) {
-    for (const change of a(o(entry).changes)) {
-      const value = o(o(change).value);
-      for (const m of a(value.messages).map(o)) {
-        if (!ids.has(s(m.from)) && !ids.has(s(m.from_user_id))) continue;
-        add(m.id);
-        add(o(m.context).id);
-      }
-      for (const st of a(value.statuses).map(o)) if (ids.has(s(st.recipient_id)) || ids.has(s(st.recipient_user_id))) add(st.id);
-    }
-  }
-  return out;
 }
 
 /** One JSON string literal (escapes included) or number, as they appear in the raw text. */
@@ -109,11 +85,10 @@ function isJson(text: string): boolean {
 export function redactDelivery(raw: string, subject: PersonalDataSubject, redact: Redactor): string {
   const ids = needles(subject);
   const idSet = new Set(ids);
-  const digits = phoneDigits(subject);
+  const inWamids = wamidNeedles(subject);
   const json = isJson(raw);
-  const theirs = json ? citizenWamids(JSON.parse(raw), idSet) : new Set<string>();
   const inText = (value: string): string => {
-    let out = value.includes('wamid.') ? value.replace(WAMID, (w) => (theirs.has(w) || wamidHoldsAnyOf(w, digits) ? pseudonymousWamid(w) : w)) : value;
+    let out = value.includes('wamid.') ? value.replace(WAMID, (w) => (wamidHoldsAnyOf(w, inWamids) ? pseudonymousWamid(w) : w)) : value;
     out = redact.text(out);
     for (const n of ids) out = out.split(n).join(PLACEHOLDERS.platformId);
     return out;
