@@ -89,6 +89,59 @@ describe('social deliveries and personal data (ARCO export, anonymisation)', () 
   const anonymise = (citizenId: string) =>
     t.http().post(`/api/v1/citizens/${citizenId}/anonymise`).set(supervisor.auth).send({ reason: 'Solicitud ARCO UT/2026/0042' }).expect(200);
 
+  describe('ARCO export of raw deliveries', () => {
+    const exportOf = async (citizenId: string) => (await t.http().get(`/api/v1/citizens/${citizenId}/export`).set(supervisor.auth).expect(200)).body;
+
+    it('gives only the parts of a batched WhatsApp delivery that concern the citizen', async () => {
+      const [a, b] = ['5214445550301', '5214445550302'];
+      const [wamidA, wamidB] = [nextId('wamid.BATCH.A'), nextId('wamid.BATCH.B')];
+      await postMetaRaw(
+        asMetaSendsIt(
+          whatsappBody({
+            contacts: [waContact(a, 'Ana Solís'), waContact(b, 'Bernardo Quiñones')],
+            messages: [waText(a, wamidA, 'Hay un bache en Himno Nacional'), waText(b, wamidB, 'Mi vecina Carmen tira basura en el camellón')],
+          }),
+        ),
+      );
+      await settleSocialQueue(t);
+      const citizenA = await citizenOfMessage('whatsapp', wamidA);
+      expect(await citizenOfMessage('whatsapp', wamidB)).not.toBe(citizenA);
+
+      const exported = await exportOf(citizenA);
+      const text = JSON.stringify(exported.socialEvents);
+      expect(text).toContain(wamidA);
+      for (const other of [b, wamidB, 'Bernardo', 'Quiñones', 'Qui\\u00f1ones', 'Carmen']) expect(text).not.toContain(other);
+      const events = exported.socialEvents.filter((e: { delivery: unknown }) => JSON.stringify(e.delivery).includes(wamidA));
+      expect(events).toHaveLength(1);
+      const value = events[0].delivery.entry[0].changes[0].value;
+      expect(value.contacts).toEqual([{ profile: { name: 'Ana Solís' }, wa_id: a }]);
+      expect(value.messages).toEqual([expect.objectContaining({ from: a, id: wamidA, text: { body: 'Hay un bache en Himno Nacional' } })]);
+    });
+
+    it('gives only the citizen\'s events of a batched Messenger delivery', async () => {
+      const [a, b] = ['7700111000401', '7700111000402'];
+      const event = (psid: string, mid: string, text: string) => ({ sender: { id: psid }, recipient: { id: 'PAGE-SLP' }, timestamp: Date.now(), message: { mid, text } });
+      const [midA, midB, midB2] = [nextId('m_batch_a'), nextId('m_batch_b'), nextId('m_batch_b2')];
+      await postMetaRaw(
+        asMetaSendsIt({
+          object: 'page',
+          entry: [
+            { id: 'PAGE-SLP', time: Date.now(), messaging: [event(a, midA, 'Fuga en la calle Reforma'), event(b, midB, 'Soy Beatriz Núñez, tel. 444 777 8899')] },
+            { id: 'PAGE-SLP', time: Date.now(), messaging: [event(b, midB2, 'Otra cosa de Beatriz')] },
+          ],
+        }),
+      );
+      await settleSocialQueue(t);
+      const exported = await exportOf(await citizenOfMessage('messenger', midA));
+      const text = JSON.stringify(exported.socialEvents);
+      expect(text).toContain('Fuga en la calle Reforma');
+      for (const other of [b, midB, midB2, 'Beatriz', '777 8899']) expect(text).not.toContain(other);
+      const mine = exported.socialEvents.filter((e: { delivery: unknown }) => JSON.stringify(e.delivery).includes(midA));
+      expect(mine).toHaveLength(1);
+      expect(mine[0].delivery).toEqual({ object: 'page', entry: [{ id: 'PAGE-SLP', time: expect.any(Number), messaging: [expect.objectContaining({ sender: { id: a } })] }] });
+    });
+  });
+
   describe('anonymisation of raw deliveries', () => {
     it('redacts accented names and words that Meta sent as \\u escapes', async () => {
       const waId = '5214445550101';

@@ -1,6 +1,6 @@
 import { buildRedactor, PLACEHOLDERS } from '../../personal-data/redact-identifiers';
 import type { PersonalDataSubject } from '../../personal-data/personal-data-registry';
-import { pseudonymousWamid, redactDelivery, wamidHoldsAnyOf } from './social-events-personal-data';
+import { citizenPartsOfDelivery, pseudonymousWamid, redactDelivery, wamidHoldsAnyOf } from './social-events-personal-data';
 
 const subject: PersonalDataSubject = {
   citizenId: 'c1',
@@ -35,5 +35,44 @@ describe('redactDelivery', () => {
     expect(out).not.toContain(SAMPLE_WAMID);
     expect(JSON.parse(out).entry[0].changes[0].value.statuses[0].id).toBe(pseudonymousWamid(SAMPLE_WAMID));
     expect(pseudonymousWamid(SAMPLE_WAMID)).toMatch(/^wamid\.[0-9a-f]{64}$/);
+  });
+});
+
+describe('citizenPartsOfDelivery', () => {
+  const ids = new Set(['5214445550101', '7712345098765']);
+
+  it('keeps the citizen\'s WhatsApp status and leaves out a delivery with nothing of theirs', () => {
+    const status = (to: string) => JSON.stringify({ object: 'whatsapp_business_account', entry: [{ id: 'W', changes: [{ field: 'messages', value: { statuses: [{ id: 'wamid.X', recipient_id: to }] } }] }] });
+    expect(citizenPartsOfDelivery('meta', status('5214445550101'), ids)).toEqual({
+      object: 'whatsapp_business_account',
+      entry: [{ id: 'W', changes: [{ field: 'messages', value: { messaging_product: undefined, metadata: undefined, statuses: [{ id: 'wamid.X', recipient_id: '5214445550101' }] } }] }],
+    });
+    // someone else's message that mentions the citizen's number: nothing in it is theirs to hand over
+    const mention = { object: 'whatsapp_business_account', entry: [{ changes: [{ value: { contacts: [{ wa_id: '5214440000000' }], messages: [{ from: '5214440000000', id: 'wamid.Y', text: { body: 'llamen al 5214445550101' } }] } }] }] };
+    expect(citizenPartsOfDelivery('meta', JSON.stringify(mention), ids)).toBeUndefined();
+  });
+
+  it('gives null for a body it cannot split', () => {
+    expect(citizenPartsOfDelivery('meta', 'no es JSON 7712345098765', ids)).toBeNull();
+    expect(citizenPartsOfDelivery('meta', JSON.stringify({ object: 'user', entry: [{ uid: '7712345098765' }] }), ids)).toBeNull();
+  });
+
+  it('Telegram: the citizen\'s update without someone else\'s message it answers', () => {
+    const update = {
+      update_id: 5,
+      message: {
+        message_id: 9,
+        from: { id: 7712345098765, first_name: 'María' },
+        chat: { id: -100, type: 'group' },
+        text: 'yo también',
+        reply_to_message: { message_id: 8, from: { id: 42, first_name: 'Otro' }, text: 'se fue la luz' },
+      },
+    };
+    expect(citizenPartsOfDelivery('telegram', JSON.stringify(update), ids)).toEqual({
+      update_id: 5,
+      message: { message_id: 9, from: { id: 7712345098765, first_name: 'María' }, chat: { id: -100, type: 'group' }, text: 'yo también' },
+    });
+    const answered = { update_id: 6, message: { message_id: 10, from: { id: 42 }, chat: { id: -100, type: 'group' }, text: 'no', reply_to_message: update.message } };
+    expect(citizenPartsOfDelivery('telegram', JSON.stringify(answered), ids)).toEqual({ update_id: 6, message: { reply_to_message: update.message } });
   });
 });

@@ -16,6 +16,11 @@ function needles(subject: PersonalDataSubject): string[] {
   return [...out];
 }
 
+type Json = Record<string, unknown>;
+const obj = (v: unknown): Json => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});
+const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
+
 async function findRows(manager: EntityManager, subject: PersonalDataSubject, lock: boolean) {
   const patterns = needles(subject).map((n) => `%${n.replace(/[\\%_]/g, (m) => `\\${m}`)}%`);
   if (!patterns.length) return [];
@@ -58,6 +63,13 @@ export function wamidHoldsAnyOf(wamid: string, needles: string[]): boolean {
 export function pseudonymousWamid(wamid: string): string {
   return `wamid.${createHash('sha256').update(wamid).digest('hex')}`;
 }
+
+/** A WhatsApp message (`from`, or `from_user_id` for users known by their business-scoped id) from the citizen. */
+const fromCitizen = (m: Json, ids: Set<string>) => ids.has(str(m.from)) || ids.has(str(m.from_user_id));
+/** A WhatsApp status of one of our messages to the citizen. */
+const toCitizen = (st: Json, ids: Set<string>) => ids.has(str(st.recipient_id)) || ids.has(str(st.recipient_user_id));
+/** A WhatsApp `contacts[]` entry (profile name, wa_id) of the citizen. */
+const isCitizenContact = (c: Json, ids: Set<string>) => ids.has(str(c.wa_id)) || ids.has(str(c.user_id));
 
 /** One JSON string literal (escapes included) or number, as they appear in the raw text. */
 const JSON_TOKEN = /"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
@@ -105,18 +117,89 @@ export function redactDelivery(raw: string, subject: PersonalDataSubject, redact
 }
 
 /**
+ * What the ARCO export shows of one delivery: only what concerns the citizen. Meta batches several
+ * users in one delivery (`entry[]`, `messaging[]`, WhatsApp `changes[].value` with `contacts[]`,
+ * `messages[]`, `statuses[]`), so handing over the whole body would give away other people's names,
+ * phone numbers and words. Kept: Messenger/Instagram events sent by or to the citizen; WhatsApp
+ * messages from them, statuses of our messages to them and their `contacts[]` entry, with the
+ * envelope (entry id and time, `field`, our own number in `metadata`). Telegram: the update when
+ * the citizen sent it, without a message it answers written by someone else (a group).
+ * `undefined`: nothing in it is the citizen's own (e.g. someone else's message mentions their
+ * number), so nothing of it can be handed over. `null`: a body in no format we know how to split
+ * (not JSON, another Meta `object`); the export lists the delivery for staff to review by hand.
+ */
+export function citizenPartsOfDelivery(platform: string, raw: string, ids: Set<string>): Json | null | undefined {
+  if (!isJson(raw)) return null;
+  const root = obj(JSON.parse(raw));
+  if (platform === 'telegram') return telegramParts(root, ids);
+  const object = str(root.object);
+  const entries: Json[] = [];
+  for (const entry of arr(root.entry).map(obj)) {
+    const envelope = { ...(entry.id !== undefined ? { id: entry.id } : {}), ...(entry.time !== undefined ? { time: entry.time } : {}) };
+    if (object === 'page' || object === 'instagram') {
+      const mine = (ev: unknown) => ids.has(str(obj(obj(ev).sender).id)) || ids.has(str(obj(obj(ev).recipient).id));
+      const messaging = arr(entry.messaging).filter(mine);
+      const standby = arr(entry.standby).filter(mine);
+      if (messaging.length || standby.length) entries.push({ ...envelope, ...(messaging.length ? { messaging } : {}), ...(standby.length ? { standby } : {}) });
+    } else if (object === 'whatsapp_business_account') {
+      const changes: Json[] = [];
+      for (const change of arr(entry.changes).map(obj)) {
+        const value = obj(change.value);
+        const messages = arr(value.messages).map(obj).filter((m) => fromCitizen(m, ids));
+        const statuses = arr(value.statuses).map(obj).filter((st) => toCitizen(st, ids));
+        if (!messages.length && !statuses.length) continue;
+        const contacts = arr(value.contacts).map(obj).filter((c) => isCitizenContact(c, ids));
+        changes.push({
+          field: change.field,
+          value: {
+            messaging_product: value.messaging_product,
+            metadata: value.metadata,
+            ...(contacts.length ? { contacts } : {}),
+            ...(messages.length ? { messages } : {}),
+            ...(statuses.length ? { statuses } : {}),
+          },
+        });
+      }
+      if (changes.length) entries.push({ ...envelope, changes });
+    } else {
+      return null;
+    }
+  }
+  return entries.length ? { object, entry: entries } : undefined;
+}
+
+function telegramParts(update: Json, ids: Set<string>): Json | undefined {
+  const key = Object.keys(update).find((k) => k !== 'update_id' && obj(update[k]) === update[k]);
+  if (!key) return undefined;
+  const payload = obj(update[key]);
+  const theirs = (m: unknown) => ids.has(str(obj(obj(m).from).id)) || (obj(obj(m).chat).type === 'private' && ids.has(str(obj(obj(m).chat).id)));
+  if (theirs(payload)) {
+    const reply = payload.reply_to_message;
+    const keepReply = reply === undefined || theirs(reply) || obj(obj(reply).from).is_bot === true;
+    const { reply_to_message: _omitted, ...rest } = payload;
+    return { update_id: update.update_id, [key]: keepReply ? payload : rest };
+  }
+  // someone else's message in a group, answering one of the citizen's: only theirs
+  if (theirs(payload.reply_to_message)) return { update_id: update.update_id, [key]: { reply_to_message: payload.reply_to_message } };
+  return undefined;
+}
+
+/**
  * Raw webhook deliveries hold the citizen's platform ids, profile name, phone and words. The ARCO
- * export lists them; anonymisation redacts them in place (and a delivery still waiting is not
- * processed any more).
+ * export lists the parts of them that concern the citizen (citizenPartsOfDelivery); anonymisation
+ * redacts them in place (and a delivery still waiting is not processed any more).
  */
 export const socialEventsPersonalDataHandler: PersonalDataHandler = {
   name: 'social_events',
   tables: ['social_events'],
   async export(manager, subject) {
-    const rows = await findRows(manager, subject, false);
-    return {
-      socialEvents: rows.map((r) => ({ id: String(r.id), platform: r.platform, status: r.status, receivedAt: r.received_at, body: r.body.toString('utf8') })),
-    };
+    const ids = new Set(needles(subject));
+    const socialEvents = [];
+    for (const r of await findRows(manager, subject, false)) {
+      const delivery = citizenPartsOfDelivery(r.platform, r.body.toString('utf8'), ids);
+      if (delivery !== undefined) socialEvents.push({ id: String(r.id), platform: r.platform, status: r.status, receivedAt: r.received_at, delivery });
+    }
+    return { socialEvents };
   },
   async erase(manager, subject, redact) {
     for (const r of await findRows(manager, subject, true)) {
