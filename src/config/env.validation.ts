@@ -2,19 +2,32 @@ import { plainToInstance, Transform } from 'class-transformer';
 import { parseTrustProxy } from './trust-proxy';
 import { IsBoolean, IsEmail, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, MinLength, validateSync } from 'class-validator';
 
-const toInt = ({ value }: { value: unknown }) =>
-  value === undefined || value === '' ? undefined : Number(value);
+/**
+ * Whole numbers in decimal digits only. Unset, empty or only blanks = unset (the default), as an
+ * empty value always was: Number(' ') is 0 and Number('0x10') is 16, so Number() alone turned a
+ * blank PORT into a random port and a blank interval or limit into "off". Anything else that is
+ * not digits stays a string and fails @IsInt, naming the variable.
+ */
+const toInt = ({ value }: { value: unknown }) => {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') return value;
+  const text = value.trim();
+  if (text === '') return undefined;
+  return /^\d+$/.test(text) ? Number(text) : value;
+};
 const toBool = ({ value }: { value: unknown }) => {
-  if (value === undefined || value === '') return undefined;
-  if (value === 'true' || value === '1') return true;
-  if (value === 'false' || value === '0') return false;
+  if (value === undefined) return undefined;
+  const text = typeof value === 'string' ? value.trim() : value;
+  if (text === '') return undefined;
+  if (text === 'true' || text === '1') return true;
+  if (text === 'false' || text === '0') return false;
   return value;
 };
 const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
 
 /** Every environment variable the service reads, validated once at boot (SPEC §8). */
 export class EnvironmentVariables {
-  @Transform(toInt) @IsOptional() @IsInt() @Min(0) @Max(65535)
+  @Transform(toInt) @IsOptional() @IsInt() @Min(1) @Max(65535)
   PORT?: number;
 
   @Transform(emptyToUndefined) @IsOptional()
@@ -28,7 +41,7 @@ export class EnvironmentVariables {
   @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters long' })
   JWT_SECRET?: string;
 
-  @Transform(emptyToUndefined) @IsOptional() @Matches(/^\d+[smhd]$/, { message: 'JWT_EXPIRES_IN must look like 8h, 30m or 1d' })
+  @Transform(emptyToUndefined) @IsOptional() @Matches(/^0*[1-9]\d*[smhd]$/, { message: 'JWT_EXPIRES_IN must be a duration above zero like 8h, 30m or 1d' })
   JWT_EXPIRES_IN?: string;
 
   @Transform(emptyToUndefined) @IsOptional()
@@ -59,6 +72,7 @@ export class EnvironmentVariables {
 
   @Transform(emptyToUndefined) @IsOptional() @IsString()
   @MinLength(10, { message: 'ADMIN_PASSWORD must be at least 10 characters long' })
+  @Matches(/\S/, { message: 'ADMIN_PASSWORD must not be only blanks' })
   ADMIN_PASSWORD?: string;
 
   @Transform(emptyToUndefined) @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -268,6 +282,30 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
     throw new EnvironmentError(
       'Invalid environment configuration:\n  JWT_SECRET: required when DATABASE_URL is set (every instance must sign sessions with the same secret, at least 32 characters)',
     );
+  }
+  if (env.PUBLIC_BASE_URL) {
+    // citizen links are PUBLIC_BASE_URL + a path: a query or fragment would swallow the path, and
+    // credentials would be handed to every citizen (browsers refuse or strip them anyway)
+    let url: URL | null = null;
+    try {
+      url = new URL(env.PUBLIC_BASE_URL);
+    } catch {
+      /* refused below */
+    }
+    if (!url || /[?#]/.test(env.PUBLIC_BASE_URL) || url.username || url.password || /^[a-z]+:\/\/[^/]*@/i.test(env.PUBLIC_BASE_URL)) {
+      throw new EnvironmentError(
+        'Invalid environment configuration:\n  PUBLIC_BASE_URL: must be only scheme, host, port and path, without a query (?), a fragment (#) or user:password@ (citizen links are built by appending paths to it)',
+      );
+    }
+  }
+  if (env.SMTP_PASSWORD && !env.SMTP_USER?.trim()) {
+    // the SMTP login needs both; the password alone was silently ignored (mail sent without login)
+    throw new EnvironmentError('Invalid environment configuration:\n  SMTP_PASSWORD: set without SMTP_USER (the SMTP login needs both)');
+  }
+  if (env.SMTP_SECURE === undefined && env.SMTP_PORT === 465) {
+    // 465 is SMTP over TLS (as 993 is IMAP over TLS, see app-config.ts): a plain greeting wait there
+    // hangs every send until the timeout. SMTP_SECURE=false still wins.
+    env.SMTP_SECURE = true;
   }
   if (env.SMTP_HOST && !env.MAIL_FROM) {
     throw new EnvironmentError('Invalid environment configuration:\n  MAIL_FROM: required when SMTP_HOST is set (the sender of citizen emails)');
