@@ -93,17 +93,31 @@ export class EmailIntakeService {
     const none = { ticketId: null, messageId: null, folio: null, acknowledged: false, intake: null };
     // serialise deliveries of this id (a separate statement: the read below needs a snapshot taken after the lock)
     await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [intakeLockKey('email', externalId)]);
-    const seen: Array<{ ticket_id: string | null; message_id: string | null; decision: string; mailbox: string | null; uidvalidity: string | null; uid: string | null }> = await manager.query(
-      `SELECT ticket_id, message_id, decision, mailbox, uidvalidity, uid FROM intake_log
-       WHERE channel = 'email' AND external_id = $1 AND decision NOT IN ('duplicate', 'failed') ORDER BY id LIMIT 1`,
-      [externalId],
+    const kind = mail.classification.kind;
+    // a person writing from an address a bounce marked undeliverable (a full mailbox, since emptied):
+    // it works again, and this mail's acknowledgement and what follows go to it. Cleared in the same
+    // statement as the dedupe read (one round trip less per mail), and only for a mail not seen before
+    const clearFrom = kind === 'human' ? normalizeEmail(mail.fromAddress ?? '') : null;
+    const [{ seen, cleared }]: Array<{
+      seen: { ticket_id: string | null; message_id: string | null; decision: string; mailbox: string | null; uidvalidity: string | null; uid: string | null } | null;
+      cleared: number;
+    }> = await manager.query(
+      `WITH seen AS (
+         SELECT ticket_id::text, message_id::text, decision, mailbox, uidvalidity::text, uid::text FROM intake_log
+         WHERE channel = 'email' AND external_id = $1 AND decision NOT IN ('duplicate', 'failed') ORDER BY id LIMIT 1
+       ), cleared AS (
+         UPDATE citizen_identities SET undeliverable = false
+         WHERE $2::text IS NOT NULL AND kind = 'email' AND value = $2::text AND undeliverable AND NOT EXISTS (SELECT 1 FROM seen)
+         RETURNING 1
+       )
+       SELECT (SELECT row_to_json(seen) FROM seen) AS seen, (SELECT count(*) FROM cleared)::int AS cleared`,
+      [externalId, clearFrom],
     );
-    if (seen.length) {
-      const s = seen[0];
+    if (seen) {
+      const s = seen;
       const unfiled = !!source && s.mailbox === source.mailbox && String(s.uidvalidity) === String(source.uidvalidity) && Number(s.uid) === source.uid;
       return { ...none, decision: 'duplicate', reason: `already processed (${s.decision})`, ticketId: s.ticket_id, messageId: s.message_id, ...(unfiled ? { unfiled } : {}) };
     }
-    const kind = mail.classification.kind;
     if (kind === 'own') return { ...none, decision: 'ignored_own', reason: mail.classification.reason };
 
     if (kind === 'bounce') {
@@ -135,9 +149,6 @@ export class EmailIntakeService {
       return { ...none, decision: 'auto_reply_recorded', reason: mail.classification.reason, ticketId: threadTicketId, messageId };
     }
 
-    // a person writing from an address a bounce marked undeliverable (a full mailbox, since emptied):
-    // it works again, and this mail's acknowledgement and what follows go to it
-    const cleared = mail.fromAddress ? await this.clearUndeliverable(manager, mail.fromAddress) : 0;
     let reason = threadReason || 'new report';
     const result = await this.intake.receiveIn(manager, {
       channel: 'email',
@@ -228,17 +239,6 @@ export class EmailIntakeService {
       }),
     );
     return saved.id;
-  }
-
-  /** Takes the undeliverable mark off the sender's address (a mail from it that is no bounce nor automatic). */
-  private async clearUndeliverable(manager: EntityManager, from: string): Promise<number> {
-    const email = normalizeEmail(from);
-    if (!email) return 0;
-    const [, affected]: [unknown[], number] = await manager.query(
-      `UPDATE citizen_identities SET undeliverable = false WHERE kind = 'email' AND value = $1 AND undeliverable`,
-      [email],
-    );
-    return affected;
   }
 
   private async markUndeliverable(manager: EntityManager, ticketId: string, recipients: string[]): Promise<number> {
