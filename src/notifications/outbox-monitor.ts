@@ -4,6 +4,7 @@ import { HealthContributors } from '../health/health-contributors';
 import { MetricsService } from '../metrics/metrics.service';
 import { OutboxService } from './outbox.service';
 import { OutboxTransports } from './outbox-transports';
+import { OutboxWorker } from './outbox-worker';
 
 /** Outbox figures for /metrics (queued, failed, lag per channel) and a detail in /health/ready. */
 @Injectable()
@@ -14,6 +15,7 @@ export class OutboxMonitor implements OnModuleInit {
     private readonly transports: OutboxTransports,
     private readonly metrics: MetricsService,
     private readonly health: HealthContributors,
+    private readonly worker: OutboxWorker,
   ) {}
 
   onModuleInit(): void {
@@ -48,10 +50,18 @@ export class OutboxMonitor implements OnModuleInit {
         lag.set({ channel: s.channel }, s.oldestQueuedSeconds);
       }
     });
-    // a mail server that is down must not take the service out of rotation: details only, always "up"
+    // a mail server that is down must not take the service out of rotation: details only, always "up".
+    // lastError is what this instance's worker last met on a link (SMTP login refused, DNS, connection
+    // refused, timeout…), "<channel>: …", cleared by that channel's next successful send; no address,
+    // no credential (OutboxWorker.redactLinkError). Per channel in `links`.
     this.health.register(async () => {
       const stats = await this.outbox.stats();
       const sum = (k: 'queued' | 'failed') => stats.reduce((n, s) => n + s[k], 0);
+      const links = this.worker.linkStatus();
+      const failing = Object.entries(links)
+        .filter(([, l]) => l.lastErrorAt)
+        .sort(([, a], [, b]) => (b.lastErrorAt ?? '').localeCompare(a.lastErrorAt ?? ''))[0];
+      const lastSentAt = Object.values(links).reduce<string | null>((t, l) => (l.lastSentAt && (!t || l.lastSentAt > t) ? l.lastSentAt : t), null);
       return {
         outbox: {
           status: 'up' as const,
@@ -62,6 +72,10 @@ export class OutboxMonitor implements OnModuleInit {
           failed: sum('failed'),
           oldestQueuedSeconds: Math.round(Math.max(0, ...stats.map((s) => s.oldestQueuedSeconds))),
           channels: stats,
+          lastError: failing ? `${failing[0]}: ${failing[1].lastErrorCode} — ${failing[1].lastError}` : null,
+          lastErrorAt: failing ? failing[1].lastErrorAt : null,
+          lastSentAt,
+          links,
         },
       };
     });

@@ -37,6 +37,46 @@ export function failureOutcome(
   return attempts >= maxAttempts ? 'failed' : 'retry';
 }
 
+/**
+ * What /health/ready shows of one channel's link (OutboxMonitor): the last failure that left a row
+ * queued for another try (server unreachable, DNS, login refused, timeout, a 4xx), cleared by the
+ * next successful send on that channel. Per instance: each worker knows its own sends.
+ */
+export interface OutboxLinkStatus {
+  /** e.g. "535 5.7.8 Authentication credentials invalid (AUTH PLAIN) [EAUTH]"; no addresses, no credentials */
+  lastError: string | null;
+  /** nodemailer's code and the server's response code, e.g. "EAUTH 535" */
+  lastErrorCode: string | null;
+  lastErrorAt: string | null;
+  lastSentAt: string | null;
+}
+
+/** How much of a server's answer /health/ready shows. */
+const LINK_ERROR_MAX_CHARS = 200;
+
+/**
+ * A failure's text made safe for /health/ready (a public endpoint): the row's recipient, any email
+ * address, the SMTP login and password (also base64, as AUTH sends them), long digit runs (phone
+ * numbers, platform user ids) and long opaque tokens are replaced, and the text is cut short.
+ */
+export function redactLinkError(message: string, secrets: Array<string | null | undefined>): string {
+  let text = message.replace(/[^\s<>()"',;:[\]]+@[^\s<>()"',;:[\]]+/g, '[address]');
+  const literals = new Set<string>();
+  for (const s of secrets) {
+    if (!s || s.length < 3) continue;
+    literals.add(s);
+    literals.add(Buffer.from(s).toString('base64').replace(/=+$/, ''));
+  }
+  for (const s of [...literals].sort((a, b) => b.length - a.length))
+    text = text.replace(new RegExp(s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gi'), '[redacted]');
+  return text
+    .replace(/\+?\d(?:[ ()-]{0,2}\d){6,}/g, '[number]')
+    .replace(/[A-Za-z0-9+/_-]{32,}={0,2}/g, '[redacted]')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, LINK_ERROR_MAX_CHARS);
+}
+
 /** Error details safe for logs: codes, never messages (they can hold addresses). */
 function errorCode(err: unknown): string {
   const e = err as { responseCode?: number; code?: string; name?: string };
@@ -44,6 +84,16 @@ function errorCode(err: unknown): string {
     [e?.name, e?.code, e?.responseCode].filter((x) => x !== undefined && x !== null).join(':') ||
     'unknown'
   );
+}
+
+/** "EAUTH 535", "ECONNREFUSED", "OutboxSendTimeoutError": the failure's code and the server's answer code. */
+function linkErrorCode(err: unknown): string {
+  const e = err as { name?: string; code?: unknown; responseCode?: unknown; cause?: unknown };
+  const c = (e?.cause ?? {}) as { code?: unknown; responseCode?: unknown };
+  const code = [c.code ?? e?.code, c.responseCode ?? e?.responseCode]
+    .filter((x) => typeof x === 'string' || typeof x === 'number')
+    .join(' ');
+  return code || e?.name || 'unknown';
 }
 
 /**
@@ -65,6 +115,8 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private wakeUp: (() => void) | null = null;
   private readonly attempts;
   private readonly lag;
+  /** per channel: the last failure of its link and the last send (see OutboxLinkStatus) */
+  private readonly links = new Map<string, OutboxLinkStatus>();
 
   constructor(
     private readonly config: AppConfig,
@@ -111,6 +163,42 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
         `outbox sends still in flight after ${STOP_WAIT_MS / 1000} s of shutdown: their rows are taken up again when their lease runs out`,
       );
     }
+  }
+
+  /** The state of each channel's link as this instance's sends saw it (for /health/ready). */
+  linkStatus(): Record<string, OutboxLinkStatus> {
+    return Object.fromEntries([...this.links].map(([channel, s]) => [channel, { ...s }]));
+  }
+
+  private link(channel: string): OutboxLinkStatus {
+    let s = this.links.get(channel);
+    if (!s) {
+      s = { lastError: null, lastErrorCode: null, lastErrorAt: null, lastSentAt: null };
+      this.links.set(channel, s);
+    }
+    return s;
+  }
+
+  /**
+   * Keeps a failure that says nothing against this one mail (the server unreachable, the login
+   * refused, a timeout, a 4xx): what an operator must see before the queue grows. A permanent
+   * refusal of one message is not kept: it is the row's (failed, on its thread).
+   */
+  private noteLinkFailure(row: OutboxRow, err: unknown): void {
+    if (err instanceof OutboxPermanentError) return;
+    const s = this.link(row.channel);
+    const message = err instanceof Error ? err.message : String(err);
+    s.lastError = redactLinkError(message, [row.recipient, this.config.smtp?.user, this.config.smtp?.password]) || 'unknown error';
+    s.lastErrorCode = linkErrorCode(err);
+    s.lastErrorAt = new Date().toISOString();
+  }
+
+  private noteSent(channel: string): void {
+    const s = this.link(channel);
+    s.lastError = null;
+    s.lastErrorCode = null;
+    s.lastErrorAt = null;
+    s.lastSentAt = new Date().toISOString();
   }
 
   /** Poll now instead of waiting for the next interval. */
@@ -221,6 +309,7 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
     } catch (err) {
       // rounds the server could not be reached in do not count towards giving up
       const outcome = failureOutcome(err, row.attempts - row.unavailableRounds, cfg.maxAttempts);
+      this.noteLinkFailure(row, err);
       const text = describe(err, row.attempts, cfg.maxAttempts, outcome);
       try {
         if (outcome === 'failed') {
@@ -247,6 +336,7 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
       }
       return;
     }
+    this.noteSent(row.channel);
     try {
       const recorded = await this.outbox.markSent(row, claimToken, result.externalId);
       if (!recorded) {
