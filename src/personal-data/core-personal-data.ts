@@ -4,6 +4,29 @@ import { PLACEHOLDERS, type Redactor } from './redact-identifiers';
 
 const ERASED_ATTACHMENT_REASON = 'eliminado por anonimización';
 
+/**
+ * A redacted value cut to its varchar column (PostgreSQL counts characters, i.e. code points): a
+ * placeholder may be longer than what it replaces ('[correo eliminado]' for 'a@b.mx'), and a
+ * value at the column's limit would otherwise fail the anonymisation (22001) every time.
+ */
+export function fitColumn(value: string, width: number): string;
+export function fitColumn(value: string | null, width: number): string | null;
+export function fitColumn(value: string | null, width: number): string | null {
+  if (value === null || value.length <= width) return value; // UTF-16 length >= code points
+  return [...value].slice(0, width).join('');
+}
+
+/** The widths (migrations/) of the varchar columns erase() rewrites here. */
+const WIDTH = {
+  ticketSubject: 300,
+  ticketAddress: 500,
+  rejectionReason: 500,
+  authorName: 200,
+  messageSubject: 500,
+  externalId: 998,
+  eventReason: 1000,
+} as const;
+
 /** citizens + citizen_identities: the record itself. */
 export const citizensHandler: PersonalDataHandler = {
   name: 'citizens',
@@ -92,10 +115,10 @@ export const ticketsHandler: PersonalDataHandler = {
     for (const t of tickets) {
       await manager.query(`UPDATE tickets SET subject = $2, description = $3, address = $4, rejection_reason = $5 WHERE id = $1`, [
         t.id,
-        redact.text(t.subject),
+        fitColumn(redact.text(t.subject), WIDTH.ticketSubject),
         redact.text(t.description),
-        redact.textOrNull(t.address),
-        redact.textOrNull(t.rejection_reason),
+        fitColumn(redact.textOrNull(t.address), WIDTH.ticketAddress),
+        fitColumn(redact.textOrNull(t.rejection_reason), WIDTH.rejectionReason),
       ]);
     }
     const ids = await messageIds(manager, s);
@@ -107,18 +130,20 @@ export const ticketsHandler: PersonalDataHandler = {
     for (const m of messages) {
       const authorName = m.author_citizen_id && s.citizenIds.includes(m.author_citizen_id) ? PLACEHOLDERS.name : redact.textOrNull(m.author_name);
       const externalId = redact.textOrNull(m.external_id);
+      const suffix = `:${m.id}`;
       await manager.query(
         `UPDATE messages SET author_name = $2, subject = $3, body_text = $4, body_html = $5, body_new = $6,
                 external_id = $7, delivery_error = $8, meta = $9 WHERE id = $1`,
         [
           m.id,
-          authorName,
-          redact.textOrNull(m.subject),
+          fitColumn(authorName, WIDTH.authorName),
+          fitColumn(redact.textOrNull(m.subject), WIDTH.messageSubject),
           redact.text(m.body_text ?? ''),
           redact.textOrNull(m.body_html),
           redact.textOrNull(m.body_new),
-          // (channel, external_id) stays unique even if two ids redact to the same text
-          externalId === m.external_id ? externalId : `${externalId}:${m.id}`,
+          // (channel, external_id) stays unique even if two ids redact to the same text (the
+          // message id goes last, whole, after a cut)
+          externalId === m.external_id ? externalId : `${fitColumn(externalId, WIDTH.externalId - suffix.length)}${suffix}`,
           redact.textOrNull(m.delivery_error),
           JSON.stringify(redact.json(m.meta ?? {})),
         ],
@@ -134,7 +159,11 @@ export const ticketsHandler: PersonalDataHandler = {
       [s.ticketIds],
     );
     for (const e of events) {
-      await manager.query(`UPDATE ticket_events SET reason = $2, data = $3 WHERE id = $1`, [e.id, redact.textOrNull(e.reason), JSON.stringify(redact.json(e.data ?? {}))]);
+      await manager.query(`UPDATE ticket_events SET reason = $2, data = $3 WHERE id = $1`, [
+        e.id,
+        fitColumn(redact.textOrNull(e.reason), WIDTH.eventReason),
+        JSON.stringify(redact.json(e.data ?? {})),
+      ]);
     }
   },
 };

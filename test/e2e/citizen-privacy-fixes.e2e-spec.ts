@@ -138,6 +138,82 @@ describe('citizen records and personal data: merges, concurrent intake, anonymis
       expect(byPhone.citizenId).toBe(mailCitizen);
     });
   });
+
+  describe('anonymising values at their column limit', () => {
+    // short identifiers: each placeholder is longer than what it replaces
+    const P = { name: 'Lupe Ávila Rangel', email: 'lu@cp.mx', phone: '444 876 5432' };
+    /** `text` padded with dots to exactly `width` characters */
+    const atLimit = (text: string, width: number) => `${text} ${'.'.repeat(width - text.length - 1)}`;
+    const lengths = (sql: string, params: unknown[]) => t.db.query(sql, params);
+
+    it('cuts redacted ticket, message and event fields to their columns instead of failing (22001)', async () => {
+      const { folio, citizenId } = await capture(
+        { name: P.name, email: P.email, phone: P.phone },
+        {
+          subject: atLimit(`Reporta ${P.email} y ${P.email}, de ${P.name}`, 300),
+          address: atLimit(`Casa de ${P.name}, ${P.name}, ${P.name}`, 500),
+        },
+      );
+      const [{ id: ticketId }] = await t.db.query(`SELECT id FROM tickets WHERE folio = $1`, [folio]);
+      await t.http().post(`/api/v1/tickets/${folio}/notes`).set(agent.auth).send({ body: `Llamar a ${P.name}` }).expect(201);
+      await t.db.query(`UPDATE tickets SET rejection_reason = $2 WHERE id = $1`, [ticketId, atLimit(`Duplicado de ${P.email} ${P.email}`, 500)]);
+      await t.db.query(
+        `UPDATE messages SET subject = $2, external_id = $3 WHERE ticket_id = $1 AND direction = 'inbound'`,
+        [ticketId, atLimit(`Re: ${P.email} ${P.email} ${P.email}`, 500), atLimit(`wamid.4448765432.4448765432`, 998)],
+      );
+      await t.db.query(`UPDATE messages SET author_name = $2 WHERE ticket_id = $1 AND direction = 'note'`, [ticketId, 'Lupe '.repeat(40).trim()]);
+      await t.db.query(`UPDATE ticket_events SET reason = $2 WHERE ticket_id = $1 AND type = 'created'`, [ticketId, atLimit(`Alta por ${P.email} ${P.email}`, 1000)]);
+
+      await anonymise(citizenId).expect(200);
+
+      const [ticket] = await lengths(
+        `SELECT subject, char_length(subject) AS s, char_length(address) AS a, char_length(rejection_reason) AS r FROM tickets WHERE id = $1`,
+        [ticketId],
+      );
+      expect(ticket).toMatchObject({ s: 300, a: 500, r: 500 });
+      expect(ticket.subject).toMatch(/^Reporta \[correo eliminado\] y \[correo eliminado\], de \[nombre eliminado\] \.+$/);
+      const messages = await lengths(
+        `SELECT id, direction, external_id, char_length(subject) AS s, char_length(external_id) AS x, author_name FROM messages WHERE ticket_id = $1 AND direction <> 'outbound' ORDER BY id`,
+        [ticketId],
+      );
+      expect(messages[0]).toMatchObject({ direction: 'inbound', s: 500, x: 998 });
+      expect(messages[0].external_id).toMatch(new RegExp(`^wamid\\.\\[teléfono eliminado\\]\\.\\[teléfono eliminado\\] \\.+:${messages[0].id}$`));
+      expect(messages[1].direction).toBe('note');
+      expect(messages[1].author_name).toBe('[nombre eliminado] '.repeat(11).slice(0, 200));
+      const [event] = await lengths(`SELECT char_length(reason) AS r FROM ticket_events WHERE ticket_id = $1 AND type = 'created'`, [ticketId]);
+      expect(event.r).toBe(1000);
+      expect(JSON.stringify(await t.db.query(`SELECT * FROM tickets t JOIN messages m ON m.ticket_id = t.id WHERE t.id = $1`, [ticketId]))).not.toMatch(/lu@cp\.mx|Lupe|4448765432/);
+    });
+
+    it('cuts redacted intake log and quarantined mail fields to their columns instead of failing (22001)', async () => {
+      const email = 'lu@cq.mx';
+      const { folio, citizenId } = await capture({ name: 'Lupe Bravo', email });
+      const [{ id: ticketId }] = await t.db.query(`SELECT id FROM tickets WHERE folio = $1`, [folio]);
+      const [log] = await t.db.query(
+        `INSERT INTO intake_log (channel, external_id, from_address, subject, decision, reason, ticket_id)
+         VALUES ('email', $1, $2, $3, 'created', $4, $5) RETURNING id`,
+        [atLimit(`<${email}.${email}>`, 998), email, atLimit(`De ${email} ${email}`, 500), atLimit(`nuevo reporte de ${email} ${email}`, 500), ticketId],
+      );
+      const [failure] = await t.db.query(
+        `INSERT INTO intake_failures (channel, external_id, from_address, subject, error, raw, raw_size)
+         VALUES ('email', $1, $2, $3, $4, 'x', 1) RETURNING id`,
+        [atLimit(`<${email}.${email}>`, 998), email, atLimit(`De ${email} ${email}`, 500), atLimit(`no se pudo leer el correo de ${email} ${email}`, 2000)],
+      );
+
+      await anonymise(citizenId).expect(200);
+
+      const [l] = await t.db.query(
+        `SELECT from_address, char_length(subject) AS s, char_length(reason) AS r, char_length(external_id) AS x FROM intake_log WHERE id = $1`,
+        [log.id],
+      );
+      expect(l).toEqual({ from_address: '[correo eliminado]', s: 500, r: 500, x: 998 });
+      const [f] = await t.db.query(
+        `SELECT from_address, char_length(subject) AS s, char_length(error) AS e, char_length(external_id) AS x, raw FROM intake_failures WHERE id = $1`,
+        [failure.id],
+      );
+      expect(f).toEqual({ from_address: '[correo eliminado]', s: 500, e: 2000, x: 998, raw: null });
+    });
+  });
 });
 
 /** Waits until a session of this test database waits for a lock (the concurrent work reached the point under test). */

@@ -1,4 +1,8 @@
+import { fitColumn } from '../../personal-data/core-personal-data';
 import type { PersonalDataHandler } from '../../personal-data/personal-data-registry';
+
+/** The widths (migrations/) of the varchar columns erase() rewrites: a placeholder may be longer than what it replaces. */
+const WIDTH = { fromAddress: 320, subject: 500, reason: 500, error: 2000, externalId: 998 } as const;
 
 const MATCH = `(ticket_id = ANY($1::bigint[]) OR lower(from_address) = ANY($2::text[]))`;
 
@@ -28,10 +32,10 @@ export const emailIntakePersonalDataHandler: PersonalDataHandler = {
     for (const r of log) {
       await manager.query(`UPDATE intake_log SET from_address = $2, subject = $3, reason = $4, external_id = $5 WHERE id = $1`, [
         r.id,
-        redact.textOrNull(r.from_address),
-        redact.textOrNull(r.subject),
-        redact.textOrNull(r.reason),
-        redact.textOrNull(r.external_id),
+        fitColumn(redact.textOrNull(r.from_address), WIDTH.fromAddress),
+        fitColumn(redact.textOrNull(r.subject), WIDTH.subject),
+        fitColumn(redact.textOrNull(r.reason), WIDTH.reason),
+        fitColumn(redact.textOrNull(r.external_id), WIDTH.externalId),
       ]);
     }
     const failures: Array<{ id: string; from_address: string | null; subject: string | null; error: string; external_id: string | null }> =
@@ -39,7 +43,13 @@ export const emailIntakePersonalDataHandler: PersonalDataHandler = {
     for (const r of failures) {
       await manager.query(
         `UPDATE intake_failures SET from_address = $2, subject = $3, error = $4, external_id = $5, raw = NULL WHERE id = $1`,
-        [r.id, redact.textOrNull(r.from_address), redact.textOrNull(r.subject), redact.text(r.error), redact.textOrNull(r.external_id)],
+        [
+          r.id,
+          fitColumn(redact.textOrNull(r.from_address), WIDTH.fromAddress),
+          fitColumn(redact.textOrNull(r.subject), WIDTH.subject),
+          fitColumn(redact.text(r.error), WIDTH.error),
+          fitColumn(redact.textOrNull(r.external_id), WIDTH.externalId),
+        ],
       );
     }
   },
