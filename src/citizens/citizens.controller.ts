@@ -31,11 +31,14 @@ export class CitizensController {
    * the thread) when none is left; tickets whose status link a removed email received get a new one.
    */
   @Patch(':id') @Roles(...STAFF_ROLES)
+  @RecordPersonalDataAccess('citizen_detail', theCitizen) // answers the citizen's detail: name, identities, tickets
   update(@Param('id', new ParseUUIDPipe()) id: string, @Body() dto: UpdateCitizenDto, @CurrentUser() user: AuthenticatedUser) {
     return this.citizens.update(id, dto, user);
   }
 
+  /** Answers the detail of the record kept (`intoCitizenId`). */
   @Post(':id/merge') @Roles(...STAFF_ROLES) @HttpCode(200)
+  @RecordPersonalDataAccess('citizen_detail', theCitizen)
   merge(@Param('id', new ParseUUIDPipe()) id: string, @Body() dto: MergeCitizenDto) {
     return this.citizens.merge(id, dto.intoCitizenId);
   }

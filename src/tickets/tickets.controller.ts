@@ -14,6 +14,12 @@ import { TicketListService } from './ticket-list.service';
 import { MAX_STAFF_FILES, type StaffUpload, TicketWorkflowService } from './ticket-workflow.service';
 import { TicketsService } from './tickets.service';
 
+/** Records the ticket's citizen on the access trail side by side with the detail's thread reads. */
+const recordAlongside =
+  (trail: AccessRecorder) =>
+  (t: { folio: string; citizenId: string | null }): Promise<void> =>
+    trail.record(t.citizenId ? [{ citizenId: t.citizenId, folio: t.folio }] : []);
+
 @ApiTags('tickets')
 @ApiBearerAuth()
 @Controller('tickets')
@@ -30,28 +36,43 @@ export class TicketsController {
     return this.list.list(query, user);
   }
 
-  /** Staff capture (phone, walk-in). `Idempotency-Key` makes a retried POST return the same ticket. */
+  /**
+   * Staff capture (phone, walk-in). `Idempotency-Key` makes a retried POST return the same ticket.
+   * Answers the ticket detail: when the contact given is a known citizen's, that shows what else is
+   * held on them (their other identities), so the read goes on the access trail.
+   */
   @Post() @Roles(...STAFF_ROLES)
   @ApiHeader({ name: 'Idempotency-Key', required: false })
-  async create(@Body() dto: CreateTicketDto, @CurrentUser() user: AuthenticatedUser, @Headers('idempotency-key') key?: string) {
+  @RecordPersonalDataAccess('ticket_detail', citizenOfTicket)
+  async create(
+    @Body() dto: CreateTicketDto,
+    @CurrentUser() user: AuthenticatedUser,
+    @Headers('idempotency-key') key?: string,
+    @AccessTrail() trail?: AccessRecorder,
+  ) {
     checkIdempotencyKey(key);
     const result = await this.intake.captureByStaff(dto, user, key ? `${user.id}:${key}` : randomUUID());
-    return this.tickets.detail(result.folio, user);
+    return this.tickets.detail(result.folio, user, trail && recordAlongside(trail));
   }
 
   @Get(':folio') @Roles(...ALL_ROLES)
   @RecordPersonalDataAccess('ticket_detail', citizenOfTicket)
   get(@Param('folio') folio: string, @CurrentUser() user: AuthenticatedUser, @AccessTrail() trail?: AccessRecorder) {
     // the trail row is written side by side with the thread reads, once the ticket is known to be readable
-    return this.tickets.detail(folio, user, trail && ((t) => trail.record(t.citizenId ? [{ citizenId: t.citizenId, folio: t.folio }] : [])));
+    return this.tickets.detail(folio, user, trail && recordAlongside(trail));
   }
 
+  // The routes below answer the ticket detail (citizen with identities, thread) after their change:
+  // the trail row is written by the interceptor once the handler returns (one single-row INSERT).
+
   @Patch(':folio') @Roles(...STAFF_ROLES)
+  @RecordPersonalDataAccess('ticket_detail', citizenOfTicket)
   update(@Param('folio') folio: string, @Body() dto: UpdateTicketDto, @CurrentUser() user: AuthenticatedUser) {
     return this.workflow.update(folio, dto, user);
   }
 
   @Post(':folio/transitions') @Roles(...STAFF_ROLES) @HttpCode(200)
+  @RecordPersonalDataAccess('ticket_detail', citizenOfTicket)
   transition(@Param('folio') folio: string, @Body() dto: TransitionDto, @CurrentUser() user: AuthenticatedUser) {
     return this.workflow.transition(folio, dto, user);
   }
@@ -60,6 +81,7 @@ export class TicketsController {
   @Post(':folio/attachments') @Roles(...STAFF_ROLES)
   @ApiConsumes('multipart/form-data')
   @UseInterceptors(FilesInterceptor('files', MAX_STAFF_FILES))
+  @RecordPersonalDataAccess('ticket_detail', citizenOfTicket)
   attach(@Param('folio') folio: string, @Body() dto: AttachFilesDto, @UploadedFiles() files: StaffUpload[] | undefined, @CurrentUser() user: AuthenticatedUser) {
     return this.workflow.attachFiles(folio, files ?? [], dto.note, user);
   }
@@ -82,11 +104,13 @@ export class TicketsController {
   }
 
   @Post(':folio/assign') @Roles(...STAFF_ROLES) @HttpCode(200)
+  @RecordPersonalDataAccess('ticket_detail', citizenOfTicket)
   assign(@Param('folio') folio: string, @Body() dto: AssignDto, @CurrentUser() user: AuthenticatedUser) {
     return this.workflow.assign(folio, dto, user);
   }
 
   @Post(':folio/merge') @Roles(...SUPERVISOR_ROLES) @HttpCode(200)
+  @RecordPersonalDataAccess('ticket_detail', citizenOfTicket)
   merge(@Param('folio') folio: string, @Body() dto: MergeTicketDto, @CurrentUser() user: AuthenticatedUser) {
     return this.workflow.merge(folio, dto, user);
   }

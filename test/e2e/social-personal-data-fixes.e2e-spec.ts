@@ -1,6 +1,6 @@
 // test-app first: it loads the entities in the order their circular references need
 import { startTestApp, TestApp } from '../support/test-app';
-import { FakePlatforms } from '../support/fake-platforms';
+import { FakePlatforms, PNG_1PX } from '../support/fake-platforms';
 import { META_APP_SECRET, META_VERIFY_TOKEN, TELEGRAM_SECRET, telegramUpdate } from '../support/social-payloads';
 import { settleSocialQueue } from '../support/settle-social-queue';
 import { signMetaBody } from '../../src/intake/social/webhook-signature';
@@ -223,6 +223,71 @@ describe('social deliveries and personal data (ARCO export, anonymisation)', () 
       expect(after).not.toContain(String(userId));
       expect(parsed.message.from.id).toBe('[identificador eliminado]');
       expect(parsed.message.text).toBe('Bache enorme en la avenida');
+    });
+  });
+
+  describe('access trail of routes that answer a citizen\'s data after a change', () => {
+    let agent: { auth: Record<string, string>; user: { id: string } };
+    beforeAll(async () => {
+      agent = await t.user('agent');
+    });
+    /** the trail rows a request left (by its X-Request-Id) */
+    const trailOf = async (requestId: string) =>
+      t.db.query(`SELECT user_id, citizen_id, action, folio FROM personal_data_access WHERE request_id = $1 ORDER BY id`, [requestId]);
+    let n = 0;
+    const rid = (what: string) => `trail-fix-${what}-${(n += 1)}`;
+    const capture = (phone: string, name: string, requestId: string) =>
+      t
+        .http()
+        .post('/api/v1/tickets')
+        .set(agent.auth)
+        .set('X-Request-Id', requestId)
+        .send({ subject: 'Luminaria apagada', description: 'La luminaria del poste 12 no enciende', channel: 'phone', citizen: { name, phone } })
+        .expect(201);
+
+    it('PATCH and merge of a citizen record the citizen they answer', async () => {
+      const first = (await capture('444 555 0701', 'Óscar Ruiz', rid('c'))).body;
+      const second = (await capture('444 555 0702', 'Óscar Ruiz G.', rid('c'))).body;
+      const patch = rid('patch');
+      const res = await t.http().patch(`/api/v1/citizens/${first.citizen.id}`).set(agent.auth).set('X-Request-Id', patch).send({ name: 'Óscar Ruiz Gómez' }).expect(200);
+      expect(res.body.identities.length).toBeGreaterThan(0);
+      expect(await trailOf(patch)).toEqual([{ user_id: agent.user.id, citizen_id: first.citizen.id, action: 'citizen_detail', folio: null }]);
+      const merge = rid('merge');
+      await t.http().post(`/api/v1/citizens/${second.citizen.id}/merge`).set(agent.auth).set('X-Request-Id', merge).send({ intoCitizenId: first.citizen.id }).expect(200);
+      expect(await trailOf(merge)).toEqual([{ user_id: agent.user.id, citizen_id: first.citizen.id, action: 'citizen_detail', folio: null }]);
+    });
+
+    it('capturing a ticket for a known citizen records the citizen whose identities it answers', async () => {
+      const known = (await capture('444 555 0703', 'Paula Núñez', rid('c'))).body;
+      await t.http().patch(`/api/v1/citizens/${known.citizen.id}`).set(agent.auth).send({ emails: ['paula.nunez@correo-prueba.mx'] }).expect(200);
+      const again = rid('capture');
+      const res = await capture('444 555 0703', 'Paula', again);
+      expect(res.body.citizen.id).toBe(known.citizen.id);
+      expect(JSON.stringify(res.body.citizen.identities)).toContain('paula.nunez@correo-prueba.mx'); // more than what was typed
+      expect(await trailOf(again)).toEqual([{ user_id: agent.user.id, citizen_id: known.citizen.id, action: 'ticket_detail', folio: res.body.folio }]);
+    });
+
+    it('ticket changes that answer the full detail record its citizen, once per request', async () => {
+      const { folio, citizen } = (await capture('444 555 0704', 'Rita Gálvez', rid('c'))).body;
+      const other = (await capture('444 555 0704', 'Rita Gálvez', rid('c'))).body;
+      const supervisor2 = await t.user('supervisor');
+      const calls: Array<[string, (id: string) => Promise<unknown>, string]> = [
+        ['update', (id) => t.http().patch(`/api/v1/tickets/${folio}`).set(agent.auth).set('X-Request-Id', id).send({ subject: 'Luminaria apagada en el poste 12' }).expect(200), folio],
+        ['assign', (id) => t.http().post(`/api/v1/tickets/${folio}/assign`).set(agent.auth).set('X-Request-Id', id).send({ assigneeId: agent.user.id }).expect(200), folio],
+        ['transition', (id) => t.http().post(`/api/v1/tickets/${folio}/transitions`).set(agent.auth).set('X-Request-Id', id).send({ to: 'in_progress' }).expect(200), folio],
+        [
+          'attach',
+          (id) => t.http().post(`/api/v1/tickets/${folio}/attachments`).set(agent.auth).set('X-Request-Id', id).field('note', 'foto del poste').attach('files', PNG_1PX, { filename: 'poste.png', contentType: 'image/png' }).expect(201),
+          folio,
+        ],
+        ['merge', (id) => t.http().post(`/api/v1/tickets/${other.folio}/merge`).set(supervisor2.auth).set('X-Request-Id', id).send({ intoFolio: folio }).expect(200), folio],
+      ];
+      for (const [what, call, shown] of calls) {
+        const id = rid(what);
+        await call(id);
+        const user = what === 'merge' ? supervisor2.user.id : agent.user.id;
+        expect([what, await trailOf(id)]).toEqual([what, [{ user_id: user, citizen_id: citizen.id, action: 'ticket_detail', folio: shown }]]);
+      }
     });
   });
 });
