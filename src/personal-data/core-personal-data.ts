@@ -3,6 +3,8 @@ import type { PersonalDataHandler, PersonalDataSubject } from './personal-data-r
 import { PLACEHOLDERS, type Redactor } from './redact-identifiers';
 
 const ERASED_ATTACHMENT_REASON = 'eliminado por anonimización';
+/** In the ARCO export, in place of what someone else wrote on the citizen's tickets. */
+export const THIRD_PARTY_MESSAGE = 'mensaje de un tercero';
 
 /**
  * A redacted value cut to its varchar column (PostgreSQL counts characters, i.e. code points): a
@@ -78,17 +80,28 @@ export const ticketsHandler: PersonalDataHandler = {
       [s.ticketIds],
     );
     const ids = await messageIds(manager, s);
-    const messages: Array<Record<string, unknown>> = await manager.query(
-      `SELECT id, ticket_id AS "ticketId", direction, channel, public, author_name AS "authorName", subject,
+    const rows: Array<Record<string, unknown> & { id: string; direction: string; authorCitizenId: string | null }> = await manager.query(
+      `SELECT id, ticket_id AS "ticketId", direction, channel, public, author_citizen_id AS "authorCitizenId", author_name AS "authorName", subject,
               body_text AS "bodyText", body_html AS "bodyHtml", created_at AS "createdAt"
        FROM messages WHERE id = ANY($1::bigint[]) ORDER BY created_at, id`,
       [ids],
     );
+    // What someone else wrote on the citizen's tickets (a neighbour in copy, the citizen of a
+    // merged duplicate, an automatic reply) is that person's data: it shows that a message came,
+    // not who wrote it nor what it said. The citizen's own messages and ours to them stay whole.
+    const own = new Set(s.citizenIds.map(String));
+    const withheld = new Set<string>();
+    const messages = rows.map(({ authorCitizenId, ...m }) => {
+      if (m.direction !== 'inbound' || (authorCitizenId !== null && own.has(authorCitizenId))) return m;
+      withheld.add(String(m.id));
+      const { id, ticketId, direction, channel, public: isPublic, createdAt } = m;
+      return { id, ticketId, direction, channel, public: isPublic, createdAt, thirdParty: true, omitted: true, omittedReason: THIRD_PARTY_MESSAGE };
+    });
     const attachments: Array<Record<string, unknown>> = await manager.query(
       `SELECT id, message_id AS "messageId", filename, content_type AS "contentType", size_bytes::int AS "sizeBytes",
               omitted, omitted_reason AS "omittedReason", created_at AS "createdAt"
        FROM attachments WHERE message_id = ANY($1::bigint[]) ORDER BY created_at, id`,
-      [ids],
+      [ids.filter((id) => !withheld.has(id))],
     );
     const events: Array<Record<string, unknown>> = await manager.query(
       `SELECT ticket_id AS "ticketId", type, actor_kind AS "actorKind", from_status AS "fromStatus", to_status AS "toStatus",
@@ -102,7 +115,11 @@ export const ticketsHandler: PersonalDataHandler = {
         ...t,
         messages: messages
           .filter((m) => String(m.ticketId) === String(id))
-          .map(({ ticketId: _t, ...m }) => ({ ...m, attachments: attachments.filter((a) => String(a.messageId) === String(m.id)).map(({ messageId: _m, ...a }) => a) })),
+          .map(({ ticketId: _t, ...m }) =>
+            withheld.has(String(m.id))
+              ? m
+              : { ...m, attachments: attachments.filter((a) => String(a.messageId) === String(m.id)).map(({ messageId: _m, ...a }) => a) },
+          ),
         events: events.filter((e) => String(e.ticketId) === String(id)).map(({ ticketId: _t, ...e }) => e),
       })),
       // messages the citizen wrote on tickets that are not theirs (e.g. merged duplicates)

@@ -214,6 +214,74 @@ describe('citizen records and personal data: merges, concurrent intake, anonymis
       expect(f).toEqual({ from_address: '[correo eliminado]', s: 500, e: 2000, x: 998, raw: null });
     });
   });
+
+  describe('ARCO export', () => {
+    it("leaves out who wrote, and what, each inbound message of someone else on the citizen's tickets; keeps the citizen's own and ours", async () => {
+      const citizenEmail = 'marisol.exporta@correo-prueba.mx';
+      const own = await capture({ name: 'Marisol Exporta Luna', email: citizenEmail });
+      const [{ id: ticketId }] = await t.db.query(`SELECT id FROM tickets WHERE folio = $1`, [own.folio]);
+      await t.http().post(`/api/v1/tickets/${own.folio}/replies`).set(agent.auth).send({ body: 'Gracias, Marisol: mañana pasa la cuadrilla.' }).expect(201);
+      const intake = t.app.get(IntakeService);
+      // a neighbour in copy answers our mail
+      await intake.receive({
+        channel: 'email',
+        externalId: '<vecino-1@correo-prueba.mx>',
+        sender: { name: 'Cirilo Vecino Pardo', identities: [{ kind: 'email', value: 'cirilo.pardo@correo-prueba.mx' }] },
+        subject: 'Re: Bache en la calle (Cirilo Pardo)',
+        text: 'Soy Cirilo Pardo, vecino del 14; mi celular es 444 999 0001.',
+        html: '<p>Soy Cirilo Pardo</p>',
+        threadTicketId: ticketId,
+        fromThirdParty: true,
+        attachments: [{ filename: 'foto-de-cirilo.png', contentType: 'image/png', size: 3, content: Buffer.from('png') }],
+      });
+      // the citizen of a duplicate merged into this ticket writes on her own (merged) report
+      const dup = await capture({ name: 'Bárbara Duplicada Ortiz', email: 'barbara.dup@correo-prueba.mx' });
+      const [{ id: dupId }] = await t.db.query(`SELECT id FROM tickets WHERE folio = $1`, [dup.folio]);
+      await t.http().post(`/api/v1/tickets/${dup.folio}/merge`).set(supervisor.auth).send({ intoFolio: own.folio }).expect(200);
+      await intake.receive({
+        channel: 'email',
+        externalId: '<barbara-1@correo-prueba.mx>',
+        sender: { name: 'Bárbara Duplicada Ortiz', identities: [{ kind: 'email', value: 'barbara.dup@correo-prueba.mx' }] },
+        text: 'Soy Bárbara, ¿qué pasó con mi reporte?',
+        threadTicketId: dupId,
+      });
+      // the citizen herself
+      await intake.receive({
+        channel: 'email',
+        externalId: '<marisol-2@correo-prueba.mx>',
+        sender: { name: 'Marisol Exporta Luna', identities: [{ kind: 'email', value: citizenEmail }] },
+        text: 'Sigue el bache, Marisol.',
+        threadTicketId: ticketId,
+      });
+
+      const res = await t.http().get(`/api/v1/citizens/${own.citizenId}/export`).set(supervisor.auth).expect(200);
+      const [ticket] = res.body.tickets;
+      expect(ticket.folio).toBe(own.folio);
+      const messages: Array<Record<string, unknown>> = ticket.messages;
+      const inbound = messages.filter((m) => m.direction === 'inbound');
+      expect(inbound).toHaveLength(4);
+      // hers: the capture and her reply, whole
+      expect(inbound[0]).toMatchObject({ authorName: 'Marisol Exporta Luna', bodyText: 'Un bache profundo frente al número 12', attachments: [] });
+      expect(inbound[3]).toMatchObject({ authorName: 'Marisol Exporta Luna', bodyText: 'Sigue el bache, Marisol.' });
+      // the neighbour's and the duplicate's citizen's: that a message came, nothing of it
+      for (const other of [inbound[1], inbound[2]]) {
+        expect(other).toEqual({
+          id: expect.anything(),
+          direction: 'inbound',
+          channel: 'email',
+          public: false,
+          createdAt: expect.any(String),
+          thirdParty: true,
+          omitted: true,
+          omittedReason: 'mensaje de un tercero',
+        });
+      }
+      // ours to her, whole
+      expect(messages.find((m) => m.direction === 'outbound' && m.bodyText === 'Gracias, Marisol: mañana pasa la cuadrilla.')).toBeDefined();
+      const text = JSON.stringify(res.body);
+      for (const needle of ['Cirilo', 'cirilo.pardo', '999 0001', 'foto-de-cirilo', 'Bárbara', 'barbara.dup']) expect({ needle, found: text.includes(needle) }).toEqual({ needle, found: false });
+    });
+  });
 });
 
 /** Waits until a session of this test database waits for a lock (the concurrent work reached the point under test). */
