@@ -3,7 +3,8 @@ import type { Options } from 'pino-http';
 
 const DRIVER_FIELDS = ['code', 'constraint', 'table', 'column', 'routine', 'severity'] as const;
 
-function isDriverError(err: Record<string, unknown>): boolean {
+/** A database driver's error (TypeORM QueryFailedError, pg's DatabaseError): its message may quote row values. */
+export function isDriverError(err: Record<string, unknown>): boolean {
   return 'query' in err || 'parameters' in err || 'driverError' in err || 'severity' in err || 'detail' in err;
 }
 

@@ -8,7 +8,7 @@ import { HealthContributors } from '../../health/health-contributors';
 import { MetricsService } from '../../metrics/metrics.service';
 import { IntakeService } from '../intake.service';
 import { EmailIntakeService, type EmailIntakeResult, type MailSource } from './email-intake.service';
-import { ImapClientFactory } from './imap-client';
+import { describeImapError, ImapClientFactory } from './imap-client';
 import type { InboundAttachment } from '../inbound-message';
 import { normalisePartKeys, planPartialFetch, rebuildMessage } from './oversized-mail';
 import { parseInboundEmail, withOmitted, type ParsedInboundEmail } from './parse-inbound-email';
@@ -160,6 +160,11 @@ export class MailboxReader implements OnApplicationBootstrap, BeforeApplicationS
     });
   }
 
+  private describe(err: unknown): string {
+    const imap = this.config.imap;
+    return describeImapError(err, imap ? { user: imap.user, password: imap.password } : undefined);
+  }
+
   private async run(imap: ImapConfig): Promise<void> {
     const url = (this.dataSource.options as { url?: string }).url;
     // embedded PGlite has one backend session: a dedicated lock connection would deadlock there
@@ -190,8 +195,10 @@ export class MailboxReader implements OnApplicationBootstrap, BeforeApplicationS
         failures += 1;
         this.status.reconnects += 1;
         this.metrics.reconnects.inc();
-        this.status.lastError = describe(err);
-        this.logger.warn({ err: describe(err), attempt: failures }, 'mailbox reader session failed; retrying with backoff');
+        // the reason under a key of its own: safe-log reduces a string under `err` to its type
+        const reason = this.describe(err);
+        this.status.lastError = reason;
+        this.logger.warn({ reason, attempt: failures }, 'mailbox reader session failed; retrying with backoff');
       } finally {
         this.status.connection = 'disconnected';
         this.metrics.connected.set(0);
@@ -213,7 +220,7 @@ export class MailboxReader implements OnApplicationBootstrap, BeforeApplicationS
     this.client = client;
     let closed = false;
     client.on('error', (err: unknown) => {
-      this.status.lastError = describe(err);
+      this.status.lastError = this.describe(err);
     });
     client.on('close', () => {
       closed = true;
