@@ -365,6 +365,15 @@ export class TicketWorkflowService {
       const before = { assigneeId: ticket.assigneeId, areaId: ticket.areaId };
       if (dto.assigneeId !== undefined) ticket.assigneeId = dto.assigneeId;
       if (dto.areaId !== undefined) ticket.areaId = dto.areaId;
+      // Turnado means turned over to someone: un-assigning the only person on a ticket with no area
+      // would leave it out of the triage queue with nobody on it (the transitions refuse the same)
+      if (ticket.status === 'assigned' && !ticket.areaId && !ticket.assigneeId) {
+        throw new DomainError(
+          'CONFLICT',
+          `${ticket.folio} is Turnado and has no area: it cannot be left with no assignee; give an areaId (or another assigneeId) with this change, or move it with POST /tickets/${ticket.folio}/transitions`,
+          { status: ticket.status, areaId: null, assigneeId: before.assigneeId, currentVersion: ticket.version },
+        );
+      }
       await manager.save(Ticket, ticket);
       await manager.insert(TicketEvent, {
         ticketId: ticket.id,

@@ -93,7 +93,8 @@ export class ReplyDto {
 export class AssignDto {
   @ApiPropertyOptional({ nullable: true, description: 'User to assign; null to unassign' })
   @IsOptional() @IsUUID() assigneeId?: string | null;
-  @ApiPropertyOptional({ description: 'Area the ticket is turned over to' }) @IsOptional() @IsUUID() areaId?: string;
+  @ApiPropertyOptional({ description: 'Area the ticket is turned over to; may be left out, not cleared (null is refused)' })
+  @IsOptionalButNotNull() @IsUUID() areaId?: string;
   @ApiPropertyOptional() @IsOptional() @Transform(trim) @IsString() @MaxLength(1000) reason?: string;
   @ApiPropertyOptional({ description: 'Optimistic check: refuse with 409 if the ticket changed since' })
   @IsOptional() @IsInt() @Min(1) expectedVersion?: number;
