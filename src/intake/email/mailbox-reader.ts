@@ -64,9 +64,11 @@ export class MailboxReader implements OnApplicationBootstrap, BeforeApplicationS
   private stopping = false;
   private loop: Promise<void> | null = null;
   private client: ImapFlow | null = null;
+  /** ends the pause between passes of a session early (new mail, a lost connection or lock) */
   private wakeUp: (() => void) | null = null;
   private pendingWake = false;
-  private sleepTimer: NodeJS.Timeout | null = null;
+  /** ends any wait early, a backoff included: only stop() calls it */
+  private interrupt: (() => void) | null = null;
   /** the last refusal to file mail in the current pass (shown as lastError once the pass ends) */
   private fileError: string | null = null;
   private readonly status: ReaderStatus = { role: 'off', connection: 'disconnected', mailbox: null, uidValidity: null, lastUid: null, lastSyncAt: null, lastError: null, reconnects: 0 };
@@ -125,8 +127,7 @@ export class MailboxReader implements OnApplicationBootstrap, BeforeApplicationS
    */
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
-    this.wake();
-    if (this.sleepTimer) clearTimeout(this.sleepTimer);
+    this.interrupt?.();
     if (this.loop) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([this.loop, new Promise<void>((resolve) => (timer = setTimeout(resolve, SHUTDOWN_GRACE_MS)))]);
@@ -142,21 +143,35 @@ export class MailboxReader implements OnApplicationBootstrap, BeforeApplicationS
     this.wakeUp?.();
   }
 
-  private sleep(ms: number): Promise<void> {
-    if (this.stopping) return Promise.resolve();
+  /** The pause between two passes of a session: a wake() (or one that came during the pass) ends it. */
+  private pause(ms: number): Promise<void> {
     if (this.pendingWake) {
       this.pendingWake = false;
       return Promise.resolve();
     }
+    return this.wait(ms, true);
+  }
+
+  /**
+   * Waits ms, or less when stop() is called. A backoff or standby wait is not `wakeable`: the
+   * events of a failed session (its 'close' above all, which every failed connect emits) must not
+   * cut it short, or a wrong password or an unreachable host is retried without pause.
+   */
+  private wait(ms: number, wakeable = false): Promise<void> {
+    if (this.stopping) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
-        if (this.sleepTimer) clearTimeout(this.sleepTimer);
-        this.wakeUp = null;
-        this.pendingWake = false;
+        clearTimeout(timer);
+        this.interrupt = null;
+        if (wakeable) {
+          this.wakeUp = null;
+          this.pendingWake = false;
+        }
         resolve();
       };
-      this.wakeUp = done;
-      this.sleepTimer = setTimeout(done, ms);
+      const timer = setTimeout(done, ms);
+      this.interrupt = done;
+      if (wakeable) this.wakeUp = done;
     });
   }
 
@@ -182,7 +197,7 @@ export class MailboxReader implements OnApplicationBootstrap, BeforeApplicationS
           if (!held) {
             this.status.role = 'standby';
             this.metrics.reader.set(0);
-            await this.sleep(STANDBY_RETRY_MS);
+            await this.wait(STANDBY_RETRY_MS);
             continue;
           }
           this.logger.log({ mailbox: imap.mailbox }, 'mailbox reader lock acquired');
@@ -207,7 +222,7 @@ export class MailboxReader implements OnApplicationBootstrap, BeforeApplicationS
       }
       if (!this.stopping && failures > 0) {
         const delay = Math.min(60_000, 1000 * 2 ** Math.min(failures - 1, 6)) * (0.75 + Math.random() * 0.5);
-        await this.sleep(delay);
+        await this.wait(delay);
       }
     }
     this.status.role = 'off';
@@ -218,15 +233,21 @@ export class MailboxReader implements OnApplicationBootstrap, BeforeApplicationS
     this.status.connection = 'connecting';
     const client = this.imapFactory.create();
     this.client = client;
+    // a wake-up left from an earlier session has nothing to wake: this session drains first anyway
+    this.pendingWake = false;
     let closed = false;
+    // events of this client after its session ended (the 'close' of its logout) wake nothing
+    let live = true;
     client.on('error', (err: unknown) => {
       this.status.lastError = this.describe(err);
     });
     client.on('close', () => {
       closed = true;
-      this.wake();
+      if (live) this.wake();
     });
-    client.on('exists', () => this.wake());
+    client.on('exists', () => {
+      if (live) this.wake();
+    });
     try {
       await client.connect();
       this.logger.debug('imap connected');
@@ -249,11 +270,12 @@ export class MailboxReader implements OnApplicationBootstrap, BeforeApplicationS
         // a pass that could not file its mail still ran: say so until one files it
         this.status.lastError = this.fileError;
         this.fileError = null;
-        await this.sleep(imap.reconcileSeconds * 1000);
+        await this.pause(imap.reconcileSeconds * 1000);
       }
       if (closed && !this.stopping) throw new Error('IMAP connection closed');
       return true;
     } finally {
+      live = false;
       this.client = null;
       if (!closed) await client.logout().catch(() => client.close());
     }
