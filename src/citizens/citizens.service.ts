@@ -376,14 +376,25 @@ export class CitizensService {
     return { readdressed, stopped, inFlight, statusLinksRenewed: exposed.length };
   }
 
-  /** Two records of the same person: identities and tickets move to the survivor. */
-  async merge(id: string, intoId: string) {
+  /**
+   * Two records of the same person: identities and tickets move to the survivor. Both rows are
+   * locked in one statement, in id order (as the ticket merge does), so two merges of the same
+   * pair in opposite directions queue on the first row instead of deadlocking: one merges, the
+   * other then finds the record merged (409). What is checked is read from the locked rows.
+   */
+  async merge(rawId: string, rawIntoId: string) {
+    // a uuid written in capitals is the same record: compared (and matched to rows) in lower case
+    const id = rawId.toLowerCase();
+    const intoId = rawIntoId.toLowerCase();
     if (id === intoId) throw new DomainError('VALIDATION', 'A citizen cannot be merged into itself', [{ field: 'intoCitizenId', errors: ['same citizen'] }]);
     await this.dataSource.transaction(async (manager) => {
-      const [a, b] = await Promise.all([
-        manager.findOne(Citizen, { where: { id }, lock: { mode: 'pessimistic_write' } }),
-        manager.findOne(Citizen, { where: { id: intoId }, lock: { mode: 'pessimistic_write' } }),
-      ]);
+      const rows: CitizenRow[] = await manager.query(
+        `SELECT ${CITIZEN_COLUMNS} FROM citizens WHERE id IN ($1, $2) ORDER BY id FOR UPDATE`,
+        [id, intoId],
+      );
+      const locked = rows.map(toCitizen);
+      const a = locked.find((c) => c.id === id);
+      const b = locked.find((c) => c.id === intoId);
       if (!a) throw notFound('Citizen');
       if (!b) throw notFound('Target citizen');
       if (a.mergedIntoId || b.mergedIntoId) throw new DomainError('CONFLICT', 'Citizen was already merged');
