@@ -1,13 +1,14 @@
 import 'reflect-metadata';
 import { INestApplication, RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestExpressApplication, NestExpressBodyParserOptionsFor } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Logger } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module';
+import { jsonDepthVerifier } from './common/json-depth';
 import { buildValidationPipe } from './common/validation.pipe';
 import { AppConfig } from './config/app-config';
 import { EmbeddedPostgres } from './database/embedded-postgres';
@@ -66,9 +67,15 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     );
     app.enableCors(config.corsOrigins.length ? { origin: config.corsOrigins } : { origin: false });
     // webhooks sign and store the raw bytes and never need them parsed: a raw parser takes their
-    // JSON bodies first (req.body is then a Buffer) and the JSON parser below skips them
-    app.useBodyParser('raw', { type: isWebhookJson, limit: '1mb' });
-    app.useBodyParser('json', { limit: '1mb' });
+    // JSON bodies first (req.body is then a Buffer) and the JSON parser below skips them.
+    // Both refuse a body nested deeper than MAX_JSON_DEPTH with a 400 before anything parses it
+    // (class-transformer overflowed its stack on a few thousand levels; the webhooks' bytes are parsed
+    // later, by the event processor); verify only reads the bytes, the signature still covers them as sent.
+    // urlencoded stays flat (extended: false): it has no nesting to limit. Nest's types leave `verify`
+    // out because NestFactory.create(..., { rawBody: true }) would replace it: do not set rawBody.
+    const verify = jsonDepthVerifier();
+    app.useBodyParser('raw', { type: isWebhookJson, limit: '1mb', verify } as NestExpressBodyParserOptionsFor<'raw'>);
+    app.useBodyParser('json', { limit: '1mb', verify } as NestExpressBodyParserOptionsFor<'json'>);
     app.useBodyParser('urlencoded', { limit: '1mb', extended: false });
     app.setGlobalPrefix('api/v1', {
       exclude: [

@@ -1,0 +1,94 @@
+// test-app first: it loads the entities in the order their circular references need
+import { startTestApp, TestApp } from '../support/test-app';
+import { META_APP_SECRET, messengerDelivery, TELEGRAM_SECRET, telegramUpdate } from '../support/social-payloads';
+import { signMetaBody } from '../../src/intake/social/webhook-signature';
+import { MAX_JSON_DEPTH } from '../../src/common/json-depth';
+
+/** `{"email": [[…]]}`: `depth` levels of objects/arrays in all */
+const nestedLogin = (depth: number) => `{"email":${'['.repeat(depth - 1)}${']'.repeat(depth - 1)},"password":"x"}`;
+/** `depth` levels below the key, as text (JSON.stringify itself overflows on very deep values) */
+const nestedValue = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+
+describe('input hardening: JSON nesting', () => {
+  let t: TestApp;
+  let agent: Record<string, string>;
+
+  beforeAll(async () => {
+    t = await startTestApp({ META_APP_SECRET, TELEGRAM_SECRET_TOKEN: TELEGRAM_SECRET, WEBHOOK_RATE_LIMIT: '100000' });
+    agent = (await t.user('agent')).auth;
+  });
+  afterAll(() => t.close());
+
+  const login = (raw: string | Buffer, contentType = 'application/json') =>
+    // a Buffer goes out as is (superagent would JSON-encode it under a JSON content type)
+    t.http().post('/api/v1/auth/login').set('Content-Type', contentType).serialize((body: unknown) => body as string).send(raw);
+  const expectTooDeep = (res: { status: number; body: Record<string, unknown> }) => {
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual(
+      expect.objectContaining({ statusCode: 400, error: 'Bad Request', message: expect.stringMatching(/nested too deeply/) }),
+    );
+  };
+
+  it.each([3_000, 500_000])('an unauthenticated login nested %i levels deep is a 400, not a 500', async (depth) => {
+    expectTooDeep(await login(nestedLogin(depth)));
+    // the service is still there
+    await t.http().get('/health/live').expect(200);
+  });
+
+  it('any JSON endpoint, for any role: a deep ticket body is a 400', async () => {
+    const raw = `{"subject":"Bache","description":"Bache","channel":"phone","citizen":${'{"a":'.repeat(3000)}1${'}'.repeat(3000)}}`;
+    expectTooDeep(await t.http().post('/api/v1/tickets').set(agent).set('Content-Type', 'application/json').send(raw));
+  });
+
+  it(`up to ${MAX_JSON_DEPTH} levels reach validation (a field error), one more does not`, async () => {
+    const atLimit = await login(nestedLogin(MAX_JSON_DEPTH)).expect(400);
+    expect(atLimit.body.message).toBe('Validation failed: email');
+    expect(atLimit.body.details).toEqual([expect.objectContaining({ field: 'email' })]);
+    expectTooDeep(await login(nestedLogin(MAX_JSON_DEPTH + 1)));
+    const thirty = await login(nestedLogin(30)).expect(400);
+    expect(thirty.body.details[0].field).toBe('email');
+  });
+
+  it('brackets inside strings do not count: a valid body full of them is accepted', async () => {
+    const text = `Vecinos escriben ${'[{'.repeat(2000)} y comillas \\"[[[\\" y barras \\\\[[ ${'}]'.repeat(2000)}`;
+    const raw = `{"subject":"Bache con corchetes","description":"${text}","channel":"phone"}`;
+    const res = await t.http().post('/api/v1/tickets').set(agent).set('Content-Type', 'application/json').send(raw).expect(201);
+    expect(res.body.description).toBe(JSON.parse(`"${text}"`));
+  });
+
+  it('a UTF-16 body is measured on its characters; charsets a byte scan cannot read are refused', async () => {
+    expectTooDeep(await login(Buffer.from(nestedLogin(3000), 'utf16le'), 'application/json; charset=utf-16le'));
+    // UTF-7 spells "[" as "+AFs-": body-parser would decode it to thousands of levels
+    const utf7 = await login(Buffer.from(`{"email":+${'AFs'.repeat(3000)}-}`), 'application/json; charset=utf-7');
+    expect(utf7.status).toBe(415);
+    expect(utf7.body).toEqual(expect.objectContaining({ statusCode: 415, error: 'Unsupported Media Type' }));
+  });
+
+  describe('platform webhooks (raw body, signature checked on the bytes as sent)', () => {
+    const messengerWith = (extra: string) => {
+      const delivery = JSON.stringify(messengerDelivery('psid-profundo', 'Hola'));
+      return `${delivery.slice(0, -1)},"extra":${extra}}`;
+    };
+    const postMeta = (raw: string) =>
+      t.http().post('/api/v1/webhooks/meta').set('Content-Type', 'application/json').set('X-Hub-Signature-256', signMetaBody(raw, META_APP_SECRET)).send(raw);
+    const postTelegram = (raw: string) =>
+      t.http().post('/api/v1/webhooks/telegram').set('Content-Type', 'application/json').set('X-Telegram-Bot-Api-Secret-Token', TELEGRAM_SECRET).send(raw);
+
+    it('a signed Meta delivery or a Telegram update nested 3,000 or 500,000 levels is refused with 400 and stored nowhere', async () => {
+      for (const depth of [3_000, 500_000]) {
+        expectTooDeep(await postMeta(messengerWith(nestedValue(depth))));
+        expectTooDeep(await postTelegram(`{"update_id":1,"message":{"text":"hola","entities":${nestedValue(depth)}}}`));
+      }
+      const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM social_events`);
+      expect(n).toBe(0);
+    });
+
+    it('a signed Meta delivery 30 levels deep, and a Telegram update with brackets in its text, are still accepted', async () => {
+      const count = async () => (await t.db.query(`SELECT count(*)::int AS n FROM social_events`))[0].n as number;
+      const before = await count();
+      await postMeta(messengerWith(nestedValue(30))).expect(200);
+      await postTelegram(JSON.stringify(telegramUpdate(4242, { text: 'Hola [[[{{{ "' }))).expect(200);
+      expect(await count()).toBe(before + 2);
+    });
+  });
+});
