@@ -191,5 +191,23 @@ describe('IMAP reconnect backoff (real Dovecot, real PostgreSQL)', () => {
       expect(reader.snapshot().reconnects).toBe(1);
       expect(sessionFailures(since)).toEqual([expect.objectContaining({ reason: expect.stringMatching(/closed/), attempt: 1 })]);
     });
+
+    it('starts the backoff over after a healthy session: connections lost days apart each wait ~1 s', async () => {
+      const reader = t.app.get(MailboxReader);
+      const before = sessionFailures(since).length;
+      for (let drop = 1; drop <= 3; drop++) {
+        // a healthy session: connected and through a pass of the mailbox
+        await waitFor(async () => reader.snapshot().connection === 'connected' && reader.snapshot().lastSyncAt, 'a synced session', 30_000);
+        const synced = reader.snapshot().lastSyncAt;
+        const id = uniqueMessageId();
+        await box.append(buildMail({ messageId: id }));
+        expect(await waitFor(() => decisionOf(id), 'the mail', 30_000)).toBe('created');
+        await waitFor(async () => reader.snapshot().lastSyncAt !== synced, 'a pass after the mail', 30_000);
+        proxy.dropAll();
+        await waitFor(async () => sessionFailures(since).length >= before + drop, 'the lost session', 30_000);
+      }
+      // each loss is the first failure since a healthy session (it was attempt 2, 3, 4: waits of 2, 4, 8 s …)
+      expect(sessionFailures(since).slice(before).map((l) => l.attempt)).toEqual([1, 1, 1]);
+    });
   });
 });

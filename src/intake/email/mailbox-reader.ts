@@ -67,6 +67,8 @@ export class MailboxReader implements OnApplicationBootstrap, BeforeApplicationS
   /** ends the pause between passes of a session early (new mail, a lost connection or lock) */
   private wakeUp: (() => void) | null = null;
   private pendingWake = false;
+  /** the current session completed a pass (drained the mailbox): its loss restarts the backoff */
+  private sessionSynced = false;
   /** ends any wait early, a backoff included: only stop() calls it */
   private interrupt: (() => void) | null = null;
   /** the last refusal to file mail in the current pass (shown as lastError once the pass ends) */
@@ -204,10 +206,13 @@ export class MailboxReader implements OnApplicationBootstrap, BeforeApplicationS
         }
         this.status.role = 'reader';
         this.metrics.reader.set(1);
+        this.sessionSynced = false;
         const connected = await this.session(imap, lock);
         if (connected) failures = 0;
       } catch (err) {
-        failures += 1;
+        // a session that completed a pass was healthy: its loss (a dropped connection days later)
+        // starts the backoff over instead of continuing an old count up to the 60 s ceiling
+        failures = this.sessionSynced ? 1 : failures + 1;
         this.status.reconnects += 1;
         this.metrics.reconnects.inc();
         // the reason under a key of its own: safe-log reduces a string under `err` to its type
@@ -267,6 +272,7 @@ export class MailboxReader implements OnApplicationBootstrap, BeforeApplicationS
           mailboxLock.release();
         }
         this.status.lastSyncAt = new Date().toISOString();
+        this.sessionSynced = true;
         // a pass that could not file its mail still ran: say so until one files it
         this.status.lastError = this.fileError;
         this.fileError = null;
