@@ -1,6 +1,7 @@
 import { createApp } from './bootstrap';
 import { loadAppConfig } from './config/app-config';
 import { EnvironmentError } from './config/env.validation';
+import { DataDirInUseError } from './database/embedded-postgres';
 
 const SHUTDOWN_TIMEOUT_MS = 60_000;
 
@@ -19,6 +20,10 @@ async function main() {
   try {
     running = await createApp(config);
   } catch (err) {
+    if (err instanceof DataDirInUseError) {
+      process.stderr.write(`Enlace Ciudadano failed to start: ${err.message}\n`);
+      process.exit(75); // EX_TEMPFAIL
+    }
     const failure = config.databaseUrl ? databaseFailure(err, config.databaseUrl) : null;
     if (failure) {
       // one line naming the variable (SPEC §8), never the password; not a stack trace

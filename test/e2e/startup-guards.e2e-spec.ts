@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startAppProcess, type AppProcess } from '../support/app-process';
 import { adminUrl } from '../support/test-database';
 
 const ROOT = join(__dirname, '..', '..');
@@ -109,4 +110,62 @@ describe('startup guards: an unusable DATABASE_URL stops the start with one line
     expect(output).not.toMatch(/\n\s+at /);
     expect(code).toBe(69);
   }, 60_000);
+});
+
+/**
+ * Two processes on one embedded database (no DATABASE_URL, same DATA_DIR) both answered tickets
+ * with folio SLP-2026-000001, and after a restart one ticket was gone: DATA_DIR is locked.
+ */
+describe('startup guards: one process per embedded database', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'enlace-datadir-'));
+  const env = { DATA_DIR: dir, LOG_LEVEL: 'silent', JWT_SECRET: 'datadir-lock-secret-0123456789-abcdefgh', ADMIN_EMAIL: 'admin@bloqueo.mx', ADMIN_PASSWORD: 'Bloqueo-2026-seguro' };
+  let first: AppProcess | undefined;
+  afterAll(async () => {
+    await first?.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const newTicket = async (app: AppProcess) => {
+    const login = await fetch(`${app.base}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD }),
+    });
+    expect(login.status).toBe(200);
+    const { accessToken } = (await login.json()) as { accessToken: string };
+    const r = await fetch(`${app.base}/api/v1/tickets`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ subject: 'Bache', description: 'Bache profundo en la avenida Carranza', channel: 'phone' }),
+    });
+    expect(r.status).toBe(201);
+    return ((await r.json()) as { folio: string }).folio;
+  };
+
+  it('refuses a second process on the same DATA_DIR, naming the pid that holds it; the first keeps serving', async () => {
+    first = await startAppProcess(env, { readyTimeoutMs: 120_000 });
+    // the second one used to open the database as well, and serve from it
+    const second = await runMainUntilExit({ ...env, PORT: String(first.port + 1) }, 60_000);
+    expect(second.output).toBe(`Enlace Ciudadano failed to start: DATA_DIR ${dir} is in use by pid ${first.child.pid}: the embedded database serves one process only (stop that process, or set another DATA_DIR; several instances need DATABASE_URL)\n`);
+    expect(second.code).toBe(75);
+    const lockFile = join(dir, '.enlace-ciudadano.lock');
+    expect(readFileSync(lockFile, 'utf8').split('\n')[0]).toBe(String(first.child.pid));
+
+    const folio1 = await newTicket(first);
+    expect((await fetch(`${first.base}/health/ready`)).status).toBe(200);
+
+    // a clean stop frees DATA_DIR; the next process opens it and sees the first one's ticket
+    expect(await first.stop()).toEqual({ code: 0, signal: null });
+    expect(existsSync(lockFile)).toBe(false);
+    first = await startAppProcess(env, { readyTimeoutMs: 120_000 });
+    const folio2 = await newTicket(first);
+    expect(Number(folio2.split('-')[2])).toBe(Number(folio1.split('-')[2]) + 1);
+
+    // killed (no clean stop): the lock stays, stale; the next start takes it over
+    await first.kill('SIGKILL');
+    expect(existsSync(lockFile)).toBe(true);
+    first = await startAppProcess(env, { readyTimeoutMs: 120_000 });
+    expect(readFileSync(lockFile, 'utf8').split('\n')[0]).toBe(String(first.child.pid));
+    expect((await fetch(`${first.base}/health/ready`)).status).toBe(200);
+  }, 400_000);
 });
