@@ -1,7 +1,7 @@
 // test-app first: it loads the entities in the order their circular references need
 import { startTestApp, TestApp } from '../support/test-app';
 import { FakePlatforms, PNG_1PX } from '../support/fake-platforms';
-import { META_APP_SECRET, META_VERIFY_TOKEN, TELEGRAM_SECRET, telegramUpdate } from '../support/social-payloads';
+import { META_APP_SECRET, META_VERIFY_TOKEN, TELEGRAM_SECRET, telegramUpdate, whatsappWebhook } from '../support/social-payloads';
 import { settleSocialQueue } from '../support/settle-social-queue';
 import { signMetaBody } from '../../src/intake/social/webhook-signature';
 
@@ -18,24 +18,6 @@ function asMetaSendsIt(body: unknown): string {
 let seq = 0;
 const nextId = (prefix: string) => `${prefix}${Date.now().toString(36)}${(seq += 1)}`;
 const unixNow = () => String(Math.floor(Date.now() / 1000));
-
-/** One WhatsApp change value (several contacts and messages when Meta batches them). */
-function whatsappBody(value: { contacts: unknown[]; messages: unknown[] }) {
-  return {
-    object: 'whatsapp_business_account',
-    entry: [
-      {
-        id: 'WABA-SLP',
-        changes: [
-          {
-            field: 'messages',
-            value: { messaging_product: 'whatsapp', metadata: { display_phone_number: '524448340000', phone_number_id: 'PN-SLP' }, ...value },
-          },
-        ],
-      },
-    ],
-  };
-}
 
 /**
  * A wamid in the layout observed in Meta's samples (undocumented): base64 of a small binary record
@@ -97,7 +79,7 @@ describe('social deliveries and personal data (ARCO export, anonymisation)', () 
       const [wamidA, wamidB] = [nextId('wamid.BATCH.A'), nextId('wamid.BATCH.B')];
       await postMetaRaw(
         asMetaSendsIt(
-          whatsappBody({
+          whatsappWebhook({
             contacts: [waContact(a, 'Ana Solís'), waContact(b, 'Bernardo Quiñones')],
             messages: [waText(a, wamidA, 'Hay un bache en Himno Nacional'), waText(b, wamidB, 'Mi vecina Carmen tira basura en el camellón')],
           }),
@@ -147,7 +129,7 @@ describe('social deliveries and personal data (ARCO export, anonymisation)', () 
       const waId = '5214445550101';
       const wamid = nextId('wamid.ACCENTS');
       const raw = asMetaSendsIt(
-        whatsappBody({
+        whatsappWebhook({
           contacts: [waContact(waId, 'José Pérez Ibáñez')],
           messages: [waText(waId, wamid, 'Soy José Pérez Ibáñez: la lámpara de la calle está apagada, ver https://maps.example/poste-101')],
         }),
@@ -182,7 +164,7 @@ describe('social deliveries and personal data (ARCO export, anonymisation)', () 
       expect(decodedWamids(mine)[0]).toContain(waId); // (what the reviewer saw in Meta's sample)
       await postMetaRaw(
         asMetaSendsIt(
-          whatsappBody({
+          whatsappWebhook({
             contacts: [waContact(waId, 'Rubén Ávila'), waContact(stranger, 'Otra Persona')],
             messages: [{ ...waText(waId, mine, 'Sigue la fuga'), context: { from: '524448340000', id: ours } }, waText(stranger, theirs, 'Otro reporte')],
           }),

@@ -25,7 +25,7 @@ export function messengerDelivery(
 }
 
 /** A WhatsApp Cloud API webhook body: one entry, one `messages` change carrying `value`. */
-function whatsappWebhook(value: Record<string, unknown>, phoneNumberId = 'PN-SLP') {
+export function whatsappWebhook(value: Record<string, unknown>, phoneNumberId = 'PN-SLP') {
   return {
     object: 'whatsapp_business_account',
     entry: [
