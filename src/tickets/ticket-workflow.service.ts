@@ -316,8 +316,9 @@ export class TicketWorkflowService {
         await manager.save(Ticket, ticket);
       }
       const notifyCitizen = dto.notifyCitizen ?? true;
-      await manager.insert(TicketEvent, { ticketId: ticket.id, type: 'replied', actorUserId: user.id, data: { messageId: message.id, notifyCitizen } });
+      const event = await manager.insert(TicketEvent, { ticketId: ticket.id, type: 'replied', actorUserId: user.id, data: { messageId: message.id, notifyCitizen } });
       await this.hooks.emit(manager, { type: 'reply', ticket, message, notifyCitizen });
+      if (notifyCitizen) await this.markUndelivered(manager, ticket, message.id, event.identifiers[0]?.id as string | undefined);
       return message.id;
     });
     const m = await this.dataSource.getRepository(Message).findOneByOrFail({ id });
@@ -331,6 +332,48 @@ export class TicketWorkflowService {
       delivery: m.deliveryState ? { state: m.deliveryState, attempts: m.deliveryAttempts, lastError: m.deliveryError } : null,
       createdAt: m.createdAt,
     };
+  }
+
+  /**
+   * After the `reply` hook: a reply nobody took — no mail queued (no address, or only bounced
+   * ones), no platform send, not handed to the press office — never reaches the citizen. The agent
+   * must see that instead of a reply that looks sent: the message is `failed` with the reason
+   * (Spanish, shown on the thread), and the `replied` event says the citizen was not notified.
+   */
+  private async markUndelivered(manager: EntityManager, ticket: Ticket, messageId: string, eventId: string | undefined): Promise<void> {
+    const [m] = await manager.query<Array<{ delivery_state: string | null; manual: boolean }>>(
+      `SELECT delivery_state, meta ? 'manualReply' AS manual FROM messages WHERE id = $1`,
+      [messageId],
+    );
+    if (!m || m.delivery_state || m.manual) return;
+    const reason = await this.undeliveredReason(manager, ticket);
+    await manager.query(`UPDATE messages SET delivery_state = 'failed', delivery_attempts = 0, delivery_error = $2 WHERE id = $1`, [messageId, reason]);
+    if (eventId) {
+      await manager.query(`UPDATE ticket_events SET data = data || $2::jsonb WHERE id = $1`, [eventId, JSON.stringify({ notifyCitizen: false, notDelivered: reason })]);
+    }
+    this.logger.warn({ ticketId: ticket.id, messageId }, 'reply not delivered: no way to reach the citizen');
+  }
+
+  /** Why a reply reached nobody, for the agent (the citizen's identities, following citizen merges). */
+  private async undeliveredReason(manager: EntityManager, ticket: Ticket): Promise<string> {
+    if (!ticket.citizenId) return 'El reporte no tiene datos de contacto del ciudadano';
+    const [c] = await manager.query<Array<{ emails: number; deliverable: number; social: number }>>(
+      `WITH RECURSIVE chain(id, depth) AS (
+         SELECT id, 0 FROM citizens WHERE id = $1
+         UNION ALL
+         SELECT c.merged_into_id, chain.depth + 1 FROM citizens c JOIN chain ON c.id = chain.id
+         WHERE c.merged_into_id IS NOT NULL AND chain.depth < 10
+       )
+       SELECT count(*) FILTER (WHERE kind = 'email')::int AS emails,
+              count(*) FILTER (WHERE kind = 'email' AND NOT undeliverable)::int AS deliverable,
+              count(*) FILTER (WHERE kind NOT IN ('email', 'phone'))::int AS social
+       FROM citizen_identities WHERE citizen_id IN (SELECT id FROM chain)`,
+      [ticket.citizenId],
+    );
+    const social = c?.social ? 'su red social no está ligada a este reporte' : 'no tiene red social registrada';
+    if (!c?.emails) return c?.social ? `El ciudadano no tiene correo registrado y ${social}` : 'El ciudadano no tiene correo ni red social registrados';
+    if (!c.deliverable) return `El correo del ciudadano está marcado como no entregable y ${social}`;
+    return 'No se pudo preparar el correo para el ciudadano; comuníquese con él por otro medio';
   }
 
   /** Turn over to an area and/or a person. Agents may only take a ticket for themselves. */

@@ -72,4 +72,53 @@ describe('workflow fixes (real PostgreSQL)', () => {
       expect(res.body.status).toBe('new');
     });
   });
+  describe('a reply that cannot reach the citizen says so', () => {
+    const reply = (folio: string, body: Record<string, unknown>) => t.http().post(`/api/v1/tickets/${folio}/replies`).set(agent.auth).send(body).expect(201);
+    const repliedEvent = async (messageId: string) =>
+      (await t.db.query(`SELECT data FROM ticket_events WHERE type = 'replied' AND data->>'messageId' = $1`, [messageId]))[0].data as Record<string, unknown>;
+
+    it('phone report, citizen with no email and no social network: delivery failed with the reason; the event says not delivered', async () => {
+      const { folio } = await capture({ name: 'Jesús Ramírez', phone: '444 765 4321' });
+      const res = await reply(folio, { body: 'Ya enviamos una cuadrilla.' });
+      expect(res.body.delivery).toEqual({ state: 'failed', attempts: 0, lastError: 'El ciudadano no tiene correo ni red social registrados' });
+      const event = await repliedEvent(res.body.id);
+      expect(event).toMatchObject({ notifyCitizen: false, notDelivered: 'El ciudadano no tiene correo ni red social registrados' });
+      // nothing was queued for anyone, and the thread shows the agent the same
+      const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM outbox WHERE message_id = $1`, [res.body.id]);
+      expect(n).toBe(0);
+      const detail = await t.http().get(`/api/v1/tickets/${folio}`).set(agent.auth).expect(200);
+      const onThread = JSON.stringify(detail.body);
+      expect(onThread).toContain('El ciudadano no tiene correo ni red social registrados');
+    });
+
+    it('a report with no citizen at all says so too', async () => {
+      const res0 = await t
+        .http()
+        .post('/api/v1/tickets')
+        .set(agent.auth)
+        .send({ subject: 'Consulta anónima', description: 'Llamada sin datos de contacto.', channel: 'walk_in' })
+        .expect(201);
+      const res = await reply(res0.body.folio, { body: 'Gracias por su reporte.' });
+      expect(res.body.delivery).toMatchObject({ state: 'failed', lastError: 'El reporte no tiene datos de contacto del ciudadano' });
+    });
+
+    it('unchanged: a reply only recorded (notifyCitizen false), and one to a citizen with an email (queued)', async () => {
+      const { folio } = await capture({ name: 'Jesús Ramírez', phone: '444 765 4322' });
+      const recorded = await reply(folio, { body: 'Se le explicó por teléfono.', notifyCitizen: false });
+      expect(recorded.body.delivery).toBeNull();
+      expect(await repliedEvent(recorded.body.id)).toEqual({ messageId: recorded.body.id, notifyCitizen: false });
+
+      const withEmail = await capture({ name: 'Lucía Gómez', phone: '444 765 4323', email: 'lucia.gomez@correo.mx' });
+      const sent = await reply(withEmail.folio, { body: 'Ya enviamos una cuadrilla.' });
+      expect(sent.body.delivery).toMatchObject({ state: 'queued' });
+      expect(await repliedEvent(sent.body.id)).toEqual({ messageId: sent.body.id, notifyCitizen: true });
+    });
+
+    it('a citizen whose only email bounces: failed, naming the bounced address as the reason', async () => {
+      const { folio } = await capture({ name: 'Pedro Salas', email: 'pedro.rebota@correo.mx' });
+      await t.db.query(`UPDATE citizen_identities SET undeliverable = true WHERE value = 'pedro.rebota@correo.mx'`);
+      const res = await reply(folio, { body: 'Ya enviamos una cuadrilla.' });
+      expect(res.body.delivery).toMatchObject({ state: 'failed', lastError: 'El correo del ciudadano está marcado como no entregable y no tiene red social registrada' });
+    });
+  });
 });
