@@ -58,8 +58,9 @@ describe('input hardening: JSON nesting', () => {
 
   it('a UTF-16 body is measured on its characters; charsets a byte scan cannot read are refused', async () => {
     expectTooDeep(await login(Buffer.from(nestedLogin(3000), 'utf16le'), 'application/json; charset=utf-16le'));
-    // UTF-7 spells "[" as "+AFs-": body-parser would decode it to thousands of levels
-    const utf7 = await login(Buffer.from(`{"email":+${'AFs'.repeat(3000)}-}`), 'application/json; charset=utf-7');
+    // UTF-7 spells "[[[" as "+AFsAWwBb-": body-parser would decode this to 3,000 levels that no byte scan sees
+    const brackets = Buffer.from('['.repeat(3000), 'utf16le').swap16().toString('base64').replace(/=+$/, '');
+    const utf7 = await login(Buffer.from(`{"email":+${brackets}-${']'.repeat(3000)},"password":"x"}`), 'application/json; charset=utf-7');
     expect(utf7.status).toBe(415);
     expect(utf7.body).toEqual(expect.objectContaining({ statusCode: 415, error: 'Unsupported Media Type' }));
   });
