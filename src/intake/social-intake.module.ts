@@ -31,6 +31,8 @@ import { SocialEventsAdminController } from './social/social-events-admin.contro
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
         limits: { fileSize: config.attachmentMaxBytes, files: MAX_SCREENSHOTS, fields: 20, fieldSize: 100_000, parts: 40 },
+        // screenshots' names arrive as raw UTF-8 in filename="...": not busboy's default latin1 (see TicketsModule)
+        defParamCharset: 'utf8',
       }),
     }),
   ],

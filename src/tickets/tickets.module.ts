@@ -22,6 +22,9 @@ import { TicketsService } from './tickets.service';
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
         limits: { fileSize: config.attachmentMaxBytes, files: MAX_STAFF_FILES, fields: 5, fieldSize: 100_000, parts: 12 },
+        // browsers send a file's name as raw UTF-8 in filename="..."; busboy reads it as latin1 by default
+        // ('señal.png' became 'seÃ±al.png'); a filename*=charset'' parameter still names its own charset
+        defParamCharset: 'utf8',
       }),
     }),
   ],

@@ -3,6 +3,7 @@ import { startTestApp, TestApp } from '../support/test-app';
 import { META_APP_SECRET, messengerDelivery, TELEGRAM_SECRET, telegramUpdate } from '../support/social-payloads';
 import { signMetaBody } from '../../src/intake/social/webhook-signature';
 import { MAX_JSON_DEPTH } from '../../src/common/json-depth';
+import { PNG_1PX } from '../support/fake-platforms';
 
 /** `{"email": [[…]]}`: `depth` levels of objects/arrays in all */
 const nestedLogin = (depth: number) => `{"email":${'['.repeat(depth - 1)}${']'.repeat(depth - 1)},"password":"x"}`;
@@ -91,5 +92,46 @@ describe('input hardening: JSON nesting', () => {
       await postTelegram(JSON.stringify(telegramUpdate(4242, { text: 'Hola [[[{{{ "' }))).expect(200);
       expect(await count()).toBe(before + 2);
     });
+  });
+});
+
+describe('input hardening: upload file names in UTF-8', () => {
+  let t: TestApp;
+  // what browsers and curl send: the name's UTF-8 bytes, in filename="..." (no filename*)
+  const NAME = 'captura señal ñ á Peñasco 🚧.png';
+
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.close());
+
+  it('staff attachments keep accented and emoji names: stored, listed and downloaded as sent', async () => {
+    const agent = (await t.user('agent')).auth;
+    const created = await t.http().post('/api/v1/tickets').set(agent).send({ subject: 'Semáforo apagado', description: 'En la esquina de Carranza', channel: 'phone' }).expect(201);
+    const res = await t.http().post(`/api/v1/tickets/${created.body.folio}/attachments`).set(agent).attach('files', PNG_1PX, { filename: NAME, contentType: 'image/png' }).expect(201);
+    const note = res.body.thread.find((m: { direction: string }) => m.direction === 'note');
+    expect(note.attachments.map((a: { filename: string }) => a.filename)).toEqual([NAME]);
+    const [row] = await t.db.query(`SELECT filename FROM attachments WHERE id = $1`, [note.attachments[0].id]);
+    expect(row.filename).toBe(NAME);
+    const download = await t.http().get(`/api/v1/tickets/${created.body.folio}/attachments/${note.attachments[0].id}`).set(agent).expect(200);
+    expect(download.headers['content-disposition']).toContain(`filename*=UTF-8''${encodeURIComponent(NAME)}`);
+  });
+
+  it('forwarded screenshots keep theirs too', async () => {
+    const press = (await t.user('press')).auth;
+    const res = await t
+      .http()
+      .post('/api/v1/intake/forwarded')
+      .set(press)
+      .field('network', 'x')
+      .field('authorName', 'Vecinos de Peñasco')
+      .field('text', 'Semáforo apagado en la esquina, ¿quién lo arregla?')
+      .attach('screenshots', PNG_1PX, { filename: NAME, contentType: 'image/png' })
+      .expect(201);
+    const rows = await t.db.query(
+      `SELECT a.filename FROM attachments a JOIN messages m ON m.id = a.message_id JOIN tickets t ON t.id = m.ticket_id WHERE t.folio = $1`,
+      [res.body.folio],
+    );
+    expect(rows).toEqual([{ filename: NAME }]);
   });
 });
