@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { CitizensService, ContactIdentity } from '../citizens/citizens.service';
+import { DomainError } from '../common/domain-error';
 import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
 import { Attachment } from '../tickets/attachment.entity';
@@ -11,6 +12,7 @@ import { CreateTicketDto } from '../tickets/dto/ticket.dto';
 import { insertMessage, insertTicketEvents } from '../tickets/ticket-writes';
 import { AcknowledgementOutcome, TicketChange, TicketHooks } from '../tickets/ticket-hooks';
 import { TicketWorkflowService } from '../tickets/ticket-workflow.service';
+import { CAPTURE_CHANNELS } from '../tickets/ticket-channel';
 import { Ticket } from '../tickets/ticket.entity';
 import { TicketsService } from '../tickets/tickets.service';
 import type { InboundMessage, IntakeResult } from './inbound-message';
@@ -207,12 +209,15 @@ export class IntakeService {
     return { outcome, ticketId: ticket.id, folio: ticket.folio, messageId: message.id, ...(acknowledgement ? { acknowledgement } : {}) };
   }
 
-  /** Agent capture (phone, walk-in, counter). */
-  captureByStaff(dto: CreateTicketDto, user: AuthenticatedUser, idempotencyKey: string): Promise<IntakeResult> {
+  /**
+   * Agent capture (phone, walk-in, counter). The same Idempotency-Key again (a retried POST) answers
+   * the ticket it made; the key reused for a different report is a 409, never a dropped report.
+   */
+  async captureByStaff(dto: CreateTicketDto, user: AuthenticatedUser, idempotencyKey: string): Promise<IntakeResult> {
     const identities: ContactIdentity[] = [];
     if (dto.citizen?.email) identities.push({ kind: 'email', value: dto.citizen.email });
     if (dto.citizen?.phone) identities.push({ kind: 'phone', value: dto.citizen.phone });
-    return this.receive({
+    const inbound: InboundMessage = {
       channel: dto.channel,
       externalId: `capture:${idempotencyKey}`,
       sender: { name: dto.citizen?.name ?? null, identities },
@@ -230,7 +235,38 @@ export class IntakeService {
         tags: dto.tags,
       },
       createdById: user.id,
-    });
+    };
+    const result = await this.dataSource.transaction(async (manager) => (await this.earlierCapture(manager, inbound)) ?? this.receiveIn(manager, inbound));
+    this.count(inbound.channel, result);
+    return result;
+  }
+
+  /**
+   * The report an Idempotency-Key already made, whatever channel it was captured on (the key is the
+   * user's): the same report again is its duplicate; another one (subject, description or channel
+   * differ from its first message) is a 409 naming the folio. Serialised per key, so two requests
+   * with one key at once make one ticket.
+   */
+  private async earlierCapture(manager: EntityManager, inbound: InboundMessage): Promise<IntakeResult | null> {
+    const externalId = inbound.externalId.slice(0, 998);
+    await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`capture-key:${externalId}`]);
+    const rows: Array<{ id: string; ticket_id: string; folio: string; channel: string; subject: string | null; body_text: string }> = await manager.query(
+      `SELECT m.id, m.ticket_id, t.folio, m.channel, m.subject, m.body_text FROM messages m JOIN tickets t ON t.id = m.ticket_id
+       WHERE m.channel = ANY($1) AND m.external_id = $2 ORDER BY m.id LIMIT 1`,
+      [CAPTURE_CHANNELS, externalId],
+    );
+    const earlier = rows[0];
+    if (!earlier) return null;
+    // what receiveIn stored for this request
+    const subject = inbound.subject ? stripNul(inbound.subject).slice(0, 500) : null;
+    const text = stripNul(inbound.text ?? '').slice(0, MAX_BODY_CHARS);
+    if (earlier.channel !== inbound.channel || earlier.subject !== subject || earlier.body_text !== text) {
+      throw new DomainError('CONFLICT', `This Idempotency-Key was already used for a different report (${earlier.folio}); send a new key for a new report`, {
+        folio: earlier.folio,
+      });
+    }
+    this.logger.log({ channel: inbound.channel, ticketId: earlier.ticket_id, messageId: earlier.id }, 'intake duplicate ignored');
+    return { outcome: 'duplicate', ticketId: String(earlier.ticket_id), folio: earlier.folio, messageId: String(earlier.id) };
   }
 
   private async findExisting(manager: EntityManager, channel: string, externalId: string): Promise<IntakeResult | null> {

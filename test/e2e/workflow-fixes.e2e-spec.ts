@@ -121,4 +121,31 @@ describe('workflow fixes (real PostgreSQL)', () => {
       expect(res.body.delivery).toMatchObject({ state: 'failed', lastError: 'El correo del ciudadano está marcado como no entregable y no tiene red social registrada' });
     });
   });
+  describe('staff capture with a reused Idempotency-Key', () => {
+    const post = (key: string, body: Record<string, unknown>) => t.http().post('/api/v1/tickets').set(agent.auth).set('Idempotency-Key', key).send(body);
+    const report = { subject: 'Luminaria apagada en Calle Zaragoza', description: 'Frente al número 120, lleva una semana apagada.', channel: 'phone', citizen: { name: 'Ana', phone: '444 111 2233' } };
+
+    it('the same request again answers the first ticket; a different one is a 409, and no ticket is made', async () => {
+      const first = await post('captura-0001', report).expect(201);
+      const again = await post('captura-0001', report).expect(201);
+      expect(again.body.folio).toBe(first.body.folio);
+
+      const other = await post('captura-0001', { ...report, subject: 'Bache en Av. Carranza', description: 'Un bache grande frente al mercado.' }).expect(409);
+      expect(other.body.message).toMatch(/Idempotency-Key/);
+      expect(JSON.stringify(other.body)).toContain(first.body.folio);
+      await post('captura-0001', { ...report, description: 'Frente al número 122.' }).expect(409);
+      await post('captura-0001', { ...report, channel: 'walk_in' }).expect(409);
+      const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM messages WHERE external_id LIKE 'capture:%:captura-0001'`);
+      expect(n).toBe(1);
+
+      // two at once with the same key and the same report: one ticket
+      const [a, b] = await Promise.all([post('captura-0002', report), post('captura-0002', report)]);
+      expect([a.status, b.status]).toEqual([201, 201]);
+      expect(b.body.folio).toBe(a.body.folio);
+      // a key is the user's own: another agent's same key is another report
+      const other2 = await t.user('agent');
+      const theirs = await t.http().post('/api/v1/tickets').set(other2.auth).set('Idempotency-Key', 'captura-0001').send({ ...report, subject: 'Otro reporte' }).expect(201);
+      expect(theirs.body.folio).not.toBe(first.body.folio);
+    });
+  });
 });
