@@ -135,3 +135,72 @@ describe('input hardening: upload file names in UTF-8', () => {
     expect(rows).toEqual([{ filename: NAME }]);
   });
 });
+
+describe('input hardening: names are trimmed before they are measured', () => {
+  let t: TestApp;
+  let admin: Record<string, string>;
+  let n = 0;
+  const uniq = () => `${Date.now().toString(36)}-${(n += 1)}`;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    admin = (await t.user('admin')).auth;
+  });
+  afterAll(() => t.close());
+
+  const fields = (body: { details?: { field: string }[] }) => (body.details ?? []).map((d) => d.field);
+  const BLANKS = ['  \t', '   ', '\n\n', ' x ', '\u00a0\u00a0\u3000'];
+  const user = (name: unknown) => ({ email: `persona.${uniq()}@pruebas.slp.gob.mx`, name, role: 'agent', password: 'Contraseña-Segura-1' });
+
+  it.each(BLANKS)('POST /users refuses the name %j with a 400 naming the field, and creates nobody', async (name) => {
+    const body = user(name);
+    const res = await t.http().post('/api/v1/users').set(admin).send(body).expect(400);
+    expect(res.body).toEqual(expect.objectContaining({ statusCode: 400, error: 'Bad Request' }));
+    expect(fields(res.body)).toEqual(['name']);
+    expect(await t.db.query(`SELECT 1 FROM users WHERE email = $1`, [body.email])).toEqual([]);
+  });
+
+  it.each(BLANKS)('PATCH /users/{id} refuses the name %j and leaves the user as they were', async (name) => {
+    const created = await t.http().post('/api/v1/users').set(admin).send(user('Lucía Ñáñez')).expect(201);
+    const res = await t.http().patch(`/api/v1/users/${created.body.id}`).set(admin).send({ name }).expect(400);
+    expect(fields(res.body)).toEqual(['name']);
+    expect((await t.db.query(`SELECT name FROM users WHERE id = $1`, [created.body.id]))[0].name).toBe('Lucía Ñáñez');
+  });
+
+  it.each(BLANKS)('POST /areas and /categories refuse the name %j', async (name) => {
+    const code = `blanco-${uniq()}`;
+    expect(fields((await t.http().post('/api/v1/areas').set(admin).send({ code, name }).expect(400)).body)).toEqual(['name']);
+    expect(fields((await t.http().post('/api/v1/categories').set(admin).send({ code, name }).expect(400)).body)).toEqual(['name']);
+    expect(await t.db.query(`SELECT 1 FROM areas WHERE code = $1 UNION ALL SELECT 1 FROM categories WHERE code = $1`, [code])).toEqual([]);
+  });
+
+  it.each(BLANKS)('PATCH /areas/{id} and /categories/{id} refuse the name %j', async (name) => {
+    const area = await t.http().post('/api/v1/areas').set(admin).send({ code: `area-${uniq()}`, name: 'Parques y Jardines' }).expect(201);
+    const category = await t.http().post('/api/v1/categories').set(admin).send({ code: `cat-${uniq()}`, name: 'Poda' }).expect(201);
+    expect(fields((await t.http().patch(`/api/v1/areas/${area.body.id}`).set(admin).send({ name }).expect(400)).body)).toEqual(['name']);
+    expect(fields((await t.http().patch(`/api/v1/categories/${category.body.id}`).set(admin).send({ name }).expect(400)).body)).toEqual(['name']);
+    expect((await t.db.query(`SELECT name FROM areas WHERE id = $1`, [area.body.id]))[0].name).toBe('Parques y Jardines');
+    expect((await t.db.query(`SELECT name FROM categories WHERE id = $1`, [category.body.id]))[0].name).toBe('Poda');
+  });
+
+  it('names with surrounding blanks are stored trimmed; types other than text are still refused', async () => {
+    const created = await t.http().post('/api/v1/users').set(admin).send(user('  Ana Pérez \t')).expect(201);
+    expect(created.body.name).toBe('Ana Pérez');
+    const renamed = await t.http().patch(`/api/v1/users/${created.body.id}`).set(admin).send({ name: '\tAna María Pérez  ' }).expect(200);
+    expect(renamed.body.name).toBe('Ana María Pérez');
+    const area = await t.http().post('/api/v1/areas').set(admin).send({ code: `area-${uniq()}`, name: '  Alumbrado Público  ' }).expect(201);
+    expect(area.body.name).toBe('Alumbrado Público');
+    const category = await t.http().post('/api/v1/categories').set(admin).send({ code: `cat-${uniq()}`, name: ' Bache ' }).expect(201);
+    expect(category.body.name).toBe('Bache');
+    const patched = await t.http().patch(`/api/v1/categories/${category.body.id}`).set(admin).send({ name: ' Baches ' }).expect(200);
+    expect(patched.body.name).toBe('Baches');
+    // the password is never trimmed: spaces are part of it
+    const spaced = user('Beto');
+    spaced.password = '  clave con espacios  ';
+    await t.http().post('/api/v1/users').set(admin).send(spaced).expect(201);
+    await t.http().post('/api/v1/auth/login').send({ email: spaced.email, password: spaced.password }).expect(200);
+    for (const name of [null, 12345, ['Ana'], { a: 'Ana' }]) {
+      expect(fields((await t.http().post('/api/v1/users').set(admin).send(user(name)).expect(400)).body)).toEqual(['name']);
+    }
+  });
+});

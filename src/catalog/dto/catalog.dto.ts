@@ -1,10 +1,13 @@
 import { ApiProperty, ApiPropertyOptional, IntersectionType, OmitType, PartialType, PickType } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
 import { IsBoolean, IsEmail, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { IsOptionalButNotNull } from '../../common/is-optional-but-not-null';
+import { trim } from '../../common/trim';
 
 export class CreateAreaDto {
   @ApiProperty({ example: 'alumbrado-publico' }) @Matches(/^[a-z0-9-]{2,60}$/) code: string;
-  @ApiProperty({ example: 'Alumbrado Público' }) @IsString() @MinLength(2) @MaxLength(160) name: string;
+  /** trimmed first: blanks alone are not a name */
+  @ApiProperty({ example: 'Alumbrado Público', minLength: 2 }) @Transform(trim) @IsString() @MinLength(2) @MaxLength(160) name: string;
   @ApiPropertyOptional() @IsOptional() @IsEmail() supervisorEmail?: string;
   @ApiPropertyOptional() @IsOptionalButNotNull() @IsBoolean() active?: boolean;
 }
@@ -16,7 +19,8 @@ export class UpdateAreaDto extends IntersectionType(
 
 export class CreateCategoryDto {
   @ApiProperty({ example: 'bache' }) @Matches(/^[a-z0-9-]{2,60}$/) code: string;
-  @ApiProperty({ example: 'Bache' }) @IsString() @MinLength(2) @MaxLength(160) name: string;
+  /** trimmed first: blanks alone are not a name */
+  @ApiProperty({ example: 'Bache', minLength: 2 }) @Transform(trim) @IsString() @MinLength(2) @MaxLength(160) name: string;
   @ApiPropertyOptional() @IsOptional() @IsUUID() areaId?: string;
   @ApiPropertyOptional() @IsOptionalButNotNull() @IsInt() @Min(1) @Max(365) acceptDays?: number;
   @ApiPropertyOptional() @IsOptionalButNotNull() @IsInt() @Min(1) @Max(365) firstResponseDays?: number;
