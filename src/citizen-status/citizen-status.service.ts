@@ -2,6 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { BRANDING } from '../notifications/branding';
+import { emailAppliesTo } from '../notifications/email/notification-plan';
+import { CHANNEL_LABELS } from '../reports/monthly-report';
+import { cameFromSocialMedia, type TicketChannel } from '../tickets/ticket-channel';
 import { parseFolio } from '../tickets/folio';
 import { STATUS_LABELS, STATUS_MEANINGS, type TicketStatus } from '../tickets/ticket-status';
 import { tokenMatches } from './token-match';
@@ -43,6 +46,13 @@ export interface PublicTicketView {
   closedAt: Date | null;
   /** set when the report was merged as a duplicate into another one */
   mergedInto: MergedIntoView | null;
+  /**
+   * How the citizen can add information: `email` — answer the mails about the report (they have an
+   * address we write to); `social` — the same conversation or post on the network they wrote on
+   * (`network`, null when it has no name); `office` — get in touch with the office (phone, counter).
+   */
+  addInformationBy: 'email' | 'social' | 'office';
+  network: string | null;
   /** the citizen's own messages and what the office wrote to them; never notes, names or automatic notices */
   messages: Array<{ from: 'citizen' | 'office'; text: string; createdAt: Date }>;
 }
@@ -66,6 +76,9 @@ export class CitizenStatusService {
             folio: string;
             subject: string;
             status: TicketStatus;
+            channel: TicketChannel;
+            citizen_id: string | null;
+            forwarded: boolean;
             rejection_reason: string | null;
             public_token: string;
             category: string | null;
@@ -84,7 +97,7 @@ export class CitizenStatusService {
           }>
         >(
           // s: the report a merged duplicate was joined to (merge() leaves no chains: one hop)
-          `SELECT t.id, t.folio, t.subject, t.status, t.rejection_reason, t.public_token, c.name AS category, a.name AS area,
+          `SELECT t.id, t.folio, t.subject, t.status, t.channel, t.citizen_id, t.forwarded_by_id IS NOT NULL AS forwarded, t.rejection_reason, t.public_token, c.name AS category, a.name AS area,
                   t.created_at, t.status_changed_at, t.resolved_at, t.closed_at,
                   s.folio AS s_folio, s.status AS s_status, sc.name AS s_category, sa.name AS s_area,
                   s.status_changed_at AS s_status_changed_at, s.resolved_at AS s_resolved_at, s.closed_at AS s_closed_at
@@ -155,6 +168,7 @@ export class CitizenStatusService {
       ...shown,
       createdAt: ticket.created_at,
       mergedInto,
+      ...(await this.addInformationBy(ticket)),
       messages: messages
         .map((m) => ({
           from: m.direction === 'inbound' ? ('citizen' as const) : ('office' as const),
@@ -163,5 +177,30 @@ export class CitizenStatusService {
         }))
         .filter((m) => m.text.length > 0),
     };
+  }
+
+  /**
+   * Mails reach the citizen when the channel is answered by email and they have an address that
+   * takes our mail (following citizen merges, as the notifier does); else the network they wrote on;
+   * else the office.
+   */
+  private async addInformationBy(ticket: { channel: TicketChannel; citizen_id: string | null; forwarded: boolean }): Promise<Pick<PublicTicketView, 'addInformationBy' | 'network'>> {
+    if (emailAppliesTo(ticket.channel) && ticket.citizen_id) {
+      const [{ has_email }] = await this.dataSource.query<Array<{ has_email: boolean }>>(
+        `WITH RECURSIVE chain(id, depth) AS (
+           SELECT id, 0 FROM citizens WHERE id = $1
+           UNION ALL
+           SELECT c.merged_into_id, chain.depth + 1 FROM citizens c JOIN chain ON c.id = chain.id
+           WHERE c.merged_into_id IS NOT NULL AND chain.depth < 10
+         )
+         SELECT EXISTS (SELECT 1 FROM citizen_identities WHERE citizen_id IN (SELECT id FROM chain) AND kind = 'email' AND NOT undeliverable) AS has_email`,
+        [ticket.citizen_id],
+      );
+      if (has_email) return { addInformationBy: 'email', network: null };
+    }
+    if (cameFromSocialMedia(ticket)) {
+      return { addInformationBy: 'social', network: ticket.channel === 'other' ? null : CHANNEL_LABELS[ticket.channel] };
+    }
+    return { addInformationBy: 'office', network: null };
   }
 }

@@ -46,6 +46,8 @@ export class StatusPage {
         text: m.text,
         date: date(m.createdAt),
       })),
+      addByEmail: view.addInformationBy === 'email',
+      addBySocial: view.addInformationBy === 'social',
       privacyUrl: opts.privacyUrl,
       contact: opts.contact ?? null,
     });

@@ -148,4 +148,43 @@ describe('workflow fixes (real PostgreSQL)', () => {
       expect(theirs.body.folio).not.toBe(first.body.folio);
     });
   });
+  describe('the status page tells each citizen how to add information the way they can', () => {
+    const EMAIL_SENTENCE = 'responda al correo que le enviamos';
+    const pageOf = async (folio: string) => {
+      const { public_token: token } = await ticketRow(folio);
+      const html = (await t.http().get(`/seguimiento/${folio}`).query({ token }).expect(200)).text;
+      const json = (await t.http().get(`/api/v1/public/tickets/${folio}`).query({ token }).expect(200)).body;
+      return { html, json };
+    };
+
+    it('a report the press office forwarded from Facebook: the same conversation or post on Facebook, never "the email we sent"', async () => {
+      const press = await t.user('press');
+      const res = await t
+        .http()
+        .post('/api/v1/intake/forwarded')
+        .set(press.auth)
+        .field('network', 'facebook')
+        .field('authorName', 'Vecina de Tequis')
+        .field('url', 'https://www.facebook.com/sanluis/posts/123456789')
+        .field('text', 'No pasa el camión de la basura desde el lunes')
+        .expect(201);
+      const { html, json } = await pageOf(res.body.folio);
+      expect(html).not.toContain(EMAIL_SENTENCE);
+      expect(html).toContain(`Si desea agregar información, escríbanos por Facebook, en la misma conversación o publicación donde nos hizo llegar su reporte, e indique su folio ${res.body.folio}.`);
+      expect(json).toMatchObject({ addInformationBy: 'social', network: 'Facebook' });
+    });
+
+    it('a phone report without email: call the office with the folio; with an email: answer the email', async () => {
+      const { folio } = await capture({ name: 'Jesús Ramírez', phone: '444 765 4330' });
+      const { html, json } = await pageOf(folio);
+      expect(html).not.toContain(EMAIL_SENTENCE);
+      expect(html).toContain(`Si desea agregar información, comuníquese con Atención Ciudadana e indique su folio ${folio}.`);
+      expect(json).toMatchObject({ addInformationBy: 'office', network: null });
+
+      const withEmail = await capture({ name: 'Lucía Gómez', email: 'lucia.pagina@correo.mx' });
+      const mail = await pageOf(withEmail.folio);
+      expect(mail.html).toContain('Si desea agregar información, responda al correo que le enviamos sobre este reporte, sin cambiar el asunto.');
+      expect(mail.json).toMatchObject({ addInformationBy: 'email', network: null });
+    });
+  });
 });
