@@ -2,8 +2,8 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { IsDateTime } from '../../common/is-date-time';
+import { trim } from '../../common/trim';
 
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
 export class AnonymiseCitizenDto {
   @ApiProperty({ description: 'Why (e.g. the ARCO request number); kept on every ticket of the citizen', example: 'Solicitud ARCO UT/2026/0142' })

@@ -1,8 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
+import { trim } from '../../common/trim';
 
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
 export class UpdatePrivacyNoticeDto {
   @ApiProperty({ example: 'Aviso de privacidad simplificado' }) @Transform(trim) @IsString() @IsNotEmpty() @MaxLength(200) title: string;

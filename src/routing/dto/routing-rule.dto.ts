@@ -2,8 +2,8 @@ import { ApiProperty, ApiPropertyOptional, IntersectionType, OmitType, PartialTy
 import { Transform } from 'class-transformer';
 import { IsOptionalButNotNull } from '../../common/is-optional-but-not-null';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { trim } from '../../common/trim';
 
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
 export class CreateRoutingRuleDto {
   @ApiProperty({ example: 'luminaria', description: 'Word or phrase; accents and case are ignored; a trailing * matches any ending' })

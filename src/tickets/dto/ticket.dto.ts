@@ -24,8 +24,8 @@ import { IsDateTime } from '../../common/is-date-time';
 import { CitizenContactDto } from '../../citizens/dto/citizen.dto';
 import { CAPTURE_CHANNELS, TICKET_CHANNELS, TICKET_PRIORITIES, type TicketChannel, type TicketPriority } from '../ticket-channel';
 import { TICKET_STATUSES, type TicketStatus } from '../ticket-status';
+import { trim } from '../../common/trim';
 
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 const csv = ({ value }: { value: unknown }) =>
   typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : value;
 const bool = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
