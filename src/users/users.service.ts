@@ -13,6 +13,9 @@ const isUniqueViolation = (err: unknown): boolean =>
   err instanceof QueryFailedError && (err.driverError as { code?: string } | undefined)?.code === '23505';
 const emailTaken = () => new DomainError('CONFLICT', 'A user with this email already exists', [{ field: 'email', errors: ['already in use'] }]);
 
+/** advisory lock (hashed, as the other transaction locks) of the first-admin bootstrap */
+const FIRST_ADMIN_LOCK_KEY = 'first-admin-bootstrap';
+
 const PUBLIC_FIELDS = { id: true, email: true, name: true, role: true, active: true, areaId: true, lastLoginAt: true, createdAt: true, updatedAt: true } as const;
 
 @Injectable()
@@ -118,30 +121,42 @@ export class UsersService {
    * Every start: make sure an active admin exists. Uses ADMIN_EMAIL/ADMIN_PASSWORD when given, otherwise
    * generates a password and prints it once to the console (not to the structured log). When that
    * account exists but was deactivated or demoted, it is reactivated as admin with that password.
+   *
+   * Several instances starting at once on one database take turns on an advisory lock and count
+   * again once they hold it: only the one that really creates or reactivates the admin prints (a
+   * count read without the lock let each print its own generated password, of which only the last
+   * written worked, and each log "reactivated").
    */
   async ensureFirstAdmin(email?: string, password?: string): Promise<void> {
     // only an active admin can administer: a deactivated or demoted one does not count
-    const admins = await this.users.count({ where: { role: 'admin', active: true } });
-    if (admins > 0) return;
+    const activeAdmins = (users: Repository<User>) => users.count({ where: { role: 'admin', active: true } });
+    if ((await activeAdmins(this.users)) > 0) return; // every start but the first: no lock, no KDF
     const adminEmail = (email ?? 'admin@enlace.local').trim().toLowerCase();
     const generated = !password;
     const adminPassword = password ?? randomBytes(12).toString('base64url');
-    const passwordHash = await hashPassword(adminPassword);
-    const existing = await this.users.findOne({ where: { email: adminEmail } });
-    if (existing) {
-      // the configured admin account exists but was deactivated or demoted: reactivate and promote it
-      // (with the configured or a new generated password) instead of failing on the unique email
-      await this.users.update(existing.id, { role: 'admin', active: true, passwordHash, tokenVersion: () => 'token_version + 1' });
-      await this.users.query(`DELETE FROM login_attempts WHERE user_id = $1`, [existing.id]);
-      this.sessions.evict(existing.id);
-    } else {
-      await this.users.save(this.users.create({ email: adminEmail, name: 'Administrador', role: 'admin', passwordHash }));
-    }
+    const passwordHash = await hashPassword(adminPassword); // before the lock: the KDF is slow
+    const done = await this.users.manager.transaction(async (em) => {
+      await em.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [FIRST_ADMIN_LOCK_KEY]);
+      const users = em.getRepository(User);
+      if ((await activeAdmins(users)) > 0) return null; // another instance got here first
+      const existing = await users.findOne({ where: { email: adminEmail }, lock: { mode: 'pessimistic_write' } });
+      if (existing) {
+        // the configured admin account exists but was deactivated or demoted: reactivate and promote it
+        // (with the configured or a new generated password) instead of failing on the unique email
+        await users.update(existing.id, { role: 'admin', active: true, passwordHash, tokenVersion: () => 'token_version + 1' });
+        await em.query(`DELETE FROM login_attempts WHERE user_id = $1`, [existing.id]);
+        return { reactivatedId: existing.id };
+      }
+      await users.save(users.create({ email: adminEmail, name: 'Administrador', role: 'admin', passwordHash }));
+      return { reactivatedId: null };
+    });
+    if (!done) return;
+    if (done.reactivatedId) this.sessions.evict(done.reactivatedId);
     if (generated) {
       process.stdout.write(
-        `\n  ${existing ? 'Administrator reactivated' : 'First administrator created'}: ${adminEmail}\n  Generated password (shown only once): ${adminPassword}\n\n`,
+        `\n  ${done.reactivatedId ? 'Administrator reactivated' : 'First administrator created'}: ${adminEmail}\n  Generated password (shown only once): ${adminPassword}\n\n`,
       );
     }
-    this.logger.log(existing ? 'no active administrator: the configured administrator account was reactivated' : 'first administrator created');
+    this.logger.log(done.reactivatedId ? 'no active administrator: the configured administrator account was reactivated' : 'first administrator created');
   }
 }
