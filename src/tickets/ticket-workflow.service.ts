@@ -7,7 +7,7 @@ import { Category } from '../catalog/category.entity';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/domain-error';
 import { User } from '../users/user.entity';
-import { SUPERVISOR_ROLES } from '../users/user-role';
+import { STAFF_ROLES, SUPERVISOR_ROLES } from '../users/user-role';
 import { computeDueDates } from './due-dates';
 import { AssignDto, MergeTicketDto, ReplyDto, TransitionDto, UpdateTicketDto } from './dto/ticket.dto';
 import { Message } from './message.entity';
@@ -38,6 +38,11 @@ export interface StatusChangeOptions {
   reason?: string | null;
   publicMessage?: string | null;
   notifyCitizen?: boolean;
+}
+
+/** Who may hold (be the assignee of) tickets: an active user of a staff role. */
+function canHoldTickets(user: Pick<User, 'active' | 'role'>): boolean {
+  return user.active && STAFF_ROLES.includes(user.role);
 }
 
 /** Every change to an existing ticket: one transaction, the row locked, an event written. */
@@ -389,18 +394,23 @@ export class TicketWorkflowService {
       const ticket = await this.tickets.lockByFolio(manager, folio);
       this.checkVersion(ticket, dto.expectedVersion);
       // taking a ticket another person holds is re-assigning it: a supervisor's call (two agents
-      // taking the same ticket at once: the row lock orders them, the second gets this 409)
+      // taking the same ticket at once: the row lock orders them, the second gets this 409). A holder
+      // who can no longer work tickets (deactivated, or now press) would strand it: an agent may take it.
+      let takenFrom: { id: string; name: string | null; reason: 'inactive' | 'not_staff' | 'unknown' } | null = null;
       if (!isSupervisor && dto.assigneeId && ticket.assigneeId && ticket.assigneeId !== dto.assigneeId) {
-        const holder = await manager.findOne(User, { where: { id: ticket.assigneeId }, select: { id: true, name: true } });
-        throw new DomainError(
-          'CONFLICT',
-          `${ticket.folio} is already assigned to ${holder?.name ?? 'another user'}; only a supervisor may re-assign it`,
-          { assignee: { id: ticket.assigneeId, name: holder?.name ?? null }, currentVersion: ticket.version },
-        );
+        const holder = await manager.findOne(User, { where: { id: ticket.assigneeId }, select: { id: true, name: true, active: true, role: true } });
+        if (holder && canHoldTickets(holder)) {
+          throw new DomainError(
+            'CONFLICT',
+            `${ticket.folio} is already assigned to ${holder.name}; only a supervisor may re-assign it`,
+            { assignee: { id: ticket.assigneeId, name: holder.name }, currentVersion: ticket.version },
+          );
+        }
+        takenFrom = { id: ticket.assigneeId, name: holder?.name ?? null, reason: !holder ? 'unknown' : !holder.active ? 'inactive' : 'not_staff' };
       }
       if (dto.assigneeId) {
         const assignee = await manager.findOne(User, { where: { id: dto.assigneeId } });
-        if (!assignee || !assignee.active || assignee.role === 'press') {
+        if (!assignee || !canHoldTickets(assignee)) {
           throw new DomainError('VALIDATION', 'Unknown or inactive assignee', [{ field: 'assigneeId', errors: ['not an active staff user'] }]);
         }
       }
@@ -423,7 +433,7 @@ export class TicketWorkflowService {
         type: 'assigned',
         actorUserId: user.id,
         reason: dto.reason ?? null,
-        data: { from: before, to: { assigneeId: ticket.assigneeId, areaId: ticket.areaId } },
+        data: { from: before, to: { assigneeId: ticket.assigneeId, areaId: ticket.areaId }, ...(takenFrom ? { takenFrom } : {}) },
       });
       // Turning over a new ticket (or re-assigning one already turned over) is the `assigned` status;
       // un-assigning a new ticket that has no area turns it over to nobody: it stays `new`.
