@@ -199,7 +199,7 @@ export class TicketWorkflowService {
         }),
       );
     }
-    await manager.insert(TicketEvent, {
+    const event = await manager.insert(TicketEvent, {
       ticketId: ticket.id,
       type: from === 'closed' || from === 'resolved' ? (opts.to === 'in_progress' ? 'reopened' : 'status_changed') : 'status_changed',
       actorUserId: opts.actorUserId,
@@ -224,6 +224,8 @@ export class TicketWorkflowService {
       notifyCitizen: opts.notifyCitizen ?? true,
       actorUserId: opts.actorUserId,
     });
+    // the question, the answer or the reason written for the citizen: like a reply, it must not look sent when nothing took it
+    if (publicMessage && (opts.notifyCitizen ?? true)) await this.markUndelivered(manager, ticket, publicMessage.id, event.identifiers[0]?.id as string | undefined);
     this.logger.log({ ticketId: ticket.id, from, to: opts.to }, 'ticket status changed');
   }
 
@@ -340,10 +342,11 @@ export class TicketWorkflowService {
   }
 
   /**
-   * After the `reply` hook: a reply nobody took — no mail queued (no address, or only bounced
-   * ones), no platform send, not handed to the press office — never reaches the citizen. The agent
-   * must see that instead of a reply that looks sent: the message is `failed` with the reason
-   * (Spanish, shown on the thread), and the `replied` event says the citizen was not notified.
+   * After the `reply` hook (or the `status_changed` one, for a status change's public message): a
+   * message nobody took — no mail queued (no address, or only bounced ones), no platform send, not
+   * handed to the press office — never reaches the citizen. The agent must see that instead of a
+   * message that looks sent: it is `failed` with the reason (Spanish, shown on the thread), and its
+   * event (`replied`, `status_changed`, `reopened`) says the citizen was not notified.
    */
   private async markUndelivered(manager: EntityManager, ticket: Ticket, messageId: string, eventId: string | undefined): Promise<void> {
     const [m] = await manager.query<Array<{ delivery_state: string | null; manual: boolean }>>(
@@ -356,10 +359,10 @@ export class TicketWorkflowService {
     if (eventId) {
       await manager.query(`UPDATE ticket_events SET data = data || $2::jsonb WHERE id = $1`, [eventId, JSON.stringify({ notifyCitizen: false, notDelivered: reason })]);
     }
-    this.logger.warn({ ticketId: ticket.id, messageId }, 'reply not delivered: no way to reach the citizen');
+    this.logger.warn({ ticketId: ticket.id, messageId }, 'message to the citizen not delivered: no way to reach them');
   }
 
-  /** Why a reply reached nobody, for the agent (the citizen's identities, following citizen merges). */
+  /** Why a message to the citizen reached nobody, for the agent (the citizen's identities, following citizen merges). */
   private async undeliveredReason(manager: EntityManager, ticket: Ticket): Promise<string> {
     if (!ticket.citizenId) return 'El reporte no tiene datos de contacto del ciudadano';
     const [c] = await manager.query<Array<{ emails: number; deliverable: number; social: number }>>(

@@ -18,7 +18,7 @@ describe('workflow fixes 2 (real PostgreSQL)', () => {
   afterAll(() => t.close());
 
   /** A phone report with no words the keyword routing knows: no category, no area. */
-  const capture = async (citizen: Record<string, string> | undefined = { name: 'Rosa Elena Martínez', phone: '444 123 4567' }) => {
+  const capture = async (citizen: Record<string, string> | null = { name: 'Rosa Elena Martínez', phone: '444 123 4567' }) => {
     const res = await t
       .http()
       .post('/api/v1/tickets')
@@ -79,6 +79,72 @@ describe('workflow fixes 2 (real PostgreSQL)', () => {
       await t.http().post(`/api/v1/tickets/${folio}/assign`).set(supervisor.auth).send({ assigneeId: agent.user.id }).expect(200);
       expect(await assigneeOf(folio)).toBe(agent.user.id);
       expect((await assignedEvents(folio))[1].data).not.toHaveProperty('takenFrom');
+    });
+  });
+
+  describe('the public message of a status change that cannot reach the citizen says so', () => {
+    const NO_CONTACT = 'El ciudadano no tiene correo ni red social registrados';
+    const transition = (folio: string, body: Record<string, unknown>) => t.http().post(`/api/v1/tickets/${folio}/transitions`).set(agent.auth).send(body).expect(200);
+    const publicMessage = (detail: { thread: Array<{ bodyText: string; delivery: unknown; direction: string }> }, text: string) =>
+      detail.thread.find((m) => m.direction === 'outbound' && m.bodyText === text)!;
+    const statusEvent = async (folio: string, to: string) =>
+      (
+        await t.db.query(
+          `SELECT e.data FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id WHERE t.folio = $1 AND e.type = 'status_changed' AND e.to_status = $2 ORDER BY e.id DESC LIMIT 1`,
+          [folio, to],
+        )
+      )[0].data as Record<string, unknown>;
+
+    it('waiting_citizen to a phone citizen with no email nor social network: failed with the reason; the event says not delivered', async () => {
+      const { folio } = await capture({ name: 'Jesús Ramírez', phone: '444 765 4401' });
+      const question = '¿En qué cruce de calles está la luminaria?';
+      const res = await transition(folio, { to: 'waiting_citizen', message: question });
+      const m = publicMessage(res.body, question);
+      expect(m.delivery).toEqual({ state: 'failed', attempts: 0, lastError: NO_CONTACT });
+      expect(await statusEvent(folio, 'waiting_citizen')).toMatchObject({ notifyCitizen: false, notDelivered: NO_CONTACT });
+      const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM outbox o JOIN tickets t ON t.id = o.ticket_id WHERE t.folio = $1`, [folio]);
+      expect(n).toBe(0);
+    });
+
+    it('resolved on a report with no citizen, rejected to a citizen whose only email bounces', async () => {
+      const { folio } = await capture(null);
+      const answer = 'Se reparó la luminaria.';
+      const resolved = await transition(folio, { to: 'resolved', message: answer });
+      expect(publicMessage(resolved.body, answer).delivery).toMatchObject({ state: 'failed', lastError: 'El reporte no tiene datos de contacto del ciudadano' });
+
+      const bounced = await capture({ name: 'Pedro Salas', email: 'pedro.rebota2@correo.mx' });
+      await t.db.query(`UPDATE citizen_identities SET undeliverable = true WHERE value = 'pedro.rebota2@correo.mx'`);
+      const why = 'El reporte corresponde al gobierno del estado.';
+      const rejected = await transition(bounced.folio, { to: 'rejected', reason: 'fuera de competencia', message: why });
+      const lastError = 'El correo del ciudadano está marcado como no entregable y no tiene red social registrada';
+      expect(publicMessage(rejected.body, why).delivery).toMatchObject({ state: 'failed', lastError });
+      expect(await statusEvent(bounced.folio, 'rejected')).toMatchObject({ notifyCitizen: false, notDelivered: lastError });
+    });
+
+    it('unchanged: notifyCitizen false (recorded only), a citizen with an email (queued), a forwarded report (press office)', async () => {
+      const { folio } = await capture({ name: 'Jesús Ramírez', phone: '444 765 4402' });
+      const recorded = await transition(folio, { to: 'waiting_citizen', message: 'Se le preguntó por teléfono.', notifyCitizen: false });
+      expect(publicMessage(recorded.body, 'Se le preguntó por teléfono.').delivery).toBeNull();
+      expect(await statusEvent(folio, 'waiting_citizen')).not.toHaveProperty('notDelivered');
+
+      const withEmail = await capture({ name: 'Lucía Gómez', email: 'lucia.estado@correo.mx' });
+      const sent = await transition(withEmail.folio, { to: 'resolved', message: 'Ya quedó reparado.' });
+      expect(publicMessage(sent.body, 'Ya quedó reparado.').delivery).toMatchObject({ state: 'queued' });
+      expect(await statusEvent(withEmail.folio, 'resolved')).not.toHaveProperty('notDelivered');
+
+      const press = await t.user('press');
+      const fwd = await t
+        .http()
+        .post('/api/v1/intake/forwarded')
+        .set(press.auth)
+        .field('network', 'facebook')
+        .field('authorName', 'Vecina de Tequis')
+        .field('text', 'Hay una fuga en la calle desde ayer, nadie viene')
+        .expect(201);
+      const asked = await transition(fwd.body.folio, { to: 'waiting_citizen', message: '¿Nos indica la dirección exacta?' });
+      const m = asked.body.thread.find((x: { bodyText: string }) => x.bodyText === '¿Nos indica la dirección exacta?');
+      expect(m).toMatchObject({ delivery: null, manualReply: 'pending' });
+      expect(await statusEvent(fwd.body.folio, 'waiting_citizen')).not.toHaveProperty('notDelivered');
     });
   });
 });
