@@ -6,6 +6,7 @@ import { assertActiveArea } from '../catalog/area-check';
 import { Category } from '../catalog/category.entity';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/domain-error';
+import { leftCodePoints } from '../common/code-points';
 import { User } from '../users/user.entity';
 import { STAFF_ROLES, SUPERVISOR_ROLES } from '../users/user-role';
 import { computeDueDates } from './due-dates';
@@ -173,7 +174,7 @@ export class TicketWorkflowService {
     if (from === 'new' && !ticket.firstRespondedAt && opts.actor !== 'citizen') ticket.firstRespondedAt = now;
     if (opts.to === 'resolved') ticket.resolvedAt = now;
     if (opts.to === 'closed') ticket.closedAt = now;
-    if (opts.to === 'rejected') ticket.rejectionReason = opts.reason?.slice(0, 500) ?? null;
+    if (opts.to === 'rejected') ticket.rejectionReason = opts.reason != null ? leftCodePoints(opts.reason, 500) : null;
     if (opts.to === 'new') ticket.rejectionReason = null;
     // reversing the rejection of a merged duplicate undoes the merge: its own thread and replies again
     const unmergedFrom = from === 'rejected' && opts.to === 'new' ? ticket.mergedIntoId : null;
@@ -239,7 +240,7 @@ export class TicketWorkflowService {
     for (const [i, f] of files.entries()) {
       const check = await checkUploadContent(f.buffer, STAFF_ATTACHMENT_TYPES);
       if (!check.ok) throw new DomainError('VALIDATION', 'File not accepted', [{ field: 'files', errors: [`${i + 1}: ${check.reason}`] }]);
-      const base = f.originalname.replace(/[/\\\p{Cc}]/gu, '_').replace(/\.[^.]*$/, '').trim().slice(0, 180) || `archivo-${i + 1}`;
+      const base = leftCodePoints(f.originalname.replace(/[/\\\p{Cc}]/gu, '_').replace(/\.[^.]*$/, '').trim(), 180) || `archivo-${i + 1}`;
       checked.push({ filename: `${base}.${check.ext}`, contentType: check.mime!, content: f.buffer });
     }
     const message = await this.dataSource.transaction(async (manager) => {

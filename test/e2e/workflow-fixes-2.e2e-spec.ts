@@ -1,5 +1,6 @@
 // test-app first: it loads the entities in the order their circular references need
 import { startTestApp, TestApp } from '../support/test-app';
+import { PNG_1PX } from '../support/fake-platforms';
 
 jest.setTimeout(60_000);
 
@@ -145,6 +146,46 @@ describe('workflow fixes 2 (real PostgreSQL)', () => {
       const m = asked.body.thread.find((x: { bodyText: string }) => x.bodyText === '¿Nos indica la dirección exacta?');
       expect(m).toMatchObject({ delivery: null, manualReply: 'pending' });
       expect(await statusEvent(fwd.body.folio, 'waiting_citizen')).not.toHaveProperty('notDelivered');
+    });
+  });
+
+  describe('long upload names (and rejection reasons) are cut by characters, never inside an emoji', () => {
+    // 179 letters then an emoji (two UTF-16 units): a cut at 180 UTF-16 units split it in half
+    const NAME = `${'a'.repeat(179)}🚧 y más texto.png`;
+    const KEPT = `${'a'.repeat(179)}🚧.png`;
+
+    it('staff attachments', async () => {
+      const { folio } = await capture();
+      const res = await t.http().post(`/api/v1/tickets/${folio}/attachments`).set(agent.auth).attach('files', PNG_1PX, { filename: NAME, contentType: 'image/png' }).expect(201);
+      const note = res.body.thread.find((m: { direction: string }) => m.direction === 'note');
+      const [row] = await t.db.query(`SELECT filename FROM attachments WHERE id = $1`, [note.attachments[0].id]);
+      expect(row.filename).toBe(KEPT);
+    });
+
+    it('forwarded screenshots', async () => {
+      const press = await t.user('press');
+      const res = await t
+        .http()
+        .post('/api/v1/intake/forwarded')
+        .set(press.auth)
+        .field('network', 'x')
+        .field('authorName', 'Vecinos de Peñasco')
+        .field('text', 'Bache enorme frente a la escuela, ya van dos llantas ponchadas')
+        .attach('screenshots', PNG_1PX, { filename: NAME, contentType: 'image/png' })
+        .expect(201);
+      const rows = await t.db.query(
+        `SELECT a.filename FROM attachments a JOIN messages m ON m.id = a.message_id JOIN tickets t ON t.id = m.ticket_id WHERE t.folio = $1`,
+        [res.body.folio],
+      );
+      expect(rows).toEqual([{ filename: KEPT }]);
+    });
+
+    it('and so is a long rejection reason (kept to 500 characters)', async () => {
+      const { folio } = await capture();
+      const reason = `${'a'.repeat(499)}🚧 fuera de la competencia municipal`;
+      await t.http().post(`/api/v1/tickets/${folio}/transitions`).set(agent.auth).send({ to: 'rejected', reason }).expect(200);
+      const [row] = await t.db.query(`SELECT rejection_reason FROM tickets WHERE folio = $1`, [folio]);
+      expect(row.rejection_reason).toBe(`${'a'.repeat(499)}🚧`);
     });
   });
 });

@@ -5,6 +5,7 @@ import type { AuthenticatedUser } from '../../auth/authenticated-user';
 import { AppConfig } from '../../config/app-config';
 import { decodeCursor, encodeCursor } from '../../common/keyset-cursor';
 import { DomainError } from '../../common/domain-error';
+import { leftCodePoints } from '../../common/code-points';
 import { STATUS_LABELS, type TicketStatus } from '../../tickets/ticket-status';
 import { TicketsService } from '../../tickets/tickets.service';
 import type { InboundAttachment } from '../inbound-message';
@@ -38,7 +39,7 @@ export class ForwardedIntakeService {
     for (const [i, f] of files.entries()) {
       const check = await inspectMedia(f.buffer, isImageMime);
       if (!check.ok) throw invalid(`${i + 1}: ${check.reason}`);
-      const base = f.originalname.replace(/[/\\\p{Cc}]/gu, '_').replace(/\.[^.]*$/, '').trim().slice(0, 180) || `captura-${i + 1}`;
+      const base = leftCodePoints(f.originalname.replace(/[/\\\p{Cc}]/gu, '_').replace(/\.[^.]*$/, '').trim(), 180) || `captura-${i + 1}`;
       attachments.push({ filename: `${base}.${check.ext}`, contentType: check.mime, size: f.buffer.length, content: f.buffer });
     }
     const author = forwardedAuthor(dto.network, dto.authorHandle, dto.authorName);
