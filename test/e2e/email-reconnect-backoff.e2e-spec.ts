@@ -192,22 +192,61 @@ describe('IMAP reconnect backoff (real Dovecot, real PostgreSQL)', () => {
       expect(sessionFailures(since)).toEqual([expect.objectContaining({ reason: expect.stringMatching(/closed/), attempt: 1 })]);
     });
 
-    it('starts the backoff over after a healthy session: connections lost days apart each wait ~1 s', async () => {
+  });
+  describe('after a lost connection', () => {
+    let t: TestApp;
+    let since: number;
+    let box: TestMailbox;
+    const proxy = new CountingProxy();
+    const user = newMailboxUser();
+    const RECONCILE_S = 5; // the smallest IMAP_RECONCILE_SECONDS allowed
+    const decisionOf = async (id: string) => (await t.db.query<Array<{ decision: string }>>(`SELECT decision FROM intake_log WHERE external_id = $1`, [id]))[0]?.decision;
+
+    beforeAll(async () => {
+      await proxy.start();
+      box = new TestMailbox(user);
+      ({ t, since } = await startApp(imapEnv(user, { IMAP_PORT: String(proxy.port), IMAP_RECONCILE_SECONDS: String(RECONCILE_S) })));
+    });
+    afterAll(async () => {
+      await box?.close();
+      await t?.close();
+      await proxy.stop();
+    });
+
+    /** waits for a connected session that went through a pass of the mailbox (a new mail in it) */
+    const syncedSession = async () => {
       const reader = t.app.get(MailboxReader);
+      await waitFor(async () => reader.snapshot().connection === 'connected' && reader.snapshot().lastSyncAt, 'a connected session', 30_000);
+      const id = uniqueMessageId();
+      await box.append(buildMail({ messageId: id }));
+      expect(await waitFor(() => decisionOf(id), 'the mail', 30_000)).toBe('created');
+    };
+    const dropAndWaitForFailure = async () => {
+      const n = sessionFailures(since).length;
+      proxy.dropAll();
+      await waitFor(async () => sessionFailures(since).length > n, 'the lost session', 60_000);
+    };
+
+    it('starts the backoff over when a session that stayed up a reconcile interval is lost (connections dropped days apart)', async () => {
       const before = sessionFailures(since).length;
-      for (let drop = 1; drop <= 3; drop++) {
-        // a healthy session: connected and through a pass of the mailbox
-        await waitFor(async () => reader.snapshot().connection === 'connected' && reader.snapshot().lastSyncAt, 'a synced session', 30_000);
-        const synced = reader.snapshot().lastSyncAt;
-        const id = uniqueMessageId();
-        await box.append(buildMail({ messageId: id }));
-        expect(await waitFor(() => decisionOf(id), 'the mail', 30_000)).toBe('created');
-        await waitFor(async () => reader.snapshot().lastSyncAt !== synced, 'a pass after the mail', 30_000);
-        proxy.dropAll();
-        await waitFor(async () => sessionFailures(since).length >= before + drop, 'the lost session', 30_000);
+      for (let drop = 0; drop < 3; drop++) {
+        await syncedSession();
+        await new Promise((r) => setTimeout(r, RECONCILE_S * 1000 + 1000)); // up longer than the interval
+        await dropAndWaitForFailure();
       }
-      // each loss is the first failure since a healthy session (it was attempt 2, 3, 4: waits of 2, 4, 8 s …)
+      // each loss is the first failure since a healthy session (it was attempt 2, 3: waits of 2, 4 s …)
       expect(sessionFailures(since).slice(before).map((l) => l.attempt)).toEqual([1, 1, 1]);
+    });
+
+    it('keeps backing off when the server drops every session right after its first pass', async () => {
+      const before = sessionFailures(since).length;
+      for (let drop = 0; drop < 3; drop++) {
+        await syncedSession();
+        await dropAndWaitForFailure(); // well within the reconcile interval
+      }
+      const attempts = sessionFailures(since).slice(before).map((l) => l.attempt as number);
+      expect(attempts).toEqual([attempts[0], attempts[0] + 1, attempts[0] + 2]);
+      expect(attempts[0]).toBeLessThanOrEqual(2);
     });
   });
 });

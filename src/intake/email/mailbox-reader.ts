@@ -67,8 +67,9 @@ export class MailboxReader implements OnApplicationBootstrap, BeforeApplicationS
   /** ends the pause between passes of a session early (new mail, a lost connection or lock) */
   private wakeUp: (() => void) | null = null;
   private pendingWake = false;
-  /** the current session completed a pass (drained the mailbox): its loss restarts the backoff */
+  /** the current session completed a pass (drained the mailbox), and since when it is connected */
   private sessionSynced = false;
+  private sessionConnectedAt = 0;
   /** ends any wait early, a backoff included: only stop() calls it */
   private interrupt: (() => void) | null = null;
   /** the last refusal to file mail in the current pass (shown as lastError once the pass ends) */
@@ -210,9 +211,12 @@ export class MailboxReader implements OnApplicationBootstrap, BeforeApplicationS
         const connected = await this.session(imap, lock);
         if (connected) failures = 0;
       } catch (err) {
-        // a session that completed a pass was healthy: its loss (a dropped connection days later)
-        // starts the backoff over instead of continuing an old count up to the 60 s ceiling
-        failures = this.sessionSynced ? 1 : failures + 1;
+        // a session that completed a pass and stayed up a whole reconcile interval was healthy: its
+        // loss (a connection dropped days later) starts the backoff over instead of continuing an
+        // old count up to the 60 s ceiling; a server that drops every session right after its first
+        // pass keeps backing off
+        const healthy = this.sessionSynced && Date.now() - this.sessionConnectedAt >= imap.reconcileSeconds * 1000;
+        failures = healthy ? 1 : failures + 1;
         this.status.reconnects += 1;
         this.metrics.reconnects.inc();
         // the reason under a key of its own: safe-log reduces a string under `err` to its type
@@ -255,6 +259,7 @@ export class MailboxReader implements OnApplicationBootstrap, BeforeApplicationS
     });
     try {
       await client.connect();
+      this.sessionConnectedAt = Date.now();
       this.logger.debug('imap connected');
       this.status.connection = 'connected';
       this.metrics.connected.set(1);
