@@ -142,6 +142,8 @@ describe('blank and malformed values (a blank integer was 0: PORT=" " listened o
     expect(() => loadAppConfig({ ...smtp, SMTP_PASSWORD: 'secreto' })).toThrow(/^Invalid environment configuration:\n {2}SMTP_PASSWORD: set without SMTP_USER/);
     expect(() => loadAppConfig({ ...smtp, SMTP_PASSWORD: 'secreto', SMTP_USER: ' ' })).toThrow(/SMTP_PASSWORD/);
     expect(loadAppConfig({ ...smtp, SMTP_PASSWORD: 'secreto', SMTP_USER: 'enlace' }).smtp).toMatchObject({ user: 'enlace', password: 'secreto' });
+    // mail off: a leftover password in .env changes nothing and must not stop the start
+    expect(loadAppConfig({ SMTP_PASSWORD: 'secreto' }).smtp).toBeUndefined();
   });
 
   it('speaks TLS on SMTP_PORT=465 unless SMTP_SECURE=false says otherwise (as IMAP does on 993)', () => {

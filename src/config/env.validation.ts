@@ -298,8 +298,9 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
       );
     }
   }
-  if (env.SMTP_PASSWORD && !env.SMTP_USER?.trim()) {
-    // the SMTP login needs both; the password alone was silently ignored (mail sent without login)
+  if (env.SMTP_HOST?.trim() && env.SMTP_PASSWORD && !env.SMTP_USER?.trim()) {
+    // the SMTP login needs both; the password alone was silently ignored (mail sent without login).
+    // With SMTP off (no SMTP_HOST) a leftover password does nothing and stops nothing
     throw new EnvironmentError('Invalid environment configuration:\n  SMTP_PASSWORD: set without SMTP_USER (the SMTP login needs both)');
   }
   if (env.SMTP_SECURE === undefined && env.SMTP_PORT === 465) {

@@ -1,4 +1,5 @@
 import { redactLinkError } from './outbox-worker';
+import { credentialForms } from '../common/credential-forms';
 
 describe('redactLinkError (what /health/ready shows of a failed send)', () => {
   const secrets = ['rosa@correo.mx', 'enlace@sanluis.gob.mx', 'clave-SMTP-2026'];
@@ -25,5 +26,14 @@ describe('redactLinkError (what /health/ready shows of a failed send)', () => {
     expect(redactLinkError('HTTP 400: chat 987654321 not found', ['987654321'])).toBe('HTTP 400: chat [redacted] not found');
     expect(redactLinkError('x'.repeat(10) + ' ' + 'y '.repeat(300), []).length).toBeLessThanOrEqual(200);
     expect(redactLinkError(`token ${'A'.repeat(40)} expired`, [])).toBe('token [redacted] expired');
+  });
+});
+
+describe('redactLinkError with the worker\'s secrets (credentialForms)', () => {
+  it('cuts an echoed SASL PLAIN blob of a short password and a recipient\'s local part', () => {
+    const secrets = ['rosa.martinez.lopez@correo.mx', 'rosa.martinez.lopez', ...credentialForms('enlace', 'Rosa$2026')];
+    const plain = Buffer.from('\0enlace\0Rosa$2026').toString('base64'); // 24 characters: AGVubGFjZQBSb3NhJDIwMjY=
+    expect(redactLinkError(`535 5.7.8 bad credentials for ${plain}`, secrets)).toBe('535 5.7.8 bad credentials for [redacted]');
+    expect(redactLinkError('452 4.2.2 rosa.martinez.lopez: mailbox full', secrets)).toBe('452 4.2.2 [redacted]: mailbox full');
   });
 });

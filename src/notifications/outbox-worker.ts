@@ -10,6 +10,7 @@ import {
   OutboxUnavailableError,
 } from './outbox-transports';
 import { retryDelayMs } from './retry-backoff';
+import { credentialForms } from '../common/credential-forms';
 
 /** On shutdown, how long the sends already in flight may take to finish and be recorded. */
 const STOP_WAIT_MS = 10_000;
@@ -56,8 +57,8 @@ const LINK_ERROR_MAX_CHARS = 200;
 
 /**
  * A failure's text made safe for /health/ready (a public endpoint): the row's recipient, any email
- * address, the SMTP login and password (also base64, as AUTH sends them), long digit runs (phone
- * numbers, platform user ids) and long opaque tokens are replaced, and the text is cut short.
+ * address, the SMTP login and password (the caller passes every form AUTH sends them in), long digit
+ * runs (phone numbers, platform user ids) and long opaque tokens are replaced, and the text is cut short.
  */
 export function redactLinkError(message: string, secrets: Array<string | null | undefined>): string {
   let text = message.replace(/[^\s<>()"',;:[\]]+@[^\s<>()"',;:[\]]+/g, '[address]');
@@ -68,10 +69,10 @@ export function redactLinkError(message: string, secrets: Array<string | null | 
     literals.add(Buffer.from(s).toString('base64').replace(/=+$/, ''));
   }
   for (const s of [...literals].sort((a, b) => b.length - a.length))
-    text = text.replace(new RegExp(s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gi'), '[redacted]');
+    text = text.replace(new RegExp(`${s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}={0,2}`, 'gi'), '[redacted]'); // base64 with its padding
   return text
     .replace(/\+?\d(?:[ ()-]{0,2}\d){6,}/g, '[number]')
-    .replace(/[A-Za-z0-9+/_-]{32,}={0,2}/g, '[redacted]')
+    .replace(/[A-Za-z0-9+/_-]{24,}={0,2}/g, '[redacted]')
     .replace(/\s+/g, ' ')
     .trim()
     .slice(0, LINK_ERROR_MAX_CHARS);
@@ -188,7 +189,10 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
     if (err instanceof OutboxPermanentError) return;
     const s = this.link(row.channel);
     const message = err instanceof Error ? err.message : String(err);
-    s.lastError = redactLinkError(message, [row.recipient, this.config.smtp?.user, this.config.smtp?.password]) || 'unknown error';
+    // the recipient, also its local part alone ("452 rosa.martinez: mailbox full"), and the login in every form AUTH sends it
+    const smtp = this.config.smtp;
+    const secrets = [row.recipient, row.recipient.split('@')[0], smtp?.user, ...credentialForms(smtp?.user, smtp?.password)];
+    s.lastError = redactLinkError(message, secrets) || 'unknown error';
     s.lastErrorCode = linkErrorCode(err);
     s.lastErrorAt = new Date().toISOString();
   }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ImapFlow } from 'imapflow';
 import { isDriverError } from '../../common/safe-log';
 import { AppConfig } from '../../config/app-config';
+import { credentialForms } from '../../common/credential-forms';
 
 /** The one place that opens IMAP connections (outside I/O behind one small injectable). */
 @Injectable()
@@ -79,9 +80,7 @@ function redact(text: string, credentials: { user: string; password: string } | 
   let out = oneLine(text);
   const { user = '', password = '' } = credentials ?? {};
   if (password) {
-    const literals = new Set<string>();
-    const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64').replace(/=+$/, '');
-    for (const s of [password, b64(password), b64(`\0${user}\0${password}`), b64(`${user}\0${user}\0${password}`)]) if (s.length >= 4) literals.add(s);
+    const literals = new Set(credentialForms(user, password).filter((s) => s.length >= 4));
     for (const s of [...literals].sort((a, b) => b.length - a.length)) out = out.split(s).join('[redacted]');
   }
   // long opaque tokens (base64 of credentials, OAuth tokens)
