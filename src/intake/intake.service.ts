@@ -17,6 +17,7 @@ import { Ticket } from '../tickets/ticket.entity';
 import { TicketsService } from '../tickets/tickets.service';
 import type { InboundMessage, IntakeResult } from './inbound-message';
 import { decideThreading } from './thread-decision';
+import { leftCodePoints } from '../common/code-points';
 
 const MAX_BODY_CHARS = 200_000;
 
@@ -185,7 +186,7 @@ export class IntakeService {
     for (const a of inbound.attachments ?? []) {
       await manager.insert(Attachment, {
         messageId: message.id,
-        filename: stripNul(a.filename || 'adjunto').slice(0, 255),
+        filename: leftCodePoints(stripNul(a.filename || 'adjunto'), 255),
         contentType: a.contentType.slice(0, 127),
         sizeBytes: String(a.size),
         sha256: a.content ? createHash('sha256').update(a.content).digest('hex') : null,

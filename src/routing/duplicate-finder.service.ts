@@ -9,7 +9,8 @@ import { OPEN_STATUSES, STATUS_LABELS, type TicketStatus } from '../tickets/tick
 import { TicketEvent } from '../tickets/ticket-event.entity';
 import type { Ticket } from '../tickets/ticket.entity';
 import { TicketsService } from '../tickets/tickets.service';
-import { leftChars, similarity, TrigramCache } from './trigram-similarity';
+import { leftCodePoints } from '../common/code-points';
+import { similarity, TrigramCache } from './trigram-similarity';
 
 /** the open statuses as SQL literals, so the planner can use the partial index */
 const OPEN_SQL = `(${OPEN_STATUSES.map((x) => `'${x}'`).join(',')})`;
@@ -95,7 +96,7 @@ export class DuplicateFinderService {
         ],
       );
     if (!rows.length) return [];
-    const own = this.trigramCache.setOf(String(ticket.id), `${ticket.subject} ${leftChars(ticket.description, DUPLICATE_TEXT_CHARS)}`);
+    const own = this.trigramCache.setOf(String(ticket.id), `${ticket.subject} ${leftCodePoints(ticket.description, DUPLICATE_TEXT_CHARS)}`);
     const scored = rows
       .map((r) => ({ ...r, score: similarity(own, this.trigramCache.setOf(String(r.id), `${r.subject} ${r.head}`)) }))
       .filter((r) => r.score >= DUPLICATE_MIN_SIMILARITY)

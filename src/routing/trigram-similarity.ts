@@ -89,12 +89,3 @@ export class TrigramCache {
     return set;
   }
 }
-
-/** The first `n` characters (code points, as SQL's left()) */
-export function leftChars(text: string, n: number): string {
-  if (text.length <= n) return text;
-  const head = text.slice(0, n);
-  // no surrogate pairs in the head: UTF-16 units are characters
-  if (!/[\ud800-\udfff]/.test(head)) return head;
-  return Array.from(text).slice(0, n).join('');
-}

@@ -1,5 +1,6 @@
 import { Client } from 'pg';
-import { foldForSimilarity, leftChars, similarity, trigrams, TrigramCache } from '../../src/routing/trigram-similarity';
+import { leftCodePoints } from '../../src/common/code-points';
+import { foldForSimilarity, similarity, trigrams, TrigramCache } from '../../src/routing/trigram-similarity';
 import { createTestDatabase } from '../support/test-database';
 
 jest.setTimeout(60_000);
@@ -90,7 +91,7 @@ describe('trigram similarity computed in the app (compared with pg_trgm on a rea
   it('cuts by characters as SQL left() does', async () => {
     const text = 'ab🌳cd'.repeat(5);
     const { rows } = await pg.query('SELECT left($1, 7) AS l', [text]);
-    expect(leftChars(text, 7)).toBe(rows[0].l);
-    expect(leftChars('corto', 1000)).toBe('corto');
+    expect(leftCodePoints(text, 7)).toBe(rows[0].l);
+    expect(leftCodePoints('corto', 1000)).toBe('corto');
   });
 });
