@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { pseudonymousWamid, wamidHoldsAnyOf } from '../intake/social/social-events-personal-data';
 import type { PersonalDataHandler, PersonalDataSubject } from './personal-data-registry';
 import { PLACEHOLDERS, type Redactor } from './redact-identifiers';
 
@@ -28,6 +29,54 @@ const WIDTH = {
   externalId: 998,
   eventReason: 1000,
 } as const;
+
+/** A WhatsApp message id (the pattern of the raw-delivery redaction, social-events-personal-data.ts). */
+const WAMID = /wamid\.[A-Za-z0-9+/_=-]+/g;
+/** What pseudonymousWamid() makes: never replaced again, so one message keeps one pseudonym. */
+const PSEUDONYMOUS_WAMID = /^wamid\.[0-9a-f]{64}$/;
+
+/**
+ * What, found in a decoded wamid, shows it is one of the citizen's conversations: their platform
+ * ids and phone numbers as WhatsApp writes them (521…, 52…, the 10 national digits) — the same
+ * needles as the raw-delivery redaction (social-events-personal-data.ts, wamidNeedles).
+ */
+function wamidNeedles(s: PersonalDataSubject): string[] {
+  const out = new Set<string>();
+  for (const id of s.identifiers.platformIds) if (id.trim().length >= 5) out.add(id.trim().replace(/^\+/, ''));
+  for (const phone of s.identifiers.phones) {
+    const digits = phone.replace(/\D/g, '');
+    if (digits.length < 8) continue;
+    out.add(digits);
+    if (digits.startsWith('52') && digits.length === 12) {
+      out.add(`521${digits.slice(2)}`);
+      out.add(digits.slice(2));
+    }
+  }
+  return [...out];
+}
+
+/**
+ * The redactor, plus: a wamid that holds one of the citizen's numbers (observed, not documented by
+ * Meta: base64 of a record with the other party's wa_id) becomes pseudonymousWamid(), as in the
+ * stored raw deliveries; what follows it (a ':<n>' suffix) stays. Other people's wamids stay.
+ */
+function replacingWamids(redact: Redactor, s: PersonalDataSubject): Redactor & { wamids(value: string): string } {
+  const needles = wamidNeedles(s);
+  const wamids = (value: string): string =>
+    needles.length && value.includes('wamid.')
+      ? value.replace(WAMID, (w) => (!PSEUDONYMOUS_WAMID.test(w) && wamidHoldsAnyOf(w, needles) ? pseudonymousWamid(w) : w))
+      : value;
+  const text = (value: string): string => redact.text(wamids(value));
+  const json = <T>(value: T): T => {
+    if (typeof value === 'string') return text(value) as T;
+    if (Array.isArray(value)) return value.map((v) => json(v)) as T;
+    if (value && typeof value === 'object' && !(value instanceof Date) && !Buffer.isBuffer(value)) {
+      return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, json(v)])) as T;
+    }
+    return value;
+  };
+  return { text, textOrNull: (value) => (value === null ? null : text(value)), json, wamids };
+}
 
 /** citizens + citizen_identities: the record itself. */
 export const citizensHandler: PersonalDataHandler = {
@@ -66,6 +115,31 @@ async function messageIds(manager: EntityManager, s: PersonalDataSubject): Promi
     [s.ticketIds, s.citizenIds],
   );
   return rows.map((r) => String(r.id));
+}
+
+/**
+ * A message's external id once its citizen is anonymised. A wamid of theirs becomes its pseudonym,
+ * whole and bare: unique as the wamid was, and the same text the stored raw delivery now holds (a
+ * redelivery of the message could be recognised by it). ':<message id>' goes after it only when
+ * another message of the channel already has that id (a redelivery after an earlier anonymisation
+ * came in again). Anything else the redactor changes (a Telegram chat id) gets ':<message id>' too:
+ * (channel, external_id) stays unique even if two ids redact to the same text (the message id goes
+ * last, whole, after a cut).
+ */
+async function anonymisedExternalId(
+  manager: EntityManager,
+  m: { id: string; channel: string; external_id: string | null },
+  redact: ReturnType<typeof replacingWamids>,
+): Promise<string | null> {
+  if (m.external_id === null) return null;
+  const pseudonymous = redact.wamids(m.external_id);
+  const redacted = redact.text(m.external_id);
+  if (redacted === m.external_id) return redacted;
+  const suffix = `:${m.id}`;
+  const withSuffix = `${fitColumn(redacted, WIDTH.externalId - suffix.length)}${suffix}`;
+  if (redacted !== pseudonymous || [...redacted].length > WIDTH.externalId) return withSuffix;
+  const taken: unknown[] = await manager.query(`SELECT 1 FROM messages WHERE channel = $1 AND external_id = $2 AND id <> $3 LIMIT 1`, [m.channel, redacted, m.id]);
+  return taken.length ? withSuffix : redacted;
 }
 
 /** tickets, their thread (messages, attachments) and events. */
@@ -126,7 +200,11 @@ export const ticketsHandler: PersonalDataHandler = {
       otherMessages: messages.filter((m) => !folio.has(String(m.ticketId))).map(({ ticketId: _t, ...m }) => m),
     };
   },
-  async erase(manager, s, redact: Redactor) {
+  async erase(manager, s, redactor: Redactor) {
+    // the WhatsApp message ids of the citizen's conversations hold their phone number: the ids of
+    // their messages and of ours to them (external_id, meta.platformMessageId, platformParts.sent,
+    // platformFailure.id), wherever they appear on the thread
+    const redact = replacingWamids(redactor, s);
     const tickets: Array<{ id: string; subject: string; description: string; address: string | null; rejection_reason: string | null }> =
       await manager.query(`SELECT id, subject, description, address, rejection_reason FROM tickets WHERE id = ANY($1)`, [s.ticketIds]);
     for (const t of tickets) {
@@ -139,15 +217,14 @@ export const ticketsHandler: PersonalDataHandler = {
       ]);
     }
     const ids = await messageIds(manager, s);
-    const messages: Array<Record<string, string | null> & { id: string; meta: Record<string, unknown> }> = await manager.query(
-      `SELECT id, author_citizen_id, author_name, subject, body_text, body_html, body_new, external_id, delivery_error, meta
+    const messages: Array<Record<string, string | null> & { id: string; channel: string; external_id: string | null; meta: Record<string, unknown> }> = await manager.query(
+      `SELECT id, channel, author_citizen_id, author_name, subject, body_text, body_html, body_new, external_id, delivery_error, meta
        FROM messages WHERE id = ANY($1::bigint[])`,
       [ids],
     );
     for (const m of messages) {
       const authorName = m.author_citizen_id && s.citizenIds.includes(m.author_citizen_id) ? PLACEHOLDERS.name : redact.textOrNull(m.author_name);
-      const externalId = redact.textOrNull(m.external_id);
-      const suffix = `:${m.id}`;
+      const externalId = await anonymisedExternalId(manager, m, redact);
       await manager.query(
         `UPDATE messages SET author_name = $2, subject = $3, body_text = $4, body_html = $5, body_new = $6,
                 external_id = $7, delivery_error = $8, meta = $9 WHERE id = $1`,
@@ -158,9 +235,7 @@ export const ticketsHandler: PersonalDataHandler = {
           redact.text(m.body_text ?? ''),
           redact.textOrNull(m.body_html),
           redact.textOrNull(m.body_new),
-          // (channel, external_id) stays unique even if two ids redact to the same text (the
-          // message id goes last, whole, after a cut)
-          externalId === m.external_id ? externalId : `${fitColumn(externalId, WIDTH.externalId - suffix.length)}${suffix}`,
+          externalId,
           redact.textOrNull(m.delivery_error),
           JSON.stringify(redact.json(m.meta ?? {})),
         ],

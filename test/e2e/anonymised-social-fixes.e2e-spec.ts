@@ -1,0 +1,151 @@
+// test-app first: it loads the entities in the order their circular references need
+import { startTestApp, TestApp } from '../support/test-app';
+import { FakePlatforms } from '../support/fake-platforms';
+import { META_APP_SECRET, META_VERIFY_TOKEN, TELEGRAM_SECRET, whatsappWebhook } from '../support/social-payloads';
+import { settleSocialQueue } from '../support/settle-social-queue';
+import { signMetaBody } from '../../src/intake/social/webhook-signature';
+import { pseudonymousWamid } from '../../src/intake/social/social-events-personal-data';
+
+let seq = 0;
+const nextId = (prefix: string) => `${prefix}${Date.now().toString(36)}${(seq += 1)}`;
+const unixNow = () => String(Math.floor(Date.now() / 1000));
+
+/**
+ * A wamid in the layout observed in Meta's samples (undocumented): base64 of a small binary record
+ * holding the other party's wa_id, then a random message key.
+ */
+function wamidFor(waId: string): string {
+  const key = Buffer.from(nextId('3EB0').toUpperCase().padEnd(20, '0'));
+  return `wamid.${Buffer.concat([Buffer.from([0x1c, 0x18, waId.length]), Buffer.from(waId), Buffer.from([0x15, 0x02, 0x00, 0x12, 0x18, key.length]), key, Buffer.from([0x00])]).toString('base64')}`;
+}
+/** Every wamid in a text, decoded: what a reader of the stored row could get out of it. */
+const decodedWamids = (text: string) => [...text.matchAll(/wamid\.[A-Za-z0-9+/_=-]+/g)].map((m) => Buffer.from(m[0].slice(6), 'base64').toString('latin1'));
+
+const waContact = (waId: string, name: string) => ({ profile: { name }, wa_id: waId });
+const waText = (waId: string, wamid: string, body: string) => ({ from: waId, id: wamid, timestamp: unixNow(), type: 'text', text: { body } });
+
+describe('anonymised citizens and their social deliveries', () => {
+  let t: TestApp;
+  let fake: FakePlatforms;
+  let supervisor: { auth: Record<string, string> };
+
+  beforeAll(async () => {
+    fake = await new FakePlatforms().start();
+    t = await startTestApp({
+      META_APP_SECRET,
+      META_VERIFY_TOKEN,
+      META_ACCESS_TOKEN: fake.accessToken,
+      META_GRAPH_URL: fake.graphUrl,
+      TELEGRAM_SECRET_TOKEN: TELEGRAM_SECRET,
+      TELEGRAM_BOT_TOKEN: fake.botToken,
+      TELEGRAM_API_URL: fake.url,
+    });
+    supervisor = await t.user('supervisor');
+  });
+  afterAll(async () => {
+    await t.close();
+    await fake.stop();
+  });
+
+  const postMeta = (body: unknown) => {
+    const raw = JSON.stringify(body);
+    return t.http().post('/api/v1/webhooks/meta').set('Content-Type', 'application/json').set('X-Hub-Signature-256', signMetaBody(raw, META_APP_SECRET)).send(raw).expect(200);
+  };
+  const messageOf = async (externalId: string): Promise<{ id: string; ticket_id: string; citizen_id: string }> =>
+    (
+      await t.db.query(`SELECT m.id, m.ticket_id, t.citizen_id FROM messages m JOIN tickets t ON t.id = m.ticket_id WHERE m.channel = 'whatsapp' AND m.external_id = $1`, [
+        externalId,
+      ])
+    )[0];
+  const anonymise = (citizenId: string) =>
+    t.http().post(`/api/v1/citizens/${citizenId}/anonymise`).set(supervisor.auth).send({ reason: 'Solicitud ARCO UT/2026/0077' }).expect(200);
+  const insertMessage = async (ticketId: string, direction: 'inbound' | 'outbound', externalId: string, meta: Record<string, unknown> = {}) =>
+    String(
+      (
+        await t.db.query(
+          `INSERT INTO messages (ticket_id, direction, channel, body_text, external_id, meta, delivery_state) VALUES ($1, $2, 'whatsapp', $3, $4, $5, $6) RETURNING id`,
+          [ticketId, direction, direction === 'outbound' ? 'Gracias, ya enviamos una cuadrilla' : 'Otro mensaje', externalId, JSON.stringify(meta), direction === 'outbound' ? 'failed' : null],
+        )
+      )[0].id,
+    );
+  const messageRow = async (id: string): Promise<{ external_id: string; meta: Record<string, unknown> }> =>
+    (await t.db.query(`SELECT external_id, meta FROM messages WHERE id = $1`, [id]))[0];
+
+  describe('WhatsApp message ids on the thread', () => {
+    it('replaces the wamids that hold the citizen\'s number in external ids and meta, with the pseudonym of the raw deliveries', async () => {
+      const waId = '5214445550601';
+      const theirs = wamidFor(waId);
+      const ours = wamidFor(waId); // our reply, in two parts; WhatsApp reported the second as not delivered
+      const ourSecondPart = wamidFor(waId);
+      const earlier = wamidFor(waId); // stored with a ':<n>' suffix
+      const stranger = wamidFor('5214445550699'); // someone else's message on the same ticket (a merged duplicate)
+      await postMeta(
+        whatsappWebhook({
+          contacts: [waContact(waId, 'Rubén Ávila')],
+          messages: [{ ...waText(waId, theirs, 'Sigue la fuga en la calle Zaragoza'), context: { from: '524448340000', id: ours } }],
+        }),
+      );
+      await settleSocialQueue(t);
+      const inbound = await messageOf(theirs);
+      const reply = await insertMessage(inbound.ticket_id, 'outbound', ours, {
+        reply: true,
+        platformMessageId: ours,
+        platformParts: { total: 2, sent: [ours, ourSecondPart] },
+        platformFailure: { id: ourSecondPart, codes: [131047], title: 'Re-engagement message', at: new Date().toISOString() },
+      });
+      const suffixed = await insertMessage(inbound.ticket_id, 'inbound', `${earlier}:2`);
+      const others = await insertMessage(inbound.ticket_id, 'inbound', stranger);
+      // (what the defect left: the phone number is one base64 decode away)
+      expect(decodedWamids(JSON.stringify(await messageRow(reply))).every((d) => d.includes(waId))).toBe(true);
+
+      await anonymise(inbound.citizen_id);
+
+      const thread: Array<{ id: string; external_id: string; meta: unknown }> = await t.db.query(`SELECT id, external_id, meta FROM messages WHERE ticket_id = $1 ORDER BY id`, [
+        inbound.ticket_id,
+      ]);
+      const text = JSON.stringify(thread);
+      for (const id of [theirs, ours, ourSecondPart, earlier]) expect(text).not.toContain(id.slice(6));
+      expect(decodedWamids(text).filter((d) => d.includes(waId) || d.includes(waId.slice(3)))).toEqual([]);
+      expect(thread.find((m) => m.id === inbound.id)?.external_id).toBe(pseudonymousWamid(theirs));
+      expect(await messageRow(reply)).toEqual({
+        external_id: pseudonymousWamid(ours),
+        meta: expect.objectContaining({
+          reply: true,
+          platformMessageId: pseudonymousWamid(ours),
+          platformParts: { total: 2, sent: [pseudonymousWamid(ours), pseudonymousWamid(ourSecondPart)] },
+          platformFailure: expect.objectContaining({ id: pseudonymousWamid(ourSecondPart), codes: [131047] }),
+        }),
+      });
+      // the suffix that kept (channel, external_id) unique stays; someone else's id stays as it was
+      expect((await messageRow(suffixed)).external_id).toBe(`${pseudonymousWamid(earlier)}:2`);
+      expect((await messageRow(others)).external_id).toBe(stranger);
+      // the same pseudonym as the stored raw delivery: one message, one id
+      const [{ body }] = await t.db.query(`SELECT convert_from(body, 'UTF8') AS body FROM social_events WHERE convert_from(body, 'UTF8') LIKE $1`, [
+        `%${pseudonymousWamid(theirs)}%`,
+      ]);
+      expect(body).toContain(pseudonymousWamid(ours)); // (context.id)
+    });
+
+    it('keeps (channel, external_id) unique when the pseudonym is already taken (a redelivery that came in again after an anonymisation)', async () => {
+      const waId = '5214445550602';
+      const first = wamidFor(waId);
+      await postMeta(whatsappWebhook({ contacts: [waContact(waId, 'Marta Iñiguez')], messages: [waText(waId, first, 'Poste caído en Himno Nacional')] }));
+      await settleSocialQueue(t);
+      const a = await messageOf(first);
+      await anonymise(a.citizen_id);
+      expect((await messageRow(a.id)).external_id).toBe(pseudonymousWamid(first));
+
+      // the same number writes again: a new citizen; its message stands for the earlier one stored again
+      const second = wamidFor(waId);
+      await postMeta(whatsappWebhook({ contacts: [waContact(waId, 'Marta Iñiguez')], messages: [waText(waId, second, 'Sigue caído el poste')] }));
+      await settleSocialQueue(t);
+      const b = await messageOf(second);
+      expect(b.citizen_id).not.toBe(a.citizen_id);
+      await t.db.query(`UPDATE messages SET external_id = $2 WHERE id = $1`, [b.id, first]);
+
+      await anonymise(b.citizen_id);
+      expect((await messageRow(b.id)).external_id).toBe(`${pseudonymousWamid(first)}:${b.id}`);
+      expect((await messageRow(a.id)).external_id).toBe(pseudonymousWamid(first));
+    });
+  });
+});
