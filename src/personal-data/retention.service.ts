@@ -1,9 +1,12 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import type { PoolClient } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/domain-error';
 import { AppConfig } from '../config/app-config';
+import { pgPoolOf } from '../database/pool-runner';
+import { isTransientError, pgCode } from '../database/transient-error';
 import { AnonymisationService } from './anonymisation.service';
 import { loadPersonalDataSubject } from './personal-data-subject';
 
@@ -11,6 +14,11 @@ const LOCK_KEY = 'enlace:retention';
 const BATCH = 50;
 const INTERVAL_MS = 60 * 60_000;
 const FIRST_RUN_MS = 60_000;
+/** a citizen's transaction that lost a lock conflict is tried this many times in one run */
+const MAX_ATTEMPTS = 3;
+const RETRY_PAUSE_MS = 2_000;
+/** deadlock, serialization failure, lock timeout, statement timeout (a lock wait past 30 s) */
+const LOCK_CONFLICTS = new Set(['40P01', '40001', '55P03', '57014']);
 
 export interface RetentionCandidate {
   citizenId: string;
@@ -22,9 +30,9 @@ export interface RetentionCandidate {
 /**
  * RETENTION_DAYS after closure, a citizen whose tickets are all closed (or rejected) for longer
  * than that is anonymised; a citizen without tickets counts from its creation. Runs hourly;
- * with several instances each batch runs under a transaction-scoped advisory lock, so one
- * instance works while the others skip. At shutdown a run stops after the citizen it is on (what
- * is done commits); the next run goes on from there.
+ * with several instances a run holds an advisory lock, so one instance works while the others
+ * skip. Each citizen is anonymised and committed in a transaction of its own. At shutdown a run
+ * stops after the citizen it is on; the next run goes on from there.
  */
 @Injectable()
 export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy {
@@ -34,6 +42,10 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
   /** runs under way, the hourly one or an admin's: shutdown waits for them */
   private readonly runs = new Set<Promise<unknown>>();
   private stopping = false;
+  /** a run of this process is past the lock */
+  private active = false;
+  /** cuts a retry pause short at shutdown */
+  private wakeUp: (() => void) | null = null;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -57,6 +69,7 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
 
   async onModuleDestroy() {
     this.stopping = true; // checked between citizens: the run under way ends after the current one
+    this.wakeUp?.();
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await Promise.allSettled([this.running, ...this.runs]);
@@ -90,9 +103,9 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
     return { retentionDays: this.config.retentionDays, cutoff, count: due.length, citizens: due };
   }
 
-  /** Anonymises everything past the retention period, batch by batch (until shutdown begins). */
+  /** Anonymises everything past the retention period, citizen by citizen (until shutdown begins). */
   async run(now = this.clock.now()): Promise<{ anonymised: number; skipped: boolean }> {
-    const work = this.runBatches(now);
+    const work = this.runExclusive(now);
     this.runs.add(work);
     try {
       return await work;
@@ -101,53 +114,147 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
     }
   }
 
-  private async runBatches(now: Date): Promise<{ anonymised: number; skipped: boolean }> {
+  /**
+   * One run at a time: in this process (the hourly one and an admin's), and across instances by a
+   * session-level advisory lock held on a connection of its own for the whole run (the citizens'
+   * transactions commit one by one, so no transaction can hold it). On the embedded database
+   * (one process, a single backend session) the in-process guard is enough.
+   */
+  private async runExclusive(now: Date): Promise<{ anonymised: number; skipped: boolean }> {
     const cutoff = this.cutoff(now);
+    if (this.active) return this.skipped();
+    this.active = true;
+    let lock: PoolClient | null = null;
+    let lost: Error | null = null;
+    // a checked-out pg client has no error listener of the pool's: without one, the lock
+    // connection dropping between two statements would crash the process
+    const onLost = (err: Error) => {
+      lost = err;
+      this.logger.warn('retention lock connection lost; the run stops after the current citizen');
+    };
+    try {
+      if (this.config.databaseUrl) {
+        lock = await pgPoolOf(this.dataSource).connect();
+        lock.on('error', onLost);
+        if (!(await this.tryLock(lock))) return this.skipped();
+      }
+      // without the lock another instance may start: it stops, the next run goes on
+      return await this.anonymiseDue(cutoff, () => this.stopping || lost !== null);
+    } finally {
+      this.active = false;
+      if (lock) {
+        const client = lock;
+        await client
+          .query(`SELECT pg_advisory_unlock_all()`)
+          .then(() => lost)
+          .catch((err: Error) => err)
+          .then((err) => {
+            client.removeListener('error', onLost);
+            // a broken connection is closed, not put back in the pool (the server frees its locks with it)
+            client.release(err ?? undefined);
+          });
+      }
+    }
+  }
+
+  private async tryLock(client: PoolClient): Promise<boolean> {
+    const { rows } = await client.query<{ locked: boolean }>(`SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked`, [LOCK_KEY]);
+    return rows[0]?.locked === true;
+  }
+
+  private skipped(): { anonymised: number; skipped: boolean } {
+    this.logger.log({ anonymised: 0 }, 'retention run skipped: another run holds the lock');
+    return { anonymised: 0, skipped: true };
+  }
+
+  /**
+   * Each citizen in a transaction of its own, committed before the next one is locked: the run never
+   * holds one citizen's locks (its tickets) while it waits for another's — an intake holding that
+   * other citizen (a mail from it) and waiting for the first one's ticket (replying on its thread)
+   * would deadlock with it. What is done stays done if the run dies midway; the next run goes on.
+   * A citizen whose transaction lost a lock conflict (deadlock, lock or statement timeout) is tried
+   * again after the others, a few times, and else by the next run.
+   */
+  private async anonymiseDue(cutoff: Date, halted: () => boolean): Promise<{ anonymised: number; skipped: boolean }> {
     const reason = `Plazo de conservación vencido (${this.config.retentionDays} días después del cierre)`;
     let anonymised = 0;
     // citizens found not due after all (or failing) in this run: not picked again by the next batch
     const passedOver: string[] = [];
-    for (;;) {
-      if (this.stopping) break;
-      const batch = await this.dataSource.transaction(async (manager) => {
-        const [{ locked }]: Array<{ locked: boolean }> = await manager.query(`SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS locked`, [LOCK_KEY]);
-        if (!locked) return null;
-        const due = await this.candidates(manager, cutoff, BATCH, passedOver);
-        let done = 0;
-        for (const c of due) {
-          if (this.stopping) return { picked: due.length, done, stopped: true };
-          // one citizen at a time: one that fails does not undo the others
-          await manager.query('SAVEPOINT citizen');
-          try {
-            if (await this.stillDue(manager, c.citizenId, cutoff)) {
-              await this.anonymisation.anonymiseIn(manager, c.citizenId, { reason, actorUserId: null });
-              done += 1;
-            } else {
-              passedOver.push(c.citizenId);
-            }
-            await manager.query('RELEASE SAVEPOINT citizen');
-          } catch (err) {
-            await manager.query('ROLLBACK TO SAVEPOINT citizen');
-            passedOver.push(c.citizenId);
-            this.logger.error({ citizenId: c.citizenId, err }, 'retention could not anonymise a citizen; the others go on');
-          }
+    // citizens whose last try lost a lock conflict → how many tries failed so far
+    const retry = new Map<string, number>();
+    const attempt = async (citizenId: string): Promise<void> => {
+      const failures = retry.get(citizenId) ?? 0;
+      retry.delete(citizenId);
+      try {
+        if (await this.anonymiseOne(citizenId, cutoff, reason)) {
+          anonymised += 1;
+          this.anonymisation.countRetention(1);
+        } else {
+          passedOver.push(citizenId);
         }
-        return { picked: due.length, done, stopped: false };
-      });
-      if (batch === null) {
-        this.logger.log({ anonymised }, 'retention run skipped: another instance holds the lock');
-        return { anonymised, skipped: true };
+      } catch (err) {
+        const code = pgCode(err);
+        if (LOCK_CONFLICTS.has(code)) {
+          if (failures + 1 < MAX_ATTEMPTS) {
+            retry.set(citizenId, failures + 1);
+            this.logger.warn({ citizenId, code, attempt: failures + 1 }, 'retention lost a lock conflict on a citizen; it is tried again after the others');
+          } else {
+            passedOver.push(citizenId);
+            this.logger.warn({ citizenId, code, attempt: failures + 1 }, 'retention lost lock conflicts on a citizen; the next run tries again');
+          }
+          return;
+        }
+        // the database itself is unreachable or going away: the run stops, the next one goes on
+        if (isTransientError(err)) throw err;
+        passedOver.push(citizenId);
+        this.logger.error({ citizenId, err }, 'retention could not anonymise a citizen; the others go on');
       }
-      anonymised += batch.done;
-      this.anonymisation.countRetention(batch.done);
-      if (batch.stopped || batch.picked < BATCH) break;
+    };
+
+    batches: for (;;) {
+      if (halted()) break;
+      const due = await this.candidates(this.dataSource.manager, cutoff, BATCH, [...passedOver, ...retry.keys()]);
+      for (const c of due) {
+        if (halted()) break batches;
+        await attempt(c.citizenId);
+      }
+      if (due.length < BATCH) break;
     }
-    if (this.stopping) {
-      this.logger.log({ anonymised }, 'retention run stopped for shutdown; the next run goes on');
+    while (retry.size > 0 && !halted()) {
+      await this.pause(RETRY_PAUSE_MS);
+      for (const citizenId of [...retry.keys()]) {
+        if (halted()) break;
+        await attempt(citizenId);
+      }
+    }
+    if (halted()) {
+      this.logger.log({ anonymised }, this.stopping ? 'retention run stopped for shutdown; the next run goes on' : 'retention run stopped; the next run goes on');
       return { anonymised, skipped: false };
     }
     this.logger.log({ anonymised, passedOver: passedOver.length }, 'retention run finished');
     return { anonymised, skipped: false };
+  }
+
+  /** One citizen, in its own transaction: true when it was anonymised, false when it is not due after all. */
+  private anonymiseOne(citizenId: string, cutoff: Date, reason: string): Promise<boolean> {
+    return this.dataSource.transaction(async (manager) => {
+      if (!(await this.stillDue(manager, citizenId, cutoff))) return false;
+      await this.anonymisation.anonymiseIn(manager, citizenId, { reason, actorUserId: null });
+      return true;
+    });
+  }
+
+  /** Waits before a retry; shutdown cuts it short. */
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wakeUp = null;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wakeUp = done;
+    });
   }
 
   /**
