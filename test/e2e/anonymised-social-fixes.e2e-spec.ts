@@ -3,6 +3,8 @@ import { startTestApp, TestApp } from '../support/test-app';
 import { FakePlatforms } from '../support/fake-platforms';
 import { META_APP_SECRET, META_VERIFY_TOKEN, TELEGRAM_SECRET, whatsappWebhook } from '../support/social-payloads';
 import { settleSocialQueue } from '../support/settle-social-queue';
+import { createHash } from 'node:crypto';
+import { IntakeService } from '../../src/intake/intake.service';
 import { signMetaBody } from '../../src/intake/social/webhook-signature';
 import { pseudonymousWamid } from '../../src/intake/social/social-events-personal-data';
 
@@ -146,6 +148,96 @@ describe('anonymised citizens and their social deliveries', () => {
       await anonymise(b.citizen_id);
       expect((await messageRow(b.id)).external_id).toBe(`${pseudonymousWamid(first)}:${b.id}`);
       expect((await messageRow(a.id)).external_id).toBe(pseudonymousWamid(first));
+    });
+  });
+
+  describe('an admin retry of a delivery an anonymisation redacted', () => {
+    let admin: Record<string, string>;
+    beforeAll(async () => {
+      admin = (await t.user('admin')).auth;
+    });
+    type Problem = { id: string; status: string; retryable: boolean; notRetryableReason: string | null; lastError: string | null };
+    const problem = async (id: string): Promise<Problem | undefined> =>
+      ((await t.http().get('/api/v1/intake/social-events/problems').set(admin).expect(200)).body as Problem[]).find((p) => p.id === id);
+    /** what a retry of a redacted body makes: a citizen or a message out of the placeholders */
+    const placeholderRecords = async () =>
+      (
+        await t.db.query(
+          `SELECT (SELECT count(*)::int FROM citizen_identities WHERE value LIKE '[%' OR display_name LIKE '[%')
+                + (SELECT count(*)::int FROM messages WHERE direction = 'inbound' AND (body_text LIKE '%eliminado]%' OR author_name LIKE '[%')) AS n`,
+        )
+      )[0].n as number;
+
+    it('refuses (409) a delivery still waiting when the citizen was anonymised, and lists it as not retryable', async () => {
+      const waId = '5214445550611';
+      const first = wamidFor(waId);
+      await postMeta(whatsappWebhook({ contacts: [waContact(waId, 'Gerardo Ledesma')], messages: [waText(waId, first, 'Fuga de agua en la calle Aldama')] }));
+      await settleSocialQueue(t);
+      const { citizen_id: citizenId } = await messageOf(first);
+      // a later message of theirs, stored and not processed yet (due later)
+      const raw = JSON.stringify(
+        whatsappWebhook({ contacts: [waContact(waId, 'Gerardo Ledesma')], messages: [waText(waId, wamidFor(waId), 'Soy Gerardo Ledesma, 444 555 0611: sigue la fuga')] }),
+      );
+      const [{ id }] = await t.db.query(
+        `INSERT INTO social_events (platform, body, body_sha256, next_attempt_at) VALUES ('meta', $1, $2, now() + interval '1 hour') RETURNING id`,
+        [Buffer.from(raw), createHash('sha256').update(raw).digest('hex')],
+      );
+      const eventId = String(id);
+      await anonymise(citizenId);
+      const before = await placeholderRecords();
+
+      expect(await problem(eventId)).toMatchObject({ status: 'failed', retryable: false, notRetryableReason: expect.stringMatching(/anonimizados/) });
+      const res = await t.http().post(`/api/v1/intake/social-events/${eventId}/retry`).set(admin).expect(409);
+      expect(res.body.message).toMatch(/anonymised/);
+      await settleSocialQueue(t);
+      expect(await placeholderRecords()).toBe(before);
+      expect(await t.db.query(`SELECT status FROM social_events WHERE id = $1`, [eventId])).toEqual([{ status: 'failed' }]);
+    });
+
+    it('refuses (409) a processed delivery with a message that could not be stored, once redacted; others stay retryable', async () => {
+      const [waId, otherWaId] = ['5214445550612', '5214445550613'];
+      const [stored, poisoned, otherStored, otherPoisoned] = [wamidFor(waId), wamidFor(waId), wamidFor(otherWaId), wamidFor(otherWaId)];
+      const intake = t.app.get(IntakeService);
+      const original = intake.receiveIn.bind(intake);
+      const spy = jest.spyOn(intake, 'receiveIn').mockImplementation((manager, inbound, options) =>
+        [poisoned, otherPoisoned].includes(inbound.externalId) ? Promise.reject(new RangeError('Invalid time value')) : original(manager, inbound, options),
+      );
+      const eventOf = async (wamid: string) => String((await t.db.query(`SELECT id FROM social_events WHERE convert_from(body, 'UTF8') LIKE $1`, [`%${wamid.slice(6)}%`]))[0].id);
+      try {
+        await postMeta(
+          whatsappWebhook({
+            contacts: [waContact(waId, 'Leticia Zamarripa')],
+            messages: [waText(waId, stored, 'Bache en Av. Salvador Nava'), waText(waId, poisoned, 'Soy Leticia Zamarripa, el bache sigue')],
+          }),
+        );
+        await postMeta(
+          whatsappWebhook({
+            contacts: [waContact(otherWaId, 'Ignacio Berrones')],
+            messages: [waText(otherWaId, otherStored, 'Basura en el jardín Colón'), waText(otherWaId, otherPoisoned, 'Siguen sin recogerla')],
+          }),
+        );
+        await settleSocialQueue(t);
+      } finally {
+        spy.mockRestore();
+      }
+      const [eventId, otherEventId] = [await eventOf(stored), await eventOf(otherStored)];
+      expect(await problem(eventId)).toMatchObject({ status: 'done', retryable: true, notRetryableReason: null });
+
+      await anonymise((await messageOf(stored)).citizen_id);
+      const before = await placeholderRecords();
+      expect(await problem(eventId)).toMatchObject({ status: 'done', retryable: false, notRetryableReason: expect.stringMatching(/anonimizados/) });
+      await t.http().post(`/api/v1/intake/social-events/${eventId}/retry`).set(admin).expect(409);
+      await settleSocialQueue(t);
+      expect(await placeholderRecords()).toBe(before);
+      expect(await t.db.query(`SELECT count(*)::int AS n FROM messages WHERE channel = 'whatsapp' AND external_id LIKE '%eliminado%'`)).toEqual([{ n: 0 }]);
+
+      // someone else's delivery is retried as before; nothing there to retry is still a 404
+      expect(await problem(otherEventId)).toMatchObject({ status: 'done', lastError: null, retryable: true, notRetryableReason: null });
+      await t.http().post(`/api/v1/intake/social-events/${otherEventId}/retry`).set(admin).expect(200);
+      await settleSocialQueue(t);
+      expect(await messageOf(otherPoisoned)).toBeDefined();
+      await t.http().post(`/api/v1/intake/social-events/${otherEventId}/retry`).set(admin).expect(404);
+      await t.http().post('/api/v1/intake/social-events/999999999/retry').set(admin).expect(404);
     });
   });
 });

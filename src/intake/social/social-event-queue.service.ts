@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash, randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { DataSource } from 'typeorm';
+import { DomainError } from '../../common/domain-error';
 import { AppConfig } from '../../config/app-config';
 import { HealthContributors } from '../../health/health-contributors';
 import { MetricsService } from '../../metrics/metrics.service';
@@ -27,6 +28,17 @@ const MAX_FLUSHES_IN_FLIGHT = 3;
 /** Above this event-loop utilisation the worker pauses between events so webhooks keep answering fast. */
 const BUSY_ELU = 0.6;
 const BUSY_PAUSE_MS = 40;
+
+/**
+ * SQL: the delivery's stored body was redacted by an anonymisation (social-events-personal-data.ts):
+ * its body_sha256 is then sha256(redacted body || ':' || id), never that of a body as received; one
+ * still pending then was failed with ANONYMISED_ERROR. Placeholders stand where the citizen's name,
+ * ids and words were, so processing it again would make tickets out of them.
+ */
+const REDACTED = `(body_sha256 = encode(sha256(body || convert_to(':' || id::text, 'UTF8')), 'hex') OR last_error IS NOT DISTINCT FROM 'no procesado: datos personales anonimizados')`;
+/** Why a redacted delivery is not processed again (the problems list, in Spanish like its errors). */
+export const REDACTED_NOT_RETRYABLE =
+  'no se reprocesa: sus datos personales fueron anonimizados y la entrega guardada ya no es la recibida; atienda a mano lo que falte de ella';
 
 /** A claimed delivery and the token of the claim that holds it. */
 type HeldEvent = ClaimedEvent & { claimToken: string };
@@ -200,15 +212,28 @@ export class SocialEventQueue implements OnApplicationBootstrap, OnModuleDestroy
     }
   }
 
-  /** Deliveries that failed every retry, or were processed with messages that could not be stored; newest first, no bodies. */
+  /**
+   * Deliveries that failed every retry, or were processed with messages that could not be stored;
+   * newest first, no bodies. `retryable` is false, with `notRetryableReason`, for one an
+   * anonymisation redacted.
+   */
   async problems(before: number | null, limit: number) {
-    const rows: Array<{ id: string; platform: string; status: string; attempts: number; last_error: string | null; result: Record<string, unknown>; received_at: Date; processed_at: Date | null }> =
-      await this.dataSource.query(
-        `SELECT id, platform, status, attempts, last_error, result, received_at, processed_at FROM social_events
-         WHERE (status = 'failed' OR result ? 'failures') AND ($1::bigint IS NULL OR id < $1)
-         ORDER BY id DESC LIMIT $2`,
-        [before, limit],
-      );
+    const rows: Array<{
+      id: string;
+      platform: string;
+      status: string;
+      attempts: number;
+      last_error: string | null;
+      result: Record<string, unknown>;
+      received_at: Date;
+      processed_at: Date | null;
+      redacted: boolean;
+    }> = await this.dataSource.query(
+      `SELECT id, platform, status, attempts, last_error, result, received_at, processed_at, ${REDACTED} AS redacted FROM social_events
+       WHERE (status = 'failed' OR result ? 'failures') AND ($1::bigint IS NULL OR id < $1)
+       ORDER BY id DESC LIMIT $2`,
+      [before, limit],
+    );
     return rows.map((r) => ({
       id: String(r.id),
       platform: r.platform,
@@ -219,25 +244,41 @@ export class SocialEventQueue implements OnApplicationBootstrap, OnModuleDestroy
       outcomes: (r.result.outcomes as Record<string, number> | undefined) ?? {},
       receivedAt: r.received_at,
       processedAt: r.processed_at,
+      retryable: !r.redacted,
+      notRetryableReason: r.redacted ? REDACTED_NOT_RETRYABLE : null,
     }));
   }
 
-  /** Processes a failed (or partly failed) delivery again, from its stored raw body. False when there is no such problem. */
+  /**
+   * Processes a failed (or partly failed) delivery again, from its stored raw body. False when there
+   * is no such problem; a CONFLICT (409) when an anonymisation redacted it (see REDACTED).
+   */
   async retry(id: string): Promise<boolean> {
     const updated: unknown[] = await this.dataSource.query(
       // wrapped in a SELECT: TypeORM answers a bare UPDATE … RETURNING with [rows, count]
       `WITH u AS (
          UPDATE social_events SET status = 'pending', attempts = 0, next_attempt_at = now(), locked_by = NULL, locked_until = NULL, last_error = NULL,
            result = result - 'unfinishedAttempts'
-         WHERE id = $1 AND (status = 'failed' OR result ? 'failures') RETURNING id
+         WHERE id = $1 AND (status = 'failed' OR result ? 'failures') AND NOT ${REDACTED} RETURNING id
        ) SELECT id FROM u`,
       [id],
     );
     if (updated.length) {
       this.logger.log({ socialEventId: id }, 'social event queued again by an admin');
       this.kick();
+      return true;
     }
-    return updated.length > 0;
+    const [redacted]: unknown[] = await this.dataSource.query(
+      `SELECT id FROM social_events WHERE id = $1 AND (status = 'failed' OR result ? 'failures') AND ${REDACTED}`,
+      [id],
+    );
+    if (redacted) {
+      throw new DomainError(
+        'CONFLICT',
+        'This delivery was redacted when a citizen in it was anonymised: it is not processed again (it would make tickets out of placeholders); handle what is missing from it by hand',
+      );
+    }
+    return false;
   }
 
   /**
