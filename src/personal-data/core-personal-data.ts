@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { pseudonymousWamid, wamidHoldsAnyOf } from '../intake/social/social-events-personal-data';
+import { pseudonymousWamid, wamidHoldsAnyOf, wamidNeedles } from '../intake/social/social-events-personal-data';
 import type { PersonalDataHandler, PersonalDataSubject } from './personal-data-registry';
 import { PLACEHOLDERS, type Redactor } from './redact-identifiers';
 
@@ -34,26 +34,6 @@ const WIDTH = {
 const WAMID = /wamid\.[A-Za-z0-9+/_=-]+/g;
 /** What pseudonymousWamid() makes: never replaced again, so one message keeps one pseudonym. */
 const PSEUDONYMOUS_WAMID = /^wamid\.[0-9a-f]{64}$/;
-
-/**
- * What, found in a decoded wamid, shows it is one of the citizen's conversations: their platform
- * ids and phone numbers as WhatsApp writes them (521…, 52…, the 10 national digits) — the same
- * needles as the raw-delivery redaction (social-events-personal-data.ts, wamidNeedles).
- */
-function wamidNeedles(s: PersonalDataSubject): string[] {
-  const out = new Set<string>();
-  for (const id of s.identifiers.platformIds) if (id.trim().length >= 5) out.add(id.trim().replace(/^\+/, ''));
-  for (const phone of s.identifiers.phones) {
-    const digits = phone.replace(/\D/g, '');
-    if (digits.length < 8) continue;
-    out.add(digits);
-    if (digits.startsWith('52') && digits.length === 12) {
-      out.add(`521${digits.slice(2)}`);
-      out.add(digits.slice(2));
-    }
-  }
-  return [...out];
-}
 
 /**
  * The redactor, plus: a wamid that holds one of the citizen's numbers (observed, not documented by

@@ -33,7 +33,7 @@ async function findRows(manager: EntityManager, subject: PersonalDataSubject, lo
 }
 
 /** What, found in a decoded wamid, shows it is one of the citizen's conversations (see WAMID). */
-function wamidNeedles(subject: PersonalDataSubject): string[] {
+export function wamidNeedles(subject: PersonalDataSubject): string[] {
   const out = new Set(needles(subject));
   for (const phone of subject.identifiers.phones) {
     const digits = phone.replace(/\D/g, '');
