@@ -151,6 +151,54 @@ describe('anonymised citizens and their social deliveries', () => {
     });
   });
 
+  describe('WhatsApp message ids outside the thread', () => {
+    it("replaces the citizen's wamids in outbox.external_id and in social_events.result with their pseudonym", async () => {
+      const waId = '5214445550621';
+      const [theirs, poisoned, ours, oursSuffixed] = [wamidFor(waId), wamidFor(waId), wamidFor(waId), wamidFor(waId)];
+      const stranger = wamidFor('5214445550629');
+      const intake = t.app.get(IntakeService);
+      const original = intake.receiveIn.bind(intake);
+      const spy = jest.spyOn(intake, 'receiveIn').mockImplementation((manager, inbound, options) =>
+        inbound.externalId === poisoned ? Promise.reject(new RangeError('Invalid time value')) : original(manager, inbound, options),
+      );
+      try {
+        await postMeta(
+          whatsappWebhook({
+            contacts: [waContact(waId, 'Olga Cervantes')],
+            messages: [waText(waId, theirs, 'Luminaria apagada en la calle Reforma'), waText(waId, poisoned, 'Sigue apagada')],
+          }),
+        );
+        await settleSocialQueue(t);
+      } finally {
+        spy.mockRestore();
+      }
+      const inbound = await messageOf(theirs);
+      const [{ id: eventId, result: before }] = await t.db.query(`SELECT id, result FROM social_events WHERE convert_from(body, 'UTF8') LIKE $1`, [`%${theirs.slice(6)}%`]);
+      expect(before.failures).toEqual([expect.objectContaining({ externalId: poisoned })]);
+      const outboxRow = async (externalId: string) =>
+        String(
+          (
+            await t.db.query(
+              `INSERT INTO outbox (channel, kind, ticket_id, recipient, external_id, payload, state, sent_at) VALUES ('whatsapp', 'reply', $1, $2, $3, '{}', 'sent', now()) RETURNING id`,
+              [inbound.ticket_id, waId, externalId],
+            )
+          )[0].id,
+        );
+      const [plain, suffixed, others] = [await outboxRow(ours), await outboxRow(`${oursSuffixed}:2`), await outboxRow(stranger)];
+      const externalIdOf = async (id: string) => (await t.db.query(`SELECT external_id FROM outbox WHERE id = $1`, [id]))[0].external_id as string;
+
+      await anonymise(inbound.citizen_id);
+
+      expect(await externalIdOf(plain)).toBe(pseudonymousWamid(ours));
+      expect(await externalIdOf(suffixed)).toBe(`${pseudonymousWamid(oursSuffixed)}:2`);
+      expect(await externalIdOf(others)).toBe(stranger);
+      const [{ result }] = await t.db.query(`SELECT result FROM social_events WHERE id = $1`, [eventId]);
+      expect(result.failures).toEqual([expect.objectContaining({ externalId: pseudonymousWamid(poisoned) })]);
+      expect(result.outcomes).toEqual(before.outcomes);
+      expect(decodedWamids(JSON.stringify(result)).filter((d) => d.includes(waId))).toEqual([]);
+    });
+  });
+
   describe('an admin retry of a delivery an anonymisation redacted', () => {
     let admin: Record<string, string>;
     beforeAll(async () => {

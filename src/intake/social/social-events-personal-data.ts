@@ -24,8 +24,8 @@ const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'n
 async function findRows(manager: EntityManager, subject: PersonalDataSubject, lock: boolean) {
   const patterns = needles(subject).map((n) => `%${n.replace(/[\\%_]/g, (m) => `\\${m}`)}%`);
   if (!patterns.length) return [];
-  const rows: Array<{ id: string; platform: string; status: string; body: Buffer; received_at: Date }> = await manager.query(
-    `SELECT id, platform, status, body, received_at FROM social_events
+  const rows: Array<{ id: string; platform: string; status: string; body: Buffer; result: unknown; received_at: Date }> = await manager.query(
+    `SELECT id, platform, status, body, result, received_at FROM social_events
      WHERE convert_from(body, 'UTF8') LIKE ANY($1::text[]) ORDER BY id ${lock ? 'FOR UPDATE' : ''}`,
     [patterns],
   );
@@ -62,6 +62,42 @@ export function wamidHoldsAnyOf(wamid: string, needles: string[]): boolean {
 /** What a redacted wamid becomes: stable (one id stays one id) and no longer decodable. */
 export function pseudonymousWamid(wamid: string): string {
   return `wamid.${createHash('sha256').update(wamid).digest('hex')}`;
+}
+
+/** What pseudonymousWamid() makes: never replaced again, so one message keeps one pseudonym. */
+const PSEUDONYMOUS_WAMID = /^wamid\.[0-9a-f]{64}$/;
+
+/**
+ * The wamids in a stored value (not a raw delivery) that hold one of these needles (wamidNeedles),
+ * as pseudonymousWamid(); one already pseudonymous stays, and so does what follows a wamid (a
+ * ':<n>' suffix). Other people's wamids stay.
+ */
+export function pseudonymiseWamids(value: string, needles: string[]): string {
+  if (!needles.length || !value.includes('wamid.')) return value;
+  return value.replace(WAMID, (w) => (!PSEUDONYMOUS_WAMID.test(w) && wamidHoldsAnyOf(w, needles) ? pseudonymousWamid(w) : w));
+}
+
+/** Every string inside a JSON value (keys kept) through `text`. */
+function mapJsonStrings(value: unknown, text: (s: string) => string): unknown {
+  if (typeof value === 'string') return text(value);
+  if (Array.isArray(value)) return value.map((v) => mapJsonStrings(v, text));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value as Json).map(([k, v]) => [k, mapJsonStrings(v, text)]));
+  return value;
+}
+
+/**
+ * The processing record of a delivery (`result`: `failures[].externalId`, errors) with the
+ * citizen's wamids as pseudonymousWamid() and the rest of their identifiers redacted, like the
+ * delivery itself.
+ */
+export function redactDeliveryResult(result: unknown, subject: PersonalDataSubject, redact: Redactor): unknown {
+  const inWamids = wamidNeedles(subject);
+  const ids = needles(subject);
+  return mapJsonStrings(result, (value) => {
+    let out = redact.text(pseudonymiseWamids(value, inWamids));
+    for (const n of ids) out = out.split(n).join(PLACEHOLDERS.platformId);
+    return out;
+  });
 }
 
 /** A WhatsApp message (`from`, or `from_user_id` for users known by their business-scoped id) from the citizen. */
@@ -187,7 +223,8 @@ function telegramParts(update: Json, ids: Set<string>): Json | undefined {
 /**
  * Raw webhook deliveries hold the citizen's platform ids, profile name, phone and words. The ARCO
  * export lists the parts of them that concern the citizen (citizenPartsOfDelivery); anonymisation
- * redacts them in place (and a delivery still waiting is not processed any more).
+ * redacts them in place, with their processing record (`result`), and a delivery still waiting is
+ * not processed any more.
  */
 export const socialEventsPersonalDataHandler: PersonalDataHandler = {
   name: 'social_events',
@@ -205,11 +242,16 @@ export const socialEventsPersonalDataHandler: PersonalDataHandler = {
     for (const r of await findRows(manager, subject, true)) {
       const body = redactDelivery(r.body.toString('utf8'), subject, redact);
       await manager.query(
-        `UPDATE social_events SET body = $2, body_sha256 = $3,
+        `UPDATE social_events SET body = $2, body_sha256 = $3, result = $4::jsonb,
            status = CASE WHEN status = 'pending' THEN 'failed' ELSE status END,
            last_error = CASE WHEN status = 'pending' THEN 'no procesado: datos personales anonimizados' ELSE last_error END
          WHERE id = $1`,
-        [r.id, Buffer.from(body, 'utf8'), createHash('sha256').update(body).update(`:${r.id}`).digest('hex')],
+        [
+          r.id,
+          Buffer.from(body, 'utf8'),
+          createHash('sha256').update(body).update(`:${r.id}`).digest('hex'),
+          JSON.stringify(redactDeliveryResult(r.result ?? {}, subject, redact)),
+        ],
       );
     }
   },
