@@ -199,6 +199,39 @@ describe('anonymised citizens and their social deliveries', () => {
     });
   });
 
+  describe('a redelivery by Meta of a message processed before the anonymisation', () => {
+    it('is a duplicate: no new citizen, ticket or message with the person\'s data', async () => {
+      const waId = '5214445550631';
+      const wamid = wamidFor(waId);
+      const delivery = whatsappWebhook({ contacts: [waContact(waId, 'Tomás Rangel')], messages: [waText(waId, wamid, 'Árbol caído en la calle Hidalgo')] });
+      await postMeta(delivery);
+      await settleSocialQueue(t);
+      const { citizen_id: citizenId } = await messageOf(wamid);
+      await anonymise(citizenId);
+      const counts = async () =>
+        (
+          await t.db.query(
+            `SELECT (SELECT count(*)::int FROM citizens) AS citizens, (SELECT count(*)::int FROM tickets) AS tickets, (SELECT count(*)::int FROM messages) AS messages`,
+          )
+        )[0];
+      const before = await counts();
+
+      await postMeta(delivery); // the same delivery again
+      await settleSocialQueue(t);
+
+      expect(await counts()).toEqual(before);
+      expect(await messageOf(wamid)).toBeUndefined();
+      expect(await t.db.query(`SELECT count(*)::int AS n FROM citizen_identities WHERE value LIKE $1 OR display_name = 'Tomás Rangel'`, [`%${waId.slice(3)}%`])).toEqual([
+        { n: 0 },
+      ]);
+      const events: Array<{ result: { outcomes?: Record<string, number> } }> = await t.db.query(
+        `SELECT result FROM social_events WHERE convert_from(body, 'UTF8') LIKE $1 ORDER BY id`,
+        [`%${wamid.slice(6)}%`],
+      );
+      expect(events.map((e) => e.result.outcomes)).toEqual([{ duplicate: 1 }]);
+    });
+  });
+
   describe('an admin retry of a delivery an anonymisation redacted', () => {
     let admin: Record<string, string>;
     beforeAll(async () => {

@@ -14,6 +14,7 @@ import { parseMetaDelivery } from './parse-meta-delivery';
 import { parseTelegramUpdate } from './parse-telegram-update';
 import { recordDeliveryFailure } from './record-delivery-failure';
 import { MediaTooLargeError, PlatformError } from './platform-errors';
+import { pseudonymousWamid } from './social-events-personal-data';
 import { cleanItem, MEDIA_LABELS, type MediaRef, type PlatformDeliveryFailure, type SocialItem } from './social-item';
 import { keepRetryingMedia, textWaitsForMedia } from './social-retry-policy';
 import { TelegramClient } from './telegram.client';
@@ -131,10 +132,16 @@ export class SocialIntakeProcessor {
   }
 
   private async handle(item: SocialItem, pass: Pass): Promise<string> {
+    const externalId = item.externalId.slice(0, 998);
+    // A WhatsApp message of a citizen anonymised since is stored under its pseudonym
+    // (core-personal-data: pseudonymousWamid(), bare; ':<message id>' after it only when another
+    // message already had the bare one, which is then found): Meta redelivering it is a duplicate,
+    // not a new citizen and ticket with the person's data again.
+    const candidates = item.channel === 'whatsapp' && externalId.startsWith('wamid.') ? [externalId, pseudonymousWamid(externalId)] : [externalId];
     const [known]: Array<{ id: string; media_pending: boolean }> = await this.dataSource.query(
       `SELECT m.id, EXISTS (SELECT 1 FROM attachments a WHERE a.message_id = m.id AND a.omitted AND a.omitted_reason = $3) AS media_pending
-       FROM messages m WHERE m.channel = $1 AND m.external_id = $2 LIMIT 1`,
-      [item.channel, item.externalId.slice(0, 998), MEDIA_PENDING_REASON],
+       FROM messages m WHERE m.channel = $1 AND m.external_id = ANY($2::varchar[]) ORDER BY m.external_id = $4 DESC, m.id LIMIT 1`,
+      [item.channel, candidates, MEDIA_PENDING_REASON, externalId],
     );
     if (known) return known.media_pending ? this.fetchPendingMedia(item, String(known.id), pass) : 'duplicate';
     const attachments: InboundAttachment[] = [];
