@@ -4,6 +4,7 @@ import { FakePlatforms } from '../support/fake-platforms';
 import { META_APP_SECRET, META_VERIFY_TOKEN, TELEGRAM_SECRET, whatsappWebhook } from '../support/social-payloads';
 import { settleSocialQueue } from '../support/settle-social-queue';
 import { createHash } from 'node:crypto';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { IntakeService } from '../../src/intake/intake.service';
 import { signMetaBody } from '../../src/intake/social/webhook-signature';
 import { pseudonymousWamid } from '../../src/intake/social/social-events-personal-data';
@@ -229,6 +230,14 @@ describe('anonymised citizens and their social deliveries', () => {
         [`%${wamid.slice(6)}%`],
       );
       expect(events.map((e) => e.result.outcomes)).toEqual([{ duplicate: 1 }]);
+    });
+  });
+
+  describe('OpenAPI', () => {
+    it('documents the 409 of the retry of a redacted delivery', () => {
+      const doc = SwaggerModule.createDocument(t.app, new DocumentBuilder().build());
+      const responses = (doc.paths['/api/v1/intake/social-events/{id}/retry'].post?.responses ?? {}) as Record<string, { description?: string }>;
+      expect(responses['409']?.description).toMatch(/anonymised/);
     });
   });
 

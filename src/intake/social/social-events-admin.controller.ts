@@ -1,5 +1,5 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import { Roles } from '../../auth/roles.decorator';
@@ -28,6 +28,12 @@ export class SocialEventsAdminController {
   }
 
   @Post(':id/retry') @Roles('admin') @HttpCode(200)
+  @ApiOkResponse({ description: 'queued again: `{ id, status: "pending" }`' })
+  @ApiNotFoundResponse({ description: 'no such delivery, or nothing in it to retry (neither failed nor with messages that could not be stored)' })
+  @ApiConflictResponse({
+    description:
+      'the delivery was redacted when a citizen in it was anonymised (GET /intake/social-events/problems lists it with retryable false and notRetryableReason): it is not processed again, since it would make citizens and tickets out of placeholders; handle what is missing from it by hand',
+  })
   async retry(@Param('id') id: string) {
     if (!/^\d{1,18}$/.test(id) || !(await this.queue.retry(id))) throw notFound('Social event');
     return { id, status: 'pending' };
