@@ -1,7 +1,7 @@
 // test-app first: it loads the entities in the order their circular references need
 import { startTestApp, TestApp } from '../support/test-app';
 import { FakePlatforms } from '../support/fake-platforms';
-import { META_APP_SECRET, META_VERIFY_TOKEN, TELEGRAM_SECRET, whatsappWebhook } from '../support/social-payloads';
+import { META_APP_SECRET, META_VERIFY_TOKEN, TELEGRAM_SECRET, whatsappWebhook, wamidFor, decodedWamids, waContact, waText } from '../support/social-payloads';
 import { settleSocialQueue } from '../support/settle-social-queue';
 import { createHash } from 'node:crypto';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -9,23 +9,6 @@ import { IntakeService } from '../../src/intake/intake.service';
 import { signMetaBody } from '../../src/intake/social/webhook-signature';
 import { pseudonymousWamid } from '../../src/intake/social/social-events-personal-data';
 
-let seq = 0;
-const nextId = (prefix: string) => `${prefix}${Date.now().toString(36)}${(seq += 1)}`;
-const unixNow = () => String(Math.floor(Date.now() / 1000));
-
-/**
- * A wamid in the layout observed in Meta's samples (undocumented): base64 of a small binary record
- * holding the other party's wa_id, then a random message key.
- */
-function wamidFor(waId: string): string {
-  const key = Buffer.from(nextId('3EB0').toUpperCase().padEnd(20, '0'));
-  return `wamid.${Buffer.concat([Buffer.from([0x1c, 0x18, waId.length]), Buffer.from(waId), Buffer.from([0x15, 0x02, 0x00, 0x12, 0x18, key.length]), key, Buffer.from([0x00])]).toString('base64')}`;
-}
-/** Every wamid in a text, decoded: what a reader of the stored row could get out of it. */
-const decodedWamids = (text: string) => [...text.matchAll(/wamid\.[A-Za-z0-9+/_=-]+/g)].map((m) => Buffer.from(m[0].slice(6), 'base64').toString('latin1'));
-
-const waContact = (waId: string, name: string) => ({ profile: { name }, wa_id: waId });
-const waText = (waId: string, wamid: string, body: string) => ({ from: waId, id: wamid, timestamp: unixNow(), type: 'text', text: { body } });
 
 describe('anonymised citizens and their social deliveries', () => {
   let t: TestApp;

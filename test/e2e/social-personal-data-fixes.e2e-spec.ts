@@ -1,7 +1,7 @@
 // test-app first: it loads the entities in the order their circular references need
 import { startTestApp, TestApp } from '../support/test-app';
 import { FakePlatforms, PNG_1PX } from '../support/fake-platforms';
-import { META_APP_SECRET, META_VERIFY_TOKEN, TELEGRAM_SECRET, telegramUpdate, whatsappWebhook } from '../support/social-payloads';
+import { META_APP_SECRET, META_VERIFY_TOKEN, TELEGRAM_SECRET, telegramUpdate, whatsappWebhook, nextTestId, wamidFor, decodedWamids, waContact, waText } from '../support/social-payloads';
 import { settleSocialQueue } from '../support/settle-social-queue';
 import { signMetaBody } from '../../src/intake/social/webhook-signature';
 
@@ -15,23 +15,8 @@ function asMetaSendsIt(body: unknown): string {
     .replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-let seq = 0;
-const nextId = (prefix: string) => `${prefix}${Date.now().toString(36)}${(seq += 1)}`;
+
 const unixNow = () => String(Math.floor(Date.now() / 1000));
-
-/**
- * A wamid in the layout observed in Meta's samples (undocumented): base64 of a small binary record
- * holding the other party's wa_id, then a random message key.
- */
-function wamidFor(waId: string): string {
-  const key = Buffer.from(nextId('3EB0').toUpperCase().padEnd(20, '0'));
-  return `wamid.${Buffer.concat([Buffer.from([0x1c, 0x18, waId.length]), Buffer.from(waId), Buffer.from([0x15, 0x02, 0x00, 0x12, 0x18, key.length]), key, Buffer.from([0x00])]).toString('base64')}`;
-}
-/** Every wamid in a text, decoded: what a reader of the stored body could get out of it. */
-const decodedWamids = (text: string) => [...text.matchAll(/wamid\.[A-Za-z0-9+/_=-]+/g)].map((m) => Buffer.from(m[0].slice(6), 'base64').toString('latin1'));
-
-const waContact = (waId: string, name: string) => ({ profile: { name }, wa_id: waId });
-const waText = (waId: string, wamid: string, body: string) => ({ from: waId, id: wamid, timestamp: unixNow(), type: 'text', text: { body } });
 
 describe('social deliveries and personal data (ARCO export, anonymisation)', () => {
   let t: TestApp;
@@ -76,7 +61,7 @@ describe('social deliveries and personal data (ARCO export, anonymisation)', () 
 
     it('gives only the parts of a batched WhatsApp delivery that concern the citizen', async () => {
       const [a, b] = ['5214445550301', '5214445550302'];
-      const [wamidA, wamidB] = [nextId('wamid.BATCH.A'), nextId('wamid.BATCH.B')];
+      const [wamidA, wamidB] = [nextTestId('wamid.BATCH.A'), nextTestId('wamid.BATCH.B')];
       await postMetaRaw(
         asMetaSendsIt(
           whatsappWebhook({
@@ -103,7 +88,7 @@ describe('social deliveries and personal data (ARCO export, anonymisation)', () 
     it('gives only the citizen\'s events of a batched Messenger delivery', async () => {
       const [a, b] = ['7700111000401', '7700111000402'];
       const event = (psid: string, mid: string, text: string) => ({ sender: { id: psid }, recipient: { id: 'PAGE-SLP' }, timestamp: Date.now(), message: { mid, text } });
-      const [midA, midB, midB2] = [nextId('m_batch_a'), nextId('m_batch_b'), nextId('m_batch_b2')];
+      const [midA, midB, midB2] = [nextTestId('m_batch_a'), nextTestId('m_batch_b'), nextTestId('m_batch_b2')];
       await postMetaRaw(
         asMetaSendsIt({
           object: 'page',
@@ -127,7 +112,7 @@ describe('social deliveries and personal data (ARCO export, anonymisation)', () 
   describe('anonymisation of raw deliveries', () => {
     it('redacts accented names and words that Meta sent as \\u escapes', async () => {
       const waId = '5214445550101';
-      const wamid = nextId('wamid.ACCENTS');
+      const wamid = nextTestId('wamid.ACCENTS');
       const raw = asMetaSendsIt(
         whatsappWebhook({
           contacts: [waContact(waId, 'José Pérez Ibáñez')],

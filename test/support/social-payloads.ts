@@ -93,3 +93,23 @@ export function signed(body: unknown, secret = META_APP_SECRET): { raw: string; 
   const raw = JSON.stringify(body);
   return { raw, signature: signMetaBody(raw, secret) };
 }
+
+let testIdSeq = 0;
+/** A unique id with a readable prefix (message ids, wamids of fake deliveries). */
+export const nextTestId = (prefix: string) => `${prefix}${Date.now().toString(36)}${(testIdSeq += 1)}`;
+const unixNow = () => String(Math.floor(Date.now() / 1000));
+
+/**
+ * A wamid in the layout observed in Meta's samples (undocumented): base64 of a small binary record
+ * holding the other party's wa_id, then a random message key.
+ */
+export function wamidFor(waId: string): string {
+  const key = Buffer.from(nextTestId('3EB0').toUpperCase().padEnd(20, '0'));
+  return `wamid.${Buffer.concat([Buffer.from([0x1c, 0x18, waId.length]), Buffer.from(waId), Buffer.from([0x15, 0x02, 0x00, 0x12, 0x18, key.length]), key, Buffer.from([0x00])]).toString('base64')}`;
+}
+/** Every wamid in a text, decoded: what a reader of the stored row could get out of it. */
+export const decodedWamids = (text: string) => [...text.matchAll(/wamid\.[A-Za-z0-9+/_=-]+/g)].map((m) => Buffer.from(m[0].slice(6), 'base64').toString('latin1'));
+
+/** WhatsApp `contacts[]` and `messages[]` items of a change value. */
+export const waContact = (waId: string, name: string) => ({ profile: { name }, wa_id: waId });
+export const waText = (waId: string, wamid: string, body: string) => ({ from: waId, id: wamid, timestamp: unixNow(), type: 'text', text: { body } });
