@@ -1,7 +1,7 @@
 // test-app first: it loads the entities in the order their circular references need
 import { startTestApp, TestApp } from '../support/test-app';
 import { FakePlatforms } from '../support/fake-platforms';
-import { META_APP_SECRET, META_VERIFY_TOKEN, TELEGRAM_SECRET, whatsappWebhook, wamidFor, decodedWamids, waContact, waText } from '../support/social-payloads';
+import { META_APP_SECRET, whatsappWebhook, wamidFor, decodedWamids, waContact, waText, socialPlatformEnv } from '../support/social-payloads';
 import { settleSocialQueue } from '../support/settle-social-queue';
 import { createHash } from 'node:crypto';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -17,15 +17,7 @@ describe('anonymised citizens and their social deliveries', () => {
 
   beforeAll(async () => {
     fake = await new FakePlatforms().start();
-    t = await startTestApp({
-      META_APP_SECRET,
-      META_VERIFY_TOKEN,
-      META_ACCESS_TOKEN: fake.accessToken,
-      META_GRAPH_URL: fake.graphUrl,
-      TELEGRAM_SECRET_TOKEN: TELEGRAM_SECRET,
-      TELEGRAM_BOT_TOKEN: fake.botToken,
-      TELEGRAM_API_URL: fake.url,
-    });
+    t = await startTestApp(socialPlatformEnv(fake));
     supervisor = await t.user('supervisor');
   });
   afterAll(async () => {

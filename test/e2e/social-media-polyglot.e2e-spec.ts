@@ -1,7 +1,7 @@
 // test-app first: it loads the entities in the order their circular references need
 import { startTestApp, TestApp } from '../support/test-app';
 import { FakePlatforms } from '../support/fake-platforms';
-import { META_APP_SECRET, META_VERIFY_TOKEN, signed, TELEGRAM_SECRET, telegramUpdate, whatsappDelivery } from '../support/social-payloads';
+import { signed, TELEGRAM_SECRET, telegramUpdate, whatsappDelivery, socialPlatformEnv } from '../support/social-payloads';
 import { settleSocialQueue } from '../support/settle-social-queue';
 
 const GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
@@ -20,15 +20,7 @@ describe('platform media and press screenshots: stored extension and polyglots',
 
   beforeAll(async () => {
     fake = await new FakePlatforms().start();
-    t = await startTestApp({
-      META_APP_SECRET,
-      META_VERIFY_TOKEN,
-      META_ACCESS_TOKEN: fake.accessToken,
-      META_GRAPH_URL: fake.graphUrl,
-      TELEGRAM_SECRET_TOKEN: TELEGRAM_SECRET,
-      TELEGRAM_BOT_TOKEN: fake.botToken,
-      TELEGRAM_API_URL: fake.url,
-    });
+    t = await startTestApp(socialPlatformEnv(fake));
   });
   afterAll(async () => {
     await t?.close();

@@ -1,7 +1,7 @@
 // test-app first: it loads the entities in the order their circular references need
 import { startTestApp, TestApp } from '../support/test-app';
 import { FakePlatforms, PNG_1PX } from '../support/fake-platforms';
-import { META_APP_SECRET, META_VERIFY_TOKEN, TELEGRAM_SECRET, telegramUpdate, whatsappWebhook, nextTestId, wamidFor, decodedWamids, waContact, waText } from '../support/social-payloads';
+import { META_APP_SECRET, TELEGRAM_SECRET, telegramUpdate, whatsappWebhook, nextTestId, wamidFor, decodedWamids, waContact, waText, socialPlatformEnv } from '../support/social-payloads';
 import { settleSocialQueue } from '../support/settle-social-queue';
 import { signMetaBody } from '../../src/intake/social/webhook-signature';
 
@@ -25,15 +25,7 @@ describe('social deliveries and personal data (ARCO export, anonymisation)', () 
 
   beforeAll(async () => {
     fake = await new FakePlatforms().start();
-    t = await startTestApp({
-      META_APP_SECRET,
-      META_VERIFY_TOKEN,
-      META_ACCESS_TOKEN: fake.accessToken,
-      META_GRAPH_URL: fake.graphUrl,
-      TELEGRAM_SECRET_TOKEN: TELEGRAM_SECRET,
-      TELEGRAM_BOT_TOKEN: fake.botToken,
-      TELEGRAM_API_URL: fake.url,
-    });
+    t = await startTestApp(socialPlatformEnv(fake));
     supervisor = await t.user('supervisor');
   });
   afterAll(async () => {

@@ -6,6 +6,7 @@ import {
   META_VERIFY_TOKEN,
   messengerDelivery,
   signed,
+  socialPlatformEnv,
   TELEGRAM_SECRET,
   telegramUpdate,
   whatsappDelivery,
@@ -27,13 +28,7 @@ describe('social webhooks: Meta (Messenger, Instagram, WhatsApp) and Telegram', 
     fake = await new FakePlatforms().start();
     elsewhere = await new ElsewhereServer().start();
     t = await startTestApp({
-      META_APP_SECRET,
-      META_VERIFY_TOKEN,
-      META_ACCESS_TOKEN: fake.accessToken,
-      META_GRAPH_URL: fake.graphUrl,
-      TELEGRAM_SECRET_TOKEN: TELEGRAM_SECRET,
-      TELEGRAM_BOT_TOKEN: fake.botToken,
-      TELEGRAM_API_URL: fake.url,
+      ...socialPlatformEnv(fake),
       WEBHOOK_RATE_LIMIT: '100000', // the load test sends hundreds from one address
     });
   });

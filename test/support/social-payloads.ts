@@ -113,3 +113,16 @@ export const decodedWamids = (text: string) => [...text.matchAll(/wamid\.[A-Za-z
 /** WhatsApp `contacts[]` and `messages[]` items of a change value. */
 export const waContact = (waId: string, name: string) => ({ profile: { name }, wa_id: waId });
 export const waText = (waId: string, wamid: string, body: string) => ({ from: waId, id: wamid, timestamp: unixNow(), type: 'text', text: { body } });
+
+/** The app's settings for the platforms, pointed at a local fake (test/support/fake-platforms.ts). */
+export function socialPlatformEnv(fake: { accessToken: string; graphUrl: string; botToken: string; url: string }): Record<string, string> {
+  return {
+    META_APP_SECRET,
+    META_VERIFY_TOKEN,
+    META_ACCESS_TOKEN: fake.accessToken,
+    META_GRAPH_URL: fake.graphUrl,
+    TELEGRAM_SECRET_TOKEN: TELEGRAM_SECRET,
+    TELEGRAM_BOT_TOKEN: fake.botToken,
+    TELEGRAM_API_URL: fake.url,
+  };
+}
