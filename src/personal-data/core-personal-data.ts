@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { pseudonymousWamid, wamidHoldsAnyOf, wamidNeedles } from '../intake/social/social-events-personal-data';
 import type { PersonalDataHandler, PersonalDataSubject } from './personal-data-registry';
-import { PLACEHOLDERS, type Redactor } from './redact-identifiers';
+import { mapStrings, PLACEHOLDERS, type Redactor } from './redact-identifiers';
 
 const ERASED_ATTACHMENT_REASON = 'eliminado por anonimización';
 /** In the ARCO export, in place of what someone else wrote on the citizen's tickets. */
@@ -47,15 +47,7 @@ function replacingWamids(redact: Redactor, s: PersonalDataSubject): Redactor & {
       ? value.replace(WAMID, (w) => (!PSEUDONYMOUS_WAMID.test(w) && wamidHoldsAnyOf(w, needles) ? pseudonymousWamid(w) : w))
       : value;
   const text = (value: string): string => redact.text(wamids(value));
-  const json = <T>(value: T): T => {
-    if (typeof value === 'string') return text(value) as T;
-    if (Array.isArray(value)) return value.map((v) => json(v)) as T;
-    if (value && typeof value === 'object' && !(value instanceof Date) && !Buffer.isBuffer(value)) {
-      return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, json(v)])) as T;
-    }
-    return value;
-  };
-  return { text, textOrNull: (value) => (value === null ? null : text(value)), json, wamids };
+  return { text, textOrNull: (value) => (value === null ? null : text(value)), json: (value) => mapStrings(value, text), wamids };
 }
 
 /** citizens + citizen_identities: the record itself. */

@@ -110,13 +110,15 @@ export function buildRedactor(ids: PersonalIdentifiers): Redactor {
     for (const [re, placeholder] of rules) out = out.replace(re, placeholder);
     return out;
   };
-  const json = <T>(value: T): T => {
-    if (typeof value === 'string') return text(value) as T;
-    if (Array.isArray(value)) return value.map((v) => json(v)) as T;
-    if (value && typeof value === 'object' && !(value instanceof Date) && !Buffer.isBuffer(value)) {
-      return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, json(v)])) as T;
-    }
-    return value;
-  };
-  return { text, textOrNull: (v) => (v === null ? null : text(v)), json };
+  return { text, textOrNull: (v) => (v === null ? null : text(v)), json: (value) => mapStrings(value, text) };
+}
+
+/** Every string inside a JSON-like value (objects, arrays; not dates or buffers) passed through `fn`. */
+export function mapStrings<T>(value: T, fn: (s: string) => string): T {
+  if (typeof value === 'string') return fn(value) as T;
+  if (Array.isArray(value)) return value.map((v) => mapStrings(v, fn)) as T;
+  if (value && typeof value === 'object' && !(value instanceof Date) && !Buffer.isBuffer(value)) {
+    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, mapStrings(v, fn)])) as T;
+  }
+  return value;
 }
