@@ -1,12 +1,11 @@
 // the app factory first: it loads the modules in the app's order (entities import each other)
 import { startTestApp, TestApp } from '../support/test-app';
-import { IntakeService } from '../../src/intake/intake.service';
+import { citizenEmail, handDrivenSmtpEnv } from '../support/outbox-by-hand';
 import { OutboxWorker } from '../../src/notifications/outbox-worker';
 import { SmtpSink, SmtpSinkAuth, unusedPort, waitFor } from '../support/smtp-sink';
 
 jest.setTimeout(60_000);
 
-const MAILBOX = 'atencionciudadana@sanluis.gob.mx';
 const SMTP_USER = 'enlace@sanluis.gob.mx';
 const SMTP_PASSWORD = 'clave-SMTP-2026';
 const WRONG_PASSWORD = 'clave-vieja-2025';
@@ -27,28 +26,7 @@ interface OutboxHealth {
  * stays 200: mail waits in the outbox by design. No credential and no address in the answer.
  */
 describe('/health/ready shows the outbox link failure and clears it on the next send', () => {
-  const smtpEnv = (host: string, port: number, login: Record<string, string> = {}) => ({
-    SMTP_HOST: host,
-    SMTP_PORT: String(port),
-    SMTP_TIMEOUT_MS: '5000',
-    MAIL_FROM: `Atención Ciudadana SLP <${MAILBOX}>`,
-    // the worker is driven by hand: every attempt is the test's
-    OUTBOX_WORKER: 'false',
-    OUTBOX_RETRY_BASE_MS: '10',
-    OUTBOX_RETRY_MAX_MS: '10',
-    OUTBOX_MAX_ATTEMPTS: '2',
-    ...login,
-  });
 
-  async function citizenEmail(t: TestApp, from: string): Promise<void> {
-    await t.app.get(IntakeService).receive({
-      channel: 'email',
-      externalId: `<health.${from}.${Date.now()}@correo.mx>`,
-      sender: { name: 'Rosa Elena Martínez', identities: [{ kind: 'email', value: from }] },
-      subject: 'Fuga de agua en la calle Zaragoza',
-      text: 'Hay una fuga frente al número 210 desde ayer.',
-    });
-  }
   const ready = async (t: TestApp) => {
     const res = await t.http().get('/health/ready').expect(200);
     return { outbox: res.body.details.outbox as OutboxHealth, text: res.text };
@@ -64,13 +42,13 @@ describe('/health/ready shows the outbox link failure and clears it on the next 
     // the sink's login is read at each AUTH: changing it later is "the operator fixed the password"
     const auth: SmtpSinkAuth = { user: SMTP_USER, password: SMTP_PASSWORD };
     const sink = await SmtpSink.start({ auth });
-    const t = await startTestApp(smtpEnv('127.0.0.1', sink.port, { SMTP_USER, SMTP_PASSWORD: WRONG_PASSWORD }));
+    const t = await startTestApp(handDrivenSmtpEnv('127.0.0.1', sink.port, { SMTP_USER, SMTP_PASSWORD: WRONG_PASSWORD }));
     try {
       const to = 'rosa.clave@correo.mx';
       const before = await ready(t);
       expect(before.outbox).toMatchObject({ status: 'up', smtp: 'configured', lastError: null, lastErrorAt: null, lastSentAt: null });
 
-      await citizenEmail(t, to);
+      await citizenEmail(t, to, 'health');
       const worker = t.app.get(OutboxWorker);
       expect(await worker.runOnce()).toBe(1);
       expect(sink.delivered).toEqual([]);
@@ -99,11 +77,11 @@ describe('/health/ready shows the outbox link failure and clears it on the next 
 
   it('a 421 naming the recipient shows without the address', async () => {
     const sink = await SmtpSink.start();
-    const t = await startTestApp(smtpEnv('127.0.0.1', sink.port));
+    const t = await startTestApp(handDrivenSmtpEnv('127.0.0.1', sink.port));
     try {
       const to = 'rosa.ocupado@correo.mx';
       sink.hooks.onRcpt = (address) => ({ code: 421, message: `4.7.0 <${address}> too many connections from +52 444 123 4567, try again later` });
-      await citizenEmail(t, to);
+      await citizenEmail(t, to, 'health');
       expect(await t.app.get(OutboxWorker).runOnce()).toBe(1);
       const { outbox, text } = await ready(t);
       expect(outbox.lastError).toMatch(/421 4\.7\.0 <\[address\]> too many connections from \[number\], try again later/);
@@ -120,10 +98,10 @@ describe('/health/ready shows the outbox link failure and clears it on the next 
     ['an unknown host (DNS)', async () => ['smtp.enlace-ciudadano.invalid', 587] as const, /ENOTFOUND|EDNS|EAI_AGAIN|ETIMEDOUT/],
   ])('%s shows in outbox.lastError', async (_what, server, code) => {
     const [host, port] = await server();
-    const t = await startTestApp(smtpEnv(host, port));
+    const t = await startTestApp(handDrivenSmtpEnv(host, port));
     try {
       const to = 'rosa.red@correo.mx';
-      await citizenEmail(t, to);
+      await citizenEmail(t, to, 'health');
       expect(await t.app.get(OutboxWorker).runOnce()).toBe(1);
       const { outbox, text } = await ready(t);
       expect(outbox).toMatchObject({ status: 'up', smtp: 'configured', queued: 1, lastSentAt: null });

@@ -1,6 +1,6 @@
 // the app factory first: it loads the modules in the app's order (entities import each other)
 import { startTestApp, TestApp } from '../support/test-app';
-import { IntakeService } from '../../src/intake/intake.service';
+import { citizenEmail, handDrivenSmtpEnv, OUTBOX_TEST_MAILBOX } from '../support/outbox-by-hand';
 import { OutboxWorker } from '../../src/notifications/outbox-worker';
 import type { RunningApp } from '../../src/bootstrap';
 import { startAppOnDatabase } from '../support/app-on-database';
@@ -8,7 +8,7 @@ import { SmtpSink, waitFor } from '../support/smtp-sink';
 
 jest.setTimeout(60_000);
 
-const MAILBOX = 'atencionciudadana@sanluis.gob.mx';
+const MAILBOX = OUTBOX_TEST_MAILBOX;
 const SMTP_USER = 'enlace@sanluis.gob.mx';
 const SMTP_PASSWORD = 'clave-SMTP-2026';
 
@@ -18,28 +18,7 @@ const SMTP_PASSWORD = 'clave-SMTP-2026';
  * and it has no setting for that.
  */
 describe('outbound email through an SMTP server that requires a login', () => {
-  const smtpEnv = (sink: SmtpSink, login: Record<string, string>) => ({
-    SMTP_HOST: '127.0.0.1',
-    SMTP_PORT: String(sink.port),
-    SMTP_TIMEOUT_MS: '5000',
-    MAIL_FROM: `Atención Ciudadana SLP <${MAILBOX}>`,
-    // the worker is driven by hand: every attempt is the test's
-    OUTBOX_WORKER: 'false',
-    OUTBOX_RETRY_BASE_MS: '10',
-    OUTBOX_RETRY_MAX_MS: '10',
-    OUTBOX_MAX_ATTEMPTS: '2',
-    ...login,
-  });
 
-  async function citizenEmail(t: TestApp, from: string): Promise<void> {
-    await t.app.get(IntakeService).receive({
-      channel: 'email',
-      externalId: `<auth.${from}.${Date.now()}@correo.mx>`,
-      sender: { name: 'Rosa Elena Martínez', identities: [{ kind: 'email', value: from }] },
-      subject: 'Fuga de agua en la calle Zaragoza',
-      text: 'Hay una fuga frente al número 210 desde ayer.',
-    });
-  }
   const outboxOf = async (t: TestApp, to: string) =>
     (await t.db.query(`SELECT state, attempts, last_error FROM outbox WHERE recipient = $1`, [to]))[0] as
       | { state: string; attempts: number; last_error: string | null }
@@ -47,10 +26,10 @@ describe('outbound email through an SMTP server that requires a login', () => {
 
   it.each([['PLAIN' as const], ['LOGIN' as const]])('logs in with AUTH %s and delivers', async (method) => {
     const sink = await SmtpSink.start({ auth: { user: SMTP_USER, password: SMTP_PASSWORD, methods: [method] } });
-    const t = await startTestApp(smtpEnv(sink, { SMTP_USER, SMTP_PASSWORD }));
+    const t = await startTestApp(handDrivenSmtpEnv('127.0.0.1', sink.port, { SMTP_USER, SMTP_PASSWORD }));
     try {
       const to = `rosa.${method.toLowerCase()}@correo.mx`;
-      await citizenEmail(t, to);
+      await citizenEmail(t, to, 'auth');
       expect(await t.app.get(OutboxWorker).runOnce()).toBe(1);
       const [mail] = sink.deliveredTo(to);
       expect(mail).toBeDefined();
@@ -66,10 +45,10 @@ describe('outbound email through an SMTP server that requires a login', () => {
 
   it('sends with MAIL_RETURN_PATH as the envelope sender (where bounces go), the From header unchanged', async () => {
     const sink = await SmtpSink.start({ auth: { user: SMTP_USER, password: SMTP_PASSWORD } });
-    const t = await startTestApp(smtpEnv(sink, { SMTP_USER, SMTP_PASSWORD, MAIL_RETURN_PATH: 'rebotes@sanluis.gob.mx' }));
+    const t = await startTestApp(handDrivenSmtpEnv('127.0.0.1', sink.port, { SMTP_USER, SMTP_PASSWORD, MAIL_RETURN_PATH: 'rebotes@sanluis.gob.mx' }));
     try {
       const to = 'rosa.rebotes@correo.mx';
-      await citizenEmail(t, to);
+      await citizenEmail(t, to, 'auth');
       expect(await t.app.get(OutboxWorker).runOnce()).toBe(1);
       const [mail] = sink.deliveredTo(to);
       expect(mail.mailFrom).toBe('rebotes@sanluis.gob.mx');
@@ -87,11 +66,11 @@ describe('outbound email through an SMTP server that requires a login', () => {
    */
   async function queuedUntilLoginFixed(to: string, brokenLogin: Record<string, string>, code: RegExp, check?: (sink: SmtpSink) => void): Promise<void> {
     const sink = await SmtpSink.start({ auth: { user: SMTP_USER, password: SMTP_PASSWORD } });
-    const t = await startTestApp(smtpEnv(sink, brokenLogin));
+    const t = await startTestApp(handDrivenSmtpEnv('127.0.0.1', sink.port, brokenLogin));
     let fixed: RunningApp | undefined;
     const due = () => waitFor('the row due again', async () => (await t.db.query(`SELECT count(*)::int AS n FROM outbox WHERE recipient = $1 AND next_attempt_at <= now()`, [to]))[0].n === 1);
     try {
-      await citizenEmail(t, to);
+      await citizenEmail(t, to, 'auth');
       const worker = t.app.get(OutboxWorker);
       for (let i = 0; i < 3; i++) {
         await due();
@@ -103,7 +82,7 @@ describe('outbound email through an SMTP server that requires a login', () => {
       expect(row).toMatchObject({ state: 'queued', attempts: 3 });
       expect(row?.last_error).toMatch(code);
 
-      fixed = await startAppOnDatabase(t.running.databaseUrl, smtpEnv(sink, { SMTP_USER, SMTP_PASSWORD }));
+      fixed = await startAppOnDatabase(t.running.databaseUrl, handDrivenSmtpEnv('127.0.0.1', sink.port, { SMTP_USER, SMTP_PASSWORD }));
       await due();
       expect(await fixed.app.get(OutboxWorker).runOnce()).toBe(1);
       expect(sink.deliveredTo(to).map((m) => m.authUser)).toEqual([SMTP_USER]);
