@@ -10,7 +10,7 @@ import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module';
 import { jsonDepthVerifier } from './common/json-depth';
 import { buildValidationPipe } from './common/validation.pipe';
-import { AppConfig } from './config/app-config';
+import { AppConfig, cleartextLoginWarnings } from './config/app-config';
 import { EmbeddedPostgres } from './database/embedded-postgres';
 import { runMigrations } from './database/migrate';
 import { WEBHOOKS_PATH } from './intake/social/social-webhooks.controller';
@@ -58,6 +58,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     if (config.jwtSecretGenerated) {
       logger.warn('JWT_SECRET is not set: a random secret was generated; sessions end when the service restarts', 'Bootstrap');
     }
+    for (const warning of cleartextLoginWarnings(config)) logger.warn(warning, 'Bootstrap');
     app.set('trust proxy', config.trustProxy); // TRUST_PROXY: whose X-Forwarded-For names the client (rate limits, login lockout)
     app.disable('x-powered-by'); // helmet drops it too, but the webhooks skip helmet
     // browser-facing security headers; the platform webhooks answer servers only (issue #5: not on their hot path)

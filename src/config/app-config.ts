@@ -74,6 +74,11 @@ export interface SmtpConfig {
   host: string;
   port: number;
   secure: boolean;
+  /**
+   * without `secure`: STARTTLS is required before the login (a server that does not offer it, or
+   * someone on the path who strips the offer, gets no password and no mail)
+   */
+  requireTls: boolean;
   user?: string;
   password?: string;
   timeoutMs: number;
@@ -97,6 +102,8 @@ export interface ImapConfig {
   host: string;
   port: number;
   secure: boolean;
+  /** without `secure`: STARTTLS is required before the login (see SmtpConfig.requireTls) */
+  requireTls: boolean;
   user: string;
   password: string;
   mailbox: string;
@@ -156,6 +163,7 @@ export function buildAppConfig(env: EnvironmentVariables): AppConfig {
         host: env.SMTP_HOST,
         port: env.SMTP_PORT ?? (smtpSecure ? 465 : 587),
         secure: smtpSecure,
+        requireTls: !smtpSecure && (env.SMTP_REQUIRE_TLS ?? (Boolean(env.SMTP_USER) && !isLoopbackHost(env.SMTP_HOST))),
         user: env.SMTP_USER,
         password: env.SMTP_PASSWORD,
         timeoutMs: env.SMTP_TIMEOUT_MS ?? 30000,
@@ -185,6 +193,7 @@ export function buildAppConfig(env: EnvironmentVariables): AppConfig {
       host: env.IMAP_HOST,
       port: env.IMAP_PORT ?? (secure ? 993 : 143),
       secure,
+      requireTls: !secure && (env.IMAP_REQUIRE_TLS ?? !isLoopbackHost(env.IMAP_HOST)),
       user: env.IMAP_USER ?? '',
       password: env.IMAP_PASSWORD ?? '',
       mailbox: env.IMAP_MAILBOX ?? 'INBOX',
@@ -196,6 +205,27 @@ export function buildAppConfig(env: EnvironmentVariables): AppConfig {
     };
   }
   return cfg;
+}
+
+/**
+ * This machine's own addresses: a login sent there in clear never crosses a network (a local
+ * relay or a test server), so STARTTLS is not required by default. Everything else is.
+ */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.trim().toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
+  return h === 'localhost' || h.endsWith('.localhost') || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+/** Start-up warnings for a mail login that may cross the network unencrypted (an explicit opt-out). */
+export function cleartextLoginWarnings(cfg: AppConfig): string[] {
+  const warnings: string[] = [];
+  if (cfg.smtp?.user && !cfg.smtp.secure && !cfg.smtp.requireTls && !isLoopbackHost(cfg.smtp.host)) {
+    warnings.push(`SMTP_REQUIRE_TLS=false: the SMTP login to ${cfg.smtp.host} is sent in clear when STARTTLS is not offered (or stripped on the way)`);
+  }
+  if (cfg.imap && !cfg.imap.secure && !cfg.imap.requireTls && !isLoopbackHost(cfg.imap.host)) {
+    warnings.push(`IMAP_REQUIRE_TLS=false: the mailbox login to ${cfg.imap.host} is sent in clear when STARTTLS is not offered (or stripped on the way)`);
+  }
+  return warnings;
 }
 
 export function loadAppConfig(

@@ -112,6 +112,10 @@ export class EnvironmentVariables {
   @Transform(toBool) @IsOptional() @IsBoolean()
   SMTP_SECURE?: boolean;
 
+  /** STARTTLS before the login, or no send; default: on with SMTP_USER to a host other than this machine */
+  @Transform(toBool) @IsOptional() @IsBoolean()
+  SMTP_REQUIRE_TLS?: boolean;
+
   @Transform(emptyToUndefined) @IsOptional() @IsString()
   SMTP_USER?: string;
 
@@ -183,6 +187,10 @@ export class EnvironmentVariables {
 
   @Transform(toBool) @IsOptional() @IsBoolean()
   IMAP_SECURE?: boolean;
+
+  /** STARTTLS before the login, or no connection; default: on for a host other than this machine */
+  @Transform(toBool) @IsOptional() @IsBoolean()
+  IMAP_REQUIRE_TLS?: boolean;
 
   @Transform(emptyToUndefined) @IsOptional() @IsString()
   IMAP_USER?: string;

@@ -1,4 +1,4 @@
-import { loadAppConfig } from './app-config';
+import { cleartextLoginWarnings, loadAppConfig } from './app-config';
 import { EnvironmentError } from './env.validation';
 
 describe('IMAP configuration', () => {
@@ -12,6 +12,7 @@ describe('IMAP configuration', () => {
       host: 'imap.sanluis.gob.mx',
       port: 993,
       secure: true,
+      requireTls: false,
       user: 'atencion@sanluis.gob.mx',
       password: 'x',
       mailbox: 'INBOX',
@@ -25,7 +26,20 @@ describe('IMAP configuration', () => {
 
   it('reads plain IMAP on 143 with folders', () => {
     const imap = loadAppConfig({ IMAP_HOST: 'h', IMAP_PORT: '143', IMAP_SECURE: 'false', IMAP_USER: 'u', IMAP_PASSWORD: 'p', IMAP_PROCESSED_MAILBOX: 'Procesados', IMAP_FAILED_MAILBOX: 'Fallidos' }).imap;
-    expect(imap).toMatchObject({ port: 143, secure: false, processedMailbox: 'Procesados', failedMailbox: 'Fallidos' });
+    expect(imap).toMatchObject({ port: 143, secure: false, requireTls: true, processedMailbox: 'Procesados', failedMailbox: 'Fallidos' });
+  });
+
+  it('requires STARTTLS before the mailbox login on plain IMAP to another machine, unless told otherwise', () => {
+    const base = { IMAP_PORT: '143', IMAP_USER: 'u', IMAP_PASSWORD: 'p' };
+    const imap = (env: Record<string, string>) => loadAppConfig({ ...base, ...env });
+    expect(imap({ IMAP_HOST: 'imap.sanluis.gob.mx' }).imap?.requireTls).toBe(true);
+    for (const host of ['localhost', '127.0.0.1', '[::1]']) expect(imap({ IMAP_HOST: host }).imap?.requireTls).toBe(false);
+    expect(imap({ IMAP_HOST: '127.0.0.1', IMAP_REQUIRE_TLS: 'true' }).imap?.requireTls).toBe(true);
+    const optOut = imap({ IMAP_HOST: 'imap.sanluis.gob.mx', IMAP_REQUIRE_TLS: 'false' });
+    expect(optOut.imap?.requireTls).toBe(false);
+    expect(cleartextLoginWarnings(optOut)).toEqual([expect.stringMatching(/^IMAP_REQUIRE_TLS=false: the mailbox login to imap\.sanluis\.gob\.mx is sent in clear/)]);
+    expect(cleartextLoginWarnings(imap({ IMAP_HOST: 'imap.sanluis.gob.mx' }))).toEqual([]);
+    expect(cleartextLoginWarnings(imap({ IMAP_HOST: 'localhost', IMAP_REQUIRE_TLS: 'false' }))).toEqual([]);
   });
 
   it.each([

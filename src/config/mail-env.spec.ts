@@ -1,4 +1,4 @@
-import { loadAppConfig } from './app-config';
+import { cleartextLoginWarnings, loadAppConfig } from './app-config';
 import { EnvironmentError } from './env.validation';
 
 describe('outbound email and outbox settings', () => {
@@ -33,6 +33,7 @@ describe('outbound email and outbox settings', () => {
       host: 'smtp.sanluis.gob.mx',
       port: 587,
       secure: false,
+      requireTls: true,
       user: 'enlace',
       password: 'secreto',
       timeoutMs: 30000,
@@ -44,6 +45,26 @@ describe('outbound email and outbox settings', () => {
       loadAppConfig({ SMTP_HOST: 'smtp.x.mx', SMTP_SECURE: 'true', MAIL_FROM: 'a@x.mx' }).smtp
         ?.port,
     ).toBe(465);
+  });
+
+  it('requires STARTTLS before an SMTP login that crosses the network, unless told otherwise', () => {
+    const base = { MAIL_FROM: 'a@sanluis.gob.mx', SMTP_USER: 'enlace', SMTP_PASSWORD: 'secreto' };
+    const requireTls = (env: Record<string, string>) => loadAppConfig({ ...base, ...env }).smtp?.requireTls;
+    expect(requireTls({ SMTP_HOST: 'smtp.sanluis.gob.mx' })).toBe(true);
+    expect(requireTls({ SMTP_HOST: '10.0.0.25', SMTP_PORT: '25' })).toBe(true);
+    // no login to protect: opportunistic STARTTLS (nodemailer's default), no refusal
+    expect(loadAppConfig({ MAIL_FROM: 'a@sanluis.gob.mx', SMTP_HOST: 'smtp.sanluis.gob.mx' }).smtp?.requireTls).toBe(false);
+    // a relay on this machine: the login never leaves it
+    for (const host of ['localhost', '127.0.0.1', '::1', 'relay.localhost']) expect(requireTls({ SMTP_HOST: host })).toBe(false);
+    // TLS from the first byte: nothing to upgrade
+    expect(requireTls({ SMTP_HOST: 'smtp.sanluis.gob.mx', SMTP_SECURE: 'true' })).toBe(false);
+    // explicit settings win both ways, and the opt-out is warned about at start-up
+    expect(requireTls({ SMTP_HOST: '127.0.0.1', SMTP_REQUIRE_TLS: 'true' })).toBe(true);
+    const optOut = loadAppConfig({ ...base, SMTP_HOST: 'smtp.sanluis.gob.mx', SMTP_REQUIRE_TLS: 'false' });
+    expect(optOut.smtp?.requireTls).toBe(false);
+    expect(cleartextLoginWarnings(optOut)).toEqual([expect.stringMatching(/^SMTP_REQUIRE_TLS=false: the SMTP login to smtp\.sanluis\.gob\.mx is sent in clear/)]);
+    expect(cleartextLoginWarnings(loadAppConfig({ ...base, SMTP_HOST: 'smtp.sanluis.gob.mx' }))).toEqual([]);
+    expect(() => loadAppConfig({ ...base, SMTP_HOST: 'smtp.sanluis.gob.mx', SMTP_REQUIRE_TLS: 'quizá' })).toThrow(/SMTP_REQUIRE_TLS/);
   });
 
   it('defaults Reply-To to the mailbox the reader reads (IMAP_USER), not to the sender', () => {

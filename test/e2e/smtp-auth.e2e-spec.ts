@@ -14,8 +14,8 @@ const SMTP_PASSWORD = 'clave-SMTP-2026';
 
 /**
  * SMTP_USER / SMTP_PASSWORD against a real SMTP server that requires a login (AUTH PLAIN or
- * LOGIN). STARTTLS is not covered: the app would have to trust a certificate made for the test,
- * and it has no setting for that.
+ * LOGIN), on loopback without TLS. STARTTLS (required, refused, an untrusted certificate) is in
+ * mail-require-tls.e2e-spec.ts.
  */
 describe('outbound email through an SMTP server that requires a login', () => {
 

@@ -20,6 +20,8 @@ export interface SinkMessage {
   authUser: string | null;
   /** the SMTP answer it got: 250, or the injected error code */
   answered: number;
+  /** the session was encrypted (STARTTLS) when the message came */
+  tls: boolean;
 }
 
 export interface SmtpReply {
@@ -75,12 +77,17 @@ export class SmtpSink {
     return this.received.filter((m) => m.answered === 250);
   }
 
-  static async start(opts: { port?: number; hooks?: SmtpSinkHooks; auth?: SmtpSinkAuth } = {}): Promise<SmtpSink> {
+  /**
+   * `tls`: the key and certificate STARTTLS offers (without it STARTTLS is not offered, as by a
+   * server without TLS or through someone who strips the offer); a login is then only taken over TLS.
+   */
+  static async start(opts: { port?: number; hooks?: SmtpSinkHooks; auth?: SmtpSinkAuth; tls?: { key: Buffer; cert: Buffer } } = {}): Promise<SmtpSink> {
     const ref = {} as { sink: SmtpSink };
     const required = opts.auth;
     const server = new SMTPServer({
       authOptional: !required,
-      disabledCommands: required ? ['STARTTLS'] : ['STARTTLS', 'AUTH'],
+      disabledCommands: [...(opts.tls ? [] : ['STARTTLS']), ...(required ? [] : ['AUTH'])],
+      ...(opts.tls ? { key: opts.tls.key, cert: opts.tls.cert } : {}),
       authMethods: required?.methods ?? ['PLAIN', 'LOGIN'],
       logger: false,
       size: 20 * 1024 * 1024,
@@ -123,6 +130,7 @@ export class SmtpSink {
                 mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
                 authUser: typeof session.user === 'string' ? session.user : null,
                 answered: 250,
+                tls: Boolean((session as { secure?: boolean }).secure),
               };
               const reply = await ref.sink.hooks.onMessage?.(message);
               message.answered = reply?.code ?? 250;

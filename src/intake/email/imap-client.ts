@@ -16,6 +16,9 @@ export class ImapClientFactory {
       host: imap.host,
       port: imap.port,
       secure: imap.secure,
+      // STARTTLS or no login: imapflow otherwise carries on in clear when the offer is missing
+      // (a server without TLS, or someone on the path who stripped it)
+      ...(imap.requireTls ? { doSTARTTLS: true } : {}),
       auth: { user: imap.user, pass: imap.password },
       logger: false,
       connectionTimeout: 15_000,

@@ -30,6 +30,8 @@ describe('classifySmtpError', () => {
       { code: 'EENVELOPE', responseCode: 530, command: 'MAIL FROM' },
       'unavailable',
     ],
+    ['STARTTLS required, not offered (502)', { code: 'ETLS', responseCode: 502, command: 'STARTTLS' }, 'unavailable'],
+    ['EHLO refused (550)', { code: 'EPROTOCOL', responseCode: 550, command: 'EHLO' }, 'unavailable'],
     ['message cannot be built', { code: 'EMESSAGE' }, 'permanent'],
     ['something unknown', {}, 'temporary'],
   ])('%s → %s', (_name, props, expected) => {

@@ -27,13 +27,17 @@ const UNAVAILABLE_CODES = new Set([
   'EPIPE',
 ]);
 
+const SESSION_COMMANDS = new Set(['CONN', 'GREETING', 'EHLO', 'HELO', 'LHLO', 'STARTTLS']);
+
 export function classifySmtpError(err: unknown): SmtpFailure {
   const e = (err ?? {}) as { code?: unknown; responseCode?: unknown; command?: unknown };
   const code = typeof e.code === 'string' ? e.code : undefined;
   const responseCode = typeof e.responseCode === 'number' ? e.responseCode : undefined;
   const command = typeof e.command === 'string' ? e.command.toUpperCase() : '';
   if (code === 'EAUTH' || code === 'ENOAUTH' || command.startsWith('AUTH')) return 'unavailable';
-  if (command === 'CONN' || command === 'GREETING') return 'unavailable';
+  // the session before any message: connecting, the greeting, EHLO/HELO, STARTTLS (a 5xx there,
+  // e.g. STARTTLS required but not offered, refuses every message alike)
+  if (SESSION_COMMANDS.has(command)) return 'unavailable';
   if (responseCode !== undefined) {
     // 421: closing the channel; 530: authentication required (RFC 4954: SMTP_USER not set for a
     // server that needs a login) — our link, not the mail

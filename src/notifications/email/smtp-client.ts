@@ -18,6 +18,8 @@ export class SmtpClient implements OnApplicationShutdown {
           host: smtp.host,
           port: smtp.port,
           secure: smtp.secure,
+          // STARTTLS or nothing: the offer arrives in clear, and a stripped one must not send the login
+          requireTLS: smtp.requireTls,
           ...(smtp.user ? { auth: { user: smtp.user, pass: smtp.password ?? '' } } : {}),
           connectionTimeout: smtp.timeoutMs,
           greetingTimeout: smtp.timeoutMs,
