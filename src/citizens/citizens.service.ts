@@ -1,3 +1,4 @@
+import { leftCodePoints } from '../common/code-points';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
@@ -99,7 +100,7 @@ export class CitizensService {
    */
   async resolveContact(manager: EntityManager, contact: ContactInput): Promise<Citizen | null> {
     const identities = normalizeIdentities(contact.identities);
-    const name = contact.name?.trim().slice(0, 200) || null;
+    const name = leftCodePoints(contact.name?.trim() ?? '', 200) || null;
     if (identities.length === 0 && !name) return null;
     const { citizen: found, known } = await this.lookUp(manager, identities);
     const isKnown = (i: ContactIdentity) => known.has(identityKey(i));

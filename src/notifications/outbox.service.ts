@@ -1,3 +1,4 @@
+import { leftCodePoints } from '../common/code-points';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
@@ -152,7 +153,7 @@ export class OutboxService {
         input.externalId ?? null,
         JSON.stringify(input.payload),
         input.notBefore ?? null,
-        message.subject.slice(0, 500),
+        leftCodePoints(message.subject, 500),
         JSON.stringify(message.meta),
         'id' in message ? message.id : message.bodyText,
       ],

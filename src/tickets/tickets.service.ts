@@ -1,3 +1,4 @@
+import { leftCodePoints } from '../common/code-points';
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
@@ -155,7 +156,7 @@ export class TicketsService implements OnApplicationBootstrap {
     const folio = await this.allocateFolio(manager, now);
     const ticket = manager.create(Ticket, {
       folio,
-      subject: input.subject.slice(0, 300),
+      subject: leftCodePoints(input.subject, 300),
       description: input.description,
       status: 'new',
       priority: input.priority ?? 'normal',

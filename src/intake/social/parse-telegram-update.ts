@@ -1,3 +1,4 @@
+import { leftCodePoints } from '../../common/code-points';
 import { describeItem, type MediaRef, type SocialItem } from './social-item';
 
 type Json = Record<string, unknown>;
@@ -81,7 +82,7 @@ export function parseTelegramUpdate(body: unknown): TelegramParseResult {
 
 /** "[contacto: name, tel. phone]" of a contact the citizen shared. */
 function describeContact(c: Json): string {
-  const name = [str(c.first_name), str(c.last_name)].filter(Boolean).join(' ').replace(/\s+/g, ' ').trim().slice(0, 200);
+  const name = leftCodePoints([str(c.first_name), str(c.last_name)].filter(Boolean).join(' ').replace(/\s+/g, ' ').trim(), 200);
   const phone = str(c.phone_number)?.trim().slice(0, 40);
   const parts = [name || null, phone ? `tel. ${phone}` : null].filter(Boolean);
   return `[contacto: ${parts.join(', ') || 'sin datos'}]`;

@@ -1,3 +1,4 @@
+import { leftCodePoints } from '../../common/code-points';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
@@ -198,7 +199,7 @@ export class SocialIntakeProcessor {
       text: item.text,
       attachments,
       ticket: loc
-        ? { latitude: clamp(loc.latitude, 90), longitude: clamp(loc.longitude, 180), address: [loc.name, loc.address].filter(Boolean).join(', ').slice(0, 500) || undefined }
+        ? { latitude: clamp(loc.latitude, 90), longitude: clamp(loc.longitude, 180), address: leftCodePoints([loc.name, loc.address].filter(Boolean).join(', '), 500) || undefined }
         : undefined,
       meta: {
         platform: { channel: item.channel, userId: item.userId, businessId: item.businessId, sentAt: item.timestamp.toISOString() },
@@ -257,7 +258,7 @@ export class SocialIntakeProcessor {
          WHERE id = $1 AND omitted AND omitted_reason = $9`,
         [
           row.id,
-          file.filename.slice(0, 255),
+          leftCodePoints(file.filename, 255),
           file.contentType.slice(0, 127),
           String(file.size),
           file.content ? createHash('sha256').update(file.content).digest('hex') : null,
@@ -317,6 +318,6 @@ function clamp(v: number, limit: number): number {
 }
 
 function safeName(name: string | null | undefined): string | null {
-  const cleaned = name?.replace(/[/\\\p{Cc}]/gu, '_').trim().slice(0, 200);
+  const cleaned = name == null ? null : leftCodePoints(name.replace(/[/\\\p{Cc}]/gu, '_').trim(), 200);
   return cleaned || null;
 }

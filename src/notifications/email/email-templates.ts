@@ -1,3 +1,4 @@
+import { leftCodePoints } from '../../common/code-points';
 import Handlebars from 'handlebars';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -192,7 +193,7 @@ export class EmailTemplates {
     if (!t) throw new Error(`unknown email template ${kind}`);
     return {
       // one line, no header injection, a sane length
-      subject: t.subject(ctx).replace(/\s+/g, ' ').trim().slice(0, 250),
+      subject: leftCodePoints(t.subject(ctx).replace(/\s+/g, ' ').trim(), 250),
       text:
         t
           .text(ctx)
