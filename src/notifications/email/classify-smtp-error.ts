@@ -30,11 +30,22 @@ const UNAVAILABLE_CODES = new Set([
 const SESSION_COMMANDS = new Set(['CONN', 'GREETING', 'EHLO', 'HELO', 'LHLO', 'STARTTLS']);
 
 export function classifySmtpError(err: unknown): SmtpFailure {
-  const e = (err ?? {}) as { code?: unknown; responseCode?: unknown; command?: unknown };
+  const e = (err ?? {}) as { code?: unknown; responseCode?: unknown; command?: unknown; response?: unknown; timeoutType?: unknown };
   const code = typeof e.code === 'string' ? e.code : undefined;
   const responseCode = typeof e.responseCode === 'number' ? e.responseCode : undefined;
   const command = typeof e.command === 'string' ? e.command.toUpperCase() : '';
+  // the socket went quiet in the middle of a session — maybe after the whole message went out and
+  // before the server's 250 came back: the mail may have arrived, so it is an attempt that counts
+  // (OUTBOX_MAX_ATTEMPTS bounds the copies), not a link failure retried without end
+  if (code === 'ETIMEDOUT' && e.timeoutType === 'SOCKET_TIMEOUT') return 'temporary';
   if (code === 'EAUTH' || code === 'ENOAUTH' || command.startsWith('AUTH')) return 'unavailable';
+  if (responseCode !== undefined && responseCode >= 500 && responseCode < 600) {
+    // the sender refused (MAIL FROM: a From/Return-Path the server does not let us use) or relaying
+    // denied: every mail alike — our set-up, not this mail; it waits and /health/ready says why.
+    // 552 at MAIL FROM is the message's declared size: that one mail
+    if (command === 'MAIL FROM' && responseCode !== 552) return 'unavailable';
+    if (command.startsWith('RCPT') && typeof e.response === 'string' && /\brelay(?:ing)?\b/i.test(e.response)) return 'unavailable';
+  }
   // the session before any message: connecting, the greeting, EHLO/HELO, STARTTLS (a 5xx there,
   // e.g. STARTTLS required but not offered, refuses every message alike)
   if (SESSION_COMMANDS.has(command)) return 'unavailable';
