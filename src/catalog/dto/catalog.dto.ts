@@ -3,11 +3,12 @@ import { Transform } from 'class-transformer';
 import { IsBoolean, IsEmail, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { IsOptionalButNotNull } from '../../common/is-optional-but-not-null';
 import { trim } from '../../common/trim';
+import { IsSingleLine } from '../../common/single-line';
 
 export class CreateAreaDto {
   @ApiProperty({ example: 'alumbrado-publico' }) @Matches(/^[a-z0-9-]{2,60}$/) code: string;
   /** trimmed first: blanks alone are not a name */
-  @ApiProperty({ example: 'Alumbrado Público', minLength: 2 }) @Transform(trim) @IsString() @MinLength(2) @MaxLength(160) name: string;
+  @ApiProperty({ example: 'Alumbrado Público', minLength: 2 }) @Transform(trim) @IsString() @IsSingleLine() @MinLength(2) @MaxLength(160) name: string;
   @ApiPropertyOptional() @IsOptional() @IsEmail() supervisorEmail?: string;
   @ApiPropertyOptional() @IsOptionalButNotNull() @IsBoolean() active?: boolean;
 }
@@ -20,7 +21,7 @@ export class UpdateAreaDto extends IntersectionType(
 export class CreateCategoryDto {
   @ApiProperty({ example: 'bache' }) @Matches(/^[a-z0-9-]{2,60}$/) code: string;
   /** trimmed first: blanks alone are not a name */
-  @ApiProperty({ example: 'Bache', minLength: 2 }) @Transform(trim) @IsString() @MinLength(2) @MaxLength(160) name: string;
+  @ApiProperty({ example: 'Bache', minLength: 2 }) @Transform(trim) @IsString() @IsSingleLine() @MinLength(2) @MaxLength(160) name: string;
   @ApiPropertyOptional() @IsOptional() @IsUUID() areaId?: string;
   @ApiPropertyOptional() @IsOptionalButNotNull() @IsInt() @Min(1) @Max(365) acceptDays?: number;
   @ApiPropertyOptional() @IsOptionalButNotNull() @IsInt() @Min(1) @Max(365) firstResponseDays?: number;

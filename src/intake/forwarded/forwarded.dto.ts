@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, IsUrl, Length, Max, MaxLength, Min } from 'class-validator';
 import { IsDateTime } from '../../common/is-date-time';
+import { IsSingleLine } from '../../common/single-line';
 
 /** Networks the press office forwards from (SPEC §3.3); each is also the ticket's channel. */
 export const FORWARD_NETWORKS = ['facebook', 'instagram', 'x', 'tiktok', 'whatsapp', 'youtube', 'other'] as const;
@@ -15,11 +16,11 @@ export class ForwardMessageDto {
   network: ForwardNetwork;
 
   @ApiPropertyOptional({ description: 'author name as shown on the network' })
-  @Transform(trim) @IsOptional() @IsString() @MaxLength(200)
+  @Transform(trim) @IsOptional() @IsString() @IsSingleLine() @MaxLength(200)
   authorName?: string;
 
   @ApiPropertyOptional({ description: '@handle or profile id' })
-  @Transform(trim) @IsOptional() @IsString() @MaxLength(200)
+  @Transform(trim) @IsOptional() @IsString() @IsSingleLine() @MaxLength(200)
   authorHandle?: string;
 
   @ApiPropertyOptional({ description: 'profile or post URL' })
@@ -34,10 +35,10 @@ export class ForwardMessageDto {
   @Transform(trim) @IsOptional() @IsDateTime()
   postedAt?: string;
 
-  @ApiPropertyOptional() @Transform(trim) @IsOptional() @IsString() @MaxLength(500)
+  @ApiPropertyOptional() @Transform(trim) @IsOptional() @IsString() @IsSingleLine() @MaxLength(500)
   address?: string;
 
-  @ApiPropertyOptional() @Transform(trim) @IsOptional() @IsString() @MaxLength(160)
+  @ApiPropertyOptional() @Transform(trim) @IsOptional() @IsString() @IsSingleLine() @MaxLength(160)
   colonia?: string;
 
   @ApiPropertyOptional({ type: 'array', items: { type: 'string', format: 'binary' }, description: 'up to 5 screenshots (images only)' })

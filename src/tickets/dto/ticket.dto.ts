@@ -25,6 +25,7 @@ import { CitizenContactDto } from '../../citizens/dto/citizen.dto';
 import { CAPTURE_CHANNELS, TICKET_CHANNELS, TICKET_PRIORITIES, type TicketChannel, type TicketPriority } from '../ticket-channel';
 import { TICKET_STATUSES, type TicketStatus } from '../ticket-status';
 import { trim } from '../../common/trim';
+import { IsSingleLine } from '../../common/single-line';
 
 const csv = ({ value }: { value: unknown }) =>
   typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : value;
@@ -34,19 +35,19 @@ export class TicketFieldsDto {
   @ApiPropertyOptional({ enum: TICKET_PRIORITIES }) @IsOptionalButNotNull() @IsIn(TICKET_PRIORITIES) priority?: TicketPriority;
   @ApiPropertyOptional() @IsOptionalButNotNull() @IsUUID() categoryId?: string;
   @ApiPropertyOptional() @IsOptionalButNotNull() @IsUUID() areaId?: string;
-  @ApiPropertyOptional() @IsOptional() @Transform(trim) @IsString() @MaxLength(500) address?: string;
-  @ApiPropertyOptional() @IsOptional() @Transform(trim) @IsString() @MaxLength(160) colonia?: string;
+  @ApiPropertyOptional() @IsOptional() @Transform(trim) @IsString() @IsSingleLine() @MaxLength(500) address?: string;
+  @ApiPropertyOptional() @IsOptional() @Transform(trim) @IsString() @IsSingleLine() @MaxLength(160) colonia?: string;
   @ApiPropertyOptional() @IsOptional() @IsLatitude() latitude?: number;
   @ApiPropertyOptional() @IsOptional() @IsLongitude() longitude?: number;
   @ApiPropertyOptional({ description: 'Street-light pole id painted on the pole' })
   @IsOptional() @Matches(/^[A-Za-z0-9-]{1,40}$/) poleId?: string;
-  @ApiPropertyOptional({ type: [String] }) @IsOptionalButNotNull() @IsArray() @ArrayMaxSize(20) @IsString({ each: true }) @MaxLength(40, { each: true })
+  @ApiPropertyOptional({ type: [String] }) @IsOptionalButNotNull() @IsArray() @ArrayMaxSize(20) @IsString({ each: true }) @IsSingleLine({ each: true }) @MaxLength(40, { each: true })
   tags?: string[];
 }
 
 /** Staff capture of a report taken by phone or at the counter. */
 export class CreateTicketDto extends TicketFieldsDto {
-  @ApiProperty() @Transform(trim) @IsString() @MinLength(3) @MaxLength(300) subject: string;
+  @ApiProperty() @Transform(trim) @IsString() @IsSingleLine() @MinLength(3) @MaxLength(300) subject: string;
   @ApiProperty() @Transform(trim) @IsString() @IsNotEmpty() @MaxLength(20000) description: string;
   @ApiProperty({ enum: CAPTURE_CHANNELS }) @IsIn(CAPTURE_CHANNELS) channel: TicketChannel;
   @ApiPropertyOptional({ type: CitizenContactDto }) @IsOptional() @ValidateNested() @Type(() => CitizenContactDto)
@@ -54,7 +55,7 @@ export class CreateTicketDto extends TicketFieldsDto {
 }
 
 export class UpdateTicketDto extends TicketFieldsDto {
-  @ApiPropertyOptional() @IsOptionalButNotNull() @Transform(trim) @IsString() @MinLength(3) @MaxLength(300) subject?: string;
+  @ApiPropertyOptional() @IsOptionalButNotNull() @Transform(trim) @IsString() @IsSingleLine() @MinLength(3) @MaxLength(300) subject?: string;
   @ApiPropertyOptional() @IsOptionalButNotNull() @Transform(trim) @IsString() @IsNotEmpty() @MaxLength(20000) description?: string;
   @ApiPropertyOptional({ description: 'Optimistic check: refuse with 409 if the ticket changed since' })
   @IsOptional() @IsInt() @Min(1) expectedVersion?: number;
