@@ -16,10 +16,12 @@ import { CAPTURE_CHANNELS } from '../tickets/ticket-channel';
 import { Ticket } from '../tickets/ticket.entity';
 import { TicketsService } from '../tickets/tickets.service';
 import type { InboundMessage, IntakeResult } from './inbound-message';
-import { decideThreading } from './thread-decision';
+import { decideThreading, ThreadDecision } from './thread-decision';
 import { leftCodePoints } from '../common/code-points';
 
 const MAX_BODY_CHARS = 200_000;
+/** How many links down a reply to an old closed thread is followed to the ticket that continues it. */
+const MAX_LINK_HOPS = 10;
 
 /** The advisory-lock key that serialises deliveries of one external id on one channel. */
 export const intakeLockKey = (channel: string, externalId: string) => `${channel}:${externalId.slice(0, 998)}`;
@@ -107,7 +109,12 @@ export class IntakeService {
       // resolveContact follows citizen merges, and merging citizens moves their tickets: one id each
       fromMergedDuplicate = !!ticket && followedMerge && !(citizen && citizen.id === ticket.citizenId);
       if (ticket) {
-        const decision = decideThreading(ticket.status, ticket.closedAt, now, this.config.reopenWindowDays);
+        let decision = decideThreading(ticket.status, ticket.closedAt, now, this.config.reopenWindowDays);
+        // a later reply of the same citizen to the old closed thread continues the ticket an earlier
+        // reply opened from it (the row lock above serialises the replies: one linked ticket)
+        if (decision === 'new_linked' && citizen && citizen.id === ticket.citizenId && !inbound.fromThirdParty && !fromMergedDuplicate) {
+          ({ ticket, decision } = await this.followLinkedTickets(manager, ticket, citizen.id, now));
+        }
         if (decision === 'new_linked') {
           linkedTicketId = ticket.id;
           ticket = null;
@@ -208,6 +215,40 @@ export class IntakeService {
     }
     this.logger.log({ channel: inbound.channel, ticketId: ticket.id, messageId: message.id, outcome }, 'intake');
     return { outcome, ticketId: ticket.id, folio: ticket.folio, messageId: message.id, ...(acknowledgement ? { acknowledgement } : {}) };
+  }
+
+  /**
+   * A closed ticket's thread outside the reopen window, replied to by its own citizen: the newest
+   * ticket of that citizen linked to it (following merges), when it is not rejected, takes the
+   * reply; closed itself, the same rule again (reopen within the window, else its own linked
+   * ticket), at most MAX_LINK_HOPS links down. Each ticket is row-locked before its linked
+   * tickets are looked up, so concurrent replies decide one after the other.
+   */
+  private async followLinkedTickets(
+    manager: EntityManager,
+    start: Ticket,
+    citizenId: string,
+    now: Date,
+  ): Promise<{ ticket: Ticket; decision: ThreadDecision }> {
+    let current = start;
+    const seen = new Set([start.id]);
+    for (let hops = 0; hops < MAX_LINK_HOPS; hops++) {
+      const rows: Array<{ id: string }> = await manager.query(
+        `SELECT id FROM tickets WHERE linked_ticket_id = $1 AND citizen_id = $2 ORDER BY created_at DESC, id DESC LIMIT 1`,
+        [current.id, citizenId],
+      );
+      if (!rows.length) break;
+      let next = await manager.findOne(Ticket, { where: { id: String(rows[0].id) }, lock: { mode: 'pessimistic_write' } });
+      for (let merges = 0; next?.mergedIntoId && merges < 10; merges++) {
+        next = await manager.findOne(Ticket, { where: { id: next.mergedIntoId }, lock: { mode: 'pessimistic_write' } });
+      }
+      if (!next || next.mergedIntoId || seen.has(next.id) || next.citizenId !== citizenId || next.status === 'rejected') break;
+      seen.add(next.id);
+      current = next;
+      const decision = decideThreading(current.status, current.closedAt, now, this.config.reopenWindowDays);
+      if (decision !== 'new_linked') return { ticket: current, decision };
+    }
+    return { ticket: current, decision: 'new_linked' };
   }
 
   /**
