@@ -172,7 +172,8 @@ export class CitizenStatusService {
       messages: messages
         .map((m) => ({
           from: m.direction === 'inbound' ? ('citizen' as const) : ('office' as const),
-          text: (m.direction === 'inbound' ? m.body_new || m.body_text : m.body_text).trim(),
+          // an empty new text is a reply that only quoted our mail: not shown
+          text: (m.direction === 'inbound' ? (m.body_new ?? m.body_text) : m.body_text).trim(),
           createdAt: m.created_at,
         }))
         .filter((m) => m.text.length > 0),

@@ -141,7 +141,9 @@ export class IntakeService {
     // duplicate's citizen is a third party of this ticket too (thirdParty: auto-close and every
     // other reader treat it so); fromMergedDuplicate also keeps it out of our mails' threading.
     const isPublic = !inbound.fromThirdParty && !fromMergedDuplicate;
-    const bodyNew = inbound.textNew ? stripNul(inbound.textNew).slice(0, MAX_BODY_CHARS) : null;
+    // '' is a reply with nothing new (only the quote of our mail): kept as '', so neither the
+    // citizen's page nor the thread search fall back to the quote
+    const bodyNew = inbound.textNew != null ? stripNul(inbound.textNew).slice(0, MAX_BODY_CHARS) : null;
     const metaAutomated = (inbound.meta as { automated?: unknown; automatic?: unknown } | undefined) ?? {};
     const searchable = isPublic && !inbound.automated && metaAutomated.automated !== true && metaAutomated.automatic !== true;
     if (!ticket) {
@@ -150,7 +152,7 @@ export class IntakeService {
         manager,
         {
           subject,
-          description: stripNul(inbound.textNew ?? text).slice(0, MAX_BODY_CHARS),
+          description: stripNul(inbound.textNew || text).slice(0, MAX_BODY_CHARS),
           channel: inbound.channel,
           citizenId: citizen?.id ?? null,
           ...inbound.ticket,

@@ -69,7 +69,20 @@ describe('quoted history in email replies (real Dovecot, real PostgreSQL)', () =
     expect([reply.decision, reply.ticket_id]).toEqual(['appended', ticketId]);
     const m = await message(reply.message_id);
     expect(m.body_text).toContain(STATUS_LINK); // the whole mail is still there
-    expect(m.body_new ?? '').toBe(''); // but none of it as the citizen's new words
+    expect(m.body_new).toBe(''); // but none of it as the citizen's new words (NULL would fall back to the whole mail)
+    // neither on the citizen's status page nor in the thread search
+    const [tk] = await t.db.query(`SELECT folio, public_token, messages_search @@ to_tsquery('spanish', 'seguimiento') AS quoted_in_search FROM tickets WHERE id = $1`, [ticketId]);
+    const page = await t.http().get(`/api/v1/public/tickets/${tk.folio}`).query({ token: tk.public_token }).expect(200);
+    expect(JSON.stringify(page.body)).not.toContain('secreto-del-ciudadano');
+    expect(tk.quoted_in_search).toBe(false);
+  });
+
+  it('makes a ticket of a quote-only mail that threads nowhere with the whole text as its description', async () => {
+    const quoted = `El lun, 3 nov 2025 a las 10:00, Vecinos Unidos <vecinos@correo.example.mx> escribió:\r\n\r\n> Hay una fuga de agua en la calle Arista 45 desde el domingo.\r\n`;
+    const created = await send({ from: 'ramon@correo.example.mx', subject: 'Fuga en Arista', text: quoted });
+    expect(created.decision).toBe('created');
+    const [tk] = await t.db.query(`SELECT description FROM tickets WHERE id = $1`, [created.ticket_id]);
+    expect(tk.description).toContain('Hay una fuga de agua en la calle Arista 45');
   });
 
   it('cuts an Outlook web (HTML) reply at its separator line', async () => {
