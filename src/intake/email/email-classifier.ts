@@ -1,3 +1,5 @@
+import { leftCodePoints } from '../../common/code-points';
+
 /**
  * Who wrote a mail (SPEC §3.1, loop and noise protection). Pure: headers in, verdict out.
  * - `bounce`: a delivery status notification (DSN `multipart/report`, MAILER-DAEMON, empty Return-Path)
@@ -60,7 +62,7 @@ export function classifyEmail(input: ClassifierInput): EmailClassification {
   if (header(input, 'x-failed-recipients')) return { kind: 'bounce', reason: 'X-Failed-Recipients' };
 
   const autoSubmitted = header(input, 'auto-submitted');
-  if (autoSubmitted && autoSubmitted.toLowerCase() !== 'no') return { kind: 'auto_reply', reason: `Auto-Submitted: ${autoSubmitted.slice(0, 40)}` };
+  if (autoSubmitted && autoSubmitted.toLowerCase() !== 'no') return { kind: 'auto_reply', reason: `Auto-Submitted: ${leftCodePoints(autoSubmitted, 40)}` };
   if (header(input, 'x-autoreply') !== undefined) return { kind: 'auto_reply', reason: 'X-Autoreply' };
   if (header(input, 'x-autorespond') !== undefined) return { kind: 'auto_reply', reason: 'X-Autorespond' };
   if (header(input, 'x-auto-response-suppress') !== undefined) return { kind: 'auto_reply', reason: 'X-Auto-Response-Suppress' };

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { normalizeEmail } from '../../citizens/normalize-contact';
+import { leftCodePoints } from '../../common/code-points';
 import { AppConfig } from '../../config/app-config';
 import { findFolioInText } from '../../tickets/folio';
 import { Message } from '../../tickets/message.entity';
@@ -75,10 +76,10 @@ export class EmailIntakeService {
         source?.uid ?? null,
         externalId,
         mail.fromAddress,
-        mail.subject?.slice(0, 500) ?? null,
+        mail.subject === null ? null : leftCodePoints(mail.subject, 500),
         mail.classification.kind,
         result.decision,
-        result.reason.slice(0, 500),
+        leftCodePoints(result.reason, 500),
         result.ticketId,
         result.messageId,
         result.acknowledged,
@@ -230,9 +231,9 @@ export class EmailIntakeService {
         channel: 'email',
         authorName: mail.fromName ?? mail.fromAddress,
         subject: mail.subject,
-        bodyText: mail.text.slice(0, 20_000),
+        bodyText: leftCodePoints(mail.text, 20_000),
         bodyHtml: null,
-        bodyNew: mail.textNew.slice(0, 20_000),
+        bodyNew: leftCodePoints(mail.textNew, 20_000),
         externalId,
         public: false,
         meta: { automated: true, kind, messageId: mail.messageId, ...(mail.bounce ? { failedRecipients: mail.bounce.recipients.slice(0, 20) } : {}) },

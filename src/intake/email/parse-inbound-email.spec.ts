@@ -78,6 +78,44 @@ describe('parseInboundEmail', () => {
   });
 });
 
+describe('parseInboundEmail: cuts by code points', () => {
+  const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+  it('never cuts an emoji in half: the subject, the sender\'s name and an attachment\'s name keep whole characters', async () => {
+    const subject = `${'a'.repeat(499)}🚧 bache`;
+    const name = `${'b'.repeat(199)}🚰`;
+    const file = `${'c'.repeat(254)}📷.jpg`;
+    const b64 = (t: string) => Buffer.from(t, 'utf8').toString('base64');
+    const raw = Buffer.from(
+      [
+        `From: =?UTF-8?B?${b64(name)}?= <a@b.mx>`,
+        `Subject: =?UTF-8?B?${b64(subject)}?=`,
+        'Content-Type: multipart/mixed; boundary="z"',
+        '',
+        '--z',
+        'Content-Type: text/plain; charset=utf-8',
+        '',
+        'texto',
+        '--z',
+        `Content-Type: image/jpeg; name*=UTF-8''${encodeURIComponent(file)}`,
+        `Content-Disposition: attachment; filename*=UTF-8''${encodeURIComponent(file)}`,
+        'Content-Transfer-Encoding: base64',
+        '',
+        Buffer.from([0xff, 0xd8, 0xff]).toString('base64'),
+        '--z--',
+      ].join('\r\n'),
+      'utf8',
+    );
+    const mail = await parseInboundEmail(raw, opts);
+    expect(mail.subject).toBe(`${'a'.repeat(499)}🚧`);
+    expect(mail.fromName).toBe(name);
+    expect(mail.attachments[0].filename).toBe(`${'c'.repeat(254)}📷`);
+    for (const v of [mail.subject, mail.fromName, mail.attachments[0].filename]) expect(loneSurrogate.test(v ?? '')).toBe(false);
+    // what PostgreSQL gets as JSON stays valid: no lone surrogate in the text
+    expect(JSON.stringify(mail.subject)).not.toMatch(/\\ud83d/i);
+  });
+});
+
 describe('messageIdsIn', () => {
   it('extracts ids from header text', () => {
     expect(messageIdsIn('<a@b> garbage <c@d>')).toEqual(['<a@b>', '<c@d>']);

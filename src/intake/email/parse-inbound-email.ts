@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import sanitizeHtml from 'sanitize-html';
+import { leftCodePoints } from '../../common/code-points';
 import type { InboundAttachment } from '../inbound-message';
 import { extractBounceDetails, type BounceDetails } from './bounce-details';
 import { classifyEmail, type EmailClassification } from './email-classifier';
@@ -59,7 +60,7 @@ const SANITIZE: sanitizeHtml.IOptions = {
 /** A Content-ID as `cid:` URLs name it: no angle brackets, printable, bounded. */
 export function contentIdOf(cid: string | undefined | null): string | null {
   // eslint-disable-next-line no-control-regex
-  const id = (cid ?? '').replace(/^<|>$/g, '').replace(/[\x00-\x20\x7f"<>]/g, '').slice(0, 255);
+  const id = leftCodePoints((cid ?? '').replace(/^<|>$/g, '').replace(/[\x00-\x20\x7f"<>]/g, ''), 255);
   return id || null;
 }
 
@@ -77,17 +78,18 @@ export async function parseInboundEmail(raw: Buffer, opts: ParseOptions): Promis
   const parsed = await simpleParser(raw, { skipTextToHtml: true, skipImageLinks: true, maxHtmlLengthToParse: MAX_HTML_CHARS });
   const headers = rawHeaders(parsed);
   const from = parsed.from?.value?.find((a) => a.address) ?? parsed.from?.value?.[0];
-  const fromAddress = from?.address ? clean(from.address).trim().toLowerCase().slice(0, 320) : null;
-  const subject = parsed.subject ? clean(parsed.subject).replace(/\s+/g, ' ').trim().slice(0, 500) : null;
+  // every cut by code points (common/code-points.ts): half an emoji breaks the JSON PostgreSQL gets
+  const fromAddress = from?.address ? leftCodePoints(clean(from.address).trim().toLowerCase(), 320) : null;
+  const subject = parsed.subject ? leftCodePoints(clean(parsed.subject).replace(/\s+/g, ' ').trim(), 500) : null;
   const messageId = messageIdsIn(parsed.messageId)[0] ?? null;
   const externalId = messageId && messageId.length <= 900 ? messageId : `sha256:${createHash('sha256').update(raw).digest('hex')}`;
   const references = [...new Set([...messageIdsIn(parsed.inReplyTo), ...messageIdsIn(parsed.references).reverse()])];
 
-  const htmlRaw = typeof parsed.html === 'string' ? parsed.html.slice(0, MAX_HTML_CHARS) : null;
+  const htmlRaw = typeof parsed.html === 'string' ? leftCodePoints(parsed.html, MAX_HTML_CHARS) : null;
   const html = htmlRaw ? clean(sanitizeHtml(htmlRaw, SANITIZE)) || null : null;
   let text = clean(parsed.text ?? '');
   if (!text.trim() && htmlRaw) text = clean(sanitizeHtml(htmlRaw, { allowedTags: [], allowedAttributes: {} })).replace(/\n{3,}/g, '\n\n');
-  text = text.slice(0, MAX_TEXT_CHARS);
+  text = leftCodePoints(text, MAX_TEXT_CHARS);
   const classification = classifyEmail({ headers, fromAddress, subject, ownAddresses: opts.ownAddresses });
   const bounce = classification.kind === 'bounce' ? extractBounceDetails(raw.toString('latin1'), messageId) : null;
 
@@ -98,8 +100,8 @@ export async function parseInboundEmail(raw: Buffer, opts: ParseOptions): Promis
       const omittedReason =
         i >= MAX_ATTACHMENTS ? 'demasiados adjuntos en un mensaje' : size > opts.attachmentMaxBytes ? 'supera el tamaño máximo permitido' : null;
       attachments.push({
-        filename: clean(a.filename ?? '').replace(/[\\/\r\n]/g, '_').trim().slice(0, 255) || `adjunto-${i + 1}`,
-        contentType: (a.contentType || 'application/octet-stream').toLowerCase().slice(0, 127),
+        filename: leftCodePoints(clean(a.filename ?? '').replace(/[\\/\r\n]/g, '_').trim(), 255) || `adjunto-${i + 1}`,
+        contentType: leftCodePoints((a.contentType || 'application/octet-stream').toLowerCase(), 127),
         size,
         content: omittedReason ? null : a.content,
         omittedReason,
@@ -112,7 +114,7 @@ export async function parseInboundEmail(raw: Buffer, opts: ParseOptions): Promis
     messageId,
     externalId,
     fromAddress,
-    fromName: from?.name ? clean(from.name).trim().slice(0, 200) || null : null,
+    fromName: from?.name ? leftCodePoints(clean(from.name).trim(), 200) || null : null,
     subject,
     references,
     text,
