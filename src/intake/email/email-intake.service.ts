@@ -126,7 +126,8 @@ export class EmailIntakeService {
       if (!ticketId) return { ...none, decision: 'bounce_unmatched', reason: `${mail.classification.reason}; no message of ours referenced` };
       const messageId = await this.recordAutomatic(manager, ticketId, mail, externalId, 'bounce');
       // a report that our mail was delayed or delivered, or a read receipt, marks no address
-      const marked = mail.bounce?.failed === false ? 0 : await this.markUndeliverable(manager, ticketId, mail.bounce?.recipients ?? []);
+      const marked =
+        mail.bounce?.failed === false ? 0 : await this.markUndeliverable(manager, ticketId, [...mail.references, ...(mail.bounce?.referencedIds ?? [])], mail.bounce?.recipients ?? []);
       await manager.insert(TicketEvent, { ticketId, type: 'email_bounced', actorKind: 'system', data: { messageId, identitiesMarked: marked } });
       return { ...none, decision: 'bounce_recorded', reason: `${mail.classification.reason}; ${marked} address(es) marked undeliverable`, ticketId, messageId };
     }
@@ -242,16 +243,35 @@ export class EmailIntakeService {
     return saved.id;
   }
 
-  private async markUndeliverable(manager: EntityManager, ticketId: string, recipients: string[]): Promise<number> {
-    let addresses = recipients.map((r) => normalizeEmail(r)).filter((r): r is string => !!r);
-    if (!addresses.length) {
-      // the DSN names no recipient: when the ticket's citizen has exactly one address, that is the one
-      const own: Array<{ value: string }> = await manager.query(
-        `SELECT i.value FROM citizen_identities i JOIN tickets t ON t.citizen_id = i.citizen_id WHERE t.id = $1 AND i.kind = 'email'`,
-        [ticketId],
-      );
-      if (own.length === 1) addresses = [own[0].value];
-    }
+  /**
+   * Marks undeliverable what a bounce of one of our mails on this ticket reports, but only addresses
+   * that mail was sent to (its outbox row's recipient) and that are the ticket's citizen's (following
+   * citizen merges): anyone can write a DSN citing one of our Message-IDs, and naming someone else's
+   * address in it must not stop that person's mail. A report naming no recipient marks the one
+   * address our mail went to (or, with no outbox row, the citizen's only address).
+   */
+  private async markUndeliverable(manager: EntityManager, ticketId: string, referencedIds: string[], recipients: string[]): Promise<number> {
+    const named = [...new Set(recipients.map((r) => normalizeEmail(r)).filter((r): r is string => !!r))];
+    const ids = [...new Set(referencedIds)].filter((id) => id.length <= 998).slice(0, 100);
+    const [{ sent_to: sentTo, citizen }]: Array<{ sent_to: string[]; citizen: string[] }> = await manager.query(
+      `WITH RECURSIVE chain(id, depth) AS (
+         SELECT citizen_id, 0 FROM tickets WHERE id = $1 AND citizen_id IS NOT NULL
+         UNION ALL
+         SELECT c.merged_into_id, chain.depth + 1 FROM citizens c JOIN chain ON c.id = chain.id
+         WHERE c.merged_into_id IS NOT NULL AND chain.depth < 10
+       )
+       SELECT COALESCE((SELECT array_agg(DISTINCT lower(o.recipient)) FROM outbox o
+                        WHERE o.ticket_id = $1 AND o.channel = 'email' AND o.external_id = ANY($2::text[])), '{}') AS sent_to,
+              COALESCE((SELECT array_agg(DISTINCT i.value) FROM citizen_identities i
+                        WHERE i.citizen_id IN (SELECT id FROM chain) AND i.kind = 'email'), '{}') AS citizen`,
+      [ticketId, ids],
+    );
+    const theirs = new Set(citizen);
+    // what our mail was sent to, when we know it (an outbox row); else any of the citizen's addresses
+    const allowed = sentTo.length ? sentTo.filter((a) => theirs.has(a)) : [...theirs];
+    let addresses = named.filter((a) => allowed.includes(a));
+    // the DSN names no recipient: the one address our mail went to (or the citizen has)
+    if (!named.length && allowed.length === 1) addresses = allowed;
     if (!addresses.length) return 0;
     // TypeORM answers an UPDATE with [rows, affected count]
     const [, affected]: [unknown[], number] = await manager.query(`UPDATE citizen_identities SET undeliverable = true WHERE kind = 'email' AND value = ANY($1)`, [addresses]);

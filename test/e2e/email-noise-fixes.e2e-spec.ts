@@ -1,0 +1,108 @@
+import { randomBytes } from 'node:crypto';
+import { startTestApp, TestApp } from '../support/test-app';
+import { buildMail, imapEnv, newMailboxUser, TestMailbox, uniqueMessageId, waitFor } from '../support/imap-test';
+
+interface LogRow {
+  decision: string;
+  reason: string;
+  ticket_id: string | null;
+  message_id: string | null;
+  acknowledged: boolean;
+  kind: string;
+  subject: string | null;
+}
+
+jest.setTimeout(90_000);
+
+/**
+ * Loop and noise protection (SPEC §3.1) against mail that looks automatic but is not, and automatic
+ * mail that looked human: real Dovecot, real PostgreSQL, the app's own mailbox reader.
+ */
+describe('email noise: subjects, text bounces, forged DSNs, inbox rules, forwards, emoji cuts', () => {
+  let t: TestApp;
+  let box: TestMailbox;
+  const user = newMailboxUser();
+
+  beforeAll(async () => {
+    box = new TestMailbox(user);
+    t = await startTestApp(imapEnv(user, { MAIL_FROM: 'notificaciones@sanluis.gob.mx', MAIL_ACK_RATE_LIMIT: '20' }));
+  });
+  afterAll(async () => {
+    await box?.close();
+    await t?.close();
+  });
+
+  async function deliver(raw: string | Buffer, externalId: string): Promise<LogRow> {
+    await box.append(raw);
+    return waitFor(async () => {
+      const rows: LogRow[] = await t.db.query(`SELECT * FROM intake_log WHERE external_id = $1 ORDER BY id DESC LIMIT 1`, [externalId]);
+      return rows[0];
+    }, `intake of ${externalId}`);
+  }
+
+  async function send(spec: Parameters<typeof buildMail>[0] = {}): Promise<{ log: LogRow; messageId: string }> {
+    const messageId = spec.messageId ?? uniqueMessageId();
+    const log = await deliver(buildMail({ ...spec, messageId }), messageId);
+    return { log, messageId };
+  }
+
+  const sender = (name: string) => `${name}.${randomBytes(3).toString('hex')}@correo.example.mx`;
+  const undeliverable = async (address: string): Promise<boolean> =>
+    (await t.db.query(`SELECT undeliverable FROM citizen_identities WHERE kind = 'email' AND value = $1`, [address]))[0].undeliverable;
+  const acks = async (ticketId: string | null): Promise<Array<{ external_id: string; recipient: string }>> =>
+    t.db.query(`SELECT external_id, recipient FROM outbox WHERE ticket_id = $1 AND kind = 'acknowledgement' ORDER BY id`, [ticketId]);
+
+  /** A citizen's report, acknowledged: the ticket and the Message-ID our acknowledgement went out with. */
+  async function reportWithAck(address: string): Promise<{ ticketId: string; ours: string }> {
+    const { log } = await send({ from: address, subject: 'Fuga de agua', text: 'Hay una fuga de agua en la calle Arista.' });
+    expect([log.decision, log.acknowledged]).toEqual(['created', true]);
+    const [ack] = await acks(log.ticket_id);
+    expect(ack.recipient).toBe(address);
+    return { ticketId: log.ticket_id!, ours: ack.external_id };
+  }
+
+  const dsn = (ours: string, finalRecipients: string[]) => {
+    const b = `dsn_${randomBytes(4).toString('hex')}`;
+    return buildMail({
+      from: 'Mail Delivery System <MAILER-DAEMON@mx.correo.example.mx>',
+      subject: 'Undelivered Mail Returned to Sender',
+      contentType: `multipart/report; report-type=delivery-status; boundary="${b}"`,
+      headers: { 'Auto-Submitted': 'auto-replied' },
+      body: [
+        `--${b}`, 'Content-Type: text/plain', '', 'Your message could not be delivered.', '',
+        `--${b}`, 'Content-Type: message/delivery-status', '', 'Reporting-MTA: dns; mx.correo.example.mx', '',
+        ...finalRecipients.flatMap((r) => [`Final-Recipient: rfc822; ${r}`, 'Action: failed', 'Status: 5.1.1', '']),
+        `--${b}`, 'Content-Type: text/rfc822-headers', '', 'From: notificaciones@sanluis.gob.mx', `Message-ID: ${ours}`, 'Subject: Su reporte', '',
+        `--${b}--`, '',
+      ].join('\r\n'),
+    });
+  };
+
+  it('a forged DSN citing one of our Message-IDs never marks another citizen\'s address; only what our mail was sent to', async () => {
+    const citizen = sender('ciudadana');
+    const victim = sender('victima');
+    const { ticketId, ours } = await reportWithAck(citizen);
+    await reportWithAck(victim);
+
+    const forgedId = uniqueMessageId();
+    const forged = await deliver(dsn(ours, [victim]).replace(/^Message-ID: .*$/m, `Message-ID: ${forgedId}`), forgedId);
+    expect([forged.decision, forged.ticket_id]).toEqual(['bounce_recorded', ticketId]);
+    expect(forged.reason).toContain('0 address(es) marked undeliverable');
+    expect([await undeliverable(victim), await undeliverable(citizen)]).toEqual([false, false]);
+
+    // a report naming both: only the address our mail went to
+    const bothId = uniqueMessageId();
+    const both = await deliver(dsn(ours, [victim, citizen]).replace(/^Message-ID: .*$/m, `Message-ID: ${bothId}`), bothId);
+    expect(both.reason).toContain('1 address(es) marked undeliverable');
+    expect([await undeliverable(victim), await undeliverable(citizen)]).toEqual([false, true]);
+  });
+
+  it('a subject cut inside an emoji keeps whole characters: the report is made and acknowledged, not quarantined', async () => {
+    const subject = `${'Bache '.repeat(83)}a🚧 frente al mercado`;
+    expect(subject.indexOf('🚧')).toBe(499);
+    const { log } = await send({ from: sender('emoji'), subject: `=?UTF-8?B?${Buffer.from(subject, 'utf8').toString('base64')}?=`, text: 'Bache peligroso 🚧' });
+    expect([log.decision, log.acknowledged]).toEqual(['created', true]);
+    expect(log.subject).toBe(subject.slice(0, 501));
+    expect(log.subject).not.toContain('\ufffd');
+  });
+});
