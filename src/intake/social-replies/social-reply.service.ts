@@ -8,6 +8,7 @@ import { TicketEvent } from '../../tickets/ticket-event.entity';
 import { type TicketChange, TicketHooks } from '../../tickets/ticket-hooks';
 import type { Message } from '../../tickets/message.entity';
 import type { Ticket } from '../../tickets/ticket.entity';
+import type { TicketStatus } from '../../tickets/ticket-status';
 import { decideReplyRoute } from '../social/reply-window';
 import { isWebhookChannel, type WebhookChannel } from '../social/social-item';
 import type { SocialReplyPayload } from './social-reply-payload';
@@ -18,9 +19,14 @@ import { statusPageUrls } from '../../citizen-status/status-page-url';
  * the platform), wired in SocialIntakeModule; tests may put a recorder here.
  */
 export interface SocialReplyQueue {
-  /** `kind`: the outbox kind — an agent's `reply` (the default) or the automatic `acknowledgement` */
-  enqueue(manager: EntityManager, payload: SocialReplyPayload, kind?: 'reply' | 'acknowledgement'): Promise<void>;
+  /** `kind`: the outbox kind — an agent's `reply` (the default), the automatic `acknowledgement` or an automatic outcome notice (`status_changed`) */
+  enqueue(manager: EntityManager, payload: SocialReplyPayload, kind?: SocialOutboxKind): Promise<void>;
 }
+
+export type SocialOutboxKind = 'reply' | 'acknowledgement' | 'status_changed';
+
+/** The outcomes a platform citizen is told of even when the agent wrote no public message. */
+const OUTCOME_STATUSES: readonly TicketStatus[] = ['rejected', 'resolved', 'closed'];
 
 export type ReplyDecision = { route: 'send'; payload: SocialReplyPayload } | { route: 'manual'; reason: string } | { route: 'none' };
 
@@ -61,7 +67,40 @@ export class SocialReplyService implements OnModuleInit {
       // the question of `waiting_citizen`, the answer of `resolved`: on these channels the citizen
       // only hears it through the platform (or from the press office)
       await this.handleReply(manager, change.ticket, change.publicMessage);
+    } else if (change.type === 'status_changed' && change.notifyCitizen && OUTCOME_STATUSES.includes(change.to) && !change.ticket.mergedIntoId) {
+      // rejected with only a reason, closed or resolved without a word: an email citizen gets the
+      // status mail; a platform citizen would hear nothing and wait
+      if (isWebhookChannel(change.ticket.channel) && !change.ticket.forwardedById) await this.notifyOutcome(manager, change.ticket, change.to, change.reason);
     }
+  }
+
+  /**
+   * An automatic notice of the report's outcome on its platform, like the acknowledgement: the
+   * folio, what happened (and why, for a rejection — the reason the email citizen also reads), the
+   * status link and the privacy notice. Outside the platform's window it is not sent (the status
+   * page has it); the thread keeps it without the link's token.
+   */
+  private async notifyOutcome(manager: EntityManager, ticket: Ticket, to: TicketStatus, reason: string | null): Promise<void> {
+    // the workflow's ticket does not carry the token (a column not selected by default)
+    const [{ public_token: token }] = await manager.query<Array<{ public_token: string }>>(`SELECT public_token FROM tickets WHERE id = $1`, [ticket.id]);
+    const { page: statusPage, link: statusUrl } = statusPageUrls(this.config.publicBaseUrl, ticket.folio, token);
+    const text = (link: string) => this.outcomeText(ticket.folio, to, reason, link);
+    const message = await this.saveAutomatic(manager, ticket, text(statusPage), 'status_changed');
+    const decision = await this.decide(manager, ticket, ticket.channel as WebhookChannel, message, new Date(), text(statusUrl));
+    if (decision.route === 'send') await this.queueSend(manager, message, decision.payload, new Date(), 'status_changed');
+    else if (decision.route === 'manual') {
+      await manager.query(`UPDATE messages SET delivery_state = 'failed', delivery_error = $2 WHERE id = $1`, [message.id, `no enviado: ${decision.reason}`]);
+    }
+  }
+
+  private outcomeText(folio: string, to: TicketStatus, reason: string | null, statusLink: string): string {
+    const what =
+      to === 'rejected'
+        ? `Después de revisarlo, su reporte ${folio} no procede.${reason ? `\nMotivo: ${reason}` : ''}\nSi considera que se trata de un error, respóndanos por este medio.`
+        : to === 'resolved'
+          ? `Su reporte ${folio} fue atendido. Si el problema continúa, respóndanos por este medio.`
+          : `Su reporte ${folio} fue cerrado.`;
+    return `${what}\nConsulte su reporte en: ${statusLink}\nAviso de privacidad: ${privacyNoticeUrl(this.config.publicBaseUrl)}\n${BRANDING.office} · ${BRANDING.institution}`;
   }
 
   /**
@@ -72,14 +111,14 @@ export class SocialReplyService implements OnModuleInit {
   private async acknowledge(manager: EntityManager, ticket: Ticket): Promise<void> {
     const { page: statusPage, link: statusUrl } = statusPageUrls(this.config.publicBaseUrl, ticket.folio, ticket.publicToken);
     const text = (link: string) => this.acknowledgementText(ticket.folio, link);
-    const message = await this.saveAcknowledgement(manager, ticket, text(statusPage), true);
+    const message = await this.saveAutomatic(manager, ticket, text(statusPage), 'acknowledgement', true);
     // an acknowledgement the platform cannot take is simply not sent (never a task for the press office)
     const decision = await this.decide(manager, ticket, ticket.channel as WebhookChannel, message, new Date(), text(statusUrl));
     if (decision.route === 'send') await this.queueSend(manager, message, decision.payload, new Date(), 'acknowledgement');
   }
 
-  /** The acknowledgement as the thread keeps it: an automatic outbound message of the ticket's channel. */
-  private saveAcknowledgement(manager: EntityManager, ticket: Ticket, bodyText: string, isPublic: boolean, createdAt?: Date): Promise<MessageEntity> {
+  /** An automatic notice (the acknowledgement, an outcome) as the thread keeps it: an automatic outbound message of the ticket's channel. */
+  private saveAutomatic(manager: EntityManager, ticket: Ticket, bodyText: string, notification: 'acknowledgement' | 'status_changed', isPublic = true, createdAt?: Date): Promise<MessageEntity> {
     return manager.save(
       MessageEntity,
       manager.create(MessageEntity, {
@@ -88,7 +127,7 @@ export class SocialReplyService implements OnModuleInit {
         channel: ticket.channel,
         bodyText,
         public: isPublic,
-        meta: { automatic: true, notification: 'acknowledgement' },
+        meta: { automatic: true, notification },
         ...(createdAt ? { createdAt } : {}),
       }),
     );
@@ -110,7 +149,7 @@ export class SocialReplyService implements OnModuleInit {
     const { link } = statusPageUrls(this.config.publicBaseUrl, ticket.folio, ticket.publicToken);
     // after the forwarded message on the thread (that one is stamped in JS, the default would be the transaction's start)
     const after = inbound?.createdAt ? new Date(inbound.createdAt).getTime() + 1 : 0;
-    const message = await this.saveAcknowledgement(manager, ticket, this.acknowledgementText(ticket.folio, link), false, new Date(Math.max(Date.now(), after)));
+    const message = await this.saveAutomatic(manager, ticket, this.acknowledgementText(ticket.folio, link), 'acknowledgement', false, new Date(Math.max(Date.now(), after)));
     const forwarded = (inbound?.meta as { forwarded?: { url?: string | null; authorHandle?: string | null } } | undefined)?.forwarded;
     // where to answer: the post, else the author's @handle (never a WhatsApp number: press users see no contact data)
     const where = forwarded?.url ?? (forwarded?.authorHandle?.startsWith('@') ? forwarded.authorHandle : null);
@@ -137,7 +176,7 @@ export class SocialReplyService implements OnModuleInit {
     return decision;
   }
 
-  private async queueSend(manager: EntityManager, message: Message, payload: SocialReplyPayload, now: Date, kind: 'reply' | 'acknowledgement' = 'reply'): Promise<void> {
+  private async queueSend(manager: EntityManager, message: Message, payload: SocialReplyPayload, now: Date, kind: SocialOutboxKind = 'reply'): Promise<void> {
     await manager.query(`UPDATE messages SET delivery_state = 'queued', meta = meta || $2::jsonb WHERE id = $1`, [
       message.id,
       JSON.stringify({ socialReply: { channel: payload.channel, queuedAt: now.toISOString() } }),
