@@ -97,6 +97,93 @@ describe('email noise: subjects, text bounces, forged DSNs, inbox rules, forward
     expect([await undeliverable(victim), await undeliverable(citizen)]).toEqual([false, true]);
   });
 
+  it('a qmail text bounce marks the address it names (the citizen has two)', async () => {
+    const citizen = sender('qmail');
+    const { ticketId, ours } = await reportWithAck(citizen);
+    // a second address of the same citizen: "the only address" cannot stand in for the report
+    const other = sender('qmail.otra');
+    await t.db.query(`INSERT INTO citizen_identities (citizen_id, kind, value) SELECT citizen_id, 'email', $2 FROM tickets WHERE id = $1`, [ticketId, other]);
+    const bounceId = uniqueMessageId();
+    const raw = buildMail({
+      from: 'MAILER-DAEMON@mx.correo.example.mx',
+      subject: 'failure notice',
+      messageId: bounceId,
+      contentType: 'text/plain; charset=us-ascii',
+      body: [
+        'Hi. This is the qmail-send program at mx.correo.example.mx.',
+        "I'm afraid I wasn't able to deliver your message to the following addresses.",
+        "This is a permanent error; I've given up. Sorry it didn't work out.",
+        '',
+        `<${citizen}>:`,
+        'Sorry, no mailbox here by that name. (#5.1.1)',
+        '',
+        '--- Below this line is a copy of the message.',
+        '',
+        'From: notificaciones@sanluis.gob.mx',
+        `To: ${citizen}`,
+        `Message-ID: ${ours}`,
+        'Subject: Su reporte',
+        '',
+        'Recibimos su reporte.',
+        '',
+      ].join('\r\n'),
+    });
+    const log = await deliver(raw, bounceId);
+    expect([log.decision, log.ticket_id]).toEqual(['bounce_recorded', ticketId]);
+    expect(log.reason).toContain('1 address(es) marked undeliverable');
+    expect([await undeliverable(citizen), await undeliverable(other)]).toEqual([true, false]);
+  });
+
+  it('a base64 text bounce from MAILER-DAEMON is matched to our mail through its decoded text', async () => {
+    const citizen = sender('base64');
+    const { ticketId, ours } = await reportWithAck(citizen);
+    const bounceId = uniqueMessageId();
+    const text = [
+      'This is the mail system at host mx.correo.example.mx.',
+      '',
+      "I'm sorry to have to inform you that your message could not be delivered.",
+      '',
+      `<${citizen}>: host mx.correo.example.mx said: 550 5.1.1 User unknown`,
+      '',
+      '------ This is a copy of the message, including all the headers. ------',
+      '',
+      'From: notificaciones@sanluis.gob.mx',
+      `Message-ID: ${ours}`,
+      'Subject: Su reporte',
+    ].join('\r\n');
+    const log = await deliver(buildMail({ from: 'Mail Delivery System <MAILER-DAEMON@mx.correo.example.mx>', subject: 'Mail delivery failed', messageId: bounceId, text }), bounceId);
+    expect([log.decision, log.ticket_id]).toEqual(['bounce_recorded', ticketId]);
+    expect(await undeliverable(citizen)).toBe(true);
+  });
+
+  it('a Spanish Exchange bounce ("No se puede entregar", empty Return-Path) is a bounce; a citizen saying so is a report', async () => {
+    const citizen = sender('exchange');
+    const { ticketId, ours } = await reportWithAck(citizen);
+    const bounceId = uniqueMessageId();
+    const b = `ndr_${randomBytes(4).toString('hex')}`;
+    const returned = ['From: notificaciones@sanluis.gob.mx', `To: ${citizen}`, `Message-ID: ${ours}`, 'Subject: Su reporte', '', 'Recibimos su reporte.'].join('\r\n');
+    const raw = buildMail({
+      from: 'Microsoft Outlook <MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@dependencia.example.gob.mx>',
+      subject: 'No se puede entregar: Su reporte',
+      messageId: bounceId,
+      headers: { 'Return-Path': '<>' },
+      contentType: `multipart/mixed; boundary="${b}"`,
+      body: [
+        `--${b}`, 'Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: base64', '',
+        Buffer.from('No se pudo entregar el mensaje a estos destinatarios o grupos. El buzón está lleno.', 'utf8').toString('base64'),
+        `--${b}`, 'Content-Type: message/rfc822', 'Content-Transfer-Encoding: base64', '',
+        Buffer.from(returned, 'utf8').toString('base64'),
+        `--${b}--`, '',
+      ].join('\r\n'),
+    });
+    const log = await deliver(raw, bounceId);
+    expect([log.decision, log.kind, log.ticket_id]).toEqual(['bounce_recorded', 'bounce', ticketId]);
+    expect(await undeliverable(citizen)).toBe(true);
+
+    const person = await send({ from: sender('pipa'), subject: 'No se puede entregar el agua en la colonia Centro', text: 'La pipa no puede pasar por la calle cerrada.' });
+    expect([person.log.decision, person.log.kind, person.log.acknowledged]).toEqual(['created', 'human', true]);
+  });
+
   it('a subject cut inside an emoji keeps whole characters: the report is made and acknowledged, not quarantined', async () => {
     const subject = `${'Bache '.repeat(83)}a🚧 frente al mercado`;
     expect(subject.indexOf('🚧')).toBe(499);

@@ -54,4 +54,51 @@ describe('extractBounceDetails', () => {
     const receipt = ['Content-Type: multipart/report; report-type=disposition-notification; boundary="b"', '', '--b', 'Content-Type: message/disposition-notification', '', 'Final-Recipient: rfc822; ana@correo.mx', 'Disposition: manual-action/MDN-sent-manually; displayed', '--b--'].join('\r\n');
     expect(extractBounceDetails(receipt, null)).toMatchObject({ recipients: [], failed: false });
   });
+
+  const qmail = [
+    'From: MAILER-DAEMON@mx.correo.mx',
+    'Subject: failure notice',
+    '',
+    'Hi. This is the qmail-send program at mx.correo.mx.',
+    "I'm afraid I wasn't able to deliver your message to the following addresses.",
+    "This is a permanent error; I've given up. Sorry it didn't work out.",
+    '',
+    '<Ana@Correo.mx>: ',
+    'Sorry, no mailbox here by that name. (#5.1.1)',
+    '',
+    '--- Below this line is a copy of the message.',
+    '',
+    'From: notificaciones@sanluis.gob.mx',
+    'To: ana@correo.mx',
+    'Message-ID: <enlace.q@sanluis.gob.mx>',
+    '',
+    '<beto@correo.mx>: una línea del mensaje devuelto, no del reporte',
+  ].join('\n');
+
+  it('reads the "<address>:" lines of a qmail report, not those of the copy of the returned message', () => {
+    expect(extractBounceDetails(qmail, null)).toEqual({ recipients: ['ana@correo.mx'], referencedIds: ['<enlace.q@sanluis.gob.mx>'], failed: true });
+  });
+
+  it('reads the decoded text and parts of a bounce: a base64 body, an attached returned message', () => {
+    const b64 = (s: string) => Buffer.from(s).toString('base64');
+    // what the raw text holds of a base64 body: nothing readable
+    const raw = ['From: MAILER-DAEMON@mx.correo.mx', 'Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: base64', '', b64(qmail.split('\n\n').slice(1).join('\n\n'))].join('\r\n');
+    expect(extractBounceDetails(raw, null).referencedIds).toEqual([]);
+    expect(extractBounceDetails(raw, null, { text: qmail.split('\n\n').slice(1).join('\n\n') })).toEqual({
+      recipients: ['ana@correo.mx'],
+      referencedIds: ['<enlace.q@sanluis.gob.mx>'],
+      failed: true,
+    });
+    const returned = 'From: notificaciones@sanluis.gob.mx\r\nTo: ana@correo.mx\r\nMessage-ID: <enlace.r@sanluis.gob.mx>\r\n\r\nSu reporte';
+    expect(extractBounceDetails('Subject: x\r\n\r\ncifrado', null, { text: 'Final-Recipient: rfc822; ana@correo.mx\nAction: failed\nStatus: 5.1.1\n', parts: [returned] })).toEqual({
+      recipients: ['ana@correo.mx'],
+      referencedIds: ['<enlace.r@sanluis.gob.mx>'],
+      failed: true,
+    });
+  });
+
+  it('never takes the "<address>:" lines of a DSN\'s text part for failures: a delay warning says them too', () => {
+    const warning = dsn(['Final-Recipient: rfc822; ana@correo.mx', 'Action: delayed', 'Status: 4.4.1']);
+    expect(extractBounceDetails(warning, null, { text: '<ana@correo.mx>: connect to mx.correo.mx[192.0.2.1]:25: Connection timed out' })).toMatchObject({ recipients: [], failed: false });
+  });
 });

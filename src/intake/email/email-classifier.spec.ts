@@ -47,6 +47,30 @@ describe('classifyEmail', () => {
     expect(classifyEmail(base({ subject })).kind).toBe('auto_reply');
   });
 
+  it.each([
+    'No se puede entregar: Su reporte SLP-2026-000123',
+    'Mensaje no entregado: Su reporte',
+    'Notificación de estado de entrega (Error)',
+    'Entrega fallida: Su reporte',
+    'Error de entrega: Su reporte',
+    '[EXTERNO] No se puede entregar: Su reporte',
+    'Undeliverable: Su reporte',
+    'Delivery Status Notification (Failure)',
+    'Mail delivery failed: returning message to sender',
+    'Undelivered Mail Returned to Sender',
+  ])('a report with an empty Return-Path and a delivery-failure subject is a bounce: %s', (subject) => {
+    expect(classifyEmail(base({ subject, fromAddress: 'postmaster@dependencia.gob.mx', headers: { 'Return-Path': '<>' } })).kind).toBe('bounce');
+    expect(classifyEmail(base({ subject, fromAddress: 'microsoftexchange329e71ec88ae@dependencia.gob.mx', headers: { 'Return-Path': '<>' } })).kind).toBe('bounce');
+  });
+
+  it('a person\'s subject with the same words (a normal sender, a Return-Path) is no bounce', () => {
+    for (const subject of ['No se puede entregar el agua en la colonia Centro', 'Mensaje no entregado por el cartero', 'Entrega fallida de despensas', 'Error de entrega de las boletas', 'RE: No se puede entregar: Su reporte']) {
+      expect([subject, classifyEmail(base({ subject, headers: { 'Return-Path': '<maria@correo.mx>' } })).kind]).toEqual([subject, 'human']);
+    }
+    // the everyday Spanish phrases count only as the subject's start: an auto-reply quoting one is no bounce
+    expect(classifyEmail(base({ subject: 'Respuesta automática: no se puede entregar el agua', headers: { 'Return-Path': '<>' } })).kind).toBe('auto_reply');
+  });
+
   it.each(['Ausencia de agua en la colonia Centro', 'Ausencia de alumbrado en Zaragoza', 'Vacaciones escolares: basura en el parque', 'Fuera de servicio el semáforo'])(
     'a report whose subject merely starts like an auto-reply is a person: %s',
     (subject) => {

@@ -31,8 +31,18 @@ const AUTO_SUBJECT =
   /^\s*(auto(matic)?\s*(reply|response)|respuesta\s+autom[aá]tica|out\s+of\s+(the\s+)?office|fuera\s+de\s+(la\s+)?oficina|r[ée]ponse\s+automatique|abwesenheitsnotiz)\b/i;
 const BOUNCE_SENDER = /^(mailer-daemon|mail-daemon|mailer_daemon)@/i;
 const NO_REPLY_SENDER = /^(no-?reply|do-?not-?reply|noresponder|no-?responder)[@+.-]/i;
-const BOUNCE_SUBJECT =
-  /(undeliver|undelivered mail|delivery status notification|returned mail|delivery (has )?failed|failure notice|mail delivery failed|non.?delivery|no se pudo entregar|notificaci[oó]n de estado de entrega|message not delivered|could not be delivered)/i;
+/**
+ * Subjects of delivery-failure reports. Only counted with a sender that sends reports (postmaster,
+ * an empty Return-Path): a person's "No se puede entregar el agua en la colonia…" is no bounce. The
+ * Spanish phrases are everyday words, so only at the start (after "[TAG]"s a gateway adds).
+ */
+const BOUNCE_SUBJECT = new RegExp(
+  [
+    /(undeliver|undelivered mail|delivery status notification|returned mail|delivery (has )?failed|delivery failure|failure notice|mail delivery failed|non.?delivery|no se pudo entregar|notificaci[oó]n (de|del) estado (de|del) (la )?(entrega|env[ií]o)|message not delivered|could not be delivered)/.source,
+    /^\s*(\[[^\]\r\n]{0,60}\]\s*)*(no se puede entregar|no se pudo entregar|mensaje no entregado|mensaje devuelto|correo devuelto|entrega fallida|error de entrega|fallo (en la|de) entrega|no entregado|no entregable|imposible entregar)\b/.source,
+  ].join('|'),
+  'i',
+);
 
 function first(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;

@@ -116,6 +116,59 @@ describe('parseInboundEmail: cuts by code points', () => {
   });
 });
 
+describe('parseInboundEmail: bounces', () => {
+  it('reads a base64 text bounce decoded: the returned message\'s Message-ID and the failed address', async () => {
+    const body = [
+      'Hi. This is the qmail-send program at mx.correo.mx.',
+      "I'm afraid I wasn't able to deliver your message to the following addresses.",
+      '',
+      '<ana@correo.mx>:',
+      'Sorry, no mailbox here by that name. (#5.1.1)',
+      '',
+      '--- Below this line is a copy of the message.',
+      '',
+      'From: notificaciones@sanluis.gob.mx',
+      'Message-ID: <enlace.b64@sanluis.gob.mx>',
+      '',
+      'Su reporte fue recibido',
+    ].join('\r\n');
+    const mail = await parseInboundEmail(
+      crlf(['From: MAILER-DAEMON@mx.correo.mx', 'Subject: failure notice', 'Message-ID: <rebote.1@mx.correo.mx>', 'Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: base64', '', Buffer.from(body).toString('base64')]),
+      opts,
+    );
+    expect(mail.classification.kind).toBe('bounce');
+    expect(mail.bounce).toEqual({ recipients: ['ana@correo.mx'], referencedIds: ['<enlace.b64@sanluis.gob.mx>'], failed: true });
+  });
+
+  it('reads the base64 message/rfc822 part a bounce attaches (the returned message)', async () => {
+    const b64 = (t: string) => Buffer.from(t).toString('base64');
+    const mail = await parseInboundEmail(
+      crlf([
+        'From: postmaster@dependencia.gob.mx',
+        'Return-Path: <>',
+        'Subject: No se puede entregar: Su reporte',
+        'Content-Type: multipart/mixed; boundary="b"',
+        '',
+        '--b',
+        'Content-Type: text/plain; charset=utf-8',
+        'Content-Transfer-Encoding: base64',
+        '',
+        b64('No se pudo entregar el mensaje a los siguientes destinatarios.'),
+        '--b',
+        'Content-Type: message/rfc822',
+        'Content-Transfer-Encoding: base64',
+        '',
+        b64('From: notificaciones@sanluis.gob.mx\r\nTo: ana@correo.mx\r\nMessage-ID: <enlace.rfc@sanluis.gob.mx>\r\nSubject: Su reporte\r\n\r\nHola'),
+        '--b--',
+      ]),
+      opts,
+    );
+    expect(mail.classification).toEqual({ kind: 'bounce', reason: 'postmaster with a delivery-failure subject' });
+    expect(mail.bounce?.referencedIds).toEqual(['<enlace.rfc@sanluis.gob.mx>']);
+    expect(mail.attachments).toEqual([]);
+  });
+});
+
 describe('messageIdsIn', () => {
   it('extracts ids from header text', () => {
     expect(messageIdsIn('<a@b> garbage <c@d>')).toEqual(['<a@b>', '<c@d>']);

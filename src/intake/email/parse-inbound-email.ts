@@ -74,6 +74,18 @@ function rawHeaders(parsed: ParsedMail): Record<string, string> {
   return out;
 }
 
+/** A bounce's decoded text and message parts (the returned message, its headers, a delivery-status part mailparser kept apart). */
+function bounceParts(parsed: ParsedMail): string[] {
+  const parts: string[] = [];
+  for (const a of parsed.attachments ?? []) {
+    if (parts.length >= 10) break;
+    const type = (a.contentType ?? '').toLowerCase();
+    if (!a.content || !(type.startsWith('message/') || type.startsWith('text/'))) continue;
+    parts.push(a.content.subarray(0, 500_000).toString('utf8'));
+  }
+  return parts;
+}
+
 export async function parseInboundEmail(raw: Buffer, opts: ParseOptions): Promise<ParsedInboundEmail> {
   const parsed = await simpleParser(raw, { skipTextToHtml: true, skipImageLinks: true, maxHtmlLengthToParse: MAX_HTML_CHARS });
   const headers = rawHeaders(parsed);
@@ -91,7 +103,9 @@ export async function parseInboundEmail(raw: Buffer, opts: ParseOptions): Promis
   if (!text.trim() && htmlRaw) text = clean(sanitizeHtml(htmlRaw, { allowedTags: [], allowedAttributes: {} })).replace(/\n{3,}/g, '\n\n');
   text = leftCodePoints(text, MAX_TEXT_CHARS);
   const classification = classifyEmail({ headers, fromAddress, subject, ownAddresses: opts.ownAddresses });
-  const bounce = classification.kind === 'bounce' ? extractBounceDetails(raw.toString('latin1'), messageId) : null;
+  // a bounce is read from its raw text and, decoded, from its text and parts (a base64 body, an
+  // attached returned message or its headers)
+  const bounce = classification.kind === 'bounce' ? extractBounceDetails(raw.toString('latin1'), messageId, { text: parsed.text ?? null, parts: bounceParts(parsed) }) : null;
 
   const attachments: InboundAttachment[] = [];
   if (classification.kind !== 'bounce') {
