@@ -78,6 +78,23 @@ describe('email noise: subjects, text bounces, forged DSNs, inbox rules, forward
     });
   };
 
+  it('a citizen\'s report whose subject merely looks like an out-of-office is a ticket, and acknowledged', async () => {
+    const { log } = await send({ from: sender('catastro'), subject: 'Fuera de la oficina de Catastro hay basura acumulada', text: 'Desde hace una semana hay bolsas de basura en la banqueta.' });
+    expect([log.decision, log.kind, log.acknowledged]).toEqual(['created', 'human', true]);
+  });
+
+  it('an out-of-office subject without any automatic header is still a ticket, only not acknowledged; a real one (headers) is not a ticket', async () => {
+    const from = sender('vacaciones');
+    const { log } = await send({ from, subject: 'Respuesta automática: Bache en la calle', text: 'Bache enorme frente a la escuela, ya reventó dos llantas.' });
+    expect([log.decision, log.kind, log.acknowledged]).toEqual(['created', 'human', false]);
+    expect(log.reason).toContain('automatic-reply subject without any automatic header');
+    expect(await acks(log.ticket_id)).toEqual([]);
+    const real = await send({ from, subject: 'Respuesta automática: Su reporte', headers: { 'Auto-Submitted': 'auto-replied' }, text: 'Estoy fuera de la oficina.' });
+    expect([real.log.decision, real.log.ticket_id]).toEqual(['automatic_unmatched', null]);
+    const suppress = await send({ from, subject: 'Automatic reply: Su reporte', headers: { 'X-Auto-Response-Suppress': 'All' }, text: 'I am out of the office.' });
+    expect([suppress.log.decision, suppress.log.kind, suppress.log.ticket_id, suppress.log.acknowledged]).toEqual(['automatic_unmatched', 'auto_reply', null, false]);
+  });
+
   it('a forged DSN citing one of our Message-IDs never marks another citizen\'s address; only what our mail was sent to', async () => {
     const citizen = sender('ciudadana');
     const victim = sender('victima');
@@ -182,6 +199,24 @@ describe('email noise: subjects, text bounces, forged DSNs, inbox rules, forward
 
     const person = await send({ from: sender('pipa'), subject: 'No se puede entregar el agua en la colonia Centro', text: 'La pipa no puede pasar por la calle cerrada.' });
     expect([person.log.decision, person.log.kind, person.log.acknowledged]).toEqual(['created', 'human', true]);
+  });
+
+  it('an Exchange inbox rule\'s mail (X-MS-Exchange-Inbox-Rules-Loop) is a ticket but never acknowledged; on our thread it is recorded as automatic', async () => {
+    const from = sender('regla');
+    const rule = { 'X-MS-Exchange-Inbox-Rules-Loop': from };
+    const { log } = await send({ from, subject: 'Reporte de luminaria', headers: rule, text: 'Luminaria apagada en la calle Zaragoza.' });
+    expect([log.decision, log.kind, log.acknowledged]).toEqual(['created', 'auto_reply', false]);
+    expect(await acks(log.ticket_id)).toEqual([]);
+
+    const citizen = sender('regla.respuesta');
+    const { ticketId, ours } = await reportWithAck(citizen);
+    await t.db.query(`UPDATE tickets SET status = 'waiting_citizen' WHERE id = $1`, [ticketId]);
+    const reply = await send({ from: citizen, subject: 'RE: Su reporte', inReplyTo: ours, headers: { 'X-MS-Exchange-Inbox-Rules-Loop': citizen }, text: 'Gracias por su mensaje, lo atenderé a mi regreso.' });
+    expect([reply.log.decision, reply.log.ticket_id, reply.log.acknowledged]).toEqual(['auto_reply_recorded', ticketId, false]);
+    const [{ status }] = await t.db.query(`SELECT status FROM tickets WHERE id = $1`, [ticketId]);
+    expect(status).toBe('waiting_citizen');
+    const [m] = await t.db.query(`SELECT public, meta FROM messages WHERE id = $1`, [reply.log.message_id]);
+    expect([m.public, m.meta.automated]).toEqual([false, true]);
   });
 
   it('a subject cut inside an emoji keeps whole characters: the report is made and acknowledged, not quarantined', async () => {

@@ -43,8 +43,33 @@ describe('classifyEmail', () => {
     expect(classifyEmail(base({ fromAddress: 'postmaster@correo.mx' })).kind).toBe('human');
   });
 
-  it.each(['Respuesta automática: Su reporte', 'Automatic reply: Your report', 'Out of Office: hasta el lunes', 'Fuera de la oficina'])('auto-reply subject %s', (subject) => {
-    expect(classifyEmail(base({ subject })).kind).toBe('auto_reply');
+  it.each(['Respuesta automática: Su reporte', 'Automatic reply: Your report', 'Out of Office: hasta el lunes', 'Fuera de la oficina', 'Fuera de la oficina - regreso el lunes'])(
+    'an automatic-reply subject without any automatic header is still a person (a ticket), only never acknowledged: %s',
+    (subject) => {
+      expect(classifyEmail(base({ subject }))).toEqual({ kind: 'human', reason: 'automatic-reply subject without any automatic header', noAcknowledgement: true });
+    },
+  );
+
+  it('a subject alone never makes a citizen\'s report noise: "Fuera de la oficina de Catastro…" is a person, acknowledged', () => {
+    for (const subject of ['Fuera de la oficina de Catastro hay basura acumulada', 'Out of office hours the street lights are off', 'Respuesta automática del 070 nunca llega']) {
+      expect([subject, classifyEmail(base({ subject }))]).toEqual([subject, { kind: 'human', reason: 'no automatic-mail marker' }]);
+    }
+  });
+
+  it('a real out-of-office (an automatic header) is an auto-reply whatever its subject', () => {
+    expect(classifyEmail(base({ subject: 'Fuera de la oficina', headers: { 'Auto-Submitted': 'auto-replied' } }))).toEqual({ kind: 'auto_reply', reason: 'Auto-Submitted: auto-replied' });
+    expect(classifyEmail(base({ subject: 'Respuesta automática: Su reporte', headers: { 'X-Auto-Response-Suppress': 'All' } }))).toEqual({ kind: 'auto_reply', reason: 'X-Auto-Response-Suppress' });
+  });
+
+  it('what an Exchange inbox rule sent (X-MS-Exchange-Inbox-Rules-Loop) is automatic: kept as a ticket when it answers none of ours, never acknowledged', () => {
+    expect(classifyEmail(base({ headers: { 'X-MS-Exchange-Inbox-Rules-Loop': 'ana@dependencia.gob.mx' } }))).toEqual({
+      kind: 'auto_reply',
+      reason: 'X-MS-Exchange-Inbox-Rules-Loop (sent by an Exchange inbox rule)',
+      noAcknowledgement: true,
+      ticketWhenUnmatched: true,
+    });
+    // with a real automatic marker it stays what that marker says (no ticket when unmatched)
+    expect(classifyEmail(base({ headers: { 'X-MS-Exchange-Inbox-Rules-Loop': 'ana@dependencia.gob.mx', 'Auto-Submitted': 'auto-replied' } }))).toEqual({ kind: 'auto_reply', reason: 'Auto-Submitted: auto-replied' });
   });
 
   it.each([

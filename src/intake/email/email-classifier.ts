@@ -7,12 +7,24 @@ import { leftCodePoints } from '../../common/code-points';
  * - `bulk`: mailing-list or bulk mail (may hold a real report; never acknowledged)
  * - `own`: sent from our own address (would loop)
  * - `human`: everything else
+ * A subject alone never makes a person's mail noise: citizens write "Fuera de la oficina de Catastro
+ * hay basura" and "No se puede entregar el agua…" (see `noAcknowledgement`).
  */
 export type EmailKind = 'human' | 'auto_reply' | 'bounce' | 'bulk' | 'own';
 
 export interface EmailClassification {
   kind: EmailKind;
   reason: string;
+  /**
+   * Mail that may be a person's, with one sign of automatic mail that is not enough to drop it: it
+   * still makes its ticket when it answers none of ours, but that ticket is never acknowledged (an
+   * acknowledgement to a robot is how mail loops start). Set on a `human` mail whose subject alone
+   * looks like an automatic reply, and on an `auto_reply` sent by an Exchange inbox rule
+   * (`X-MS-Exchange-Inbox-Rules-Loop`: a rule's auto-reply, or a person's mail a rule forwarded).
+   */
+  noAcknowledgement?: boolean;
+  /** an `auto_reply` that makes a ticket (unacknowledged) when it answers none of ours, instead of only a log entry */
+  ticketWhenUnmatched?: boolean;
 }
 
 export interface ClassifierInput {
@@ -24,11 +36,14 @@ export interface ClassifierInput {
 }
 
 /**
- * Subjects only automatic replies use. Not "Ausencia…" or "Vacaciones…" on their own: citizens
- * write "Ausencia de agua en la colonia Centro" (auto-replies say so in their headers anyway).
+ * Subjects automatic replies use, said as a whole ("Respuesta automática: Su reporte", "Fuera de la
+ * oficina", "Out of Office - hasta el lunes"): never enough on its own to make a mail noise (a
+ * citizen writes "Fuera de la oficina de Catastro hay basura acumulada"), only to leave a mail
+ * without any automatic header unacknowledged. Not "Ausencia…" or "Vacaciones…": citizens write
+ * "Ausencia de agua en la colonia Centro" (auto-replies say so in their headers anyway).
  */
 const AUTO_SUBJECT =
-  /^\s*(auto(matic)?\s*(reply|response)|respuesta\s+autom[aá]tica|out\s+of\s+(the\s+)?office|fuera\s+de\s+(la\s+)?oficina|r[ée]ponse\s+automatique|abwesenheitsnotiz)\b/i;
+  /^\s*(auto(matic)?\s*(reply|response)|respuesta\s+autom[aá]tica|out\s+of\s+(the\s+)?office|fuera\s+de\s+(la\s+)?oficina|r[ée]ponse\s+automatique|abwesenheitsnotiz)\s*([:\-–—([]|$)/i;
 const BOUNCE_SENDER = /^(mailer-daemon|mail-daemon|mailer_daemon)@/i;
 const NO_REPLY_SENDER = /^(no-?reply|do-?not-?reply|noresponder|no-?responder)[@+.-]/i;
 /**
@@ -79,10 +94,16 @@ export function classifyEmail(input: ClassifierInput): EmailClassification {
   const precedence = (header(input, 'precedence') ?? '').toLowerCase();
   if (precedence === 'auto_reply') return { kind: 'auto_reply', reason: 'Precedence: auto_reply' };
   if (returnPath !== undefined && /^<\s*>$/.test(returnPath)) return { kind: 'auto_reply', reason: 'empty Return-Path' };
-  if (AUTO_SUBJECT.test(input.subject ?? '')) return { kind: 'auto_reply', reason: 'automatic-reply subject' };
   if (from && NO_REPLY_SENDER.test(from)) return { kind: 'auto_reply', reason: 'sent from a no-reply address' };
   if (['bulk', 'junk', 'list'].includes(precedence)) return { kind: 'bulk', reason: `Precedence: ${precedence}` };
   if (header(input, 'list-id') !== undefined) return { kind: 'bulk', reason: 'List-Id' };
   if (header(input, 'list-unsubscribe') !== undefined) return { kind: 'bulk', reason: 'List-Unsubscribe' };
+  // an Exchange inbox rule sent it: a rule's auto-reply (no other marker) or a person's mail a rule
+  // forwarded. Kept (a ticket when it answers none of ours), never acknowledged
+  if (header(input, 'x-ms-exchange-inbox-rules-loop') !== undefined) {
+    return { kind: 'auto_reply', reason: 'X-MS-Exchange-Inbox-Rules-Loop (sent by an Exchange inbox rule)', noAcknowledgement: true, ticketWhenUnmatched: true };
+  }
+  // a subject alone never makes a person's mail noise: a ticket, only not acknowledged
+  if (AUTO_SUBJECT.test(input.subject ?? '')) return { kind: 'human', reason: 'automatic-reply subject without any automatic header', noAcknowledgement: true };
   return { kind: 'human', reason: 'no automatic-mail marker' };
 }

@@ -98,7 +98,7 @@ export class EmailIntakeService {
     // a person writing from an address a bounce marked undeliverable (a full mailbox, since emptied):
     // it works again, and this mail's acknowledgement and what follows go to it. Cleared in the same
     // statement as the dedupe read (one round trip less per mail), and only for a mail not seen before
-    const clearFrom = kind === 'human' ? normalizeEmail(mail.fromAddress ?? '') : null;
+    const clearFrom = kind === 'human' && !mail.classification.noAcknowledgement ? normalizeEmail(mail.fromAddress ?? '') : null;
     const [{ seen, cleared }]: Array<{
       seen: { ticket_id: string | null; message_id: string | null; decision: string; mailbox: string | null; uidvalidity: string | null; uid: string | null } | null;
       cleared: number;
@@ -143,8 +143,10 @@ export class EmailIntakeService {
     }
 
     // auto-replies and list/bulk mail (SPEC §3.1: unsolicited automatic mail makes no ticket): on
-    // the thread they answer, without changing its status; otherwise only in the intake log
-    if (kind === 'auto_reply' || kind === 'bulk') {
+    // the thread they answer, without changing its status; otherwise only in the intake log. Except
+    // what an Exchange inbox rule sent (may be a person's mail a rule forwarded): a ticket, unacknowledged
+    const ticketOfUnmatched = kind === 'auto_reply' && mail.classification.ticketWhenUnmatched === true;
+    if ((kind === 'auto_reply' || kind === 'bulk') && !(ticketOfUnmatched && !threadTicketId)) {
       if (!threadTicketId) return { ...none, decision: 'automatic_unmatched', reason: mail.classification.reason };
       const messageId = await this.recordAutomatic(manager, threadTicketId, mail, externalId, kind);
       await manager.insert(TicketEvent, { ticketId: threadTicketId, type: 'auto_reply_received', actorKind: 'system', data: { messageId, kind } });
@@ -152,6 +154,11 @@ export class EmailIntakeService {
     }
 
     let reason = threadReason || 'new report';
+    // maybe a person's, maybe a robot's (an automatic-reply subject without any automatic header, an
+    // inbox rule): a new ticket is made but never acknowledged (an acknowledgement to a robot starts
+    // a loop). On a thread nothing is acknowledged anyway: a person's answer moves it as usual
+    const unacknowledged = mail.classification.noAcknowledgement === true && !threadTicketId;
+    if (unacknowledged) reason = `${reason} (${mail.classification.reason})`;
     const result = await this.intake.receiveIn(manager, {
       channel: 'email',
       externalId,
@@ -164,6 +171,7 @@ export class EmailIntakeService {
       attachments: mail.attachments,
       threadTicketId,
       fromThirdParty,
+      ...(unacknowledged ? { automated: true } : {}),
       // a reply that arrived within the reopen window reopens, however late the reader got to it
       // (an outage); never later than now (a server clock ahead of ours)
       receivedAt: arrivedAt && !Number.isNaN(arrivedAt.getTime()) ? new Date(Math.min(arrivedAt.getTime(), Date.now())) : undefined,
