@@ -219,6 +219,17 @@ describe('email noise: subjects, text bounces, forged DSNs, inbox rules, forward
     expect([m.public, m.meta.automated]).toEqual([false, true]);
   });
 
+  it('a forward behind a gateway tag ("[EXTERNO] RV: …") keeps the whole forwarded text as the report', async () => {
+    const forwarded = 'Hay una fuga de agua enorme en la calle Arista desde ayer.';
+    // Outlook's forward: a note, then the forwarded mail under its header block (what a reply quotes looks the same)
+    const text = ['Para su atención.', '', '________________________________', 'De: Vecina <vecina@correo.example.mx>', 'Enviado: lunes, 3 de noviembre de 2025 10:15', 'Para: Juan <juan@dependencia.example.gob.mx>', 'Asunto: fuga en Arista', '', forwarded].join('\r\n');
+    for (const subject of ['[EXTERNO] RV: fuga en Arista', '[EXTERNO] [SPAM?] Fwd: fuga en Arista']) {
+      const { log } = await send({ from: sender('reenvia'), subject, text });
+      const [tk] = await t.db.query(`SELECT description FROM tickets WHERE id = $1`, [log.ticket_id]);
+      expect([subject, tk.description.includes(forwarded)]).toEqual([subject, true]);
+    }
+  });
+
   it('a subject cut inside an emoji keeps whole characters: the report is made and acknowledged, not quarantined', async () => {
     const subject = `${'Bache '.repeat(83)}a🚧 frente al mercado`;
     expect(subject.indexOf('🚧')).toBe(499);

@@ -287,7 +287,10 @@ export class EmailIntakeService {
   }
 }
 
-/** "RV: …", "Fwd: …", "Reenviado: …" — a mail someone passes on, whose body is what they pass on */
-function isForward(subject: string | null): boolean {
-  return !!subject && /^\s*(fwd?|rv|reenv(iado)?)\s*:/i.test(subject);
+/**
+ * "RV: …", "Fwd: …", "Fw: …", "Reenviado: …", "Reenviar: …" — a mail someone passes on, whose body is
+ * what they pass on; also behind the "[EXTERNO]" tags mail gateways put first ("[EXTERNO] RV: fuga")
+ */
+export function isForward(subject: string | null): boolean {
+  return !!subject && /^\s*(\[[^\][\r\n]{0,60}\]\s*)*(fwd?|rv|reenv(iado|iar)?)\s*:/i.test(subject);
 }
