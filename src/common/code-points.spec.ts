@@ -23,4 +23,12 @@ describe('leftCodePoints', () => {
       expect(cut).not.toMatch(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/); // no lone surrogate
     }
   });
+
+  it('agrees with Array.from on lone surrogates, and walks only the head of a long text', () => {
+    const odd = `a\ud83db\udea7c🚧d`;
+    for (let n = 0; n <= 7; n++) expect(leftCodePoints(odd, n)).toBe(Array.from(odd).slice(0, n).join(''));
+    // 20 MB of emoji: the cut costs what its first characters cost (Array.from would build 10 M strings)
+    const huge = '🚧'.repeat(10_000_000);
+    expect(leftCodePoints(huge, 3)).toBe('🚧🚧🚧');
+  });
 });

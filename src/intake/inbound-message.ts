@@ -35,6 +35,12 @@ export interface InboundMessage {
   /** the citizen did not write it themselves (auto-reply, bulk): never acknowledged */
   automated?: boolean;
   /**
+   * a person's message that must not be answered automatically (a subject that reads like an
+   * out-of-office, what an inbox rule sent on): a ticket or thread message like any other — on the
+   * citizen's page and in the search — only without an acknowledgement (mail loops)
+   */
+  unacknowledged?: boolean;
+  /**
    * threaded onto a ticket that is not the sender's (someone else answering a notification the
    * citizen forwarded, a CC): recorded on the thread, but not taken as the citizen's answer
    */

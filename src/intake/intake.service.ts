@@ -89,7 +89,7 @@ export class IntakeService {
       }
     }
     const citizen = await this.citizens.resolveContact(manager, inbound.sender);
-    const text = stripNul(inbound.text ?? '').slice(0, MAX_BODY_CHARS);
+    const text = leftCodePoints(stripNul(inbound.text ?? ''), MAX_BODY_CHARS);
     const now = inbound.receivedAt ?? new Date();
 
     let ticket: Ticket | null = null;
@@ -143,7 +143,7 @@ export class IntakeService {
     const isPublic = !inbound.fromThirdParty && !fromMergedDuplicate;
     // '' is a reply with nothing new (only the quote of our mail): kept as '', so neither the
     // citizen's page nor the thread search fall back to the quote
-    const bodyNew = inbound.textNew != null ? stripNul(inbound.textNew).slice(0, MAX_BODY_CHARS) : null;
+    const bodyNew = inbound.textNew != null ? leftCodePoints(stripNul(inbound.textNew), MAX_BODY_CHARS) : null;
     const metaAutomated = (inbound.meta as { automated?: unknown; automatic?: unknown } | undefined) ?? {};
     const searchable = isPublic && !inbound.automated && metaAutomated.automated !== true && metaAutomated.automatic !== true;
     if (!ticket) {
@@ -152,7 +152,7 @@ export class IntakeService {
         manager,
         {
           subject,
-          description: stripNul(inbound.textNew || text).slice(0, MAX_BODY_CHARS),
+          description: leftCodePoints(stripNul(inbound.textNew || text), MAX_BODY_CHARS),
           channel: inbound.channel,
           citizenId: citizen?.id ?? null,
           ...inbound.ticket,
@@ -178,9 +178,9 @@ export class IntakeService {
       authorCitizenId: citizen?.id ?? null,
       authorUserId: inbound.createdById ?? inbound.forwardedById ?? null,
       authorName: citizen?.name ?? inbound.sender.name ?? null,
-      subject: inbound.subject ? stripNul(inbound.subject).slice(0, 500) : null,
+      subject: inbound.subject ? leftCodePoints(stripNul(inbound.subject), 500) : null,
       bodyText: text,
-      bodyHtml: inbound.html ? stripNul(inbound.html).slice(0, MAX_BODY_CHARS) : null,
+      bodyHtml: inbound.html ? leftCodePoints(stripNul(inbound.html), MAX_BODY_CHARS) : null,
       bodyNew,
       externalId,
       public: isPublic,
@@ -196,7 +196,7 @@ export class IntakeService {
       await manager.insert(Attachment, {
         messageId: message.id,
         filename: leftCodePoints(stripNul(a.filename || 'adjunto'), 255),
-        contentType: a.contentType.slice(0, 127),
+        contentType: leftCodePoints(a.contentType, 127),
         sizeBytes: String(a.size),
         sha256: a.content ? createHash('sha256').update(a.content).digest('hex') : null,
         content: a.content,
@@ -211,7 +211,8 @@ export class IntakeService {
       await insertTicketEvents(manager, [{ ticketId: ticket.id, type: 'message_received', actorKind: 'citizen', data: { messageId: message.id, channel: inbound.channel } }]);
       await this.hooks.emit(manager, { type: 'citizen_message', ticket, message, automated: inbound.automated ?? false });
     } else {
-      const change: TicketChange = { type: 'created', ticket, message, automated: inbound.automated ?? false, deferDuplicateSearch: inbound.deferDuplicateSearch ?? false };
+      // `automated` tells the notifiers not to acknowledge: also for a person's mail that must not be answered
+      const change: TicketChange = { type: 'created', ticket, message, automated: (inbound.automated || inbound.unacknowledged) ?? false, deferDuplicateSearch: inbound.deferDuplicateSearch ?? false };
       await this.hooks.emit(manager, change);
       acknowledgement = change.acknowledgement;
     }
@@ -302,8 +303,8 @@ export class IntakeService {
     const earlier = rows[0];
     if (!earlier) return null;
     // what receiveIn stored for this request
-    const subject = inbound.subject ? stripNul(inbound.subject).slice(0, 500) : null;
-    const text = stripNul(inbound.text ?? '').slice(0, MAX_BODY_CHARS);
+    const subject = inbound.subject ? leftCodePoints(stripNul(inbound.subject), 500) : null;
+    const text = leftCodePoints(stripNul(inbound.text ?? ''), MAX_BODY_CHARS);
     if (earlier.channel !== inbound.channel || earlier.subject !== subject || earlier.body_text !== text) {
       throw new DomainError('CONFLICT', `This Idempotency-Key was already used for a different report (${earlier.folio}); send a new key for a new report`, {
         folio: earlier.folio,

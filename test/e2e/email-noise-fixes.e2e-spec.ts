@@ -89,6 +89,12 @@ describe('email noise: subjects, text bounces, forged DSNs, inbox rules, forward
     expect([log.decision, log.kind, log.acknowledged]).toEqual(['created', 'human', false]);
     expect(log.reason).toContain('automatic-reply subject without any automatic header');
     expect(await acks(log.ticket_id)).toEqual([]);
+    // a person's report like any other, only not answered: not marked automatic, in the thread search
+    const [first] = await t.db.query(
+      `SELECT m.meta->>'automated' AS automated, t.messages_search @@ to_tsquery('spanish', 'llantas') AS searchable FROM messages m JOIN tickets t ON t.id = m.ticket_id WHERE m.id = $1`,
+      [log.message_id],
+    );
+    expect(first).toEqual({ automated: null, searchable: true });
     const real = await send({ from, subject: 'Respuesta automática: Su reporte', headers: { 'Auto-Submitted': 'auto-replied' }, text: 'Estoy fuera de la oficina.' });
     expect([real.log.decision, real.log.ticket_id]).toEqual(['automatic_unmatched', null]);
     const suppress = await send({ from, subject: 'Automatic reply: Su reporte', headers: { 'X-Auto-Response-Suppress': 'All' }, text: 'I am out of the office.' });

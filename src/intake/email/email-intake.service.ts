@@ -171,7 +171,7 @@ export class EmailIntakeService {
       attachments: mail.attachments,
       threadTicketId,
       fromThirdParty,
-      ...(unacknowledged ? { automated: true } : {}),
+      ...(unacknowledged ? { unacknowledged: true } : {}),
       // a reply that arrived within the reopen window reopens, however late the reader got to it
       // (an outage); never later than now (a server clock ahead of ours)
       receivedAt: arrivedAt && !Number.isNaN(arrivedAt.getTime()) ? new Date(Math.min(arrivedAt.getTime(), Date.now())) : undefined,
