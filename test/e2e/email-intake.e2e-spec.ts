@@ -169,6 +169,18 @@ describe('email intake over IMAP (real Dovecot, real PostgreSQL)', () => {
     expect(stranger.log.ticket_id).not.toBe(log.ticket_id);
   });
 
+  it('threads a citizen\'s answer to their own earlier mail ("se me olvidó la foto") onto that report, only for its citizen', async () => {
+    const first = await send({ from: 'ramiro@correo.example.mx', subject: 'Coladera sin tapa', text: 'En la esquina de Arista y Zaragoza falta la tapa de la coladera.' });
+    expect(first.log.decision).toBe('created');
+    const again = await send({ from: 'Ramiro <Ramiro@correo.example.mx>', subject: 'Re: Coladera sin tapa', inReplyTo: first.messageId, references: first.messageId, text: 'Se me olvidó: es frente a la tienda.' });
+    expect([again.log.decision, again.log.ticket_id]).toEqual(['appended', first.log.ticket_id]);
+    expect(again.log.reason).toContain("sender's own earlier mail");
+    // a neighbour answering that mail (copied on it) is not its citizen: a report of their own
+    const neighbour = await send({ from: 'vecina.arista@correo.example.mx', subject: 'Re: Coladera sin tapa', inReplyTo: first.messageId, references: first.messageId, text: 'A mí también me preocupa.' });
+    expect(neighbour.log.decision).toBe('created');
+    expect(neighbour.log.ticket_id).not.toBe(first.log.ticket_id);
+  });
+
   it('reopens a closed ticket within the window and opens a linked one after it', async () => {
     const a = await send({ from: 'ana@correo.example.mx', text: 'Ruido por las noches' });
     const b = await send({ from: 'ana@correo.example.mx', text: 'Fuga de agua' });

@@ -141,6 +141,11 @@ export class EmailIntakeService {
       threadTicketId = await this.ticketByFolioOfSender(manager, mail.subject, mail.fromAddress);
       if (threadTicketId) threadReason = 'folio in the subject, sent by its citizen';
     }
+    if (!threadTicketId && mail.fromAddress && mail.references.length) {
+      // "se me olvidó la foto": the citizen answers their own earlier mail (not ours) — the same report
+      threadTicketId = await this.ticketBySendersOwnMessageIds(manager, mail.references, mail.fromAddress);
+      if (threadTicketId) threadReason = "replies to the sender's own earlier mail on that ticket";
+    }
 
     // auto-replies and list/bulk mail (SPEC §3.1: unsolicited automatic mail makes no ticket): on
     // the thread they answer, without changing its status; otherwise only in the intake log. Except
@@ -193,6 +198,28 @@ export class EmailIntakeService {
     const rows: Array<{ ticket_id: string }> = await manager.query(
       `SELECT ticket_id FROM messages WHERE channel = 'email' AND direction = 'outbound' AND external_id = ANY($1) ORDER BY id DESC LIMIT 1`,
       [wanted],
+    );
+    return rows.length ? String(rows[0].ticket_id) : null;
+  }
+
+  /**
+   * The ticket of an earlier mail of the sender's own that this one answers (In-Reply-To/References),
+   * when the sender is that ticket's citizen (following citizen merges).
+   */
+  private async ticketBySendersOwnMessageIds(manager: EntityManager, ids: string[], from: string): Promise<string | null> {
+    const wanted = [...new Set(ids)].filter((id) => id.length <= 998).slice(0, 100);
+    const email = normalizeEmail(from);
+    if (!wanted.length || !email) return null;
+    const rows: Array<{ ticket_id: string }> = await manager.query(
+      `WITH RECURSIVE owner(id, depth) AS (
+         SELECT c.id, 0 FROM citizen_identities i JOIN citizens c ON c.id = i.citizen_id WHERE i.kind = 'email' AND i.value = $2
+         UNION ALL
+         SELECT c.merged_into_id, o.depth + 1 FROM owner o JOIN citizens c ON c.id = o.id WHERE c.merged_into_id IS NOT NULL AND o.depth < 10
+       )
+       SELECT m.ticket_id FROM messages m JOIN tickets t ON t.id = m.ticket_id
+       WHERE m.channel = 'email' AND m.direction = 'inbound' AND m.external_id = ANY($1) AND t.citizen_id IN (SELECT id FROM owner)
+       ORDER BY m.id DESC LIMIT 1`,
+      [wanted, email],
     );
     return rows.length ? String(rows[0].ticket_id) : null;
   }
