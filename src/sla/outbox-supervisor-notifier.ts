@@ -6,7 +6,7 @@ import { generateMessageId } from '../notifications/email/message-id';
 import { OutboxService } from '../notifications/outbox.service';
 import { formatDateEs } from '../notifications/format-date-es';
 import type { EmailPayload } from '../notifications/email/email-transport';
-import { OverdueNotice, SupervisorNotifier } from './supervisor-notifier';
+import { OverdueNotice, RejectionDisputeNotice, SupervisorNotifier } from './supervisor-notifier';
 
 const TARGET_ES: Record<OverdueNotice['target'], string> = {
   accept: 'aceptación (el reporte sigue como «Recibido»)',
@@ -37,7 +37,7 @@ export class OutboxSupervisorNotifier extends SupervisorNotifier {
       this.logger.warn({ ticketId: notice.ticketId, target: notice.target }, 'overdue notice has no recipient (no area supervisor, no ADMIN_EMAIL)');
       return;
     }
-    const link = `${this.config.publicBaseUrl}/api/v1/tickets/${notice.folio}`;
+    const link = this.ticketLink(notice.folio);
     const due = formatDateEs(notice.dueAt, this.config.cityTimeZone) ?? '';
     const subject = `[${notice.folio}] Meta de ${TARGET_ES[notice.target].split(' (')[0]} vencida`;
     const text = [
@@ -48,16 +48,44 @@ export class OutboxSupervisorNotifier extends SupervisorNotifier {
       '',
       'Este aviso se envía una sola vez por reporte y meta.',
     ].join('\n');
-    const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
     const html = `<p>Aviso automático de Enlace Ciudadano.</p><p>El reporte <strong>${esc(notice.folio)}</strong> superó la meta de ${esc(TARGET_ES[notice.target])}, que vencía el ${esc(due)}.</p><p><a href="${esc(link)}">Ver el reporte</a></p>`;
-    const payload: EmailPayload = { template: 'sla-overdue', subject, text, html, inReplyTo: null, references: [], automatic: true };
+    await this.enqueue(manager, notice.ticketId, recipient, 'sla_overdue', { template: 'sla-overdue', subject, text, html, inReplyTo: null, references: [], automatic: true });
+  }
+
+  async notifyRejectionDisputed(manager: EntityManager, notice: RejectionDisputeNotice): Promise<void> {
+    const recipient = notice.recipient ?? this.config.adminEmail ?? null;
+    if (!recipient) {
+      this.logger.warn({ ticketId: notice.ticketId }, 'rejection dispute notice has no recipient (no area supervisor, no ADMIN_EMAIL)');
+      return;
+    }
+    const link = this.ticketLink(notice.folio);
+    const subject = `[${notice.folio}] El ciudadano respondió a un reporte marcado «No procede»`;
+    const text = [
+      'Aviso automático de Enlace Ciudadano.',
+      '',
+      `El ciudadano respondió al reporte ${notice.folio}, marcado como «No procede». Revise su respuesta y, si corresponde, reactívelo (solo una supervisora o un supervisor puede hacerlo).`,
+      `Consúltelo en el sistema: ${link}`,
+      '',
+      'Este aviso se envía como máximo una vez al día por reporte.',
+    ].join('\n');
+    const html = `<p>Aviso automático de Enlace Ciudadano.</p><p>El ciudadano respondió al reporte <strong>${esc(notice.folio)}</strong>, marcado como «No procede». Revise su respuesta y, si corresponde, reactívelo (solo una supervisora o un supervisor puede hacerlo).</p><p><a href="${esc(link)}">Ver el reporte</a></p>`;
+    await this.enqueue(manager, notice.ticketId, recipient, 'rejection_disputed', { template: 'rejection-disputed', subject, text, html, inReplyTo: null, references: [], automatic: true });
+  }
+
+  private ticketLink(folio: string): string {
+    return `${this.config.publicBaseUrl}/api/v1/tickets/${folio}`;
+  }
+
+  private async enqueue(manager: EntityManager, ticketId: string, recipient: string, kind: string, payload: EmailPayload): Promise<void> {
     await this.outbox.enqueue(manager, {
       channel: 'email',
-      kind: 'sla_overdue',
-      ticketId: notice.ticketId,
+      kind,
+      ticketId,
       recipient,
       externalId: generateMessageId(domainOf(parseMailbox(this.config.mailFrom).address)),
       payload: payload as unknown as Record<string, unknown>,
     });
   }
 }
+
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');

@@ -15,6 +15,15 @@ export interface OverdueNotice {
   recipient: string | null;
 }
 
+/** A citizen answered a report marked «No procede»: a supervisor decides whether to reverse it. */
+export interface RejectionDisputeNotice {
+  ticketId: string;
+  folio: string;
+  areaId: string | null;
+  /** the area's supervisor_email; null when the area has none (the wiring may fall back to ADMIN_EMAIL) */
+  recipient: string | null;
+}
+
 /**
  * Sends the overdue notice. Called inside the job's transaction with its `manager`, once per
  * ticket and target (guaranteed by `sla_notifications`), so an implementation that writes an
@@ -22,6 +31,8 @@ export interface OverdueNotice {
  */
 export abstract class SupervisorNotifier {
   abstract notifyOverdue(manager: EntityManager, notice: OverdueNotice): Promise<void>;
+  /** Tells the supervisor that the citizen answered a rejected report (in the caller's transaction). */
+  abstract notifyRejectionDisputed(manager: EntityManager, notice: RejectionDisputeNotice): Promise<void>;
 }
 
 /**
@@ -37,6 +48,11 @@ export class LoggingSupervisorNotifier extends SupervisorNotifier {
       { ticketId: notice.ticketId, target: notice.target, areaId: notice.areaId, hasRecipient: notice.recipient !== null },
       'service-level target missed',
     );
+    return Promise.resolve();
+  }
+
+  notifyRejectionDisputed(_manager: EntityManager, notice: RejectionDisputeNotice): Promise<void> {
+    this.logger.warn({ ticketId: notice.ticketId, areaId: notice.areaId, hasRecipient: notice.recipient !== null }, 'citizen answered a rejected report');
     return Promise.resolve();
   }
 }

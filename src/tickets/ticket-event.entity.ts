@@ -14,7 +14,8 @@ export type TicketEventType =
   | 'unmerged_from'
   | 'reopened'
   | 'linked'
-  | 'replied';
+  | 'replied'
+  | 'rejection_disputed';
 
 /** The audit trail: who did what to a ticket, when, from what to what, and why. Append-only. */
 @Entity('ticket_events')
