@@ -101,4 +101,27 @@ describe('extractBounceDetails', () => {
     const warning = dsn(['Final-Recipient: rfc822; ana@correo.mx', 'Action: delayed', 'Status: 4.4.1']);
     expect(extractBounceDetails(warning, null, { text: '<ana@correo.mx>: connect to mx.correo.mx[192.0.2.1]:25: Connection timed out' })).toMatchObject({ recipients: [], failed: false });
   });
+
+  it('a text-only delay warning (Exim, Exchange, Spanish) marks nothing; a text failure still does', () => {
+    const exim = [
+      'From: Mail Delivery System <Mailer-Daemon@mx.correo.mx>',
+      'Subject: Warning: message 1vQx7a-000123-AB delayed 24 hours',
+      '',
+      'This message was created automatically by mail delivery software.',
+      'A message that you sent has not yet been delivered to one or more of its recipients after more than 24 hours on the queue on mx.correo.mx.',
+      '',
+      '  ana@correo.mx',
+      '    host mx.correo.mx [192.0.2.1]: Connection timed out',
+      '',
+      'No action is required on your part. Delivery attempts will continue for some time.',
+      '------ This is a copy of the message, including all the headers. ------',
+      'Message-ID: <enlace.d@sanluis.gob.mx>',
+    ].join('\r\n');
+    expect(extractBounceDetails(exim, null)).toEqual({ recipients: [], referencedIds: ['<enlace.d@sanluis.gob.mx>'], failed: false });
+    const spanish = ['From: postmaster@correo.mx', 'Subject: Retraso en la entrega: Su reporte', '', 'La entrega a estos destinatarios se ha retrasado:', '', 'ana@correo.mx', '', 'El servidor seguirá intentando entregar el mensaje.', 'Message-ID: <enlace.e@sanluis.gob.mx>'].join('\r\n');
+    expect(extractBounceDetails(spanish, null)).toMatchObject({ recipients: [], failed: false });
+    // a permanent text failure (Exim names it in X-Failed-Recipients; qmail in its "<address>:" lines)
+    const eximFailure = ['X-Failed-Recipients: ana@correo.mx', 'Subject: Mail delivery failed: returning message to sender', '', 'A message that you sent could not be delivered to one or more of its recipients. This is a permanent error.', '', '  ana@correo.mx', '    mailbox unavailable'].join('\r\n');
+    expect(extractBounceDetails(eximFailure, null)).toMatchObject({ recipients: ['ana@correo.mx'], failed: true });
+  });
 });

@@ -28,6 +28,13 @@ const MAX_CHARS = 2_000_000;
 const COPY_FOLLOWS = /^\s*-{2,}\s*(Below this line is a copy of the message|This is a copy of the message|Original message follows|Mensaje original|The original message was received|Enclosed is a copy)/im;
 /** qmail ("<ana@x.mx>:" and the reason on the next lines), Postfix and others in their text part */
 const TEXT_RECIPIENT = /^<([^\s<>@]+@[^\s<>@]+)>:/gm;
+/**
+ * A text-only delay warning (Exim's "has not yet been delivered … after more than 24 hours on the
+ * queue", Exchange's and Gmail's "delivery delayed", their Spanish forms): the server still tries —
+ * nothing failed, no address is marked.
+ */
+const DELAY_NOTICE =
+  /has not yet been delivered|delivery (?:to (?:the following|these) recipients? )?(?:has been |is |was )?(?:delayed|pending)|\bdelivery delayed\b|will (?:continue to |keep )?(?:retry|try)|no action is required on your part|a[uú]n no (?:ha sido|se ha) entregado|no se ha entregado todav[ií]a|(?:la )?entrega (?:se ha |ha sido )?retrasad[ao]|retraso en la entrega|seguir[aá] intentando/i;
 
 export function extractBounceDetails(raw: string, ownMessageId: string | null, decoded: DecodedBounce = {}): BounceDetails {
   const sources = [raw, decoded.text ?? '', ...(decoded.parts ?? [])].filter((s) => s.length > 0);
@@ -63,7 +70,13 @@ export function extractBounceDetails(raw: string, ownMessageId: string | null, d
   // a text-only report (qmail's "Hi. This is the qmail-send program…", a base64 body): its
   // "<address>:" lines, before the copy of the returned message. Never next to a DSN's fields (a
   // Postfix delay warning says "<address>: connect to … timed out" in its text part)
-  if (!groups && !actions.length && !statuses.length && !readReceipt) {
+  const structured = groups > 0 || actions.length > 0 || statuses.length > 0 || readReceipt;
+  // a text-only delay warning before the copy of our message (X-Failed-Recipients only comes with a failure)
+  if (!structured && recipients.size === 0) {
+    const report = [decoded.text ?? '', raw.slice(0, MAX_CHARS)].map((s) => { const copy = COPY_FOLLOWS.exec(s); return copy ? s.slice(0, copy.index) : s; }).join('\n');
+    if (DELAY_NOTICE.test(report)) return { recipients: [], referencedIds: referencedIds(text, ownMessageId), failed: false };
+  }
+  if (!structured) {
     for (const s of [raw, decoded.text ?? '']) {
       const report = s.slice(0, MAX_CHARS);
       const copy = COPY_FOLLOWS.exec(report);
@@ -72,6 +85,11 @@ export function extractBounceDetails(raw: string, ownMessageId: string | null, d
   }
   const failed =
     recipients.size > 0 || (!readReceipt && (actions.length ? actions.includes('failed') : statuses.length ? statuses.includes('5') : true));
+  return { recipients: [...recipients], referencedIds: referencedIds(text, ownMessageId), failed };
+}
+
+/** The Message-IDs the report quotes (of the returned message: ours), other than its own. */
+function referencedIds(text: string, ownMessageId: string | null): string[] {
   const ids = new Set<string>();
   const idRe = /^(?:Message-ID|In-Reply-To|References)\s*:\s*((?:[^\r\n]*(?:\r?\n[ \t]+[^\r\n]*)*))/gim;
   for (const m of text.matchAll(idRe)) {
@@ -79,5 +97,5 @@ export function extractBounceDetails(raw: string, ownMessageId: string | null, d
       if (id !== ownMessageId) ids.add(id);
     }
   }
-  return { recipients: [...recipients], referencedIds: [...ids], failed };
+  return [...ids];
 }
