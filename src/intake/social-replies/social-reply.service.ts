@@ -195,7 +195,16 @@ export class SocialReplyService implements OnModuleInit {
     const last = rows[0];
     const platform = last?.meta.platform;
     if (!last || !platform?.userId) return { route: 'manual', reason: 'el ciudadano no escribió por la plataforma' };
-    if (decideReplyRoute(channel, new Date(last.created_at), now) === 'manual') {
+    // the platform's window is the conversation's (this user with this page or business number), not
+    // the ticket's: a message the citizen sent an hour ago about another report opens it too
+    const [{ latest }] = await manager.query<Array<{ latest: Date | null }>>(
+      `SELECT max(m.created_at) AS latest FROM messages m JOIN tickets t ON t.id = m.ticket_id
+       WHERE t.citizen_id = $1 AND m.direction = 'inbound' AND m.channel = $2
+         AND m.meta->'platform'->>'userId' = $3 AND (m.meta->'platform'->>'businessId') IS NOT DISTINCT FROM $4`,
+      [ticket.citizenId, channel, platform.userId, platform.businessId ?? null],
+    );
+    const lastInConversation = latest && new Date(latest) > new Date(last.created_at) ? new Date(latest) : new Date(last.created_at);
+    if (decideReplyRoute(channel, lastInConversation, now) === 'manual') {
       return { route: 'manual', reason: 'fuera de la ventana de 24 horas de la plataforma' };
     }
     return {
