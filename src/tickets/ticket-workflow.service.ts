@@ -171,7 +171,10 @@ export class TicketWorkflowService {
     const now = this.clock.now();
     ticket.status = opts.to;
     ticket.statusChangedAt = now;
-    if (from === 'new' && !ticket.firstRespondedAt && opts.actor !== 'citizen') ticket.firstRespondedAt = now;
+    // merging a duplicate answers nobody (README: "their merge is no first response"): reversed, the
+    // report is still unanswered, and overdue when its first-response target passes
+    const merging = opts.to === 'rejected' && ticket.mergedIntoId != null && from !== 'rejected';
+    if (from === 'new' && !ticket.firstRespondedAt && opts.actor !== 'citizen' && !merging) ticket.firstRespondedAt = now;
     if (opts.to === 'resolved') ticket.resolvedAt = now;
     if (opts.to === 'closed') ticket.closedAt = now;
     if (opts.to === 'rejected') ticket.rejectionReason = opts.reason != null ? leftCodePoints(opts.reason, 500) : null;
