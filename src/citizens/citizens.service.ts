@@ -218,9 +218,13 @@ export class CitizensService {
       .take(query.limit ?? 25);
     if (query.q) {
       const like = `%${query.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+      // a phone as agents type it ("(444) 123-4567", "+52 444 123 4567") is stored in E.164
+      const phone = /^[\d\s()+.\-/]{7,}$/.test(query.q) ? normalizePhone(query.q) : null;
       qb.andWhere(
-        `(f_unaccent(c.name) ILIKE f_unaccent(:like) OR EXISTS (SELECT 1 FROM citizen_identities s WHERE s.citizen_id = c.id AND s.value ILIKE :like))`,
-        { like },
+        `(f_unaccent(c.name) ILIKE f_unaccent(:like) OR EXISTS (
+           SELECT 1 FROM citizen_identities s WHERE s.citizen_id = c.id
+             AND (s.value ILIKE :like OR s.handle ILIKE :like OR f_unaccent(s.display_name) ILIKE f_unaccent(:like) OR s.value = :phone)))`,
+        { like, phone: phone ?? '' },
       );
     }
     if (query.kind) qb.andWhere('EXISTS (SELECT 1 FROM citizen_identities k WHERE k.citizen_id = c.id AND k.kind = :kind)', { kind: query.kind });

@@ -22,6 +22,14 @@ describe('citizens', () => {
     expect(none.body).toEqual([]);
   });
 
+  it('finds a citizen by a phone typed as agents type it, and by a social handle or display name', async () => {
+    const { body } = await capture({ name: 'Marisol Téllez', phone: '444 123 9876' });
+    const ids = async (q: string) => (await t.http().get('/api/v1/citizens').query({ q }).set(agent).expect(200)).body.map((c: { id: string }) => c.id);
+    for (const q of ['444 123 9876', '(444) 123-9876', '444-123-9876', '+52 444 123 9876', '4441239876']) expect([q, await ids(q)]).toEqual([q, [body.citizen.id]]);
+    await t.db.query(`INSERT INTO citizen_identities (citizen_id, kind, value, handle, display_name) VALUES ($1, 'telegram', '998877661', '@marisol_slp', 'Mari Téllez')`, [body.citizen.id]);
+    for (const q of ['@marisol_slp', 'marisol_slp', 'mari tellez']) expect([q, await ids(q)]).toEqual([q, [body.citizen.id]]);
+  });
+
   it('shows a citizen with identities and tickets, 404 for an unknown id', async () => {
     const { body } = await capture({ name: 'Lucía', email: 'lucia@correo.mx' });
     const res = await t.http().get(`/api/v1/citizens/${body.citizen.id}`).set(agent).expect(200);
