@@ -225,6 +225,49 @@ describe('parseMetaDelivery', () => {
     expect(ignored).toEqual({ unsupported: 2, unknown: 1, request_welcome: 1 });
   });
 
+  it('makes nothing of Instagram and Messenger messages the platform gives no content of (is_unsupported), nor of empty ones', () => {
+    const ev = (message: Record<string, unknown>) => ({ sender: { id: 'IGSID1' }, recipient: { id: 'IG1' }, timestamp: 1764000000000, message });
+    const instagram = parseMetaDelivery({
+      object: 'instagram',
+      entry: [{ id: 'IG1', time: 1, messaging: [ev({ mid: 'ig_u1', is_unsupported: true }), ev({ mid: 'ig_u2', is_unsupported: true, attachments: [{ type: 'unsupported_type' }] })] }],
+    });
+    expect(instagram).toEqual({ items: [], deliveryFailures: [], ignored: { unsupported: 2 } });
+    const page = parseMetaDelivery(messenger([ev({ mid: 'm_u1', is_unsupported: true }), ev({ mid: 'm_u2' })]));
+    expect(page).toEqual({ items: [], deliveryFailures: [], ignored: { unsupported: 1, empty: 1 } });
+    // words (or a file) that come with the flag are still read
+    const withText = parseMetaDelivery(messenger([ev({ mid: 'm_u3', is_unsupported: true, text: 'Bache en Av. Himalaya' })]));
+    expect(withText.items.map((i) => i.text)).toEqual(['Bache en Av. Himalaya']);
+  });
+
+  it('reads Messenger and Instagram message_edit as an edit of the original mid, one id per edit number', () => {
+    const edit = (mid: string, text: string, numEdit: unknown, sender = 'PSID1') => ({
+      sender: { id: sender },
+      recipient: { id: 'PAGE1' },
+      timestamp: 1764000090000,
+      message_edit: { mid, text, num_edit: numEdit },
+    });
+    const { items, ignored } = parseMetaDelivery(
+      messenger([
+        edit('m_1', 'Hay un bache en la calle Reforma 345, colonia Centro', 1),
+        edit('m_1', 'Hay un bache grande en Reforma 345, colonia Centro', 2),
+        // an edit by the Page itself, and one without text
+        edit('m_2', 'Gracias por su reporte', 1, 'PAGE1'),
+        edit('m_3', '', 1),
+      ]),
+    );
+    expect(items).toEqual([
+      expect.objectContaining({ channel: 'messenger', externalId: 'm_1:edit:1', editOf: 'm_1', userId: 'PSID1', businessId: 'PAGE1', text: 'Hay un bache en la calle Reforma 345, colonia Centro', media: [] }),
+      expect.objectContaining({ externalId: 'm_1:edit:2', editOf: 'm_1', text: 'Hay un bache grande en Reforma 345, colonia Centro' }),
+    ]);
+    expect(items[0].timestamp.getTime()).toBe(1764000090000);
+    expect(ignored).toEqual({ echo: 1, edit_without_text: 1 });
+    const ig = parseMetaDelivery({ object: 'instagram', entry: [{ id: 'IG1', time: 1, messaging: [{ ...edit('ig_1', 'Fuga en Carranza 1500', '3', 'IGSID1'), recipient: { id: 'IG1' } }] }] });
+    expect(ig.items).toEqual([expect.objectContaining({ channel: 'instagram', externalId: 'ig_1:edit:3', editOf: 'ig_1', text: 'Fuga en Carranza 1500' })]);
+    // num_edit 0 is the message as sent: its own mid, no edit
+    const zero = parseMetaDelivery(messenger([edit('m_9', 'Poste caído', 0)]));
+    expect(zero.items).toEqual([expect.objectContaining({ externalId: 'm_9', editOf: null, text: 'Poste caído' })]);
+  });
+
   it('turns a shared WhatsApp contact card into text', () => {
     const { items } = parseMetaDelivery(
       waValue({

@@ -22,9 +22,10 @@ export interface MetaParseResult {
  * Splits one Meta webhook delivery into citizen messages (Messenger `object: page`, Instagram
  * `object: instagram`, WhatsApp Cloud API `object: whatsapp_business_account`). Echoes of our own
  * messages, delivery/read receipts, WhatsApp `statuses[]` other than `failed`, reactions, stickers
- * sent on their own and WhatsApp messages whose content Cloud API does not give (`unsupported`,
- * `unknown`) produce no item — they are counted in `ignored`. A `failed` status becomes a
- * delivery failure (never a ticket).
+ * sent on their own, Messenger / Instagram messages with nothing readable (`is_unsupported`) and
+ * WhatsApp messages whose content Cloud API does not give (`unsupported`, `unknown`) produce no
+ * item — they are counted in `ignored`. A `failed` status becomes a delivery failure (never a
+ * ticket). Messenger / Instagram `message_edit` becomes an item marked as an edit (`editOf`).
  */
 export function parseMetaDelivery(body: unknown): MetaParseResult {
   const result: MetaParseResult = { items: [], deliveryFailures: [], ignored: {} };
@@ -40,7 +41,13 @@ export function parseMetaDelivery(body: unknown): MetaParseResult {
     if (!entry) continue;
     if (object === 'page' || object === 'instagram') {
       // `standby`: the same events while another app (e.g. the Page inbox) holds the conversation
-      for (const ev of [...arr(entry.messaging), ...arr(entry.standby)]) parseMessagingEvent(object === 'page' ? 'messenger' : 'instagram', obj(ev), result.items, skip);
+      const channel = object === 'page' ? 'messenger' : 'instagram';
+      for (const ev of [...arr(entry.messaging), ...arr(entry.standby)]) {
+        const event = obj(ev);
+        const edit = obj(event?.message_edit);
+        if (event && edit) parseMessageEdit(channel, event, edit, str(entry.id), result.items, skip);
+        else parseMessagingEvent(channel, event, result.items, skip);
+      }
     } else if (object === 'whatsapp_business_account') {
       for (const ch of arr(entry.changes)) parseWhatsAppChange(obj(ch), result, skip);
     } else {
@@ -96,8 +103,12 @@ function parseMessagingEvent(channel: 'messenger' | 'instagram', ev: Json | null
     const kind: MediaRef['kind'] = type === 'image' || type === 'audio' || type === 'video' ? type : 'file';
     media.push({ kind, source: { type: 'url', url } });
   }
+  const nothing = !text.trim() && !media.length && !links.length && !location;
   // a sticker on its own says nothing to answer (like a reaction): no ticket, no status change
-  if (stickers > 0 && !text.trim() && !media.length && !links.length && !location) return skip('sticker');
+  if (stickers > 0 && nothing) return skip('sticker');
+  // content the platform does not give us (Instagram `is_unsupported`: media the API does not
+  // support), or none we can read: like WhatsApp `unsupported`, no ticket, no status change
+  if (nothing) return skip(message.is_unsupported === true || arr(message.attachments).length ? 'unsupported' : 'empty');
   out.push({
     channel,
     externalId: mid,
@@ -109,6 +120,39 @@ function parseMessagingEvent(channel: 'messenger' | 'instagram', ev: Json | null
     text: describeItem([text.trim(), ...links].filter(Boolean).join('\n'), media, location),
     media,
     location,
+  });
+}
+
+/**
+ * Messenger / Instagram `message_edit` ({ mid, text, num_edit }): the new text of an earlier
+ * message, as an item of its own named `<mid>:edit:<num_edit>` (the edit date when the number is
+ * missing) with `editOf` the original mid. `num_edit` 0 is the message as first sent: its own mid,
+ * so it is the duplicate of the `message` event. An edit without text, or by our own account (the
+ * entry's id as sender), is ignored.
+ */
+function parseMessageEdit(channel: 'messenger' | 'instagram', ev: Json, edit: Json, ownId: string | null, out: SocialItem[], skip: (w: string) => void): void {
+  const mid = str(edit.mid);
+  const userId = str(obj(ev.sender)?.id);
+  if (!mid || !userId) return skip('incomplete');
+  if (ownId !== null && userId === ownId) return skip('echo');
+  const text = str(edit.text)?.trim() ?? '';
+  if (!text) return skip('edit_without_text');
+  const numEdit = num(edit.num_edit);
+  const timestamp = num(ev.timestamp);
+  const isEdit = numEdit === null || numEdit > 0;
+  if (isEdit && numEdit === null && timestamp === null) return skip('incomplete');
+  out.push({
+    channel,
+    externalId: isEdit ? `${mid}:edit:${numEdit ?? `t${timestamp}`}` : mid,
+    userId,
+    businessId: str(obj(ev.recipient)?.id),
+    name: null,
+    handle: null,
+    timestamp: timestampMs(timestamp),
+    text,
+    media: [],
+    location: null,
+    editOf: isEdit ? mid : null,
   });
 }
 

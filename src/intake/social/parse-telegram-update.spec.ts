@@ -83,8 +83,66 @@ describe('parseTelegramUpdate', () => {
     expect(r.item!.text).toBe('[ubicación: Jardín de San Juan de Dios, Av. Universidad, Centro (22.1517, -100.9765)]');
   });
 
-  it('ignores edits, bots and non-updates', () => {
-    expect(parseTelegramUpdate({ update_id: 1, edited_message: {} }).ignored).toBe('edited_message');
+  it('keeps a report that starts with a command: the words after it are the report', () => {
+    const r = parseTelegramUpdate(update({ text: '/reporte Fuga de agua en Av. Carranza 1500', entities: [{ offset: 0, length: 8, type: 'bot_command' }] }));
+    expect(r.item).toEqual(expect.objectContaining({ externalId: '111:5', text: 'Fuga de agua en Av. Carranza 1500' }));
+    // the command addressed to the bot by name, the report on the next line
+    const named = parseTelegramUpdate(update({ text: '/reporte@EnlaceSLPBot\nBache en Av. Salvador Nava', entities: [{ offset: 0, length: 21, type: 'bot_command' }] }));
+    expect(named.item?.text).toBe('Bache en Av. Salvador Nava');
+    // the command in a photo's caption: the photo and the words after it
+    const photo = parseTelegramUpdate(
+      update({ caption: '/reporte Basura en el camellón', caption_entities: [{ offset: 0, length: 8, type: 'bot_command' }], photo: [{ file_id: 'P1', file_unique_id: 'p', width: 10, height: 10 }] }),
+    );
+    expect([photo.item?.text, photo.item?.media.length]).toEqual(['Basura en el camellón', 1]);
+    // a bare command, or addressed by name, is still no report; nor a /start deep link
+    for (const [text, length] of [['/help', 5], ['/start@EnlaceSLPBot', 19], ['/reporte   ', 8], ['/start c_ref-42', 6]] as const) {
+      expect(parseTelegramUpdate(update({ text, entities: [{ offset: 0, length, type: 'bot_command' }] }))).toEqual({ item: null, ignored: 'bot_command' });
+    }
+  });
+
+  it('reads an edited message as an edit of the original: its own id per edit date, the original in editOf', () => {
+    const edit = (text: string, editDate: number, updateId: number) => ({
+      update_id: updateId,
+      edited_message: {
+        message_id: 5,
+        from: { id: 111, is_bot: false, first_name: 'Luis', last_name: 'García', username: 'luisg' },
+        chat: { id: 111, type: 'private' },
+        date: 1764000000,
+        edit_date: editDate,
+        text,
+      },
+    });
+    const first = parseTelegramUpdate(edit('Hay un bache en la calle Reforma 345, colonia Centro', 1764000060, 901));
+    expect(first.item).toEqual(
+      expect.objectContaining({ channel: 'telegram', externalId: '111:5:edit:1764000060', editOf: '111:5', userId: '111', text: 'Hay un bache en la calle Reforma 345, colonia Centro' }),
+    );
+    expect(first.item!.timestamp.getTime()).toBe(1764000060 * 1000);
+    // the same edit redelivered keeps its id; a second edit has another
+    expect(parseTelegramUpdate(edit('Hay un bache en la calle Reforma 345, colonia Centro', 1764000060, 955)).item!.externalId).toBe('111:5:edit:1764000060');
+    expect(parseTelegramUpdate(edit('Hay un bache grande en Reforma 345, colonia Centro', 1764000120, 902)).item!.externalId).toBe('111:5:edit:1764000120');
+    // a message as first sent is no edit
+    expect(parseTelegramUpdate(update({ text: 'Hay un bache en la calle' })).item!.editOf).toBeNull();
+  });
+
+  it('ignores edits that say nothing new in words: a live location moving, a caption taken off', () => {
+    const live = {
+      update_id: 903,
+      edited_message: {
+        message_id: 6,
+        from: { id: 111, is_bot: false, first_name: 'Luis' },
+        chat: { id: 111, type: 'private' },
+        date: 1764000000,
+        edit_date: 1764000030,
+        location: { latitude: 22.15, longitude: -100.97, live_period: 900, heading: 90 },
+      },
+    };
+    expect(parseTelegramUpdate(live)).toEqual({ item: null, ignored: 'edited_without_text' });
+    const noCaption = { ...live, edited_message: { ...live.edited_message, location: undefined, photo: [{ file_id: 'P1', file_unique_id: 'p', width: 10, height: 10 }] } };
+    expect(parseTelegramUpdate(noCaption)).toEqual({ item: null, ignored: 'edited_without_text' });
+  });
+
+  it('ignores bots and non-updates', () => {
+    expect(parseTelegramUpdate({ update_id: 1, edited_message: {} }).ignored).toBe('no_sender');
     expect(parseTelegramUpdate(update({ text: 'x', from: { id: 9, is_bot: true } })).ignored).toBe('bot');
     expect(parseTelegramUpdate({ message: {} }).ignored).toBe('not_an_update');
     expect(parseTelegramUpdate(update({ text: 'x', chat: { id: -100, type: 'supergroup' } })).ignored).toBe('not_private_chat');

@@ -10,9 +10,12 @@ export type TelegramParseResult = { item: SocialItem; ignored: null } | { item: 
 
 /**
  * One Telegram Update → one citizen message: text, the largest photo size, captions, documents,
- * voice/audio, video and video notes, location and venue, shared contacts. Edited messages,
- * channel posts, group chats, bots, callbacks, bot commands (`/start`), stickers, dice and polls
- * are ignored.
+ * voice/audio, video and video notes, location and venue, shared contacts. An edited message
+ * becomes an item marked as an edit (`editOf`: the original's id; ignored when its text or caption
+ * is empty, e.g. a live location moving). A bot command at the start is taken off (`/reporte
+ * Fuga de agua…` is the report `Fuga de agua…`); a command alone (`/start`, `/help`,
+ * `/start@Bot`, a `/start` deep link) is ignored. Channel posts, group chats, bots, callbacks,
+ * stickers, dice and polls are ignored.
  *
  * The message's external id is `<chat id>:<message_id>` (message ids are unique within a chat,
  * and replies are stored in the same form), not the `update_id`: the Bot API numbers updates
@@ -24,7 +27,8 @@ export function parseTelegramUpdate(body: unknown): TelegramParseResult {
   const update = obj(body);
   const updateId = num(update?.update_id);
   if (!update || updateId === null) return { item: null, ignored: 'not_an_update' };
-  const message = obj(update.message);
+  const edited = obj(update.message) ? null : obj(update.edited_message);
+  const message = obj(update.message) ?? edited;
   if (!message) return { item: null, ignored: Object.keys(update).find((k) => k !== 'update_id')?.slice(0, 40) ?? 'empty' };
   const from = obj(message.from);
   const userId = str(from?.id);
@@ -37,11 +41,12 @@ export function parseTelegramUpdate(body: unknown): TelegramParseResult {
   const chatId = str(chat?.id) ?? userId;
   const messageId = str(message.message_id);
   if (!messageId) return { item: null, ignored: 'no_message_id' };
-  // `/start` (sent by the app when the chat is opened) and other commands are not reports
-  const firstEntity = obj(Array.isArray(message.entities) ? message.entities[0] : null);
-  if (firstEntity?.type === 'bot_command' && firstEntity.offset === 0) return { item: null, ignored: 'bot_command' };
   // stickers, dice and polls say nothing to answer (like a reaction): no ticket, no status change
   for (const key of ['sticker', 'dice', 'poll'] as const) if (obj(message[key])) return { item: null, ignored: key };
+  const rawText = str(message.text);
+  const own = rawText !== null ? withoutCommand(rawText, message.entities) : withoutCommand(str(message.caption), message.caption_entities);
+  // an edit says something only through its text: a live location's updates come as edits too
+  if (edited && !own.text.trim()) return { item: null, ignored: own.command ? 'bot_command' : 'edited_without_text' };
   const media: MediaRef[] = [];
   const photos = Array.isArray(message.photo) ? message.photo.map(obj).filter((p): p is Json => !!p && !!str(p.file_id)) : [];
   if (photos.length) {
@@ -60,14 +65,19 @@ export function parseTelegramUpdate(body: unknown): TelegramParseResult {
   const long = num(loc?.longitude);
   const location = lat !== null && long !== null ? { latitude: lat, longitude: long, ...(venue ? { name: str(venue.title), address: str(venue.address) } : {}) } : null;
   const contact = obj(message.contact);
-  const text = [str(message.text) ?? str(message.caption), contact ? describeContact(contact) : null].filter(Boolean).join('\n');
+  // `/start` (sent by the app when the chat is opened), `/help`… on their own are not reports
+  if (own.command && !own.text.trim() && !media.length && !location && !contact) return { item: null, ignored: 'bot_command' };
+  const text = [own.text.trim(), contact ? describeContact(contact) : null].filter(Boolean).join('\n');
   const name = [str(from.first_name), str(from.last_name)].filter(Boolean).join(' ') || null;
-  const date = num(message.date);
+  const editDate = edited ? num(message.edit_date) : null;
+  const date = editDate ?? num(message.date);
   return {
     ignored: null,
     item: {
       channel: 'telegram',
-      externalId: `${chatId}:${messageId}`,
+      // an edit: its own id (the edit date, else the update), so a later edit is not its duplicate
+      externalId: edited ? `${chatId}:${messageId}:edit:${editDate ?? `u${updateId}`}` : `${chatId}:${messageId}`,
+      editOf: edited ? `${chatId}:${messageId}` : null,
       userId,
       businessId: str(chat?.id),
       name,
@@ -78,6 +88,23 @@ export function parseTelegramUpdate(body: unknown): TelegramParseResult {
       location,
     },
   };
+}
+
+/**
+ * The text without a bot command at its start (`/reporte Fuga de agua…` → `Fuga de agua…`): the
+ * words after it are the report. `/start <parameter>` is a deep link (the app sends it when the
+ * chat is opened from a t.me/<bot>?start=… link, the parameter up to 64 of A-Z a-z 0-9 _ -): no
+ * words of the citizen. Offsets are in UTF-16 code units, as JavaScript strings count.
+ */
+function withoutCommand(text: string | null, entities: unknown): { text: string; command: boolean } {
+  if (!text) return { text: '', command: false };
+  const first = obj(Array.isArray(entities) ? entities[0] : null);
+  const length = num(first?.length);
+  if (first?.type !== 'bot_command' || first.offset !== 0 || length === null || length <= 0) return { text, command: false };
+  const command = text.slice(0, length);
+  const rest = text.slice(length);
+  if (/^\/start(@\w+)?$/i.test(command) && /^\s*[A-Za-z0-9_-]{1,64}\s*$/.test(rest)) return { text: '', command: true };
+  return { text: rest.trim(), command: true };
 }
 
 /** "[contacto: name, tel. phone]" of a contact the citizen shared. */

@@ -34,6 +34,8 @@ export interface ClaimedEvent {
 export const MEDIA_PENDING_REASON = 'descarga pendiente: se reintenta';
 export const MEDIA_GIVEN_UP_REASON = 'no se pudo descargar el archivo';
 const FUTURE_SKEW_MS = 5 * 60_000;
+/** Put before the text of an edit stored on the ticket of the message it corrects. */
+export const EDITED_MARK = '[mensaje editado]';
 
 /** Where one delivery's processing stands: its attempt, its age, and the media left to fetch later. */
 interface Pass {
@@ -145,13 +147,18 @@ export class SocialIntakeProcessor {
       [item.channel, candidates, MEDIA_PENDING_REASON, externalId],
     );
     if (known) return known.media_pending ? this.fetchPendingMedia(item, String(known.id), pass) : 'duplicate';
+    // an edit of a message we have: its files are already on the thread, only the new text is news
+    const media = item.editOf && (await this.originalTicket(this.dataSource.manager, item)) ? [] : item.media;
     const attachments: InboundAttachment[] = [];
-    for (const [index, ref] of item.media.entries()) attachments.push(await this.fetchMedia(item, ref, index, pass));
-    const inbound = this.toInbound(item, attachments);
+    for (const [index, ref] of media.entries()) attachments.push(await this.fetchMedia(item, ref, index, pass));
     const result = await this.dataSource.transaction(async (manager) => {
       // one sender at a time: two quick messages from one person end in one ticket
       await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`social-sender:${item.channel}:${item.userId}`]);
-      inbound.threadTicketId = await this.findThreadTicket(manager, inbound);
+      // an edit goes on the ticket of the message it corrects, marked, never acknowledged; an edit
+      // of a message we never got (nor have under this id) is a message like any other
+      const original = item.editOf ? await this.originalTicket(manager, item) : null;
+      const inbound = this.toInbound(item, attachments, original !== null);
+      inbound.threadTicketId = original ?? (await this.findThreadTicket(manager, inbound));
       inbound.deferDuplicateSearch = true; // background intake: searched after the commit
       return this.intake.receiveIn(manager, inbound);
     });
@@ -179,7 +186,17 @@ export class SocialIntakeProcessor {
     return rows[0] ? String(rows[0].id) : null;
   }
 
-  private toInbound(item: SocialItem, attachments: InboundAttachment[]): InboundMessage {
+  /** The ticket of the citizen's message an edit corrects, when we have that message. */
+  private async originalTicket(manager: EntityManager, item: SocialItem): Promise<string | null> {
+    if (!item.editOf) return null;
+    const rows: Array<{ ticket_id: string }> = await manager.query(
+      `SELECT ticket_id FROM messages WHERE channel = $1 AND external_id = $2 AND direction = 'inbound' ORDER BY id LIMIT 1`,
+      [item.channel, item.editOf.slice(0, 998)],
+    );
+    return rows[0] ? String(rows[0].ticket_id) : null;
+  }
+
+  private toInbound(item: SocialItem, attachments: InboundAttachment[], editOfKnown = false): InboundMessage {
     const identities: ContactIdentity[] = [];
     if (item.channel === 'whatsapp') {
       const e164 = /^\d{8,15}$/.test(item.userId) ? normalizePhone(`+${item.userId}`) : null;
@@ -196,14 +213,17 @@ export class SocialIntakeProcessor {
       externalId: item.externalId,
       receivedAt,
       sender: { name: item.name, identities: normalizeIdentities(identities) },
-      text: item.text,
+      // staff see that it corrects an earlier message of the thread
+      text: editOfKnown ? `${EDITED_MARK} ${item.text}` : item.text,
       attachments,
+      ...(editOfKnown ? { unacknowledged: true } : {}),
       ticket: loc
         ? { latitude: clamp(loc.latitude, 90), longitude: clamp(loc.longitude, 180), address: leftCodePoints([loc.name, loc.address].filter(Boolean).join(', '), 500) || undefined }
         : undefined,
       meta: {
         platform: { channel: item.channel, userId: item.userId, businessId: item.businessId, sentAt: item.timestamp.toISOString() },
         ...(loc ? { location: loc } : {}),
+        ...(item.editOf ? { editOf: item.editOf } : {}),
       },
     };
   }

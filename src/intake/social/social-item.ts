@@ -42,6 +42,13 @@ export interface SocialItem {
   text: string;
   media: MediaRef[];
   location: { latitude: number; longitude: number; name?: string | null; address?: string | null } | null;
+  /**
+   * An edit of an earlier message (Telegram `edited_message`, Messenger / Instagram
+   * `message_edit`): the external id of the message it corrects. `externalId` then names this edit
+   * (`<original>:edit:<edit number or edit date>`): a redelivery of the same edit is a duplicate, a
+   * later edit is not. The processor stores it on the original's ticket, marked as an edit.
+   */
+  editOf?: string | null;
 }
 
 /**
@@ -98,6 +105,7 @@ export function cleanItem(item: SocialItem): SocialItem | null {
     externalId,
     userId,
     businessId: item.businessId === null ? null : cleanId(item.businessId, 300) || null,
+    editOf: item.editOf ? cleanId(item.editOf, 998) || null : null,
     name: cleanText(item.name, 200),
     handle: cleanText(item.handle, 199),
     timestamp: Number.isNaN(item.timestamp.getTime()) ? new Date() : item.timestamp,
