@@ -1,16 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { DuplicateCheckWorker } from '../../src/routing/duplicate-check.worker';
 import { startTestApp, TestApp } from '../support/test-app';
-import { buildMail, imapEnv, newMailboxUser, TestMailbox, uniqueMessageId, waitFor } from '../support/imap-test';
+import { buildMail, imapEnv, type MailSpec, newMailboxUser, TestMailbox, uniqueMessageId, waitFor } from '../support/imap-test';
+import { deliverMail, type IntakeLogRow, ourEmailOn, sendMail } from '../support/mailbox-intake';
 
-interface LogRow {
-  decision: string;
-  reason: string;
-  ticket_id: string | null;
-  message_id: string | null;
-  acknowledged: boolean;
-  kind: string;
-}
+type LogRow = IntakeLogRow;
 
 jest.setTimeout(60_000);
 
@@ -30,33 +24,12 @@ describe('email intake over IMAP (real Dovecot, real PostgreSQL)', () => {
     await t?.close();
   });
 
-  async function deliver(raw: string | Buffer, externalId: string): Promise<LogRow> {
-    await box.append(raw);
-    return waitFor(async () => {
-      const rows: LogRow[] = await t.db.query(`SELECT * FROM intake_log WHERE external_id = $1 ORDER BY id DESC LIMIT 1`, [externalId]);
-      return rows[0];
-    }, `intake of ${externalId}`);
-  }
-
-  async function send(spec: Parameters<typeof buildMail>[0] = {}): Promise<{ log: LogRow; messageId: string }> {
-    const messageId = spec.messageId ?? uniqueMessageId();
-    const log = await deliver(buildMail({ ...spec, messageId }), messageId);
-    return { log, messageId };
-  }
+  const deliver = (raw: string | Buffer, externalId: string) => deliverMail(t, box, raw, externalId);
+  const send = (spec: MailSpec = {}) => sendMail(t, box, spec);
 
   async function ticket(id: string | null) {
     const [row] = await t.db.query(`SELECT * FROM tickets WHERE id = $1`, [id]);
     return row;
-  }
-
-  /** One of our notification emails on a ticket, as the outbound engineer stores it. */
-  async function ourMessage(ticketId: string): Promise<string> {
-    const messageId = `<enlace.${randomBytes(6).toString('hex')}@sanluis.gob.mx>`;
-    await t.db.query(
-      `INSERT INTO messages (ticket_id, direction, channel, body_text, external_id, public, delivery_state) VALUES ($1, 'outbound', 'email', 'Su reporte fue recibido', $2, true, 'sent')`,
-      [ticketId, messageId],
-    );
-    return messageId;
   }
 
   /** An attachment's bytes as staff download them (expects 200). */
@@ -68,6 +41,8 @@ describe('email intake over IMAP (real Dovecot, real PostgreSQL)', () => {
     }).expect(200);
     return { bytes: res.body as Buffer, headers: res.headers };
   }
+
+  const ourMessage = (ticketId: string) => ourEmailOn(t, ticketId);
 
   const inboxEmpty = () => waitFor(async () => (await box.count('INBOX')) === 0, 'an empty inbox');
 

@@ -1,16 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { startTestApp, TestApp } from '../support/test-app';
-import { buildMail, imapEnv, newMailboxUser, TestMailbox, uniqueMessageId, waitFor } from '../support/imap-test';
-
-interface LogRow {
-  decision: string;
-  reason: string;
-  ticket_id: string | null;
-  message_id: string | null;
-  acknowledged: boolean;
-  kind: string;
-  subject: string | null;
-}
+import { buildMail, imapEnv, type MailSpec, newMailboxUser, TestMailbox, uniqueMessageId } from '../support/imap-test';
+import { deliverMail, sendMail } from '../support/mailbox-intake';
 
 jest.setTimeout(90_000);
 
@@ -32,19 +23,9 @@ describe('email noise: subjects, text bounces, forged DSNs, inbox rules, forward
     await t?.close();
   });
 
-  async function deliver(raw: string | Buffer, externalId: string): Promise<LogRow> {
-    await box.append(raw);
-    return waitFor(async () => {
-      const rows: LogRow[] = await t.db.query(`SELECT * FROM intake_log WHERE external_id = $1 ORDER BY id DESC LIMIT 1`, [externalId]);
-      return rows[0];
-    }, `intake of ${externalId}`);
-  }
 
-  async function send(spec: Parameters<typeof buildMail>[0] = {}): Promise<{ log: LogRow; messageId: string }> {
-    const messageId = spec.messageId ?? uniqueMessageId();
-    const log = await deliver(buildMail({ ...spec, messageId }), messageId);
-    return { log, messageId };
-  }
+  const deliver = (raw: string | Buffer, externalId: string) => deliverMail(t, box, raw, externalId);
+  const send = (spec: MailSpec = {}) => sendMail(t, box, spec);
 
   const sender = (name: string) => `${name}.${randomBytes(3).toString('hex')}@correo.example.mx`;
   const undeliverable = async (address: string): Promise<boolean> =>

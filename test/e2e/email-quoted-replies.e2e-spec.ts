@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { startTestApp, TestApp } from '../support/test-app';
-import { buildMail, imapEnv, newMailboxUser, TestMailbox, uniqueMessageId, waitFor } from '../support/imap-test';
+import { imapEnv, type MailSpec, newMailboxUser, TestMailbox } from '../support/imap-test';
+import { type IntakeLogRow, ourEmailOn, sendMail } from '../support/mailbox-intake';
 
 jest.setTimeout(60_000);
 
@@ -21,11 +21,7 @@ describe('quoted history in email replies (real Dovecot, real PostgreSQL)', () =
     await t?.close();
   });
 
-  async function send(spec: Parameters<typeof buildMail>[0]): Promise<{ decision: string; ticket_id: string; message_id: string }> {
-    const messageId = uniqueMessageId();
-    await box.append(buildMail({ ...spec, messageId }));
-    return waitFor(async () => (await t.db.query(`SELECT * FROM intake_log WHERE external_id = $1`, [messageId]))[0], `intake of ${messageId}`);
-  }
+  const send = async (spec: MailSpec) => (await sendMail(t, box, spec)).log as IntakeLogRow & { ticket_id: string; message_id: string };
 
   async function message(id: string): Promise<{ body_text: string; body_new: string | null }> {
     return (await t.db.query(`SELECT body_text, body_new FROM messages WHERE id = $1`, [id]))[0];
@@ -34,12 +30,7 @@ describe('quoted history in email replies (real Dovecot, real PostgreSQL)', () =
   /** A ticket of this citizen with one of our notification emails on it, to reply to. */
   async function notified(from: string): Promise<{ ticketId: string; ours: string }> {
     const first = await send({ from, subject: 'Bache', text: 'Bache en la calle Zaragoza 120' });
-    const ours = `<enlace.${randomBytes(6).toString('hex')}@sanluis.gob.mx>`;
-    await t.db.query(
-      `INSERT INTO messages (ticket_id, direction, channel, body_text, external_id, public, delivery_state) VALUES ($1, 'outbound', 'email', 'Su reporte fue atendido', $2, true, 'sent')`,
-      [first.ticket_id, ours],
-    );
-    return { ticketId: first.ticket_id, ours };
+    return { ticketId: first.ticket_id, ours: await ourEmailOn(t, first.ticket_id, 'Su reporte fue atendido') };
   }
 
   it('keeps a bottom-posted answer and drops the quote above it', async () => {

@@ -1,15 +1,11 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { InboundMessage } from '../../src/intake/inbound-message';
 import { IntakeService } from '../../src/intake/intake.service';
 import { startTestApp, TestApp } from '../support/test-app';
-import { buildMail, imapEnv, newMailboxUser, TestMailbox, uniqueMessageId, waitFor } from '../support/imap-test';
+import { imapEnv, type MailSpec, newMailboxUser, TestMailbox } from '../support/imap-test';
+import { type IntakeLogRow, ourEmailOn, sendMail } from '../support/mailbox-intake';
 
-interface LogRow {
-  decision: string;
-  ticket_id: string | null;
-  message_id: string | null;
-  acknowledged: boolean;
-}
+type LogRow = IntakeLogRow;
 
 jest.setTimeout(60_000);
 
@@ -34,29 +30,15 @@ describe('replies to an old closed thread go onto the ticket linked to it (real 
     await t?.close();
   });
 
-  async function send(spec: Parameters<typeof buildMail>[0]): Promise<LogRow> {
-    const messageId = uniqueMessageId();
-    await box.append(buildMail({ ...spec, messageId }));
-    return waitFor(async () => {
-      const rows: LogRow[] = await t.db.query(`SELECT * FROM intake_log WHERE external_id = $1 ORDER BY id DESC LIMIT 1`, [messageId]);
-      return rows[0];
-    }, `intake of ${messageId}`);
-  }
+  const send = async (spec: MailSpec): Promise<LogRow> => (await sendMail(t, box, spec)).log;
+
+  const ourMessage = (ticketId: string) => ourEmailOn(t, ticketId, 'Su reporte fue atendido');
 
   async function ticket(id: string | null) {
     const [row] = await t.db.query(`SELECT * FROM tickets WHERE id = $1`, [id]);
     return row;
   }
 
-  /** One of our notification emails on a ticket, as the outbound engineer stores it. */
-  async function ourMessage(ticketId: string): Promise<string> {
-    const messageId = `<enlace.${randomBytes(6).toString('hex')}@sanluis.gob.mx>`;
-    await t.db.query(
-      `INSERT INTO messages (ticket_id, direction, channel, body_text, external_id, public, delivery_state) VALUES ($1, 'outbound', 'email', 'Su reporte fue atendido', $2, true, 'sent')`,
-      [ticketId, messageId],
-    );
-    return messageId;
-  }
 
   const closeDaysAgo = (id: string | null, days: number) =>
     t.db.query(`UPDATE tickets SET status = 'closed', closed_at = now() - make_interval(days => $2) WHERE id = $1`, [id, days]);
