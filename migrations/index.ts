@@ -20,6 +20,7 @@ import { AttachmentContentId1764800000900 } from './1764800000900-AttachmentCont
 import { DuplicateCheckAttempts1764800001000 } from './1764800001000-DuplicateCheckAttempts';
 import { LoginAttemptsAndTokenVersion1764800001100 } from './1764800001100-LoginAttemptsAndTokenVersion';
 import { ThreadSearchWritesOnlyChanges1764800001200 } from './1764800001200-ThreadSearchWritesOnlyChanges';
+import { TicketForwarders1764800001300 } from './1764800001300-TicketForwarders';
 
 /** Every migration, in order. A new migration file must be added here (see CONTRIBUTING.md). */
 export const MIGRATIONS = [
@@ -45,4 +46,5 @@ export const MIGRATIONS = [
   DuplicateCheckAttempts1764800001000,
   LoginAttemptsAndTokenVersion1764800001100,
   ThreadSearchWritesOnlyChanges1764800001200,
+  TicketForwarders1764800001300,
 ];

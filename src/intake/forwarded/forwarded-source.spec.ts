@@ -1,4 +1,4 @@
-import { canonicalPostUrl, forwardedAuthor, forwardedExternalId, postedAtInstant } from './forwarded-source';
+import { canonicalPostUrl, forwardedAuthor, forwardedExternalId, postedAtInstant, postReference } from './forwarded-source';
 
 describe('canonicalPostUrl', () => {
   it('one post written several ways is one URL: host case, www/m., tracking parameters, trailing slash, fragment', () => {
@@ -68,6 +68,49 @@ describe('forwardedExternalId', () => {
     expect(forwardedExternalId('tiktok', undefined, 'otra.vecina', 'Bache enorme en Himno Nacional')).not.toBe(a);
     expect(forwardedExternalId('instagram', undefined, 'vecina.slp', 'Bache enorme en Himno Nacional')).not.toBe(a);
     expect(forwardedExternalId('tiktok', undefined, 'vecina.slp', 'Bache enorme en Himno Nacional 2')).not.toBe(a);
+  });
+
+  it('two comments under one TikTok video (no link of their own) are two messages; the same comment again is one', () => {
+    const video = 'https://www.tiktok.com/@municipioslp/video/7301234567890123456?is_from_webapp=1';
+    const a = forwardedExternalId('tiktok', video, 'vecina.slp', 'Se cayó un cable de alta tensión en la calle Zaragoza');
+    const b = forwardedExternalId('tiktok', video, 'don.pepe', 'Sin agua desde el lunes en Jacarandas');
+    expect(a).toMatch(/^forwarded:comment:[0-9a-f]{64}$/);
+    expect(b).not.toBe(a);
+    expect(forwardedExternalId('tiktok', 'https://m.tiktok.com/@MunicipioSLP/video/7301234567890123456', 'vecina.slp', ' se cayó un cable de alta  tensión en la calle zaragoza')).toBe(a);
+    // same author, another comment; another author, same words: other messages too
+    expect(forwardedExternalId('tiktok', video, 'vecina.slp', 'Y tampoco hay luz')).not.toBe(a);
+    expect(forwardedExternalId('tiktok', video, 'otra.vecina', 'Se cayó un cable de alta tensión en la calle Zaragoza')).not.toBe(a);
+  });
+
+  it('a Facebook, Instagram or YouTube post without a comment id keys on author and text; with one, on the comment', () => {
+    const post = 'https://www.facebook.com/MunicipioSLP/posts/pfbid0abc';
+    expect(forwardedExternalId('facebook', post, 'name:ana', 'Bache')).not.toBe(forwardedExternalId('facebook', post, 'name:luis', 'Fuga'));
+    const comment = `${post}?comment_id=123`;
+    expect(forwardedExternalId('facebook', comment, 'name:ana', 'Bache')).toBe('forwarded:post:https://facebook.com/MunicipioSLP/posts/pfbid0abc?comment_id=123');
+    expect(forwardedExternalId('facebook', comment, 'ana', 'Bache en la esquina')).toBe(forwardedExternalId('facebook', comment, '', 'bache'));
+    expect(forwardedExternalId('instagram', 'https://instagram.com/p/Cx1', 'ana', 'a')).not.toBe(forwardedExternalId('instagram', 'https://instagram.com/p/Cx1', 'luis', 'b'));
+    expect(forwardedExternalId('instagram', 'https://instagram.com/p/Cx1/c/99', 'ana', 'a')).toBe('forwarded:post:https://instagram.com/p/Cx1/c/99');
+    expect(forwardedExternalId('youtube', 'https://youtu.be/abc', 'ana', 'a')).not.toBe(forwardedExternalId('youtube', 'https://youtu.be/abc', 'luis', 'b'));
+    expect(forwardedExternalId('youtube', 'https://youtu.be/abc?lc=Ugx1', 'ana', 'a')).toBe('forwarded:post:https://youtube.com/watch?lc=Ugx1&v=abc');
+  });
+
+  it("an X status forwarded with another account's handle is a reply under it, not the status", () => {
+    const status = 'https://x.com/MunicipioSLP/status/1869000000000000009';
+    expect(forwardedExternalId('x', status, 'municipioslp', 'Aviso de corte de agua')).toBe('forwarded:post:https://x.com/i/status/1869000000000000009');
+    expect(forwardedExternalId('x', status, 'name:municipio de slp', 'Aviso')).toBe('forwarded:post:https://x.com/i/status/1869000000000000009');
+    const reply1 = forwardedExternalId('x', status, 'vecino1', 'En mi calle tampoco hay agua');
+    const reply2 = forwardedExternalId('x', status, 'vecino2', 'Aquí hay una fuga');
+    expect(reply1).toMatch(/^forwarded:comment:/);
+    expect(reply2).not.toBe(reply1);
+  });
+});
+
+describe('postReference', () => {
+  it('says whether the URL names one message and under which account', () => {
+    expect(postReference('https://twitter.com/Vecino/status/1')).toEqual({ url: 'https://x.com/i/status/1', exact: true, owner: 'vecino' });
+    expect(postReference('https://x.com/i/web/status/1')).toEqual({ url: 'https://x.com/i/status/1', exact: true, owner: null });
+    expect(postReference('https://www.tiktok.com/@Vecina/video/7')).toEqual({ url: 'https://tiktok.com/@vecina/video/7', exact: false, owner: 'vecina' });
+    expect(postReference('https://www.tiktok.com/@vecina')).toBeNull();
   });
 });
 

@@ -21,6 +21,25 @@ const HOST_ALIASES: Record<string, string> = { 'twitter.com': 'x.com', 'fb.com':
  * the same person would become one ticket.
  */
 export function canonicalPostUrl(raw: string | null | undefined): string | null {
+  return postReference(raw)?.url ?? null;
+}
+
+export interface PostReference {
+  /** the canonical URL (see canonicalPostUrl) */
+  url: string;
+  /**
+   * true when the URL names one message and nothing else: an X status (a reply has its own), a
+   * Facebook comment (`comment_id`), an Instagram comment (`/c/`), a YouTube comment (`lc`), a
+   * WhatsApp channel post. False for a post that carries comments without links of their own (a
+   * TikTok video, a Facebook or Instagram post, a YouTube video): the forward may be any of them.
+   */
+  exact: boolean;
+  /** the account the URL shows the message under, when it says (lower case, without "@") */
+  owner: string | null;
+}
+
+/** What a URL names: see canonicalPostUrl and PostReference. */
+export function postReference(raw: string | null | undefined): PostReference | null {
   if (!raw) return null;
   let url: URL;
   try {
@@ -40,61 +59,66 @@ export function canonicalPostUrl(raw: string | null | undefined): string | null 
     const kept = params.filter((p): p is [string, string] => p[1] !== null).sort(([a], [b]) => a.localeCompare(b));
     return kept.length ? `${base}?${kept.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&')}` : base;
   };
+  const post = (canonical: string, exact = false, owner: string | null = null): PostReference => ({ url: canonical, exact, owner });
   let m: RegExpExecArray | null;
   switch (host) {
     case 'x.com':
       // /user/status/123, /i/web/status/123, /user/status/123/photo/1: the status id names it
-      m = /^\/(?:i\/web|[^/]+)\/status(?:es)?\/(\d{1,25})(?:\/|$)/i.exec(path);
-      return m ? `https://x.com/i/status/${m[1]}` : null;
+      m = /^\/(i\/web|[^/]+)\/status(?:es)?\/(\d{1,25})(?:\/|$)/i.exec(path);
+      return m ? post(`https://x.com/i/status/${m[2]}`, true, /^i\/web$/i.test(m[1]) ? null : m[1].toLowerCase()) : null;
     case 'facebook.com': {
       // a comment's link names the comment: two neighbours commenting on one post are two reports
       const comment: Array<[string, string | null]> = [
         ['comment_id', q('comment_id')],
         ['reply_comment_id', q('reply_comment_id')],
       ];
+      const isComment = Boolean(q('comment_id') || q('reply_comment_id'));
       if (/^\/(?:permalink|story)\.php$/i.test(path) && q('story_fbid')) {
-        return withQuery('https://facebook.com/permalink.php', [['story_fbid', q('story_fbid')], ['id', q('id')], ...comment]);
+        return post(withQuery('https://facebook.com/permalink.php', [['story_fbid', q('story_fbid')], ['id', q('id')], ...comment]), isComment);
       }
-      if (/^\/photo(?:\.php)?$/i.test(path) && q('fbid')) return withQuery('https://facebook.com/photo.php', [['fbid', q('fbid')], ...comment]);
-      if (/^\/watch$/i.test(path) && q('v')) return withQuery('https://facebook.com/watch', [['v', q('v')], ...comment]);
+      if (/^\/photo(?:\.php)?$/i.test(path) && q('fbid')) return post(withQuery('https://facebook.com/photo.php', [['fbid', q('fbid')], ...comment]), isComment);
+      if (/^\/watch$/i.test(path) && q('v')) return post(withQuery('https://facebook.com/watch', [['v', q('v')], ...comment]), isComment);
       if (
         /^\/(?:[^/]+\/)?(?:posts|videos|photos|reel|reels)\/[^/]+/i.test(path) ||
         /^\/groups\/[^/]+\/(?:posts|permalink)\/[^/]+/i.test(path) ||
         /^\/share\/[prv]\/[^/]+$/i.test(path) ||
         /^\/[^/]+\/photos\/[^/]+\/[^/]+/i.test(path)
       ) {
-        return withQuery(`https://facebook.com${path}`, comment);
+        return post(withQuery(`https://facebook.com${path}`, comment), isComment);
       }
       return null;
     }
     case 'fb.watch':
-      return /^\/[\w-]+$/.test(path) ? `https://fb.watch${path}` : null;
+      return /^\/[\w-]+$/.test(path) ? post(`https://fb.watch${path}`) : null;
     case 'instagram.com':
       // /p/CODE, /reel/CODE, /tv/CODE, /user/p/CODE; /p/CODE/c/COMMENT names a comment
       m = /^(?:\/[^/]+)?\/(?:p|reels?|tv)\/([\w-]+)(?:\/c\/(\d+)(?:\/r\/(\d+))?)?(?:\/|$)/.exec(path);
-      return m ? `https://instagram.com/p/${m[1]}${m[2] ? `/c/${m[2]}` : ''}${m[3] ? `/r/${m[3]}` : ''}` : null;
+      return m ? post(`https://instagram.com/p/${m[1]}${m[2] ? `/c/${m[2]}` : ''}${m[3] ? `/r/${m[3]}` : ''}`, Boolean(m[2])) : null;
     case 'tiktok.com':
+      // a TikTok comment has no link of its own: the video's URL is all a forward of one can give
       m = /^\/@([^/]+)\/(video|photo)\/(\d+)(?:\/|$)/i.exec(path);
-      if (m) return `https://tiktok.com/@${m[1].toLowerCase()}/${m[2].toLowerCase()}/${m[3]}`;
+      if (m) return post(`https://tiktok.com/@${m[1].toLowerCase()}/${m[2].toLowerCase()}/${m[3]}`, false, m[1].toLowerCase());
       m = /^\/t\/([\w-]+)$/.exec(path);
-      return m ? `https://tiktok.com/t/${m[1]}` : null;
+      return m ? post(`https://tiktok.com/t/${m[1]}`) : null;
     case 'vm.tiktok.com':
     case 'vt.tiktok.com':
-      return /^\/[\w-]+$/.test(path) ? `https://${host}${path}` : null;
+      return /^\/[\w-]+$/.test(path) ? post(`https://${host}${path}`) : null;
     case 'youtube.com': {
       const lc: Array<[string, string | null]> = [['lc', q('lc')]];
-      if (/^\/watch$/i.test(path) && q('v')) return withQuery('https://youtube.com/watch', [['v', q('v')], ...lc]);
+      const isComment = Boolean(q('lc'));
+      if (/^\/watch$/i.test(path) && q('v')) return post(withQuery('https://youtube.com/watch', [['v', q('v')], ...lc]), isComment);
       m = /^\/(?:shorts|live|embed)\/([\w-]+)$/i.exec(path);
-      if (m) return withQuery('https://youtube.com/watch', [['v', m[1]], ...lc]);
+      if (m) return post(withQuery('https://youtube.com/watch', [['v', m[1]], ...lc]), isComment);
       m = /^\/post\/([\w-]+)$/i.exec(path);
-      return m ? `https://youtube.com/post/${m[1]}` : null;
+      return m ? post(withQuery(`https://youtube.com/post/${m[1]}`, lc), isComment) : null;
     }
     case 'youtu.be':
       m = /^\/([\w-]+)$/.exec(path);
-      return m ? withQuery('https://youtube.com/watch', [['v', m[1]], ['lc', q('lc')]]) : null;
+      return m ? post(withQuery('https://youtube.com/watch', [['v', m[1]], ['lc', q('lc')]]), Boolean(q('lc'))) : null;
     case 'whatsapp.com':
+      // a channel's post: channels take reactions, not comments
       m = /^\/channel\/([\w-]+)\/(\d+)$/i.exec(path);
-      return m ? `https://whatsapp.com/channel/${m[1]}/${m[2]}` : null;
+      return m ? post(`https://whatsapp.com/channel/${m[1]}/${m[2]}`, true) : null;
     default:
       return null;
   }
@@ -149,15 +173,37 @@ export function forwardedAuthor(network: ForwardNetwork, rawHandle: string | nul
 }
 
 /**
- * The external id of a forward: the post it names (its canonical URL), else a hash of the network,
- * the author and the text — the same message forwarded twice, by one press user or two, gets the
- * same id, which the intake's (channel, external id) uniqueness turns into one ticket.
+ * The external id of a forward — the same message forwarded twice, by one press user or two, gets
+ * the same id, which the intake's (channel, external id) uniqueness turns into one ticket; two
+ * different messages never share one (a report silently lost):
+ * - a URL that names one message exactly (see PostReference.exact) names the forward, whatever
+ *   the text or author say — unless the forward's author handle is not the account the URL shows
+ *   it under (a reply forwarded with its parent's link): then as a comment, below;
+ * - a URL of a post that carries comments without links of their own (a TikTok video): a hash of
+ *   the post, the network, the author and the text — two neighbours' comments under one video
+ *   are two reports, the same comment forwarded again is one;
+ * - no URL of a post (none, a profile): a hash of the network, the author and the text.
+ * `authorKey` is the author's normalised handle (forwardedAuthor().key), else their name (see
+ * forwardedAuthorKey), '' when neither is given.
  */
 export function forwardedExternalId(network: ForwardNetwork, url: string | null | undefined, authorKey: string, text: string): string {
-  const post = canonicalPostUrl(url);
-  if (post) return `forwarded:post:${post}`;
+  const post = postReference(url);
+  // an author known only by name may be the account's (names and handles do not compare)
+  const mayBeOwner = !post?.owner || !authorKey || authorKey.startsWith('name:') || authorKey === post.owner;
+  if (post?.exact && mayBeOwner) return `forwarded:post:${post.url}`;
+  if (post) {
+    const digest = createHash('sha256').update(JSON.stringify([network, post.url, authorKey, collapse(text)])).digest('hex');
+    return `forwarded:comment:${digest}`;
+  }
   const digest = createHash('sha256').update(JSON.stringify([network, authorKey, collapse(text)])).digest('hex');
   return `forwarded:text:${digest}`;
+}
+
+/** The author as part of a forward's key: the normalised handle, else the name as "name:…", else ''. */
+export function forwardedAuthorKey(author: ForwardedAuthor, displayName: string | null | undefined): string {
+  if (author.key) return author.key;
+  const name = displayName ? collapse(displayName) : '';
+  return name ? `name:${name}` : '';
 }
 
 /**
