@@ -49,6 +49,7 @@ export interface TicketDetailRow {
   citizen_name: string | null;
   identities: Array<{ kind: string; value: string; handle: string | null; undeliverable: boolean }>;
   merged_into_folio: string | null;
+  merged_into_status: TicketStatus | null;
   linked_folio: string | null;
 }
 
@@ -114,13 +115,14 @@ export const TICKET_DETAIL_SQL = `
          ci.id AS citizen_id, ci.name AS citizen_name,
          COALESCE((SELECT json_agg(json_build_object('kind', i.kind, 'value', i.value, 'handle', i.handle, 'undeliverable', i.undeliverable))
                    FROM citizen_identities i WHERE i.citizen_id = ci.id), '[]') AS identities,
-         (SELECT mt.folio FROM tickets mt WHERE mt.id = t.merged_into_id) AS merged_into_folio,
+         mt.folio AS merged_into_folio, mt.status AS merged_into_status,
          (SELECT lt.folio FROM tickets lt WHERE lt.id = t.linked_ticket_id) AS linked_folio
   FROM tickets t
   LEFT JOIN categories c ON c.id = t.category_id
   LEFT JOIN areas a ON a.id = t.area_id
   LEFT JOIN users u ON u.id = t.assignee_id
   LEFT JOIN citizens ci ON ci.id = t.citizen_id
+  LEFT JOIN tickets mt ON mt.id = t.merged_into_id
   WHERE t.folio = $1`;
 
 export const MERGED_TICKETS_SQL = `
@@ -161,19 +163,19 @@ export interface TicketDetailRows {
 }
 
 /**
- * Reads a ticket's detail. `mayRead` decides on the ticket row (null → not found, nothing else is
- * read); `alongside` runs in the second wave with the thread reads (e.g. the access-trail insert).
+ * Reads a ticket's detail. `mayRead` decides on the ticket row, at once or with a read of its own
+ * (null → not found, nothing else is read); `alongside` runs in the second wave with the thread reads (e.g. the access-trail insert).
  * The runner may be a pool: the second wave's statements then run on several connections at once.
  */
 export async function fetchTicketDetail(
   run: SqlRunner,
   folio: string,
-  mayRead: (ticket: TicketDetailRow) => boolean,
+  mayRead: (ticket: TicketDetailRow) => boolean | Promise<boolean>,
   alongside?: (ticket: TicketDetailRow) => Promise<unknown>,
 ): Promise<TicketDetailRows | null> {
   if (!parseFolio(folio)) return null;
   const [ticket] = (await run.query(TICKET_DETAIL_SQL, [folio.toUpperCase()])) as TicketDetailRow[];
-  if (!ticket || !mayRead(ticket)) return null;
+  if (!ticket || !(await mayRead(ticket))) return null;
   const [merged, messages, events] = await Promise.all([
     run.query(MERGED_TICKETS_SQL, [ticket.id]) as Promise<MergedRow[]>,
     run.query(THREAD_SQL, [ticket.id]) as Promise<MessageRow[]>,

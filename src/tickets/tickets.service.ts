@@ -219,7 +219,9 @@ export class TicketsService implements OnApplicationBootstrap {
     const rows = await fetchTicketDetail(
       this.detailRunner,
       folio,
-      (t) => canReadTicket(user, { channel: t.channel, forwardedById: t.forwarded_by_id }),
+      // a press user also follows the ticket a duplicate they forwarded was merged into, whatever
+      // its channel (the same press view: public thread, no contact data, tokens or internal notes)
+      (t) => canReadTicket(user, { channel: t.channel, forwardedById: t.forwarded_by_id }) || this.forwardedDuplicateOf(t.id, user),
       alongside ? (t) => alongside({ folio: t.folio, citizenId: t.citizen_id }) : undefined,
     );
     if (!rows) throw notFound(`Ticket ${folio}`);
@@ -278,6 +280,11 @@ export class TicketsService implements OnApplicationBootstrap {
       rejectionReason: ticket.rejection_reason,
       reopenedCount: ticket.reopened_count,
       mergedInto: ticket.merged_into_folio,
+      // the surviving ticket of a merged duplicate, whose status is the one to follow
+      mergedIntoTicket:
+        ticket.merged_into_folio && ticket.merged_into_status
+          ? { folio: ticket.merged_into_folio, status: ticket.merged_into_status, statusLabel: STATUS_LABELS[ticket.merged_into_status] }
+          : null,
       linkedTo: ticket.linked_folio,
       mergedTickets: merged.map((m) => ({ folio: m.folio, subject: m.subject, citizen: m.citizen_name })),
       forwardedById: ticket.forwarded_by_id,
@@ -300,6 +307,8 @@ export class TicketsService implements OnApplicationBootstrap {
         bodyText: m.body_text,
         bodyHtml: m.body_html ? linkInlineImages(m.body_html, m.attachments, folioById.get(m.ticket_id) ?? ticket.folio) : null,
         bodyNew: m.body_new,
+        // where a press forward was seen: network, author, link, when it was posted
+        forwarded: forwardedSource(m.meta, isPress),
         delivery: m.delivery_state ? { state: m.delivery_state, attempts: m.delivery_attempts, lastError: m.delivery_error } : null,
         // platform reply outside its window: 'pending' until the press office answers by hand, then 'done'
         manualReply: typeof m.meta?.manualReply === 'string' ? m.meta.manualReply : null,
@@ -317,4 +326,61 @@ export class TicketsService implements OnApplicationBootstrap {
       })),
     };
   }
+
+  /** Whether the press user forwarded (first or again) a ticket merged into this one. */
+  private async forwardedDuplicateOf(ticketId: string, user: AuthenticatedUser): Promise<boolean> {
+    if (user.role !== 'press') return false;
+    const rows = await this.detailRunner.query(
+      `SELECT 1 FROM tickets d
+       WHERE d.merged_into_id = $1
+         AND (d.forwarded_by_id = $2 OR EXISTS (SELECT 1 FROM ticket_forwarders f WHERE f.ticket_id = d.id AND f.user_id = $2))
+       LIMIT 1`,
+      [ticketId, user.id],
+    );
+    return (rows as unknown[]).length > 0;
+  }
+}
+
+export interface ForwardedSource {
+  network: string | null;
+  authorName: string | null;
+  authorHandle: string | null;
+  url: string | null;
+  postedAt: string | null;
+}
+
+/** A phone number, or something holding an email address: the press office never reads them (SPEC §1, §7). */
+const PHONE = /^\+?[\d\s().-]{7,}$/;
+const EMAIL = /[\w.+-]+@[\w-]+(?:\.[\w-]+)+/;
+const contactLike = (s: string) => PHONE.test(s) || EMAIL.test(s);
+/** Links that carry a phone number (wa.me/52444…, api.whatsapp.com/send?phone=…). */
+const PHONE_LINK = /^https?:\/\/(?:[\w-]+\.)*(?:wa\.me|whatsapp\.com)\/(?:\+?\d|send|message)/i;
+const safeDecode = (s: string) => {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+};
+
+/**
+ * Where a press forward was seen (messages.meta.forwarded), for the ticket's thread; null for any
+ * other message. The press office's view leaves out a handle or link that is a phone number or an
+ * email address (a forwarded WhatsApp author is known by their number).
+ */
+export function forwardedSource(meta: Record<string, unknown> | null | undefined, forPress: boolean): ForwardedSource | null {
+  const f = meta?.forwarded;
+  if (!f || typeof f !== 'object') return null;
+  const src = f as Record<string, unknown>;
+  const str = (v: unknown) => (typeof v === 'string' && v ? v : null);
+  const handle = str(src.authorHandle);
+  const url = str(src.url);
+  const name = str(src.authorName);
+  return {
+    network: str(src.network),
+    authorName: forPress && name && contactLike(name) ? null : name,
+    authorHandle: forPress && handle && contactLike(handle) ? null : handle,
+    url: forPress && url && (PHONE_LINK.test(url) || EMAIL.test(safeDecode(url))) ? null : url,
+    postedAt: str(src.postedAt),
+  };
 }
