@@ -41,6 +41,11 @@ export interface InboundMessage {
    */
   unacknowledged?: boolean;
   /**
+   * an edit of a message already on `threadTicketId` (a platform's "edited message"): appended to
+   * that ticket whatever its status — it resumes, reopens or opens nothing — and never acknowledged
+   */
+  correction?: boolean;
+  /**
    * threaded onto a ticket that is not the sender's (someone else answering a notification the
    * citizen forwarded, a CC): recorded on the thread, but not taken as the citizen's answer
    */

@@ -109,7 +109,7 @@ export class IntakeService {
       // resolveContact follows citizen merges, and merging citizens moves their tickets: one id each
       fromMergedDuplicate = !!ticket && followedMerge && !(citizen && citizen.id === ticket.citizenId);
       if (ticket) {
-        let decision = decideThreading(ticket.status, ticket.closedAt, now, this.config.reopenWindowDays);
+        let decision: ThreadDecision = inbound.correction ? 'append' : decideThreading(ticket.status, ticket.closedAt, now, this.config.reopenWindowDays);
         // a later reply of the same citizen to the old closed thread continues the ticket an earlier
         // reply opened from it (the row lock above serialises the replies: one linked ticket)
         if (decision === 'new_linked' && citizen && citizen.id === ticket.citizenId && !inbound.fromThirdParty && !fromMergedDuplicate) {

@@ -158,6 +158,19 @@ describe('social deliveries: unsupported content, edits, commands (fake Meta and
       expect((await thread(second.id)).map((m) => m.body_text)).toEqual(['Otro asunto: basura en la colonia Tequis']);
     });
 
+    it('an edit changes no status: on a resolved report it resumes nothing, on one closed long ago it opens no new report', async () => {
+      for (const [status, closedAt] of [['resolved', null], ['closed', "now() - interval '90 days'"]] as const) {
+        const psid = nextTestId('PSID');
+        const mid = nextTestId('m_');
+        await post(messengerDelivery(psid, 'Luminaria apagada en la calle Hidalgo', { mid }));
+        const [ticket] = await citizenTickets('messenger', psid);
+        await t.db.query(`UPDATE tickets SET status = $2, closed_at = ${closedAt ?? 'NULL'} WHERE id = $1`, [ticket.id, status]);
+        expect((await post(metaEdit(psid, mid, 'Luminaria apagada en la calle Hidalgo 120', 1))).outcomes).toEqual({ appended: 1 });
+        expect(await citizenTickets('messenger', psid)).toEqual([expect.objectContaining({ id: ticket.id, status })]);
+        expect((await thread(ticket.id)).map((m) => m.body_text)).toEqual(['Luminaria apagada en la calle Hidalgo', '[mensaje editado] Luminaria apagada en la calle Hidalgo 120']);
+      }
+    });
+
     it('an edit of a message never received is a message like any other', async () => {
       const user = 890000 + Math.floor(Math.random() * 10000);
       const result = await post(telegramEdit(user, 7, 'Semáforo descompuesto en Carranza y Reforma', Math.floor(Date.now() / 1000)), 'telegram');

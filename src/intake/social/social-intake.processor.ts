@@ -216,7 +216,7 @@ export class SocialIntakeProcessor {
       // staff see that it corrects an earlier message of the thread
       text: editOfKnown ? `${EDITED_MARK} ${item.text}` : item.text,
       attachments,
-      ...(editOfKnown ? { unacknowledged: true } : {}),
+      ...(editOfKnown ? { unacknowledged: true, correction: true } : {}),
       ticket: loc
         ? { latitude: clamp(loc.latitude, 90), longitude: clamp(loc.longitude, 180), address: leftCodePoints([loc.name, loc.address].filter(Boolean).join(', '), 500) || undefined }
         : undefined,
