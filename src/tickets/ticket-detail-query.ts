@@ -131,10 +131,12 @@ export const MERGED_TICKETS_SQL = `
   WHERE d.merged_into_id = $1`;
 
 /**
- * The thread: the ticket's messages and its merged duplicates', oldest first, at most 1,000. A mail's
- * attachments share its transaction's timestamp: among those, the order they were stored in (ctid).
+ * The thread: the ticket's messages and its merged duplicates', oldest first — of a longer one, the
+ * newest 1,000 (what the citizen said last matters most). A mail's attachments share its
+ * transaction's timestamp: among those, the order they were stored in (ctid).
  */
 export const THREAD_SQL = `
+  SELECT * FROM (
   SELECT m.id, m.ticket_id, m.direction, m.channel, m.author_user_id, au.name AS author_user_name, m.author_name,
          m.subject, m.body_text, m.body_html, m.body_new, m.public, m.delivery_state, m.delivery_attempts,
          m.delivery_error, m.meta, m.created_at,
@@ -145,15 +147,19 @@ export const THREAD_SQL = `
                    FROM attachments f WHERE f.message_id = m.id), '[]') AS attachments
   FROM messages m LEFT JOIN users au ON au.id = m.author_user_id
   WHERE m.ticket_id = ANY(ARRAY(SELECT d.id FROM tickets d WHERE d.merged_into_id = $1) || $1::bigint)
-  ORDER BY m.created_at, m.id
-  LIMIT 1000`;
+  ORDER BY m.created_at DESC, m.id DESC
+  LIMIT 1000) newest
+  ORDER BY created_at, id`;
 
+/** The trail, oldest first — of a longer one, the newest 1,000. */
 export const EVENTS_SQL = `
-  SELECT e.type, e.actor_user_id, eu.name AS actor_user_name, e.actor_kind, e.from_status, e.to_status, e.reason, e.data, e.created_at
+  SELECT type, actor_user_id, actor_user_name, actor_kind, from_status, to_status, reason, data, created_at FROM (
+  SELECT e.id, e.type, e.actor_user_id, eu.name AS actor_user_name, e.actor_kind, e.from_status, e.to_status, e.reason, e.data, e.created_at
   FROM ticket_events e LEFT JOIN users eu ON eu.id = e.actor_user_id
   WHERE e.ticket_id = $1
-  ORDER BY e.created_at, e.id
-  LIMIT 1000`;
+  ORDER BY e.created_at DESC, e.id DESC
+  LIMIT 1000) newest
+  ORDER BY created_at, id`;
 
 export interface TicketDetailRows {
   ticket: TicketDetailRow;
