@@ -1,5 +1,5 @@
 import type { ListTicketsQuery } from './dto/ticket.dto';
-import { buildTicketListQuery, cityTimeBound, overdueSql } from './ticket-list-query';
+import { buildTicketListQuery, cityTimeBound, classifySearch, FIRST_FOLIO_YEAR, overdueSql } from './ticket-list-query';
 
 const viewer = { id: '6f1c2a34-5b6d-4e7f-8a9b-0c1d2e3f4a5b', role: 'agent' };
 const iso = (d: Date) => d.toISOString();
@@ -77,5 +77,53 @@ describe('buildTicketListQuery', () => {
 
   it('overdueSql() puts the given instant in both due-date comparisons', () => {
     expect(overdueSql('$7')).toMatch(/resolution_due_at < \$7 OR \(t\.first_responded_at IS NULL AND t\.first_response_due_at < \$7\)/);
+  });
+});
+
+describe('classifySearch', () => {
+  const NOW = new Date('2026-03-10T18:00:00.000Z');
+  const read = (q: string, prefix = 'SLP') => classifySearch(q, prefix, NOW, 'America/Mexico_City');
+  const folio = (...folios: string[]) => ({ kind: 'folio', folios });
+
+  it('reads a folio with or without its prefix, its zeros, its case or a #', () => {
+    for (const q of ['SLP-2025-000001', 'slp-2025-000001', '#SLP-2025-000001', ' # slp-2025-000001 ', 'SLP-2025-1', 'slp-2025-01', '2025-000001', '2025-1', '#2025-1']) {
+      expect({ q, read: read(q) }).toEqual({ q, read: folio('SLP-2025-000001') });
+    }
+    expect(read('2025-1', 'SLPX')).toEqual(folio('SLPX-2025-000001'));
+    expect(read('QRO-2024-12')).toEqual(folio('QRO-2024-000012')); // another prefix as typed
+    expect(read('2025-1234567')).toEqual(folio('SLP-2025-1234567'));
+  });
+
+  it('reads a bare six-digit number as that folio number in every year up to the current one', () => {
+    const r = read('000123');
+    expect(r.kind).toBe('folio');
+    const folios = (r as { folios: string[] }).folios;
+    expect(folios[0]).toBe('SLP-2026-000123');
+    expect(folios[folios.length - 1]).toBe(`SLP-${FIRST_FOLIO_YEAR}-000123`);
+    expect(folios).toHaveLength(2026 - FIRST_FOLIO_YEAR + 1);
+  });
+
+  it('keeps a bare year, a short number and words as a text search', () => {
+    for (const q of ['2025', '1', '15', '12345', 'bache 2025-1', 'Av. Juárez 120', 'Rosa Martínez', 'inundaciones']) {
+      expect(read(q)).toEqual({ kind: 'text', text: q });
+    }
+  });
+
+  it("reads an email or a Mexican phone number as a citizen's contact", () => {
+    expect(read(' Rosa.Martinez@Correo.MX ')).toEqual({ kind: 'contact', identityKinds: ['email'], value: 'rosa.martinez@correo.mx' });
+    for (const q of ['444 123 4567', '(444) 123-4567', '+52 444 123 4567', '4441234567', '444-123-4567', '+52 1 444 123 4567']) {
+      expect({ q, read: read(q) }).toEqual({ q, read: { kind: 'contact', identityKinds: ['phone', 'whatsapp'], value: '+524441234567' } });
+    }
+  });
+
+  it('builds a folio lookup on the folio index, a contact lookup on the identities and a text search with both word forms', () => {
+    const byFolio = buildTicketListQuery({ q: '2025-1' }, viewer, { now: NOW, folioPrefix: 'SLP' });
+    expect(byFolio.sql).toContain('t.folio = $1');
+    expect(byFolio.params[0]).toBe('SLP-2025-000001');
+    const byContact = buildTicketListQuery({ q: '(444) 123-4567' }, viewer, { now: NOW });
+    expect(byContact.sql).toMatch(/citizen_identities i JOIN citizens c/);
+    expect(byContact.params.slice(0, 2)).toEqual([['phone', 'whatsapp'], '+524441234567']);
+    const byText = buildTicketListQuery({ q: 'inundaciones' }, viewer, { now: NOW, candidates: 10 });
+    expect(byText.sql).toContain('t.search_vector @@ f_search_tsquery($1) OR t.messages_search @@ f_search_tsquery($1)');
   });
 });

@@ -1,7 +1,8 @@
 import { decodeCursor } from '../common/keyset-cursor';
 import type { ScopedQuery, SqlRunner } from '../database/pool-runner';
 import { localWallClock } from '../reports/month-bounds';
-import { parseFolio } from './folio';
+import { normalizeEmail, normalizePhone } from '../citizens/normalize-contact';
+import { folioYear } from './folio';
 import type { ListTicketsQuery } from './dto/ticket.dto';
 import { SOCIAL_CHANNELS } from './ticket-channel';
 import { OPEN_STATUSES, TICKET_STATUSES } from './ticket-status';
@@ -27,6 +28,54 @@ export class InvalidCursorError extends Error {}
 
 /** The city's zone when the caller gives none (callers should pass config.cityTimeZone): AppConfig's default for TZ_CITY. */
 export const DEFAULT_CITY_TIME_ZONE = 'America/Mexico_City';
+/** The folio prefix when the caller gives none (callers should pass config.folioPrefix): AppConfig's default for FOLIO_PREFIX. */
+export const DEFAULT_FOLIO_PREFIX = 'SLP';
+/** A bare six-digit folio number is looked up in every year from this one to the current one. */
+export const FIRST_FOLIO_YEAR = 2000;
+
+/**
+ * What the queue's `q` asks for:
+ * - folios: a folio with or without its prefix, with or without the zeros of its number, in any
+ *   case, with or without a leading `#` (`SLP-2025-000001`, `slp-2025-1`, `2025-000001`, `2025-1`),
+ *   or a bare six-digit number (`000001`: that number in every year). A bare year (`2025`) or a
+ *   shorter number (`15`, a house number as often as a folio) stays a text search;
+ * - a citizen: an email address, or a phone number as agents type it (`444 123 4567`,
+ *   `(444) 123-4567`, `+52 444 123 4567`): that citizen's tickets (their emails, or their phones
+ *   and WhatsApp numbers), whichever record of a merged person the contact is on;
+ * - words: everything else (names too: a citizen's name is not in the ticket search).
+ */
+export type TicketSearch =
+  | { kind: 'folio'; folios: string[] }
+  | { kind: 'contact'; identityKinds: string[]; value: string }
+  | { kind: 'text'; text: string };
+
+const FULL_FOLIO = /^([A-Z]{2,6})-(\d{4})-(\d{1,12})$/;
+const PREFIXLESS_FOLIO = /^(\d{4})-(\d{1,12})$/;
+const BARE_FOLIO_NUMBER = /^\d{6}$/;
+/** the characters a typed phone number is made of (the citizens list reads them the same way) */
+const PHONE_LIKE = /^[\d\s()+.\-/]{7,}$/;
+
+/** The number part of a folio as printed: at least six digits, zero-padded. */
+const folioNumber = (digits: string) => digits.replace(/^0+(?=\d)/, '').padStart(6, '0');
+
+export function classifySearch(q: string, folioPrefix: string, now: Date, timeZone: string): TicketSearch {
+  const value = q.trim();
+  const bare = value.replace(/^#\s*/, '').toUpperCase();
+  let m = FULL_FOLIO.exec(bare);
+  if (m) return { kind: 'folio', folios: [`${m[1]}-${m[2]}-${folioNumber(m[3])}`] };
+  m = PREFIXLESS_FOLIO.exec(bare);
+  if (m) return { kind: 'folio', folios: [`${folioPrefix}-${m[1]}-${folioNumber(m[2])}`] };
+  if (BARE_FOLIO_NUMBER.test(bare)) {
+    const folios: string[] = [];
+    for (let year = folioYear(now, timeZone); year >= FIRST_FOLIO_YEAR; year--) folios.push(`${folioPrefix}-${year}-${bare}`);
+    return { kind: 'folio', folios };
+  }
+  const email = normalizeEmail(value);
+  if (email) return { kind: 'contact', identityKinds: ['email'], value: email };
+  const phone = PHONE_LIKE.test(value) ? normalizePhone(value) : null;
+  if (phone) return { kind: 'contact', identityKinds: ['phone', 'whatsapp'], value: phone };
+  return { kind: 'text', text: q };
+}
 
 /** A date or date-time with no `Z` and no offset: `2026-11-26`, `2026-11-26T20:00`, `2026-11-26 20:00:00.5`, `2026-11`, `2026`. */
 const LOCAL_DATE_TIME = /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?)?)?$/;
@@ -76,6 +125,8 @@ export function buildTicketListQuery(
     timeZone?: string;
     /** the instant `overdue` is judged at: the API passes Clock.now(); the benchmark, which has no Clock, the time of the call */
     now?: Date;
+    /** config folioPrefix: the prefix of a folio typed without one */
+    folioPrefix?: string;
   } = {},
 ): { sql: string; params: unknown[]; limit: number } {
   const where: string[] = [];
@@ -109,10 +160,22 @@ export function buildTicketListQuery(
   if (query.overdue === true) where.push(overdue());
   if (query.overdue === false) where.push(`NOT ${overdue()}`);
   if (query.q) {
-    if (parseFolio(query.q)) {
-      where.push(`t.folio = ${p(query.q.trim().toUpperCase())}`);
+    const search = classifySearch(query.q, opts.folioPrefix ?? DEFAULT_FOLIO_PREFIX, now, timeZone);
+    if (search.kind === 'folio') {
+      where.push(search.folios.length === 1 ? `t.folio = ${p(search.folios[0])}` : `t.folio = ANY(${p(search.folios)}::text[])`);
+    } else if (search.kind === 'contact') {
+      // the record holding the contact and the ones it was merged into (a merge moves the
+      // tickets to the survivor; one the contact's owner made later stays on that record)
+      where.push(`t.citizen_id IN (
+        WITH RECURSIVE owner(id, merged_into_id) AS (
+          SELECT c.id, c.merged_into_id FROM citizen_identities i JOIN citizens c ON c.id = i.citizen_id
+          WHERE i.kind = ANY(${p(search.identityKinds)}::text[]) AND i.value = ${p(search.value)}
+          UNION
+          SELECT c.id, c.merged_into_id FROM owner JOIN citizens c ON c.id = owner.merged_into_id)
+        SELECT id FROM owner)`);
     } else {
-      const tsq = `websearch_to_tsquery('spanish', f_unaccent(${p(query.q)}))`;
+      // each word in both of its indexed forms (accents before or after the stemmer, migration 1764800001400)
+      const tsq = `f_search_tsquery(${p(search.text)})`;
       where.push(`(t.search_vector @@ ${tsq} OR t.messages_search @@ ${tsq})`);
     }
   }
@@ -171,13 +234,15 @@ export async function fetchTicketPage<Row>(
   timeZone: string = DEFAULT_CITY_TIME_ZONE,
   /** the instant `overdue` is judged at (the API: Clock.now()) */
   now: Date = new Date(),
+  /** config folioPrefix */
+  folioPrefix: string = DEFAULT_FOLIO_PREFIX,
 ) {
-  const textSearch = Boolean(query.q && !parseFolio(query.q));
+  const textSearch = Boolean(query.q && classifySearch(query.q, folioPrefix, now, timeZone).kind === 'text');
   if (!textSearch) {
-    const built = buildTicketListQuery(query, viewer, { timeZone, now });
+    const built = buildTicketListQuery(query, viewer, { timeZone, now, folioPrefix });
     return { rows: (await run.query(built.sql, built.params)) as Row[], limit: built.limit };
   }
-  const phase1 = buildTicketListQuery(query, viewer, { candidates: SEARCH_CANDIDATE_CAP, timeZone, now });
+  const phase1 = buildTicketListQuery(query, viewer, { candidates: SEARCH_CANDIDATE_CAP, timeZone, now, folioPrefix });
   const candidates = (await scoped(CANDIDATE_SETTINGS, phase1.sql, phase1.params)) as Array<{ id: string; cursor_ts: string }>;
   if (candidates.length <= SEARCH_CANDIDATE_CAP) {
     const newest = candidates
@@ -185,10 +250,10 @@ export async function fetchTicketPage<Row>(
       .slice(0, phase1.limit + 1)
       .map((c) => c.id);
     if (newest.length === 0) return { rows: [] as Row[], limit: phase1.limit };
-    const page = buildTicketListQuery(query, viewer, { ids: newest, timeZone, now });
+    const page = buildTicketListQuery(query, viewer, { ids: newest, timeZone, now, folioPrefix });
     return { rows: (await run.query(page.sql, page.params)) as Row[], limit: page.limit };
   }
-  const page = buildTicketListQuery(query, viewer, { timeZone, now });
+  const page = buildTicketListQuery(query, viewer, { timeZone, now, folioPrefix });
   const rows = (await scoped(COMMON_WORD_SETTINGS, page.sql, page.params)) as Row[];
   return { rows, limit: page.limit };
 }

@@ -34,8 +34,9 @@ interface Row {
 }
 
 /**
- * The ticket queue: filters, accent-insensitive Spanish full text, newest first with keyset
- * pagination on (created_at, id) so deep pages cost the same as the first.
+ * The ticket queue: filters, a search (`q`: a folio with or without its prefix, a citizen's email
+ * or phone, or accent- and plural-insensitive Spanish full text; see classifySearch), newest
+ * first with keyset pagination on (created_at, id) so deep pages cost the same as the first.
  */
 @Injectable()
 export class TicketListService {
@@ -56,7 +57,7 @@ export class TicketListService {
     let result: { rows: Row[]; limit: number };
     try {
       // `overdue` (column and filter) at the Clock's instant, as in the detail and the SLA jobs
-      result = await fetchTicketPage<Row>(this.run, this.scoped, query, user, this.config.cityTimeZone, this.clock.now());
+      result = await fetchTicketPage<Row>(this.run, this.scoped, query, user, this.config.cityTimeZone, this.clock.now(), this.config.folioPrefix);
     } catch (err) {
       if (err instanceof InvalidCursorError) throw new DomainError('VALIDATION', 'Invalid cursor', [{ field: 'cursor', errors: ['invalid cursor'] }]);
       throw err;
