@@ -127,8 +127,8 @@ async function main() {
               CASE WHEN status = 'closed' THEN created_at + r4 * interval '45 days' + interval '7 days' END,
               CASE WHEN status = 'rejected' THEN 'fuera de la competencia municipal' END,
               md5(g3.id::text || random()::text),
-              to_tsvector('spanish', f_unaccent(coalesce((SELECT string_agg(($10::text[])[1 + ((g3.id + s.i) % 8)::int], ' ')
-                                                          FROM generate_series(1, ((g3.id * 7919) % 5)::int) s(i) WHERE s.i <> 3), '')))
+              f_thread_search_vector(coalesce((SELECT string_agg(($10::text[])[1 + ((g3.id + s.i) % 8)::int], ' ')
+                                               FROM generate_series(1, ((g3.id * 7919) % 5)::int) s(i) WHERE s.i <> 3), ''))
        FROM g3 JOIN seed_cat c ON c.id = g3.category_id
        JOIN seed_citizen sc ON sc.n = 1 + floor(g3.r4 * ${citizens} * 0.999)::int`,
       [catPick, channelPick, start, end, n, nextId, year, STREETS, COLONIAS, REPLIES],

@@ -21,6 +21,7 @@ import { DuplicateCheckAttempts1764800001000 } from './1764800001000-DuplicateCh
 import { LoginAttemptsAndTokenVersion1764800001100 } from './1764800001100-LoginAttemptsAndTokenVersion';
 import { ThreadSearchWritesOnlyChanges1764800001200 } from './1764800001200-ThreadSearchWritesOnlyChanges';
 import { TicketForwarders1764800001300 } from './1764800001300-TicketForwarders';
+import { SearchSpanishWordForms1764800001400 } from './1764800001400-SearchSpanishWordForms';
 
 /** Every migration, in order. A new migration file must be added here (see CONTRIBUTING.md). */
 export const MIGRATIONS = [
@@ -47,4 +48,5 @@ export const MIGRATIONS = [
   LoginAttemptsAndTokenVersion1764800001100,
   ThreadSearchWritesOnlyChanges1764800001200,
   TicketForwarders1764800001300,
+  SearchSpanishWordForms1764800001400,
 ];

@@ -238,4 +238,5 @@ export const CORE_TABLES_FREE_OF_PERSONAL_DATA: Array<[string[], string]> = [
   [['users'], 'staff accounts, not citizens'],
   [['privacy_notices'], 'the notice text'],
   [['personal_data_access'], 'ids only (user, citizen, folio)'],
+  [['ticket_forwarders'], 'which press users forwarded a ticket: ticket and staff ids'],
 ];

@@ -66,7 +66,7 @@ export async function insertTicket(
        address, colonia, latitude, longitude, pole_id, tags, first_response_due_at, resolution_due_at, status_changed_at,
        merged_into_id, linked_ticket_id, forwarded_by_id, created_by_id, public_token, created_at, messages_search)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25,
-       CASE WHEN $26::text IS NULL THEN NULL ELSE to_tsvector('spanish', f_unaccent(left($26::text, 100000))) END)
+       CASE WHEN $26::text IS NULL THEN NULL ELSE f_thread_search_vector($26::text) END)
      RETURNING id, version, updated_at`,
     [
       t.folio,
