@@ -209,7 +209,7 @@ export class IntakeService {
     let acknowledgement: AcknowledgementOutcome | undefined;
     if (!isNew) {
       await insertTicketEvents(manager, [{ ticketId: ticket.id, type: 'message_received', actorKind: 'citizen', data: { messageId: message.id, channel: inbound.channel } }]);
-      await this.hooks.emit(manager, { type: 'citizen_message', ticket, message, automated: inbound.automated ?? false });
+      await this.hooks.emit(manager, { type: 'citizen_message', ticket, message, automated: inbound.automated ?? false, correction: inbound.correction ?? false });
     } else {
       // `automated` tells the notifiers not to acknowledge: also for a person's mail that must not be answered
       const change: TicketChange = { type: 'created', ticket, message, automated: (inbound.automated || inbound.unacknowledged) ?? false, deferDuplicateSearch: inbound.deferDuplicateSearch ?? false };

@@ -28,7 +28,8 @@ export class RejectionDisputeListener implements OnModuleInit {
   }
 
   async onTicketChange(manager: EntityManager, change: TicketChange): Promise<void> {
-    if (change.type !== 'citizen_message' || change.automated) return;
+    // an edit of an earlier message (a platform's "edited message") disputes nothing
+    if (change.type !== 'citizen_message' || change.automated || change.correction) return;
     const { ticket, message } = change;
     // not public: a third party's answer or a merged duplicate's citizen (staff only)
     if (ticket.status !== 'rejected' || ticket.mergedIntoId || !message.public) return;

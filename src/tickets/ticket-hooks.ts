@@ -26,7 +26,14 @@ export type TicketChange =
       /** set by the email notifier: was the citizen's acknowledgement queued, and if not, why */
       acknowledgement?: AcknowledgementOutcome;
     }
-  | { type: 'citizen_message'; ticket: Ticket; message: Message; automated: boolean }
+  | {
+      type: 'citizen_message';
+      ticket: Ticket;
+      message: Message;
+      automated: boolean;
+      /** an edit of a message already on the thread (a platform's "edited message"), not a new answer */
+      correction?: boolean;
+    }
   | {
       type: 'status_changed';
       ticket: Ticket;

@@ -219,9 +219,11 @@ export class TicketsService implements OnApplicationBootstrap {
     const rows = await fetchTicketDetail(
       this.detailRunner,
       folio,
-      // a press user also follows the ticket a duplicate they forwarded was merged into, whatever
-      // its channel (the same press view: public thread, no contact data, tokens or internal notes)
-      (t) => canReadTicket(user, { channel: t.channel, forwardedById: t.forwarded_by_id }) || this.forwardedDuplicateOf(t.id, user),
+      // the survivor of a duplicate a press user forwarded: readable only when it is a ticket the
+      // press office reads anyway (social). An email or phone report's thread holds what a press user
+      // must not see (quoted status links with their token, signatures with phone numbers): they
+      // follow it through the duplicate (`mergedIntoTicket`: folio, status, label) instead
+      (t) => canReadTicket(user, { channel: t.channel, forwardedById: t.forwarded_by_id }),
       alongside ? (t) => alongside({ folio: t.folio, citizenId: t.citizen_id }) : undefined,
     );
     if (!rows) throw notFound(`Ticket ${folio}`);
@@ -325,19 +327,6 @@ export class TicketsService implements OnApplicationBootstrap {
         createdAt: e.created_at,
       })),
     };
-  }
-
-  /** Whether the press user forwarded (first or again) a ticket merged into this one. */
-  private async forwardedDuplicateOf(ticketId: string, user: AuthenticatedUser): Promise<boolean> {
-    if (user.role !== 'press') return false;
-    const rows = await this.detailRunner.query(
-      `SELECT 1 FROM tickets d
-       WHERE d.merged_into_id = $1
-         AND (d.forwarded_by_id = $2 OR EXISTS (SELECT 1 FROM ticket_forwarders f WHERE f.ticket_id = d.id AND f.user_id = $2))
-       LIMIT 1`,
-      [ticketId, user.id],
-    );
-    return (rows as unknown[]).length > 0;
   }
 }
 

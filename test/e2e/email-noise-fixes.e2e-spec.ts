@@ -82,6 +82,16 @@ describe('email noise: subjects, text bounces, forged DSNs, inbox rules, forward
     expect([suppress.log.decision, suppress.log.kind, suppress.log.ticket_id, suppress.log.acknowledged]).toEqual(['automatic_unmatched', 'auto_reply', null, false]);
   });
 
+  it('an out-of-office subject without automatic headers answering one of our mails is recorded as automatic: the status is kept', async () => {
+    const citizen = sender('ausente');
+    const { ticketId, ours } = await reportWithAck(citizen);
+    await t.db.query(`UPDATE tickets SET status = 'waiting_citizen' WHERE id = $1`, [ticketId]);
+    const { log } = await send({ from: citizen, subject: 'Respuesta automática: Su reporte', inReplyTo: ours, references: ours, text: 'Estoy de vacaciones hasta el lunes.' });
+    expect([log.decision, log.ticket_id]).toEqual(['auto_reply_recorded', ticketId]);
+    const [{ status }] = await t.db.query(`SELECT status FROM tickets WHERE id = $1`, [ticketId]);
+    expect(status).toBe('waiting_citizen');
+  });
+
   it('a forged DSN citing one of our Message-IDs never marks another citizen\'s address; only what our mail was sent to', async () => {
     const citizen = sender('ciudadana');
     const victim = sender('victima');

@@ -62,6 +62,8 @@ describe('a citizen answering a rejected report', () => {
     const ticket = await rejectedReport(from);
     await mail('vecino.copiado@correo.mx', 'Yo también vi el árbol.', { threadTicketId: ticket.id, fromThirdParty: true });
     await mail(from, 'Estoy fuera de la oficina.', { threadTicketId: ticket.id, automated: true });
+    // a platform's "edited message" of the first report is a correction, not an answer
+    await mail(from, '[mensaje editado] Se cayó un árbol sobre la banqueta de la calle Arista 12.', { threadTicketId: ticket.id, correction: true });
     expect(await disputes(ticket.id)).toEqual([]);
 
     const admin = await t.user('admin');

@@ -30,8 +30,10 @@ describe('one-line fields refuse line breaks and control characters', () => {
 
   it('keeps accents, emoji and a multi-line description', async () => {
     const agent = await t.user('agent');
-    const res = await t.http().post('/api/v1/tickets').set(agent.auth).send({ ...capture, address: 'Calle Zaragoza 210', colonia: 'Tequisquiapan', tags: ['bache'] }).expect(201);
+    // a trailing line break (pasted) is trimmed, not refused
+    const res = await t.http().post('/api/v1/tickets').set(agent.auth).send({ ...capture, citizen: { ...capture.citizen, name: 'Íñigo Peña Ruíz\n' }, address: 'Calle Zaragoza 210', colonia: 'Tequisquiapan', tags: ['bache'] }).expect(201);
     expect(res.body.subject).toBe(capture.subject);
+    expect(res.body.citizen.name).toBe('Íñigo Peña Ruíz');
     expect(res.body.description).toBe(capture.description);
   });
 

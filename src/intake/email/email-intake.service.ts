@@ -151,10 +151,14 @@ export class EmailIntakeService {
     // the thread they answer, without changing its status; otherwise only in the intake log. Except
     // what an Exchange inbox rule sent (may be a person's mail a rule forwarded): a ticket, unacknowledged
     const ticketOfUnmatched = kind === 'auto_reply' && mail.classification.ticketWhenUnmatched === true;
-    if ((kind === 'auto_reply' || kind === 'bulk') && !(ticketOfUnmatched && !threadTicketId)) {
+    // an out-of-office-looking answer to one of our mails (its whole subject is "Respuesta
+    // automática: …", no automatic header): recorded like an auto-reply, the status kept
+    const outOfOfficeAnswer = kind === 'human' && mail.classification.noAcknowledgement === true && !!threadTicketId && !fromThirdParty;
+    if (((kind === 'auto_reply' || kind === 'bulk') && !(ticketOfUnmatched && !threadTicketId)) || outOfOfficeAnswer) {
       if (!threadTicketId) return { ...none, decision: 'automatic_unmatched', reason: mail.classification.reason };
-      const messageId = await this.recordAutomatic(manager, threadTicketId, mail, externalId, kind);
-      await manager.insert(TicketEvent, { ticketId: threadTicketId, type: 'auto_reply_received', actorKind: 'system', data: { messageId, kind } });
+      const automaticKind = kind === 'bulk' ? 'bulk' : 'auto_reply';
+      const messageId = await this.recordAutomatic(manager, threadTicketId, mail, externalId, automaticKind);
+      await manager.insert(TicketEvent, { ticketId: threadTicketId, type: 'auto_reply_received', actorKind: 'system', data: { messageId, kind: automaticKind } });
       return { ...none, decision: 'auto_reply_recorded', reason: mail.classification.reason, ticketId: threadTicketId, messageId };
     }
 

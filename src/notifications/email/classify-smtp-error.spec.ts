@@ -34,6 +34,8 @@ describe('classifySmtpError', () => {
     ['message too big for the server (552 on MAIL FROM SIZE=)', { code: 'EENVELOPE', responseCode: 552, command: 'MAIL FROM' }, 'permanent'],
     ['relaying denied (Exchange 550 5.7.54)', { code: 'EENVELOPE', responseCode: 550, command: 'RCPT TO', response: '550 5.7.54 SMTP; Unable to relay recipient in non-accepted domain' }, 'unavailable'],
     ['relay access denied (Postfix 554)', { code: 'EENVELOPE', responseCode: 554, command: 'RCPT TO', response: '554 5.7.1 <x@y.mx>: Relay access denied' }, 'unavailable'],
+    ['unknown recipient of a relay domain (Postfix 550 5.1.1 … relay recipient table)', { code: 'EENVELOPE', responseCode: 550, command: 'RCPT TO', response: '550 5.1.1 <x@y.mx>: Recipient address rejected: User unknown in relay recipient table' }, 'permanent'],
+    ['unknown user reported through a relay host', { code: 'EENVELOPE', responseCode: 550, command: 'RCPT TO', response: '550 host relay.correo.mx[192.0.2.4] said: 550 5.1.1 User unknown' }, 'permanent'],
     ['unknown mailbox (550 5.1.1)', { code: 'EENVELOPE', responseCode: 550, command: 'RCPT TO', response: '550 5.1.1 <x@y.mx>: Recipient address rejected: User unknown' }, 'permanent'],
     ['socket quiet mid-session (maybe after DATA)', { code: 'ETIMEDOUT', command: 'CONN', timeoutType: 'SOCKET_TIMEOUT' }, 'temporary'],
     ['connection timeout', { code: 'ETIMEDOUT', command: 'CONN', timeoutType: 'CONNECTION_TIMEOUT' }, 'unavailable'],

@@ -27,6 +27,9 @@ const UNAVAILABLE_CODES = new Set([
   'EPIPE',
 ]);
 
+/** A relay refused to us (our set-up), not an unknown recipient ("User unknown in relay recipient table" is one) */
+const RELAY_DENIED = /relay(?:ing)? (?:access )?(?:denied|not permitted|prohibited)|unable to relay|not (?:allowed|permitted|authori[sz]ed) to relay|we do not relay/i;
+
 const SESSION_COMMANDS = new Set(['CONN', 'GREETING', 'EHLO', 'HELO', 'LHLO', 'STARTTLS']);
 
 export function classifySmtpError(err: unknown): SmtpFailure {
@@ -44,7 +47,7 @@ export function classifySmtpError(err: unknown): SmtpFailure {
     // denied: every mail alike — our set-up, not this mail; it waits and /health/ready says why.
     // 552 at MAIL FROM is the message's declared size: that one mail
     if (command === 'MAIL FROM' && responseCode !== 552) return 'unavailable';
-    if (command.startsWith('RCPT') && typeof e.response === 'string' && /\brelay(?:ing)?\b/i.test(e.response)) return 'unavailable';
+    if (command.startsWith('RCPT') && typeof e.response === 'string' && RELAY_DENIED.test(e.response) && !/\b5\.1\.\d/.test(e.response)) return 'unavailable';
   }
   // the session before any message: connecting, the greeting, EHLO/HELO, STARTTLS (a 5xx there,
   // e.g. STARTTLS required but not offered, refuses every message alike)
