@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { DuplicateCheckWorker } from '../../src/routing/duplicate-check.worker';
 import { startTestApp, TestApp } from '../support/test-app';
 import { buildMail, imapEnv, type MailSpec, newMailboxUser, TestMailbox, uniqueMessageId, waitFor } from '../support/imap-test';
-import { deliverMail, type IntakeLogRow, ourEmailOn, sendMail } from '../support/mailbox-intake';
+import { deliverMail, dsnMail, type IntakeLogRow, ourEmailOn, sendMail } from '../support/mailbox-intake';
 
 type LogRow = IntakeLogRow;
 
@@ -256,28 +256,15 @@ describe('email intake over IMAP (real Dovecot, real PostgreSQL)', () => {
   it('records a bounce of our mail on its ticket and marks the address undeliverable; an unmatched bounce makes no ticket', async () => {
     const { log } = await send({ from: 'rebota@correo.example.mx', text: 'Alcantarilla sin tapa' });
     const ours = await ourMessage(log.ticket_id!);
-    const b = `dsn_${randomBytes(4).toString('hex')}`;
-    const dsn = (origId: string, action = 'failed', status = '5.1.1') =>
-      buildMail({
-        from: 'Mail Delivery System <MAILER-DAEMON@mx.correo.example.mx>',
-        subject: 'Undelivered Mail Returned to Sender',
-        contentType: `multipart/report; report-type=delivery-status; boundary="${b}"`,
-        headers: { 'Auto-Submitted': 'auto-replied' },
-        body: [
-          `--${b}`, 'Content-Type: text/plain', '', 'I\'m sorry to have to inform you that your message could not be delivered.', '',
-          `--${b}`, 'Content-Type: message/delivery-status', '', 'Reporting-MTA: dns; mx.correo.example.mx', '', 'Final-Recipient: rfc822; rebota@correo.example.mx', `Action: ${action}`, `Status: ${status}`, '',
-          `--${b}`, 'Content-Type: text/rfc822-headers', '', 'From: notificaciones@sanluis.gob.mx', 'To: rebota@correo.example.mx', `Message-ID: ${origId}`, 'Subject: Su reporte', '',
-          `--${b}--`, '',
-        ].join('\r\n'),
-      });
+    const dsn = (origId: string, action = 'failed', status = '5.1.1') => dsnMail(origId, [{ address: 'rebota@correo.example.mx', action, status }]);
     // a report that our mail is only delayed is recorded, and marks nothing
-    const delayedId = uniqueMessageId();
-    const delayed = await deliver(dsn(ours, 'delayed', '4.4.7').replace(/^Message-ID: .*$/m, `Message-ID: ${delayedId}`), delayedId);
+    const delayedDsn = dsn(ours, 'delayed', '4.4.7');
+    const delayed = await deliver(delayedDsn.raw, delayedDsn.messageId);
     expect([delayed.decision, delayed.ticket_id]).toEqual(['bounce_recorded', log.ticket_id]);
     expect((await t.db.query(`SELECT undeliverable FROM citizen_identities WHERE value = 'rebota@correo.example.mx'`))[0].undeliverable).toBe(false);
 
-    const bounceId = uniqueMessageId();
-    const bounced = await deliver(dsn(ours).replace(/^Message-ID: .*$/m, `Message-ID: ${bounceId}`), bounceId);
+    const bouncedDsn = dsn(ours);
+    const bounced = await deliver(bouncedDsn.raw, bouncedDsn.messageId);
     expect(bounced.decision).toBe('bounce_recorded');
     expect(bounced.ticket_id).toBe(log.ticket_id);
     const [identity] = await t.db.query(`SELECT undeliverable FROM citizen_identities WHERE value = 'rebota@correo.example.mx'`);
@@ -286,8 +273,8 @@ describe('email intake over IMAP (real Dovecot, real PostgreSQL)', () => {
     expect(events.map((e: { type: string }) => e.type)).toContain('email_bounced');
 
     const before = await t.db.query(`SELECT count(*)::int AS n FROM tickets`);
-    const otherId = uniqueMessageId();
-    const unmatched = await deliver(dsn('<desconocido@otro.example>').replace(/^Message-ID: .*$/m, `Message-ID: ${otherId}`), otherId);
+    const unmatchedDsn = dsn('<desconocido@otro.example>');
+    const unmatched = await deliver(unmatchedDsn.raw, unmatchedDsn.messageId);
     expect(unmatched.decision).toBe('bounce_unmatched');
     expect(await t.db.query(`SELECT count(*)::int AS n FROM tickets`)).toEqual(before);
   });

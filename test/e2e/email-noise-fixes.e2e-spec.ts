@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { startTestApp, TestApp } from '../support/test-app';
 import { buildMail, imapEnv, type MailSpec, newMailboxUser, TestMailbox, uniqueMessageId } from '../support/imap-test';
-import { deliverMail, sendMail } from '../support/mailbox-intake';
+import { deliverMail, dsnMail, sendMail } from '../support/mailbox-intake';
 
 jest.setTimeout(90_000);
 
@@ -42,22 +42,7 @@ describe('email noise: subjects, text bounces, forged DSNs, inbox rules, forward
     return { ticketId: log.ticket_id!, ours: ack.external_id };
   }
 
-  const dsn = (ours: string, finalRecipients: string[]) => {
-    const b = `dsn_${randomBytes(4).toString('hex')}`;
-    return buildMail({
-      from: 'Mail Delivery System <MAILER-DAEMON@mx.correo.example.mx>',
-      subject: 'Undelivered Mail Returned to Sender',
-      contentType: `multipart/report; report-type=delivery-status; boundary="${b}"`,
-      headers: { 'Auto-Submitted': 'auto-replied' },
-      body: [
-        `--${b}`, 'Content-Type: text/plain', '', 'Your message could not be delivered.', '',
-        `--${b}`, 'Content-Type: message/delivery-status', '', 'Reporting-MTA: dns; mx.correo.example.mx', '',
-        ...finalRecipients.flatMap((r) => [`Final-Recipient: rfc822; ${r}`, 'Action: failed', 'Status: 5.1.1', '']),
-        `--${b}`, 'Content-Type: text/rfc822-headers', '', 'From: notificaciones@sanluis.gob.mx', `Message-ID: ${ours}`, 'Subject: Su reporte', '',
-        `--${b}--`, '',
-      ].join('\r\n'),
-    });
-  };
+  const dsn = (ours: string, finalRecipients: string[]) => dsnMail(ours, finalRecipients.map((address) => ({ address })));
 
   it('a citizen\'s report whose subject merely looks like an out-of-office is a ticket, and acknowledged', async () => {
     const { log } = await send({ from: sender('catastro'), subject: 'Fuera de la oficina de Catastro hay basura acumulada', text: 'Desde hace una semana hay bolsas de basura en la banqueta.' });
@@ -98,15 +83,15 @@ describe('email noise: subjects, text bounces, forged DSNs, inbox rules, forward
     const { ticketId, ours } = await reportWithAck(citizen);
     await reportWithAck(victim);
 
-    const forgedId = uniqueMessageId();
-    const forged = await deliver(dsn(ours, [victim]).replace(/^Message-ID: .*$/m, `Message-ID: ${forgedId}`), forgedId);
+    const forgedDsn = dsn(ours, [victim]);
+    const forged = await deliver(forgedDsn.raw, forgedDsn.messageId);
     expect([forged.decision, forged.ticket_id]).toEqual(['bounce_recorded', ticketId]);
     expect(forged.reason).toContain('0 address(es) marked undeliverable');
     expect([await undeliverable(victim), await undeliverable(citizen)]).toEqual([false, false]);
 
     // a report naming both: only the address our mail went to
-    const bothId = uniqueMessageId();
-    const both = await deliver(dsn(ours, [victim, citizen]).replace(/^Message-ID: .*$/m, `Message-ID: ${bothId}`), bothId);
+    const bothDsn = dsn(ours, [victim, citizen]);
+    const both = await deliver(bothDsn.raw, bothDsn.messageId);
     expect(both.reason).toContain('1 address(es) marked undeliverable');
     expect([await undeliverable(victim), await undeliverable(citizen)]).toEqual([false, true]);
   });

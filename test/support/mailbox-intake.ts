@@ -29,6 +29,30 @@ export async function sendMail(t: TestApp, box: TestMailbox, spec: MailSpec = {}
   return { log, messageId };
 }
 
+/**
+ * A delivery-status report (RFC 3464 `multipart/report`) from MAILER-DAEMON about our mail `ours`,
+ * one group per recipient (`failed` / 5.1.1 unless given), with a Message-ID of its own.
+ */
+export function dsnMail(ours: string, recipients: Array<{ address: string; action?: string; status?: string }>): { raw: string; messageId: string } {
+  const b = `dsn_${randomBytes(4).toString('hex')}`;
+  const messageId = uniqueMessageId();
+  const raw = buildMail({
+    from: 'Mail Delivery System <MAILER-DAEMON@mx.correo.example.mx>',
+    subject: 'Undelivered Mail Returned to Sender',
+    messageId,
+    contentType: `multipart/report; report-type=delivery-status; boundary="${b}"`,
+    headers: { 'Auto-Submitted': 'auto-replied' },
+    body: [
+      `--${b}`, 'Content-Type: text/plain', '', "I'm sorry to have to inform you that your message could not be delivered.", '',
+      `--${b}`, 'Content-Type: message/delivery-status', '', 'Reporting-MTA: dns; mx.correo.example.mx', '',
+      ...recipients.flatMap((r) => [`Final-Recipient: rfc822; ${r.address}`, `Action: ${r.action ?? 'failed'}`, `Status: ${r.status ?? '5.1.1'}`, '']),
+      `--${b}`, 'Content-Type: text/rfc822-headers', '', 'From: notificaciones@sanluis.gob.mx', ...(recipients[0] ? [`To: ${recipients[0].address}`] : []), `Message-ID: ${ours}`, 'Subject: Su reporte', '',
+      `--${b}--`, '',
+    ].join('\r\n'),
+  });
+  return { raw, messageId };
+}
+
 /** One of our notification emails on a ticket, as the outbox stores it once sent: its Message-ID, to reply to. */
 export async function ourEmailOn(t: TestApp, ticketId: string, bodyText = 'Su reporte fue recibido'): Promise<string> {
   const messageId = `<enlace.${randomBytes(6).toString('hex')}@sanluis.gob.mx>`;
