@@ -77,6 +77,20 @@ describe('email noise: subjects, text bounces, forged DSNs, inbox rules, forward
     expect(status).toBe('waiting_citizen');
   });
 
+  it('a supervisor answering one of our notices to staff is an internal note on its ticket: no ticket, no acknowledgement', async () => {
+    const { ticketId } = await reportWithAck(sender('vecina.atrasada'));
+    const notice = `<enlace.${randomBytes(6).toString('hex')}@sanluis.gob.mx>`;
+    await t.db.query(`INSERT INTO outbox (channel, kind, ticket_id, recipient, external_id, payload) VALUES ('email', 'sla_overdue', $1, 'jefa.alumbrado@sanluis.gob.mx', $2, '{}')`, [ticketId, notice]);
+    const tickets = async () => (await t.db.query(`SELECT count(*)::int AS n FROM tickets`))[0].n as number;
+    const before = await tickets();
+    const { log } = await send({ from: 'Jefa de Alumbrado <jefa.alumbrado@sanluis.gob.mx>', subject: 'RE: [SLP] Meta de primera respuesta vencida', inReplyTo: notice, references: notice, text: 'Ya lo asigné a la cuadrilla 2, sale mañana.' });
+    expect([log.decision, log.ticket_id, log.acknowledged]).toEqual(['staff_reply_recorded', ticketId, false]);
+    expect(await tickets()).toBe(before);
+    const [note] = await t.db.query(`SELECT direction, public, body_text, author_name FROM messages WHERE id = $1`, [log.message_id]);
+    expect(note).toEqual({ direction: 'note', public: false, body_text: 'Ya lo asigné a la cuadrilla 2, sale mañana.', author_name: 'Jefa de Alumbrado' });
+    expect(await t.db.query(`SELECT count(*)::int AS n FROM outbox WHERE recipient = 'jefa.alumbrado@sanluis.gob.mx' AND kind = 'acknowledgement'`)).toEqual([{ n: 0 }]);
+  });
+
   it('a forged DSN citing one of our Message-IDs never marks another citizen\'s address; only what our mail was sent to', async () => {
     const citizen = sender('ciudadana');
     const victim = sender('victima');

@@ -20,13 +20,17 @@ export interface MailSource {
   receivedAt?: Date | null;
 }
 
+/** Outbox kinds of the notices we mail to staff (an answer to one is staff talk, not a report). */
+const STAFF_NOTICE_KINDS = ['sla_overdue', 'rejection_disputed'];
+
 export type EmailDecision =
   | IntakeResult['outcome']
   | 'bounce_recorded'
   | 'bounce_unmatched'
   | 'auto_reply_recorded'
   | 'automatic_unmatched'
-  | 'ignored_own';
+  | 'ignored_own'
+  | 'staff_reply_recorded';
 
 export interface EmailIntakeResult {
   decision: EmailDecision;
@@ -130,6 +134,16 @@ export class EmailIntakeService {
         mail.bounce?.failed === false ? 0 : await this.markUndeliverable(manager, ticketId, [...mail.references, ...(mail.bounce?.referencedIds ?? [])], mail.bounce?.recipients ?? []);
       await manager.insert(TicketEvent, { ticketId, type: 'email_bounced', actorKind: 'system', data: { messageId, identitiesMarked: marked } });
       return { ...none, decision: 'bounce_recorded', reason: `${mail.classification.reason}; ${marked} address(es) marked undeliverable`, ticketId, messageId };
+    }
+
+    // a supervisor answering one of our notices to staff (an overdue target, a disputed rejection):
+    // staff talk, not a citizen's report — an internal note on its ticket, no ticket, no acknowledgement
+    if (kind === 'human') {
+      const notice = await this.staffNoticeAnswered(manager, mail.references);
+      if (notice) {
+        const messageId = await this.recordStaffReply(manager, notice.ticketId, mail, externalId, notice.kind);
+        return { ...none, decision: 'staff_reply_recorded', reason: `answers a notice to staff (${notice.kind}): an internal note on its ticket`, ticketId: notice.ticketId, messageId };
+      }
     }
 
     let threadTicketId = await this.ticketByOurMessageIds(manager, mail.references);
@@ -259,6 +273,39 @@ export class EmailIntakeService {
       [folio, email],
     );
     return rows.length ? String(rows[0].id) : null;
+  }
+
+  /** The notice to staff (its outbox row) one of these Message-IDs names. */
+  private async staffNoticeAnswered(manager: EntityManager, ids: string[]): Promise<{ ticketId: string; kind: string } | null> {
+    const wanted = [...new Set(ids)].filter((id) => id.length <= 998).slice(0, 100);
+    if (!wanted.length) return null;
+    const rows: Array<{ ticket_id: string; kind: string }> = await manager.query(
+      `SELECT ticket_id, kind FROM outbox WHERE channel = 'email' AND external_id = ANY($1) AND kind = ANY($2) AND ticket_id IS NOT NULL ORDER BY id DESC LIMIT 1`,
+      [wanted, STAFF_NOTICE_KINDS],
+    );
+    return rows.length ? { ticketId: String(rows[0].ticket_id), kind: rows[0].kind } : null;
+  }
+
+  /** A staff member's answer to a notice, as an internal note (by that user when the address is an active account's). */
+  private async recordStaffReply(manager: EntityManager, ticketId: string, mail: ParsedInboundEmail, externalId: string, kind: string): Promise<string> {
+    const [user] = await manager.query<Array<{ id: string }>>(`SELECT id FROM users WHERE lower(email) = $1 AND active LIMIT 1`, [normalizeEmail(mail.fromAddress ?? '') ?? '']);
+    const saved = await manager.save(
+      Message,
+      manager.create(Message, {
+        ticketId,
+        direction: 'note',
+        channel: 'email',
+        authorUserId: user?.id ?? null,
+        authorName: user ? null : (mail.fromName ?? mail.fromAddress),
+        subject: mail.subject,
+        bodyText: leftCodePoints(mail.textNew || mail.text, 20_000),
+        externalId,
+        public: false,
+        meta: { staffReplyTo: kind, from: mail.fromAddress, messageId: mail.messageId },
+      }),
+    );
+    await manager.insert(TicketEvent, { ticketId, type: 'note_added', actorKind: user ? 'user' : 'system', actorUserId: user?.id ?? null, data: { messageId: saved.id, byEmail: true } });
+    return saved.id;
   }
 
   /** A bounce, auto-reply or list mail goes on the ticket's thread as an internal entry: no status change, no acknowledgement. */
