@@ -25,7 +25,7 @@ El H. Ayuntamiento de San Luis Potosí, por conducto de la Dirección de Atenci�
 - Nombre.
 - Correo electrónico.
 - Número telefónico.
-- Usuario e identificador en redes sociales (Facebook, Instagram, WhatsApp, Telegram, X, TikTok).
+- Usuario e identificador en redes sociales (Facebook, Instagram, WhatsApp, Telegram, X, TikTok, YouTube).
 - Domicilio o ubicación del hecho reportado.
 - Fotografías y archivos que usted envíe.
 

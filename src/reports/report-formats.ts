@@ -104,7 +104,7 @@ export function reportToHtml(r: MonthlyReport): string {
   const count = (key: string) => r.statusAtMonthEnd.find((s) => s.key === key)?.count ?? 0;
   const share = (s: TargetShare) => (s.share === null ? '—' : percent(s.share));
   const sections = [
-    `<section class="page" id="resumen"><header class="doc"><h1>${escapeHtml(title)}</h1><p>Atención Ciudadana · Municipio de San Luis Potosí · ${escapeHtml(SCOPE_LABEL[r.scope])}</p></header>
+    `<section class="page" id="resumen"><header class="doc"><h1>${escapeHtml(title)}</h1><p>Atención Ciudadana · H. Ayuntamiento de San Luis Potosí · ${escapeHtml(SCOPE_LABEL[r.scope])}</p></header>
       <h2>Resumen</h2><p class="summary">${escapeHtml(r.summary)}</p>
       ${table('Cifras principales', ['Concepto', 'Valor'], [
         ['received.total', 'Reportes recibidos', n(r.received.total)],

@@ -8,10 +8,11 @@ import { formatDateEs } from '../notifications/format-date-es';
 import type { EmailPayload } from '../notifications/email/email-transport';
 import { OverdueNotice, RejectionDisputeNotice, SupervisorNotifier } from './supervisor-notifier';
 
-const TARGET_ES: Record<OverdueNotice['target'], string> = {
-  accept: 'aceptación (el reporte sigue como «Recibido»)',
-  first_response: 'primera respuesta',
-  resolution: 'resolución',
+/** The target's name as in the trail's events and the monthly report, and what it means */
+const TARGET_ES: Record<OverdueNotice['target'], { name: string; detail: string }> = {
+  accept: { name: 'aceptación', detail: ' (el reporte sigue como «Recibido»)' },
+  first_response: { name: 'primera respuesta', detail: '' },
+  resolution: { name: 'atención', detail: '' },
 };
 
 /**
@@ -39,16 +40,17 @@ export class OutboxSupervisorNotifier extends SupervisorNotifier {
     }
     const link = this.ticketLink(notice.folio);
     const due = formatDateEs(notice.dueAt, this.config.cityTimeZone) ?? '';
-    const subject = `[${notice.folio}] Meta de ${TARGET_ES[notice.target].split(' (')[0]} vencida`;
+    const target = TARGET_ES[notice.target];
+    const subject = `[${notice.folio}] Plazo de ${target.name} vencido`;
     const text = [
       'Aviso automático de Enlace Ciudadano.',
       '',
-      `El reporte ${notice.folio} superó la meta de ${TARGET_ES[notice.target]}, que vencía el ${due}.`,
+      `El reporte ${notice.folio} no cumplió el plazo de ${target.name}${target.detail}, que venció el ${due}.`,
       `Consúltelo en el sistema: ${link}`,
       '',
       'Este aviso se envía una sola vez por reporte y meta.',
     ].join('\n');
-    const html = `<p>Aviso automático de Enlace Ciudadano.</p><p>El reporte <strong>${esc(notice.folio)}</strong> superó la meta de ${esc(TARGET_ES[notice.target])}, que vencía el ${esc(due)}.</p><p><a href="${esc(link)}">Ver el reporte</a></p>`;
+    const html = `<p>Aviso automático de Enlace Ciudadano.</p><p>El reporte <strong>${esc(notice.folio)}</strong> no cumplió el plazo de ${esc(target.name + target.detail)}, que venció el ${esc(due)}.</p><p><a href="${esc(link)}">Ver el reporte</a></p>`;
     await this.enqueue(manager, notice.ticketId, recipient, 'sla_overdue', { template: 'sla-overdue', subject, text, html, inReplyTo: null, references: [], automatic: true });
   }
 

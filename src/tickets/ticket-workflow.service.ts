@@ -382,9 +382,10 @@ export class TicketWorkflowService {
        FROM citizen_identities WHERE citizen_id IN (SELECT id FROM chain)`,
       [ticket.citizenId],
     );
-    const social = c?.social ? 'su red social no está ligada a este reporte' : 'no tiene red social registrada';
-    if (!c?.emails) return c?.social ? `El ciudadano no tiene correo registrado y ${social}` : 'El ciudadano no tiene correo ni red social registrados';
-    if (!c.deliverable) return `El correo del ciudadano está marcado como no entregable y ${social}`;
+    if (!c?.emails) return c?.social ? 'El ciudadano no tiene correo registrado y su red social no está ligada a este reporte' : 'El ciudadano no tiene correo ni red social registrados';
+    if (!c.deliverable) {
+      return `El correo del ciudadano está marcado como no entregable y ${c.social ? 'la red social del ciudadano no está ligada a este reporte' : 'el ciudadano no tiene red social registrada'}`;
+    }
     return 'No se pudo preparar el correo para el ciudadano; comuníquese con él por otro medio';
   }
 

@@ -157,6 +157,8 @@ describe('citizen status page /seguimiento/{folio}?token=…', () => {
       expect(r.headers['content-type']).toBe(wrong.headers['content-type']);
     }
     expect(wrong.text).toContain('No encontramos ese reporte');
+    // the link reached them by mail or on a social network: no "correo" for everyone
+    expect(wrong.text).toContain('escríbanos por el mismo medio por el que nos hizo llegar su reporte');
     expect(wrong.text).not.toContain(folio);
 
     const jWrong = await t

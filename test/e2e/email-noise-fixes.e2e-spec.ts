@@ -83,7 +83,7 @@ describe('email noise: subjects, text bounces, forged DSNs, inbox rules, forward
     await t.db.query(`INSERT INTO outbox (channel, kind, ticket_id, recipient, external_id, payload) VALUES ('email', 'sla_overdue', $1, 'jefa.alumbrado@sanluis.gob.mx', $2, '{}')`, [ticketId, notice]);
     const tickets = async () => (await t.db.query(`SELECT count(*)::int AS n FROM tickets`))[0].n as number;
     const before = await tickets();
-    const { log } = await send({ from: 'Jefa de Alumbrado <jefa.alumbrado@sanluis.gob.mx>', subject: 'RE: [SLP] Meta de primera respuesta vencida', inReplyTo: notice, references: notice, text: 'Ya lo asigné a la cuadrilla 2, sale mañana.' });
+    const { log } = await send({ from: 'Jefa de Alumbrado <jefa.alumbrado@sanluis.gob.mx>', subject: 'RE: [SLP] Plazo de primera respuesta vencido', inReplyTo: notice, references: notice, text: 'Ya lo asigné a la cuadrilla 2, sale mañana.' });
     expect([log.decision, log.ticket_id, log.acknowledged]).toEqual(['staff_reply_recorded', ticketId, false]);
     expect(await tickets()).toBe(before);
     const [note] = await t.db.query(`SELECT direction, public, body_text, author_name FROM messages WHERE id = $1`, [log.message_id]);

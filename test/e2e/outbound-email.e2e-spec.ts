@@ -213,7 +213,7 @@ describe('outbound email to citizens', () => {
       `[${folio}] Su reporte fue cerrado: Luminaria apagada en Av. Venustiano Carranza`,
     );
     expect(mails[5].parsed.text).toContain('Gracias por ayudarnos a mejorar San Luis Potosí');
-    expect(mails[5].parsed.text).toContain('responda a este correo en los próximos 30 días y revisaremos su reporte; después de ese plazo, su respuesta abrirá un reporte nuevo.');
+    expect(mails[5].parsed.text).toContain('responda a este correo en un plazo de 30 días y revisaremos su reporte; después de ese plazo, su respuesta abrirá un reporte nuevo.');
 
     // RFC 3834: the acknowledgement answers the citizen's mail, status notices answer nothing
     expect(mails.map((m) => header(m, 'auto-submitted'))).toEqual(['auto-replied', ...mails.slice(1).map(() => 'auto-generated')]);

@@ -250,8 +250,8 @@ describe('routing, service levels and duplicates (real PostgreSQL)', () => {
         [a.body.folio],
       );
       expect(mails.map((m: { recipient: string }) => m.recipient)).toEqual(['obras@slp.gob.mx', 'obras@slp.gob.mx', 'obras@slp.gob.mx']);
-      expect(mails[1].payload.subject).toBe(`[${a.body.folio}] Meta de primera respuesta vencida`);
-      expect(mails[2].payload.text).toContain('superó la meta de resolución');
+      expect(mails[1].payload.subject).toBe(`[${a.body.folio}] Plazo de primera respuesta vencido`);
+      expect(mails[2].payload.text).toContain('no cumplió el plazo de atención, que venció el');
       expect(notices).toHaveLength(3);
       const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM sla_notifications s JOIN tickets t ON t.id = s.ticket_id WHERE t.folio = $1`, [a.body.folio]);
       expect(n).toBe(3);

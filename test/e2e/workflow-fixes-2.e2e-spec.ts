@@ -117,7 +117,7 @@ describe('workflow fixes 2 (real PostgreSQL)', () => {
       await t.db.query(`UPDATE citizen_identities SET undeliverable = true WHERE value = 'pedro.rebota2@correo.mx'`);
       const why = 'El reporte corresponde al gobierno del estado.';
       const rejected = await transition(bounced.folio, { to: 'rejected', reason: 'fuera de competencia', message: why });
-      const lastError = 'El correo del ciudadano está marcado como no entregable y no tiene red social registrada';
+      const lastError = 'El correo del ciudadano está marcado como no entregable y el ciudadano no tiene red social registrada';
       expect(publicMessage(rejected.body, why).delivery).toMatchObject({ state: 'failed', lastError });
       expect(await statusEvent(bounced.folio, 'rejected')).toMatchObject({ notifyCitizen: false, notDelivered: lastError });
     });

@@ -118,7 +118,7 @@ describe('workflow fixes (real PostgreSQL)', () => {
       const { folio } = await capture({ name: 'Pedro Salas', email: 'pedro.rebota@correo.mx' });
       await t.db.query(`UPDATE citizen_identities SET undeliverable = true WHERE value = 'pedro.rebota@correo.mx'`);
       const res = await reply(folio, { body: 'Ya enviamos una cuadrilla.' });
-      expect(res.body.delivery).toMatchObject({ state: 'failed', lastError: 'El correo del ciudadano está marcado como no entregable y no tiene red social registrada' });
+      expect(res.body.delivery).toMatchObject({ state: 'failed', lastError: 'El correo del ciudadano está marcado como no entregable y el ciudadano no tiene red social registrada' });
     });
   });
   describe('staff capture with a reused Idempotency-Key', () => {

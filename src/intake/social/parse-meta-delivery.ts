@@ -282,7 +282,8 @@ function parseWhatsAppChange(change: Json | null, result: MetaParseResult, skip:
         text = arr(m.contacts).map(obj).filter((c): c is Json => !!c).map(describeSharedContact).join('\n');
         break;
       default:
-        text = `[mensaje de WhatsApp de tipo «${type.slice(0, 40)}» no compatible]`;
+        // the type's name is WhatsApp's (English): the citizen's page shows this text
+        text = '[mensaje de WhatsApp de un tipo no compatible]';
     }
     out.push({
       channel: 'whatsapp',

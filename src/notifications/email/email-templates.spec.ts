@@ -185,6 +185,23 @@ describe('email templates (templates/email)', () => {
     expect(reply.text).toContain('<b>negritas</b>\nlínea 2');
   });
 
+  it('says "1 día" and "N días", drops the reopening sentence when there is no window, and names the area without nested brackets', () => {
+    const render = (kind: (typeof EMAIL_TEMPLATE_KINDS)[number], over: Record<string, unknown>) => {
+      const r = templates.render(kind, { ...ctx, ...over } as typeof ctx);
+      return [r.text, decode(r.html)];
+    };
+    for (const body of render('status-resolved', { autoCloseDays: 1 })) expect(body).toContain('Si no recibimos respuesta en 1 día, su reporte se cerrará.');
+    for (const body of render('status-resolved', { autoCloseDays: 7 })) expect(body).toContain('en 7 días,');
+    for (const body of render('status-closed', { reopenWindowDays: 1 })) expect(body).toContain('en un plazo de 1 día y revisaremos');
+    for (const body of render('status-closed', { reopenWindowDays: 0 })) {
+      expect(body).toContain('responda a este correo: su respuesta abrirá un reporte nuevo.');
+      expect(body).not.toMatch(/próximos 0/);
+    }
+    const [text, html] = render('status-in-progress', { areaName: 'Interapas (agua)' });
+    expect(text).toContain('El área responsable, Interapas (agua), ya está atendiendo');
+    expect(html).toContain('El área responsable, <strong>Interapas (agua)</strong>, ya está atendiendo');
+  });
+
   it('greets without a name when the citizen gave none', () => {
     const r = templates.render('acknowledgement', { ...ctx, citizenName: null });
     expect(r.text).toMatch(/^Estimado\(a\) ciudadano\(a\):/);

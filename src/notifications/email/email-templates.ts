@@ -98,6 +98,8 @@ export class EmailTemplates {
           ).replace(/\r?\n/g, '<br>\n'),
         ),
     );
+    // "1 día", "7 días": a number of days as Spanish reads it
+    hb.registerHelper('days', (value: unknown) => `${Number(value)} ${Number(value) === 1 ? 'día' : 'días'}`);
     const partialsDir = join(dir, 'partials');
     if (existsSync(partialsDir)) {
       for (const file of readdirSync(partialsDir).filter((f) => f.endsWith('.hbs'))) {
