@@ -187,7 +187,7 @@ describe('email templates (templates/email)', () => {
 
   it('says "1 día" and "N días", drops the reopening sentence when there is no window, and names the area without nested brackets', () => {
     const render = (kind: (typeof EMAIL_TEMPLATE_KINDS)[number], over: Record<string, unknown>) => {
-      const r = templates.render(kind, { ...ctx, ...over } as typeof ctx);
+      const r = templates.render(kind, { ...ctx, ...over });
       return [r.text, decode(r.html)];
     };
     for (const body of render('status-resolved', { autoCloseDays: 1 })) expect(body).toContain('Si no recibimos respuesta en 1 día, su reporte se cerrará.');
