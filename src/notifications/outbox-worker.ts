@@ -308,7 +308,7 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
     let result: { externalId?: string };
     try {
       if (!transport)
-        throw new OutboxUnavailableError(`no transport registered for channel ${row.channel}`);
+        throw new OutboxUnavailableError(`no hay medio de envío configurado para el canal ${row.channel}`);
       result = await withTimeout(transport.send(row), (cfg.leaseSeconds * 1000) / 2);
     } catch (err) {
       // rounds the server could not be reached in do not count towards giving up
@@ -371,7 +371,7 @@ function describe(
 ): string {
   const message = err instanceof Error ? err.message : String(err);
   if (outcome === 'failed' && !(err instanceof OutboxPermanentError))
-    return `gave up after ${attempts} attempts (limit ${maxAttempts}): ${message}`;
+    return `se dejó de intentar tras ${attempts} intentos (límite ${maxAttempts}): ${message}`;
   return message;
 }
 
@@ -379,7 +379,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new OutboxSendTimeoutError(`no answer within ${Math.round(ms / 1000)} s`)),
+      () => reject(new OutboxSendTimeoutError(`sin respuesta en ${Math.round(ms / 1000)} s`)),
       ms,
     );
   });

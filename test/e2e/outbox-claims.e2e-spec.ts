@@ -203,12 +203,12 @@ describe('outbox: a send that times out', () => {
           await t.db.query(`SELECT state, attempts, unavailable_rounds, last_error FROM outbox WHERE id = $1`, [id])
         )[0];
       };
-      expect(await round()).toMatchObject({ state: 'queued', attempts: 1, unavailable_rounds: 0, last_error: expect.stringMatching(/no answer within/) });
+      expect(await round()).toMatchObject({ state: 'queued', attempts: 1, unavailable_rounds: 0, last_error: expect.stringMatching(/sin respuesta en/) });
       expect(await round()).toMatchObject({
         state: 'failed',
         attempts: 2,
         unavailable_rounds: 0,
-        last_error: expect.stringMatching(/gave up after 2 attempts/),
+        last_error: expect.stringMatching(/^se dejó de intentar tras 2 intentos \(límite 2\): sin respuesta en/),
       });
     } finally {
       await t.close();

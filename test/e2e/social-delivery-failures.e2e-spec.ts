@@ -76,7 +76,7 @@ describe('WhatsApp delivery failures reported after the send', () => {
     expect(row.delivery_state).toBe('failed');
     expect(row.delivery_error).toContain('131047');
     expect(row.delivery_error).toContain('Re-engagement message');
-    expect(row.meta).toMatchObject({ manualReply: 'pending', manualReplyReason: expect.stringContaining('ventana de 24 horas') });
+    expect(row.meta).toMatchObject({ manualReply: 'pending', manualReplyReason: 'WhatsApp no entregó la respuesta: fuera de la ventana de 24 horas de la plataforma (código 131047); respóndala a mano' });
     const listed = (await manualList()).find((m) => m.id === replyId);
     expect(listed).toMatchObject({ folio: ticket.folio, text: 'Mañana acude la cuadrilla de Interapas.', reason: expect.stringMatching(/^WhatsApp no entregó la respuesta/) });
     expect(await eventsOf(ticket.id, 'manual_reply_needed')).toEqual([{ data: expect.objectContaining({ messageId: replyId }) }]);

@@ -201,7 +201,9 @@ describe('social replies: 24 h window, platform send, press-office handover', ()
     const err = await sender.send(payload).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PlatformError);
     expect((err as PlatformError).retryable).toBe(false);
-    expect((await messageRow(reply.id)).meta.manualReply).toBe('pending');
+    // the outbox stores this message as the thread's delivery_error
+    expect((err as PlatformError).message).toBe('la plataforma rechazó el envío (código 10/2018278, HTTP 400): fuera de la ventana de 24 horas de la plataforma');
+    expect((await messageRow(reply.id)).meta).toMatchObject({ manualReply: 'pending', manualReplyReason: 'la plataforma rechazó el envío: fuera de la ventana de 24 horas de la plataforma' });
   });
 
   it('a platform outage is retryable and leaves the reply queued', async () => {

@@ -107,7 +107,7 @@ describe('social replies longer than the platform limit', () => {
     const midway = await messageRow(reply.id);
     expect(midway.delivery_state).toBe('queued');
     expect(midway.meta.platformParts.sent).toHaveLength(1);
-    expect(midway.delivery_error).toContain('parte 2 de');
+    expect(midway.delivery_error).toMatch(/^Telegram rechazó el envío \(HTTP 502\) \(parte 2 de \d+; 1 ya enviada\)$/);
 
     await expect(sender.send(payload)).resolves.toEqual({ externalId: expect.stringMatching(/^880502:/) });
     const attempts = toChat().slice(before).map((c) => (c.body as { text: string }).text);
@@ -140,9 +140,11 @@ describe('social replies longer than the platform limit', () => {
     );
     const err = await sender.send(payload).catch((e: unknown) => e);
     expect((err as PlatformError).retryable).toBe(false);
+    // what the outbox writes into delivery_error: Spanish, with Graph's codes and status
+    expect((err as PlatformError).message).toMatch(/^la plataforma rechazó el envío \(código 10\/2018278, HTTP 400\): fuera de la ventana de 24 horas de la plataforma \(parte 2 de \d+; 1 ya enviada\)$/);
     const row = await messageRow(reply.id);
     expect(row.meta.manualReply).toBe('pending');
-    expect(row.meta.manualReplyReason).toMatch(/ventana de respuesta cerrada \(parte 2 de \d+; 1 ya enviadas\)/);
+    expect(row.meta.manualReplyReason).toMatch(/^la plataforma rechazó el envío: fuera de la ventana de 24 horas de la plataforma \(parte 2 de \d+; 1 ya enviada\)$/);
     const press = await t.user('press');
     const list = await t.http().get('/api/v1/intake/manual-replies').set(press.auth).expect(200);
     expect(list.body.find((i: { id: string }) => i.id === reply.id)).toEqual(expect.objectContaining({ folio: ticket.folio, reason: row.meta.manualReplyReason }));

@@ -46,6 +46,7 @@ describe('SocialReplySender: replies in parts', () => {
     const err = await sender.send(payload(long)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PlatformError);
     expect((err as PlatformError).retryable).toBe(true);
+    expect((err as PlatformError).message).toBe('respuesta enviada en parte: 3 de 6 partes; el resto se enviará en el siguiente intento');
     expect(texts).toHaveLength(3);
     expect(row.meta.platformParts).toEqual({ total: 6, sent: ['77:1', '77:2', '77:3'] });
     expect(row.delivery_state).toBe('queued');

@@ -17,6 +17,9 @@ import { splitReply } from './split-reply';
  */
 const PART_MARGIN_MS = 25_000;
 
+/** The reason staff read when the platform refuses a reply for its window (as SocialReplyService words it). */
+const WINDOW_CLOSED = 'fuera de la ventana de 24 horas de la plataforma';
+
 interface PartsProgress {
   /** how many parts the reply was split into */
   total: number;
@@ -48,7 +51,7 @@ export class SocialReplySender {
   ) {}
 
   async send(payload: unknown): Promise<{ externalId?: string }> {
-    if (!isSocialReplyPayload(payload)) throw new PlatformError('not a social reply payload', false);
+    if (!isSocialReplyPayload(payload)) throw new PlatformError('no enviado: el mensaje en cola no es una respuesta de red social', false);
     const [row]: Array<{ delivery_state: string | null; platform_message_id: string | null; parts: PartsProgress | null }> = await this.dataSource.query(
       `SELECT delivery_state, meta->>'platformMessageId' AS platform_message_id, meta->'platformParts' AS parts FROM messages WHERE id = $1`,
       [payload.messageId],
@@ -70,19 +73,20 @@ export class SocialReplySender {
       const index = sent.length;
       if (index > resumedAt && Date.now() > deadline) {
         // the outbox gives a send half its lease: the next attempt goes on from this part
-        throw new PlatformError(`reply sent in part: ${index} of ${parts.length} parts sent, the rest goes on the next attempt`, true);
+        throw new PlatformError(`respuesta enviada en parte: ${index} de ${parts.length} partes; el resto se enviará en el siguiente intento`, true);
       }
       let externalId: string | null;
       try {
         ({ externalId } = await this.deliver(payload, parts[index]));
       } catch (err) {
-        const progress = parts.length > 1 ? ` (parte ${index + 1} de ${parts.length}; ${index} ya enviadas)` : '';
+        const progress = parts.length > 1 ? ` (parte ${index + 1} de ${parts.length}; ${index} ya ${index === 1 ? 'enviada' : 'enviadas'})` : '';
         if (err instanceof PlatformError && err.windowClosed) {
           await this.dataSource.transaction(async (manager) => {
-            await markManual(manager, payload.messageId, `la plataforma rechazó el envío: ventana de respuesta cerrada${progress}`);
+            await markManual(manager, payload.messageId, `la plataforma rechazó el envío: ${WINDOW_CLOSED}${progress}`);
             await manager.insert(TicketEvent, { ticketId: payload.ticketId, type: 'manual_reply_needed', actorKind: 'system', data: { messageId: payload.messageId } });
           });
-          throw new PlatformError(err.message, false, err.status, true);
+          // the outbox writes this message into delivery_error (the thread): Spanish, with the platform's codes
+          throw new PlatformError(`${err.message}: ${WINDOW_CLOSED}${progress}`.slice(0, 500), false, err.status, true);
         }
         await this.dataSource.query(`UPDATE messages SET delivery_error = $2 WHERE id = $1`, [payload.messageId, `${(err as Error).message}${progress}`.slice(0, 500)]);
         throw err;

@@ -26,13 +26,13 @@ export async function limitedFetch(
     try {
       res = await fetch(target, { ...init, redirect: 'manual', signal: AbortSignal.timeout(TIMEOUT_MS) });
     } catch (err) {
-      throw new PlatformError(`request failed: ${(err as Error).name}`, true);
+      throw new PlatformError(`falló la conexión con la plataforma (${(err as Error).name})`, true);
     }
     const location = res.status >= 300 && res.status < 400 ? res.headers.get('location') : null;
     if (!location) break;
     await res.body?.cancel().catch(() => undefined);
     const next = new URL(location, target).toString();
-    if (hops >= 3 || !allowRedirect(next)) throw new PlatformError(`redirect not followed (HTTP ${res.status})`, false, res.status);
+    if (hops >= 3 || !allowRedirect(next)) throw new PlatformError(`redirección no seguida (HTTP ${res.status})`, false, res.status);
     target = next;
   }
   const declared = Number(res.headers.get('content-length'));
@@ -52,15 +52,19 @@ export async function limitedFetch(
     }
   } catch (err) {
     if (err instanceof MediaTooLargeError) throw err;
-    throw new PlatformError(`reading the response failed: ${(err as Error).name}`, true, res.status);
+    throw new PlatformError(`no se pudo leer la respuesta (${(err as Error).name})`, true, res.status);
   }
   return { status: res.status, contentType: res.headers.get('content-type'), body: Buffer.concat(chunks) };
 }
 
 /** Retryable for 408/429/5xx, permanent for other 4xx. */
+export function retryableStatus(status: number): boolean {
+  return status === 408 || status === 429 || status >= 500;
+}
+
+/** `${what}: HTTP ${status}`, retryable as retryableStatus says. */
 export function errorForStatus(status: number, what: string, windowClosed = false): PlatformError {
-  const retryable = status === 408 || status === 429 || status >= 500;
-  return new PlatformError(`${what}: HTTP ${status}`, retryable, status, windowClosed);
+  return new PlatformError(`${what}: HTTP ${status}`, retryableStatus(status), status, windowClosed);
 }
 
 export function parseJson(body: Buffer): Record<string, unknown> | null {

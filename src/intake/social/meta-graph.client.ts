@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
-import { errorForStatus, limitedFetch, parseJson } from './limited-fetch';
+import { errorForStatus, limitedFetch, parseJson, retryableStatus } from './limited-fetch';
 import { PlatformError } from './platform-errors';
 import type { MediaSource } from './social-item';
 
@@ -68,12 +68,12 @@ export class MetaGraphClient {
    * platform's message id (`mid` / `wamid`).
    */
   async sendText(channel: 'messenger' | 'instagram' | 'whatsapp', businessId: string | null, recipientId: string, text: string): Promise<{ externalId: string | null }> {
-    if (!this.config.meta.accessToken) throw new PlatformError('META_ACCESS_TOKEN is not set', false);
+    if (!this.config.meta.accessToken) throw new PlatformError('falta configurar META_ACCESS_TOKEN', false);
     const body =
       channel === 'whatsapp'
         ? { messaging_product: 'whatsapp', recipient_type: 'individual', to: recipientId, type: 'text', text: { preview_url: false, body: text } }
         : { recipient: { id: recipientId }, messaging_type: 'RESPONSE', message: { text } };
-    if (channel === 'whatsapp' && !businessId) throw new PlatformError('WhatsApp phone_number_id unknown', false);
+    if (channel === 'whatsapp' && !businessId) throw new PlatformError('se desconoce el número de WhatsApp del municipio (phone_number_id)', false);
     // Instagram: /me/messages works with both a Page token (Facebook Login) and an Instagram token
     const sender = channel === 'instagram' ? 'me' : (businessId ?? 'me');
     const res = await limitedFetch(
@@ -85,7 +85,10 @@ export class MetaGraphClient {
     if (res.status !== 200) {
       const error = json?.error as { code?: unknown; error_subcode?: unknown } | undefined;
       const codes = [Number(error?.code), Number(error?.error_subcode)];
-      throw errorForStatus(res.status, `graph send (code ${codes.filter(Number.isFinite).join('/') || 'none'})`, codes.some((c) => WINDOW_CODES.has(c)));
+      const known = codes.filter(Number.isFinite);
+      // what staff read on the thread (messages.delivery_error): Graph's codes and the HTTP status as they came
+      const detail = known.length ? `código ${known.join('/')}, HTTP ${res.status}` : `HTTP ${res.status}`;
+      throw new PlatformError(`la plataforma rechazó el envío (${detail})`, retryableStatus(res.status), res.status, codes.some((c) => WINDOW_CODES.has(c)));
     }
     const messages = json?.messages as Array<{ id?: unknown }> | undefined;
     const id = channel === 'whatsapp' ? messages?.[0]?.id : json?.message_id;

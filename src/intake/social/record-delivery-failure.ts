@@ -72,7 +72,7 @@ export async function recordDeliveryFailure(dataSource: DataSource, failure: Pla
     if (!updated.length) return 'delivery_failure_duplicate';
     const ticketId = String(row.ticket_id);
     if (windowClosed && !acknowledgement) {
-      const reason = 'WhatsApp no entregó la respuesta: la ventana de 24 horas ya se había cerrado (código 131047); respóndala a mano';
+      const reason = 'WhatsApp no entregó la respuesta: fuera de la ventana de 24 horas de la plataforma (código 131047); respóndala a mano';
       const handed: unknown[] = await manager.query(
         // a reply already handed over (or answered by hand) stays as it is
         `WITH u AS (

@@ -309,7 +309,7 @@ export class SocialIntakeProcessor {
     const max = this.config.attachmentMaxBytes;
     const baseName = mediaBaseName(ref, index);
     const omitted = (reason: string, size = 0): InboundAttachment => ({ filename: baseName, contentType: 'application/octet-stream', size, content: null, omittedReason: reason });
-    if (ref.size && ref.size > max) return omitted('excede el tamaño máximo', ref.size);
+    if (ref.size && ref.size > max) return omitted('supera el tamaño máximo permitido', ref.size);
     try {
       const file =
         ref.source.type === 'telegram_file' ? await this.telegram.download(ref.source.fileId, max) : await this.graph.download(ref.source, max);
@@ -320,7 +320,7 @@ export class SocialIntakeProcessor {
       const filename = `${stem}.${check.ext}`;
       return { filename, contentType: check.mime, size: file.content.length, content: file.content };
     } catch (err) {
-      if (err instanceof MediaTooLargeError) return omitted('excede el tamaño máximo', err.size ?? 0);
+      if (err instanceof MediaTooLargeError) return omitted('supera el tamaño máximo permitido', err.size ?? 0);
       if (err instanceof PlatformError && err.retryable) return { retry: err };
       this.logger.warn({ channel: item.channel, error: (err as Error).message.slice(0, 200) }, 'media download failed for good; message kept without it');
       return omitted(MEDIA_GIVEN_UP_REASON);

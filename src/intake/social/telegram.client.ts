@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
-import { errorForStatus, limitedFetch, parseJson } from './limited-fetch';
+import { errorForStatus, limitedFetch, parseJson, retryableStatus } from './limited-fetch';
 import type { DownloadedMedia } from './meta-graph.client';
 import { MediaTooLargeError, PlatformError } from './platform-errors';
 
@@ -13,7 +13,7 @@ export class TelegramClient {
 
   private method(name: string): string {
     const token = this.config.telegram.botToken;
-    if (!token) throw new PlatformError('TELEGRAM_BOT_TOKEN is not set', false);
+    if (!token) throw new PlatformError('falta configurar TELEGRAM_BOT_TOKEN', false);
     return `${this.config.telegram.apiUrl}/bot${token}/${name}`;
   }
 
@@ -37,7 +37,11 @@ export class TelegramClient {
       JSON_LIMIT,
     );
     const json = parseJson(res.body);
-    if (res.status !== 200 || json?.ok !== true) throw errorForStatus(res.status === 200 ? 502 : res.status, 'telegram sendMessage');
+    if (res.status !== 200 || json?.ok !== true) {
+      const status = res.status === 200 ? 502 : res.status;
+      // what staff read on the thread (messages.delivery_error)
+      throw new PlatformError(`Telegram rechazó el envío (HTTP ${status})`, retryableStatus(status), status);
+    }
     const id = (json.result as { message_id?: unknown } | undefined)?.message_id;
     return { externalId: typeof id === 'number' || typeof id === 'string' ? String(id) : null };
   }

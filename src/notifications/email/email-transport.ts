@@ -26,8 +26,9 @@ export interface EmailPayload {
 export const CITIZEN_MAIL_KINDS: readonly string[] = ['acknowledgement', 'status_changed', 'reply'];
 
 /** What staff see on the thread when a mail to the citizen is not sent (OutboxRow.citizenRecipient). */
-export const NOT_SENT_UNDELIVERABLE = 'not sent: address marked undeliverable (a bounce was recorded); cleared when the citizen writes from it again or staff confirm it';
-export const NOT_SENT_RECTIFIED = "address rectified: no longer one of the citizen's addresses; not sent";
+export const NOT_SENT_UNDELIVERABLE =
+  'no enviado: la dirección está marcada como no entregable (se registró un rebote); se restablece cuando el ciudadano vuelva a escribir desde ella o el personal la confirme';
+export const NOT_SENT_RECTIFIED = 'no enviado: la dirección fue rectificada y ya no es del ciudadano';
 
 /** Sends `email` outbox rows over SMTP with our Message-ID, threading headers and UTF-8 bodies. */
 export class EmailTransport implements OutboxTransport {
@@ -38,9 +39,9 @@ export class EmailTransport implements OutboxTransport {
 
   async send(row: OutboxRow): Promise<{ externalId?: string }> {
     const p = row.payload as unknown as EmailPayload;
-    if (!row.externalId) throw new OutboxPermanentError('outbox row has no Message-ID');
+    if (!row.externalId) throw new OutboxPermanentError('no enviado: falta el identificador (Message-ID) del correo');
     if (typeof p.subject !== 'string' || typeof p.text !== 'string')
-      throw new OutboxPermanentError('outbox row has no email content');
+      throw new OutboxPermanentError('no enviado: el correo no tiene contenido');
     // the addressee as it is right before the send (OutboxService.renewClaim): a bounce recorded
     // or a rectification since the row was queued stops a mail to the citizen
     if (CITIZEN_MAIL_KINDS.includes(row.kind)) {
