@@ -230,7 +230,7 @@ describe('press-office forwarding (POST /intake/forwarded, GET /intake/forwarded
     expect(mine).toHaveLength(1);
     const link = `https://enlace.test/seguimiento/${folio}?token=${encodeURIComponent(token)}`;
     expect(mine[0].text).toBe(
-      `Recibimos su reporte. Su folio es ${folio}.\nConsulte su avance en: ${link}\nAviso de privacidad: https://enlace.test/aviso-de-privacidad\n` +
+      `Recibimos su reporte. Su folio es ${folio}.\nConsulte el avance de su reporte en: ${link}\nAviso de privacidad: https://enlace.test/aviso-de-privacidad\n` +
         mine[0].text.split('\n')[3],
     );
     expect(mine[0].text.split('\n')[3]).toMatch(/ · /);

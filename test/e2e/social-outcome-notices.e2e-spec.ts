@@ -38,7 +38,7 @@ describe('outcome notices on the platforms (fake Meta and Telegram APIs)', () =>
     expect(more).toEqual([]);
     expect(notice.text).toBe(
       `Después de revisarlo, su reporte ${ticket.folio} no procede.\nMotivo: Es competencia de Seguridad Pública: llame al 911.\nSi considera que se trata de un error, respóndanos por este medio.\n` +
-        `Consulte su reporte en: https://enlace.test/seguimiento/${ticket.folio}?token=${token}\nAviso de privacidad: https://enlace.test/aviso-de-privacidad\nAtención Ciudadana · H. Ayuntamiento de San Luis Potosí`,
+        `Consulte el avance de su reporte en: https://enlace.test/seguimiento/${ticket.folio}?token=${token}\nAviso de privacidad: https://enlace.test/aviso-de-privacidad\nAtención Ciudadana · H. Ayuntamiento de San Luis Potosí`,
     );
     // the thread keeps it without the token, as an automatic notice (not on the citizen's page)
     expect(notice.body_text).not.toContain(token);

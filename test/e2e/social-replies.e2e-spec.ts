@@ -60,9 +60,9 @@ describe('social replies: 24 h window, platform send, press-office handover', ()
     const statusUrl = `https://enlace.test/seguimiento/${ticket.folio}?token=${token}`;
     expect(row.kind).toBe('acknowledgement');
     expect(row.text).toBe(
-      `Recibimos su reporte. Su folio es ${ticket.folio}.\nConsulte su avance en: ${statusUrl}\nAviso de privacidad: https://enlace.test/aviso-de-privacidad\nAtención Ciudadana · H. Ayuntamiento de San Luis Potosí`,
+      `Recibimos su reporte. Su folio es ${ticket.folio}.\nConsulte el avance de su reporte en: ${statusUrl}\nAviso de privacidad: https://enlace.test/aviso-de-privacidad\nAtención Ciudadana · H. Ayuntamiento de San Luis Potosí`,
     );
-    expect(row.body_text).toContain(`Consulte su avance en: https://enlace.test/seguimiento/${ticket.folio}\n`);
+    expect(row.body_text).toContain(`Consulte el avance de su reporte en: https://enlace.test/seguimiento/${ticket.folio}\n`);
     expect(row.body_text).not.toContain(token);
     expect(row.meta.automatic).toBe(true);
     // a second message threads into the ticket: no second acknowledgement

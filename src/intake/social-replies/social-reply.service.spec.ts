@@ -51,7 +51,7 @@ describe('SocialReplyService: the acknowledgement of a new ticket', () => {
           public: false,
           meta: { automatic: true, notification: 'acknowledgement' },
           bodyText:
-            'Recibimos su reporte. Su folio es SLP-2026-000123.\nConsulte su avance en: https://enlace.test/seguimiento/SLP-2026-000123?token=tok-en_123\n' +
+            'Recibimos su reporte. Su folio es SLP-2026-000123.\nConsulte el avance de su reporte en: https://enlace.test/seguimiento/SLP-2026-000123?token=tok-en_123\n' +
             `Aviso de privacidad: https://enlace.test/aviso-de-privacidad\n${String(saved[0].bodyText).split('\n')[3]}`,
         }),
       );

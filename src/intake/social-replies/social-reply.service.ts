@@ -100,7 +100,7 @@ export class SocialReplyService implements OnModuleInit {
         : to === 'resolved'
           ? `Su reporte ${folio} fue atendido. Si el problema continúa, respóndanos por este medio.`
           : `Su reporte ${folio} fue cerrado.`;
-    return `${what}\nConsulte su reporte en: ${statusLink}\nAviso de privacidad: ${privacyNoticeUrl(this.config.publicBaseUrl)}\n${BRANDING.office} · ${BRANDING.institution}`;
+    return `${what}\nConsulte el avance de su reporte en: ${statusLink}\nAviso de privacidad: ${privacyNoticeUrl(this.config.publicBaseUrl)}\n${BRANDING.office} · ${BRANDING.institution}`;
   }
 
   /**
@@ -134,7 +134,7 @@ export class SocialReplyService implements OnModuleInit {
   }
 
   private acknowledgementText(folio: string, statusLink: string): string {
-    return `Recibimos su reporte. Su folio es ${folio}.\nConsulte su avance en: ${statusLink}\nAviso de privacidad: ${privacyNoticeUrl(this.config.publicBaseUrl)}\n${BRANDING.office} · ${BRANDING.institution}`;
+    return `Recibimos su reporte. Su folio es ${folio}.\nConsulte el avance de su reporte en: ${statusLink}\nAviso de privacidad: ${privacyNoticeUrl(this.config.publicBaseUrl)}\n${BRANDING.office} · ${BRANDING.institution}`;
   }
 
   /**
