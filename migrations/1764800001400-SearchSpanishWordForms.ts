@@ -63,6 +63,7 @@ export class SearchSpanishWordForms1764800001400 implements MigrationInterface {
       }
     }
     const concurrently = q.isTransactionActive ? '' : 'CONCURRENTLY';
+    if (concurrently) await releaseMigrationLockWaiters(q);
     await q.query(`DROP INDEX ${concurrently} IF EXISTS ix_tickets_search_forms`); // an invalid one left by a stopped run
     await q.query(`CREATE INDEX ${concurrently} ix_tickets_search_forms ON tickets USING gin (search_forms)`);
     await inTransaction(q, async () => {
@@ -106,6 +107,21 @@ export class SearchSpanishWordForms1764800001400 implements MigrationInterface {
     await q.query(`DROP INDEX ${concurrently} IF EXISTS ix_tickets_search`);
     await q.query(`CREATE INDEX ${concurrently} ix_tickets_search ON tickets USING gin (search_vector)`);
   }
+}
+
+/**
+ * An instance of an earlier release starting now waits for the migration lock (src/database/migrate.ts,
+ * key 7216335001) inside `SELECT pg_advisory_lock()`, a statement holding a snapshot, and CREATE INDEX
+ * CONCURRENTLY waits for every such snapshot: both would wait for ever (releases from this one on poll
+ * the lock instead). Such a session is only waiting to migrate what this run migrates: it is ended —
+ * that instance's start fails and its supervisor (Docker, systemd) starts it again.
+ */
+async function releaseMigrationLockWaiters(q: QueryRunner): Promise<void> {
+  await q.query(
+    `SELECT pg_terminate_backend(pid) FROM pg_locks
+     WHERE locktype = 'advisory' AND NOT granted AND classid = 1 AND objid = 2921367705 AND objsubid = 1
+       AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND pid <> pg_backend_pid()`,
+  );
 }
 
 /** `work` in a transaction of its own, or in the caller's (migration:revert wraps down() in one). */

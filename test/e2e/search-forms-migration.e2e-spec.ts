@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { MIGRATIONS } from '../../migrations';
 import { SearchSpanishWordForms1764800001400 } from '../../migrations/1764800001400-SearchSpanishWordForms';
@@ -73,6 +74,39 @@ describe('search word forms (migration 1764800001400, real PostgreSQL)', () => {
       expect(await generated()).toBe(false);
       expect(await finds('inundaciones')).toEqual([flood, later]);
     } finally {
+      if (ds.isInitialized) await ds.destroy();
+      await db.drop();
+    }
+  });
+
+  it('is not stalled by an earlier release starting meanwhile, blocked in pg_advisory_lock on the migration lock', async () => {
+    const db = await createTestDatabase();
+    const cut = MIGRATIONS.indexOf(SearchSpanishWordForms1764800001400);
+    let ds = new DataSource({ ...buildDataSourceOptions(db.url, { poolSize: 1 }), migrations: MIGRATIONS.slice(0, cut) });
+    const holder = new Client({ connectionString: db.url });
+    const waiter = new Client({ connectionString: db.url });
+    waiter.on('error', () => undefined);
+    try {
+      await ds.initialize();
+      await ds.runMigrations({ transaction: 'each' });
+      await ds.destroy();
+      // this release's migrating instance holds the lock (src/database/migrate.ts); one of the
+      // previous release waits for it inside a statement, as that release did
+      await holder.connect();
+      await waiter.connect();
+      await holder.query('SELECT pg_advisory_lock(7216335001)');
+      const waiting = waiter.query('SELECT pg_advisory_lock(7216335001)').then(() => 'got the lock', (err: Error) => `ended: ${err.message}`);
+      await new Promise((r) => setTimeout(r, 300));
+      ds = new DataSource({ ...buildDataSourceOptions(db.url, { poolSize: 1 }), migrations: MIGRATIONS.slice(0, cut + 1) });
+      await ds.initialize();
+      // CREATE INDEX CONCURRENTLY waits for the waiter's snapshot: without the release it never ends
+      const migrated = ds.runMigrations({ transaction: 'each' }).then((done) => done.map((m) => m.name));
+      const timeout = new Promise<string[]>((_, reject) => setTimeout(() => reject(new Error('the migration stalled')), 30_000));
+      expect(await Promise.race([migrated, timeout])).toEqual(['SearchSpanishWordForms1764800001400']);
+      expect(await waiting).toMatch(/^ended: .*terminat/);
+    } finally {
+      await holder.end().catch(() => undefined);
+      await waiter.end().catch(() => undefined);
       if (ds.isInitialized) await ds.destroy();
       await db.drop();
     }
