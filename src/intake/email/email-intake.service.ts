@@ -23,6 +23,19 @@ export interface MailSource {
 /** Outbox kinds of the notices we mail to staff (an answer to one is staff talk, not a report). */
 const STAFF_NOTICE_KINDS = ['sla_overdue', 'rejection_disputed'];
 
+/**
+ * `owner`: the citizens whose email identity is $2, followed through citizen merges (at most 10
+ * steps) — "the sender is this ticket's citizen" in the threading rules.
+ */
+const SENDER_CITIZENS = `WITH RECURSIVE owner(id, depth) AS (
+  SELECT c.id, 0 FROM citizen_identities i JOIN citizens c ON c.id = i.citizen_id WHERE i.kind = 'email' AND i.value = $2
+  UNION ALL
+  SELECT c.merged_into_id, o.depth + 1 FROM owner o JOIN citizens c ON c.id = o.id WHERE c.merged_into_id IS NOT NULL AND o.depth < 10
+)`;
+
+/** Message-IDs worth looking up: distinct, of a storable length, at most 100 of a long References chain. */
+const lookupIds = (ids: string[]): string[] => [...new Set(ids)].filter((id) => id.length <= 998).slice(0, 100);
+
 export type EmailDecision =
   | IntakeResult['outcome']
   | 'bounce_recorded'
@@ -211,7 +224,7 @@ export class EmailIntakeService {
   }
 
   private async ticketByOurMessageIds(manager: EntityManager, ids: string[]): Promise<string | null> {
-    const wanted = [...new Set(ids)].filter((id) => id.length <= 998).slice(0, 100);
+    const wanted = lookupIds(ids);
     if (!wanted.length) return null;
     const rows: Array<{ ticket_id: string }> = await manager.query(
       `SELECT ticket_id FROM messages WHERE channel = 'email' AND direction = 'outbound' AND external_id = ANY($1) ORDER BY id DESC LIMIT 1`,
@@ -225,15 +238,11 @@ export class EmailIntakeService {
    * when the sender is that ticket's citizen (following citizen merges).
    */
   private async ticketBySendersOwnMessageIds(manager: EntityManager, ids: string[], from: string): Promise<string | null> {
-    const wanted = [...new Set(ids)].filter((id) => id.length <= 998).slice(0, 100);
+    const wanted = lookupIds(ids);
     const email = normalizeEmail(from);
     if (!wanted.length || !email) return null;
     const rows: Array<{ ticket_id: string }> = await manager.query(
-      `WITH RECURSIVE owner(id, depth) AS (
-         SELECT c.id, 0 FROM citizen_identities i JOIN citizens c ON c.id = i.citizen_id WHERE i.kind = 'email' AND i.value = $2
-         UNION ALL
-         SELECT c.merged_into_id, o.depth + 1 FROM owner o JOIN citizens c ON c.id = o.id WHERE c.merged_into_id IS NOT NULL AND o.depth < 10
-       )
+      `${SENDER_CITIZENS}
        SELECT m.ticket_id FROM messages m JOIN tickets t ON t.id = m.ticket_id
        WHERE m.channel = 'email' AND m.direction = 'inbound' AND m.external_id = ANY($1) AND t.citizen_id IN (SELECT id FROM owner)
        ORDER BY m.id DESC LIMIT 1`,
@@ -247,11 +256,7 @@ export class EmailIntakeService {
     const email = normalizeEmail(from);
     if (!email) return false;
     const rows: unknown[] = await manager.query(
-      `WITH RECURSIVE owner(id, depth) AS (
-         SELECT c.id, 0 FROM citizen_identities i JOIN citizens c ON c.id = i.citizen_id WHERE i.kind = 'email' AND i.value = $2
-         UNION ALL
-         SELECT c.merged_into_id, o.depth + 1 FROM owner o JOIN citizens c ON c.id = o.id WHERE c.merged_into_id IS NOT NULL AND o.depth < 10
-       )
+      `${SENDER_CITIZENS}
        SELECT 1 FROM tickets t WHERE t.id = $1 AND t.citizen_id IN (SELECT id FROM owner)`,
       [ticketId, email],
     );
@@ -264,11 +269,7 @@ export class EmailIntakeService {
     const email = normalizeEmail(from);
     if (!folio || !email) return null;
     const rows: Array<{ id: string }> = await manager.query(
-      `WITH RECURSIVE owner(id, depth) AS (
-         SELECT c.id, 0 FROM citizen_identities i JOIN citizens c ON c.id = i.citizen_id WHERE i.kind = 'email' AND i.value = $2
-         UNION ALL
-         SELECT c.merged_into_id, o.depth + 1 FROM owner o JOIN citizens c ON c.id = o.id WHERE c.merged_into_id IS NOT NULL AND o.depth < 10
-       )
+      `${SENDER_CITIZENS}
        SELECT t.id FROM tickets t WHERE t.folio = $1 AND t.citizen_id IN (SELECT id FROM owner)`,
       [folio, email],
     );
@@ -277,7 +278,7 @@ export class EmailIntakeService {
 
   /** The notice to staff (its outbox row) one of these Message-IDs names. */
   private async staffNoticeAnswered(manager: EntityManager, ids: string[]): Promise<{ ticketId: string; kind: string } | null> {
-    const wanted = [...new Set(ids)].filter((id) => id.length <= 998).slice(0, 100);
+    const wanted = lookupIds(ids);
     if (!wanted.length) return null;
     const rows: Array<{ ticket_id: string; kind: string }> = await manager.query(
       `SELECT ticket_id, kind FROM outbox WHERE channel = 'email' AND external_id = ANY($1) AND kind = ANY($2) AND ticket_id IS NOT NULL ORDER BY id DESC LIMIT 1`,
@@ -338,7 +339,7 @@ export class EmailIntakeService {
    */
   private async markUndeliverable(manager: EntityManager, ticketId: string, referencedIds: string[], recipients: string[]): Promise<number> {
     const named = [...new Set(recipients.map((r) => normalizeEmail(r)).filter((r): r is string => !!r))];
-    const ids = [...new Set(referencedIds)].filter((id) => id.length <= 998).slice(0, 100);
+    const ids = lookupIds(referencedIds);
     const [{ sent_to: sentTo, citizen }]: Array<{ sent_to: string[]; citizen: string[] }> = await manager.query(
       `WITH RECURSIVE chain(id, depth) AS (
          SELECT citizen_id, 0 FROM tickets WHERE id = $1 AND citizen_id IS NOT NULL
