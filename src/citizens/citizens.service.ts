@@ -14,7 +14,7 @@ import { CitizenIdentity } from './citizen-identity.entity';
 import { Citizen } from './citizen.entity';
 import { ListCitizensQuery, UpdateCitizenDto } from './dto/citizen.dto';
 import type { IdentityKind } from './identity-kind';
-import { normalizeEmail, normalizePhone } from './normalize-contact';
+import { normalizeEmail, normalizePhone, phoneTyped } from './normalize-contact';
 
 export interface ContactIdentity {
   kind: IdentityKind;
@@ -219,7 +219,7 @@ export class CitizensService {
     if (query.q) {
       const like = `%${query.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
       // a phone as agents type it ("(444) 123-4567", "+52 444 123 4567") is stored in E.164
-      const phone = /^[\d\s()+.\-/]{7,}$/.test(query.q) ? normalizePhone(query.q) : null;
+      const phone = phoneTyped(query.q);
       qb.andWhere(
         `(f_unaccent(c.name) ILIKE f_unaccent(:like) OR EXISTS (
            SELECT 1 FROM citizen_identities s WHERE s.citizen_id = c.id

@@ -24,3 +24,11 @@ export function normalizePhone(value: string): string | null {
   if (digits.length === 13 && digits.startsWith('521')) return `+52${digits.slice(3)}`;
   return null;
 }
+
+/**
+ * A search box's text read as a phone number, when it is one: only the characters a typed number is
+ * made of ("444 123 4567", "(444) 123-4567", "+52 444 123 4567"), at least seven, normalised to E.164.
+ */
+export function phoneTyped(value: string): string | null {
+  return /^[\d\s()+.\-/]{7,}$/.test(value) ? normalizePhone(value) : null;
+}

@@ -1,7 +1,7 @@
 import { decodeCursor } from '../common/keyset-cursor';
 import type { ScopedQuery, SqlRunner } from '../database/pool-runner';
 import { localWallClock } from '../reports/month-bounds';
-import { normalizeEmail, normalizePhone } from '../citizens/normalize-contact';
+import { normalizeEmail, phoneTyped } from '../citizens/normalize-contact';
 import { folioYear } from './folio';
 import type { ListTicketsQuery } from './dto/ticket.dto';
 import { SOCIAL_CHANNELS } from './ticket-channel';
@@ -52,8 +52,6 @@ export type TicketSearch =
 const FULL_FOLIO = /^([A-Z]{2,6})-(\d{4})-(\d{1,12})$/;
 const PREFIXLESS_FOLIO = /^(\d{4})-(\d{1,12})$/;
 const BARE_FOLIO_NUMBER = /^\d{6}$/;
-/** the characters a typed phone number is made of (the citizens list reads them the same way) */
-const PHONE_LIKE = /^[\d\s()+.\-/]{7,}$/;
 
 /** The number part of a folio as printed: at least six digits, zero-padded. */
 const folioNumber = (digits: string) => digits.replace(/^0+(?=\d)/, '').padStart(6, '0');
@@ -72,7 +70,7 @@ export function classifySearch(q: string, folioPrefix: string, now: Date, timeZo
   }
   const email = normalizeEmail(value);
   if (email) return { kind: 'contact', identityKinds: ['email'], value: email };
-  const phone = PHONE_LIKE.test(value) ? normalizePhone(value) : null;
+  const phone = phoneTyped(value);
   if (phone) return { kind: 'contact', identityKinds: ['phone', 'whatsapp'], value: phone };
   return { kind: 'text', text: q };
 }
