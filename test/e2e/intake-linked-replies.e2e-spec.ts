@@ -9,6 +9,16 @@ type LogRow = IntakeLogRow;
 
 jest.setTimeout(60_000);
 
+/** The citizen `from`'s reply to the old thread of `ticketId`, as the email channel hands it to the intake. */
+const replyTo = (ticketId: string | null, from: string, text: string): InboundMessage => ({
+  channel: 'email',
+  externalId: `<${randomUUID()}@correo.example.mx>`,
+  sender: { name: null, identities: [{ kind: 'email', value: from }] },
+  subject: 'Re: Su reporte fue atendido',
+  text,
+  threadTicketId: ticketId,
+});
+
 /**
  * Replies to the thread of a ticket closed outside REOPEN_WINDOW_DAYS: the first opens a ticket
  * linked to it; later ones from the same citizen continue that linked ticket (one ticket, one
@@ -129,15 +139,7 @@ describe('replies to an old closed thread go onto the ticket linked to it (real 
   it('replies processed at the same moment in separate transactions make one linked ticket', async () => {
     const from = 'dora.fuga@correo.example.mx';
     const old = await oldClosed(from);
-    const reply = (text: string): InboundMessage => ({
-      channel: 'email',
-      externalId: `<${randomUUID()}@correo.example.mx>`,
-      sender: { name: null, identities: [{ kind: 'email', value: from }] },
-      subject: 'Re: Su reporte fue atendido',
-      text,
-      threadTicketId: old.log.ticket_id,
-    });
-    const results = await Promise.all(['Otra vez la fuga', 'Les mando la foto', 'Y otra foto', 'Es urgente'].map((text) => intake.receive(reply(text))));
+    const results = await Promise.all(['Otra vez la fuga', 'Les mando la foto', 'Y otra foto', 'Es urgente'].map((text) => intake.receive(replyTo(old.log.ticket_id, from, text))));
     expect(results.map((r) => r.outcome).sort()).toEqual(['appended', 'appended', 'appended', 'created_linked']);
     const linked = await linkedTo(old.log.ticket_id);
     expect(linked).toHaveLength(1);
@@ -160,14 +162,7 @@ describe('replies to an old closed thread go onto the ticket linked to it (real 
       await holder.query(`SELECT 1 FROM citizens WHERE id = $1 FOR UPDATE`, [citizenId]);
       const pending = Promise.all(
         ['Otra vez la fuga', 'Les mando la foto'].map((text) =>
-          intake.receive({
-            channel: 'email',
-            externalId: `<${randomUUID()}@correo.example.mx>`,
-            sender: { name: null, identities: [{ kind: 'email', value: from }] },
-            subject: 'Re: Su reporte fue atendido',
-            text,
-            threadTicketId: old.log.ticket_id,
-          }),
+          intake.receive(replyTo(old.log.ticket_id, from, text)),
         ),
       );
       const deadline = Date.now() + 5_000;
